@@ -1,0 +1,81 @@
+//! Default host names of slots, in Azure's two forms.
+//!
+//! Classic: `APP.azurewebsites.net` for production and `APP-SLOT.azurewebsites.net` for a slot,
+//! with the app part cut to 40 characters and the slot part to 19. Unique default host names:
+//! `APP-HASH.REGION-01.azurewebsites.net` and `APP-SLOT-HASH.REGION-01.azurewebsites.net`, with a
+//! 16-character hash. Callers of the model must read host names from the slot, never derive them:
+//! these functions exist so the model can hand out both forms, as Azure does.
+
+use crate::name::is_production;
+use crate::rng::fnv1a;
+
+/// Which form of default host name an app gets.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum HostNameStyle {
+    /// `APP.azurewebsites.net`, `APP-SLOT.azurewebsites.net`.
+    #[default]
+    Classic,
+    /// `APP-HASH.REGION-01.azurewebsites.net`, `APP-SLOT-HASH.REGION-01.azurewebsites.net`.
+    Unique,
+}
+
+const DOMAIN: &str = "azurewebsites.net";
+const CLASSIC_APP_PART: usize = 40;
+const CLASSIC_SLOT_PART: usize = 19;
+/// A DNS label is at most 63 characters; the unique form spends 17 of them on `-HASH`. How Azure
+/// shortens long names in the unique form is unconfirmed: we cut the name part to fit the label.
+const UNIQUE_NAME_PART: usize = 63 - 17;
+
+fn truncate(s: &str, max: usize) -> &str {
+    // Names are ASCII (validated), so byte slicing is character slicing.
+    &s[..s.len().min(max)]
+}
+
+/// The classic default host name of `slot` of `app`.
+pub fn classic_host_name(app: &str, slot: &str) -> String {
+    let app = app.to_ascii_lowercase();
+    if is_production(slot) {
+        format!("{app}.{DOMAIN}")
+    } else {
+        let slot = slot.to_ascii_lowercase();
+        format!(
+            "{}-{}.{DOMAIN}",
+            truncate(&app, CLASSIC_APP_PART),
+            truncate(&slot, CLASSIC_SLOT_PART)
+        )
+    }
+}
+
+/// The unique default host name of `slot` of `app`. The hash is stable for the same subscription,
+/// resource group, app and slot, as Azure's is for the same resource.
+pub fn unique_host_name(
+    subscription: &str,
+    resource_group: &str,
+    app: &str,
+    slot: &str,
+    location: &str,
+) -> String {
+    let hash = fnv1a(&[subscription, resource_group, app, slot]);
+    let hash2 = fnv1a(&[slot, app, resource_group, subscription]);
+    let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bits = (u128::from(hash) << 64) | u128::from(hash2);
+    let mut suffix = String::with_capacity(16);
+    for _ in 0..16 {
+        suffix.push(char::from(alphabet[(bits % 36) as usize]));
+        bits /= 36;
+    }
+    let region: String = location
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let name = if is_production(slot) {
+        app.to_ascii_lowercase()
+    } else {
+        format!("{}-{}", app.to_ascii_lowercase(), slot.to_ascii_lowercase())
+    };
+    format!(
+        "{}-{suffix}.{region}-01.{DOMAIN}",
+        truncate(&name, UNIQUE_NAME_PART)
+    )
+}

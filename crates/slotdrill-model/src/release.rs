@@ -1,0 +1,163 @@
+//! Releases: what a deployment puts in a slot. A release is data only — a behaviour per function
+//! that the emulator plays back — and [`FunctionBehaviour::invoke`] is the one place that turns a
+//! behaviour into the answer of one call, so the emulator, the warm-up and the tests agree.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+use crate::settings::SlotConfig;
+
+/// A release: an id (`v1`, a build number, a commit) and its functions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Release {
+    /// The release id, unique within an app.
+    pub id: String,
+    /// Functions by name.
+    pub functions: BTreeMap<String, FunctionBehaviour>,
+}
+
+impl Release {
+    /// A release with no functions yet.
+    pub fn new(id: impl Into<String>) -> Self {
+        Release {
+            id: id.into(),
+            functions: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a function (builder style).
+    pub fn with_function(mut self, name: impl Into<String>, behaviour: FunctionBehaviour) -> Self {
+        self.functions.insert(name.into(), behaviour);
+        self
+    }
+
+    /// The behaviour of `function`, if this release has it. Function names are matched
+    /// case-insensitively, as the Functions host routes them.
+    pub fn function(&self, function: &str) -> Option<&FunctionBehaviour> {
+        self.function_entry(function)
+            .map(|(_, behaviour)| behaviour)
+    }
+
+    /// The function's name as the release spells it, and its behaviour.
+    pub fn function_entry(&self, function: &str) -> Option<(&str, &FunctionBehaviour)> {
+        if let Some((name, behaviour)) = self.functions.get_key_value(function) {
+            return Some((name.as_str(), behaviour));
+        }
+        self.functions
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(function))
+            .map(|(name, behaviour)| (name.as_str(), behaviour))
+    }
+}
+
+/// How one function of a release answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionBehaviour {
+    /// HTTP status of a normal answer.
+    pub status: u16,
+    /// Body of a normal answer; `None` gives `{"function": NAME, "release": ID}`.
+    pub body: Option<Value>,
+    /// Latency of every answer, in virtual milliseconds.
+    pub latency_ms: u64,
+    /// Probability (0–1) that a call fails with 500.
+    pub fail_rate: f64,
+    /// The first N calls after each deploy, restart or swap fail with 503 (cold start).
+    pub fail_first: u32,
+    /// An app setting the function needs; without it every call fails with 500.
+    pub requires_setting: Option<String>,
+    /// Every call hangs until the caller gives up.
+    pub timeout: bool,
+}
+
+impl Default for FunctionBehaviour {
+    fn default() -> Self {
+        FunctionBehaviour::ok()
+    }
+}
+
+impl FunctionBehaviour {
+    /// Answers 200 with the default body, instantly.
+    pub fn ok() -> Self {
+        FunctionBehaviour::status(200)
+    }
+
+    /// Answers `status` with the default body.
+    pub fn status(status: u16) -> Self {
+        FunctionBehaviour {
+            status,
+            body: None,
+            latency_ms: 0,
+            fail_rate: 0.0,
+            fail_first: 0,
+            requires_setting: None,
+            timeout: false,
+        }
+    }
+
+    /// The answer to one call. `call_index` counts calls to this function on this instance since
+    /// its last restart (0 for the first); `roll` is a uniform number in `[0, 1)` for `fail_rate`;
+    /// `config` is the slot's current configuration, for `requires_setting`.
+    pub fn invoke(
+        &self,
+        release: &str,
+        function: &str,
+        call_index: u64,
+        roll: f64,
+        config: &SlotConfig,
+    ) -> Invocation {
+        if self.timeout {
+            return Invocation::Timeout;
+        }
+        let failure = |status: u16, error: String| Invocation::Response {
+            status,
+            body: json!({ "error": error, "function": function, "release": release }),
+            latency_ms: self.latency_ms,
+        };
+        if call_index < u64::from(self.fail_first) {
+            return failure(503, "cold start: the host is still starting".to_owned());
+        }
+        if let Some(setting) = &self.requires_setting
+            && config.setting(setting).is_none_or(str::is_empty)
+        {
+            return failure(500, format!("missing app setting `{setting}`"));
+        }
+        if roll < self.fail_rate {
+            return failure(500, "transient failure".to_owned());
+        }
+        Invocation::Response {
+            status: self.status,
+            body: self
+                .body
+                .clone()
+                .unwrap_or_else(|| json!({ "function": function, "release": release })),
+            latency_ms: self.latency_ms,
+        }
+    }
+}
+
+/// The answer to one function call.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Invocation {
+    /// An HTTP answer after `latency_ms` virtual milliseconds.
+    Response {
+        /// HTTP status.
+        status: u16,
+        /// JSON body.
+        body: Value,
+        /// Virtual latency.
+        latency_ms: u64,
+    },
+    /// No answer: the caller's timeout decides how long it waited.
+    Timeout,
+}
+
+impl Invocation {
+    /// The status code, or `None` for a timeout.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Invocation::Response { status, .. } => Some(*status),
+            Invocation::Timeout => None,
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! Host names (classic truncation, unique form) and plan slot limits.
+
+use slotdrill_model::{
+    AppSpec, ErrorKind, Estate, HostingPlan, classic_host_name, unique_host_name,
+};
+
+#[test]
+fn classic_host_names() {
+    let cases = [
+        ("orders", "production", "orders.azurewebsites.net"),
+        ("Orders", "Deploy", "orders-deploy.azurewebsites.net"),
+        (
+            // 45-character app name: the app part of a slot host name is cut to 40.
+            "a-very-long-function-app-name-for-orders-eu1",
+            "deploy",
+            "a-very-long-function-app-name-for-orders-deploy.azurewebsites.net",
+        ),
+        (
+            // 25-character slot name: the slot part is cut to 19.
+            "orders",
+            "staging-for-release-2026",
+            "orders-staging-for-release.azurewebsites.net",
+        ),
+        (
+            // Production keeps the full app name.
+            "a-very-long-function-app-name-for-orders-eu1",
+            "production",
+            "a-very-long-function-app-name-for-orders-eu1.azurewebsites.net",
+        ),
+    ];
+    for (app, slot, expected) in cases {
+        assert_eq!(classic_host_name(app, slot), expected, "{app}/{slot}");
+    }
+}
+
+#[test]
+fn unique_host_names_have_a_stable_16_character_hash_and_the_region() {
+    let sub = "00000000-0000-0000-0000-000000000000";
+    let production = unique_host_name(sub, "rg", "orders", "production", "West Europe");
+    let deploy = unique_host_name(sub, "rg", "orders", "deploy", "westeurope");
+    assert_eq!(
+        production,
+        unique_host_name(sub, "rg", "orders", "production", "westeurope")
+    );
+    let (label, domain) = production.split_once('.').expect("a dotted host name");
+    assert_eq!(domain, "westeurope-01.azurewebsites.net");
+    let hash = label.strip_prefix("orders-").expect("app name first");
+    assert_eq!(hash.len(), 16);
+    assert!(
+        hash.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+    );
+    assert!(deploy.starts_with("orders-deploy-"), "{deploy}");
+    assert_ne!(
+        production,
+        unique_host_name(sub, "other-rg", "orders", "production", "westeurope")
+    );
+    let long = unique_host_name(
+        sub,
+        "rg",
+        &"x".repeat(60),
+        "staging-for-release-2026",
+        "westeurope",
+    );
+    assert!(long.split('.').next().expect("label").len() <= 63, "{long}");
+}
+
+#[test]
+fn an_app_with_unique_host_names_hands_them_out() {
+    let mut estate = Estate::new(1);
+    estate
+        .add_app(AppSpec::new("orders", HostingPlan::Premium).unique_host_names())
+        .expect("app");
+    estate.create_slot("orders", "deploy", None).expect("slot");
+    let host = estate
+        .slot("orders", "deploy")
+        .expect("slot")
+        .host_name()
+        .to_owned();
+    assert!(
+        host.starts_with("orders-deploy-") && host.ends_with(".westeurope-01.azurewebsites.net"),
+        "{host}"
+    );
+}
+
+#[test]
+fn plans_allow_the_documented_number_of_slots() {
+    let limits = [
+        ("consumption", 2),
+        ("Y1", 2),
+        ("premium", 3),
+        ("EP2", 3),
+        ("standard", 6),
+        ("premium-v3", 21),
+        ("P1v3", 21),
+        ("isolated", 21),
+        ("basic", 1),
+        ("free", 1),
+        ("flex", 1),
+    ];
+    for (plan, limit) in limits {
+        let plan: HostingPlan = plan.parse().expect("known plan");
+        assert_eq!(plan.slot_limit(), limit, "{plan}");
+        let mut estate = Estate::new(1);
+        estate.add_app(AppSpec::new("app", plan)).expect("app");
+        for i in 1..limit {
+            estate
+                .create_slot("app", &format!("s{i}"), None)
+                .expect("within the limit");
+        }
+        let error = estate
+            .create_slot("app", "one-too-many", None)
+            .expect_err("over the limit");
+        assert_eq!(error.kind(), ErrorKind::SlotLimit, "{plan}: {error}");
+        assert_eq!(estate.app("app").expect("app").slots().count(), limit);
+    }
+}
+
+#[test]
+fn flex_consumption_says_it_has_no_slots() {
+    let mut estate = Estate::new(1);
+    estate
+        .add_app(AppSpec::new("app", HostingPlan::Flex))
+        .expect("app");
+    let error = estate
+        .create_slot("app", "deploy", None)
+        .expect_err("no slots on flex");
+    assert!(
+        error
+            .to_string()
+            .contains("Flex Consumption plan has no deployment slots"),
+        "{error}"
+    );
+}
+
+#[test]
+fn unknown_plans_list_the_known_ones() {
+    let error = "gold".parse::<HostingPlan>().expect_err("unknown");
+    assert!(
+        error.contains("unknown hosting plan `gold`") && error.contains("consumption"),
+        "{error}"
+    );
+}
+
+#[test]
+fn slot_names_are_validated_and_case_insensitive() {
+    let mut estate = Estate::new(1);
+    estate
+        .add_app(AppSpec::new("app", HostingPlan::Standard))
+        .expect("app");
+    for bad in ["", "-deploy", "de ploy", "Production", &"x".repeat(60)] {
+        let error = estate.create_slot("app", bad, None).expect_err(bad);
+        assert_eq!(error.kind(), ErrorKind::InvalidName, "{bad:?}: {error}");
+    }
+    estate.create_slot("app", "Deploy", None).expect("slot");
+    assert_eq!(
+        estate
+            .create_slot("app", "DEPLOY", None)
+            .expect_err("same name")
+            .kind(),
+        ErrorKind::AlreadyExists
+    );
+    assert_eq!(
+        estate
+            .slot("app", "deploy")
+            .expect("found in any case")
+            .name(),
+        "Deploy"
+    );
+}

@@ -1,0 +1,2 @@
+//! Support for the state-machine property test.
+pub mod reference;

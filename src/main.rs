@@ -1,0 +1,14 @@
+//! `slotdrill`: rehearse Azure Functions slot rollbacks offline, then run the same engine against
+//! Azure. This binary is a thin front end: argument parsing and error display live here, all
+//! behaviour lives in the `slotdrill-*` crates (see ARCHITECTURE.md).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+mod cli;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    cli.run()
+}
