@@ -3,18 +3,43 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::{Parser, Subcommand};
+
+use crate::workflow::WorkflowCommand;
 
 /// Rehearse Azure Functions slot rollbacks offline, then run the same engine against Azure.
 #[derive(Debug, Parser)]
 #[command(name = "slotdrill", version, about, long_about = None)]
-pub struct Cli {}
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Read Logic App workflows: list function calls, repoint one call at a slot (offline).
+    #[command(subcommand)]
+    Workflow(WorkflowCommand),
+}
+
+/// A failure of a command, with the exit code it maps to.
+pub enum Failure {
+    /// Bad input: exit code 2.
+    BadInput(String),
+}
 
 impl Cli {
     /// Runs the chosen command.
     pub fn run(self) -> ExitCode {
-        // No subcommand yet: show what there is.
-        let _ = Cli::command().print_help();
-        ExitCode::SUCCESS
+        let result = match self.command {
+            Command::Workflow(command) => command.run(),
+        };
+        match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(Failure::BadInput(message)) => {
+                eprintln!("error: {message}");
+                ExitCode::from(2)
+            }
+        }
     }
 }

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod workflow;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

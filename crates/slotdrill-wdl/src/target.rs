@@ -1,0 +1,256 @@
+//! What a call points at: an ARM function id (`/subscriptions/…/sites/APP[/slots/SLOT]/functions/FN`,
+//! parsed case-insensitively) or a function URL (`https://HOST/api/FN?code=…`), with the host
+//! resolved to an app and slot.
+//!
+//! Host names should be read from ARM, never derived; when the caller knows them ([`Hints::hosts`])
+//! they win. Offline, a classic or unique default host name is split using the app names the
+//! caller or the document knows; a name with no known app is taken as production of that app.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use slotdrill_model::PRODUCTION;
+
+use crate::eval::{first_unknown, has_unknown};
+
+/// What the caller knows about the estate, to resolve calls exactly.
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    /// Host name (lower case) → (app, slot), as ARM's `defaultHostName`s say.
+    pub hosts: BTreeMap<String, (String, String)>,
+    /// App names known to exist.
+    pub apps: Vec<String>,
+    /// App settings, for `appsetting('X')`.
+    pub app_settings: BTreeMap<String, String>,
+}
+
+/// A resolved or partly resolved call target. `None` parts could not be resolved.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Target {
+    /// The function app.
+    pub app: Option<String>,
+    /// The slot (`production` unless the call names another).
+    pub slot: Option<String>,
+    /// The function.
+    pub function: Option<String>,
+    /// Why something is missing: the expression that stayed unknown, or what was not understood.
+    pub reason: Option<String>,
+}
+
+fn known(part: &str) -> Option<String> {
+    (!part.is_empty() && !has_unknown(part)).then(|| part.to_owned())
+}
+
+fn reason_for(text: &str) -> Option<String> {
+    first_unknown(text).map(|raw| format!("`{raw}` cannot be resolved offline"))
+}
+
+/// An id whose site part stayed unknown (`@{parameters('siteId')}/functions/FN`): the function
+/// is still known.
+fn function_of_unknown_id(id: &str) -> Option<Target> {
+    if !has_unknown(id) {
+        return None;
+    }
+    let (before, function) = id.rsplit_once('/')?;
+    before
+        .to_ascii_lowercase()
+        .ends_with("/functions")
+        .then(|| Target {
+            function: known(function),
+            reason: reason_for(id),
+            ..Target::default()
+        })
+}
+
+/// Parses an ARM function id; `None` when `id` does not have the shape of one.
+pub fn from_function_id(id: &str) -> Option<Target> {
+    let segments: Vec<&str> = id.trim_matches('/').split('/').collect();
+    let Some(sites) = segments
+        .iter()
+        .position(|s| s.eq_ignore_ascii_case("sites"))
+    else {
+        return function_of_unknown_id(id);
+    };
+    let provider_ok = sites >= 1 && segments[sites - 1].eq_ignore_ascii_case("Microsoft.Web");
+    if !provider_ok {
+        return function_of_unknown_id(id);
+    }
+    let rest = &segments[sites + 1..];
+    let (app, slot, function) = match rest {
+        [app, functions, function] if functions.eq_ignore_ascii_case("functions") => {
+            (*app, PRODUCTION, *function)
+        }
+        [app, slots, slot, functions, function]
+            if slots.eq_ignore_ascii_case("slots")
+                && functions.eq_ignore_ascii_case("functions") =>
+        {
+            (*app, *slot, *function)
+        }
+        _ => return function_of_unknown_id(id),
+    };
+    Some(Target {
+        app: known(app),
+        slot: known(slot),
+        function: known(function),
+        reason: reason_for(id),
+    })
+}
+
+/// The parts of a function URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Url {
+    /// `https` or `http`.
+    pub scheme: String,
+    /// The host, without a port.
+    pub host: String,
+    /// The path, starting with `/`.
+    pub path: String,
+    /// Query parameters in order (not decoded).
+    pub query: Vec<(String, String)>,
+}
+
+/// Splits `scheme://host[:port]/path?query`; `None` if `uri` is not such a URL.
+pub fn split_url(uri: &str) -> Option<Url> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let (authority, path_query) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let host = authority.split(':').next().unwrap_or(authority);
+    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+    let query = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    Some(Url {
+        scheme: scheme.to_ascii_lowercase(),
+        host: host.to_owned(),
+        path: path.to_owned(),
+        query,
+    })
+}
+
+/// What a host name is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Host {
+    /// A known slot of a known app.
+    Slot {
+        /// The app.
+        app: String,
+        /// The slot.
+        slot: String,
+    },
+    /// Could not be resolved offline; the unknown expression.
+    Unknown(String),
+    /// Not a function host.
+    Other,
+}
+
+const DOMAIN: &str = ".azurewebsites.net";
+
+/// Resolves a host name with `hints` (and `doc_apps`, app names found elsewhere in the document).
+pub fn resolve_host(host: &str, hints: &Hints, doc_apps: &[String]) -> Host {
+    if let Some(raw) = first_unknown(host) {
+        return Host::Unknown(raw.to_owned());
+    }
+    let lower = host.to_ascii_lowercase();
+    if let Some((app, slot)) = hints.hosts.get(&lower) {
+        return Host::Slot {
+            app: app.clone(),
+            slot: slot.clone(),
+        };
+    }
+    let Some(prefix) = lower.strip_suffix(DOMAIN) else {
+        return Host::Other;
+    };
+    let name = match prefix.split_once('.') {
+        // Unique default host name: NAME-HASH.REGION-01.
+        Some((label, region)) if region.ends_with("-01") && !region.contains('.') => {
+            match label.rsplit_once('-') {
+                Some((name, hash))
+                    if hash.len() == 16 && hash.chars().all(|c| c.is_ascii_alphanumeric()) =>
+                {
+                    name
+                }
+                _ => return Host::Other,
+            }
+        }
+        Some(_) => return Host::Other,
+        None => prefix,
+    };
+    let known_apps = hints.apps.iter().chain(doc_apps);
+    let mut best: Option<(String, String)> = None;
+    for app in known_apps {
+        let candidate = if name.eq_ignore_ascii_case(app) {
+            Some((app.clone(), PRODUCTION.to_owned()))
+        } else {
+            slot_of(name, app).map(|slot| (app.clone(), slot.to_owned()))
+        };
+        if let Some(candidate) = candidate
+            && best
+                .as_ref()
+                .is_none_or(|(b, _)| candidate.0.len() > b.len())
+        {
+            best = Some(candidate);
+        }
+    }
+    let (app, slot) = best.unwrap_or_else(|| (name.to_owned(), PRODUCTION.to_owned()));
+    Host::Slot { app, slot }
+}
+
+/// `deploy` when `name` is `APP-deploy` (case-insensitive on the app part).
+fn slot_of<'a>(name: &'a str, app: &str) -> Option<&'a str> {
+    let head = name.get(..app.len())?;
+    let rest = name.get(app.len()..)?;
+    (head.eq_ignore_ascii_case(app) && rest.len() > 1)
+        .then(|| rest.strip_prefix('-'))
+        .flatten()
+}
+
+/// Resolves a function URL: `None` when it does not reach a function host.
+pub fn from_url(uri: &str, hints: &Hints, doc_apps: &[String]) -> Option<Target> {
+    let Some(url) = split_url(uri) else {
+        // A URI whose base is an unknown expression may still show the function it calls.
+        return has_unknown(uri).then(|| {
+            let function = uri
+                .rfind("/api/")
+                .map(|i| &uri[i + "/api/".len()..])
+                .map(|rest| rest.split('?').next().unwrap_or(rest).trim_end_matches('/'));
+            Target {
+                function: function.and_then(known),
+                reason: reason_for(uri),
+                ..Target::default()
+            }
+        });
+    };
+    let host = resolve_host(&url.host, hints, doc_apps);
+    if host == Host::Other {
+        return None;
+    }
+    let function = url
+        .path
+        .strip_prefix("/api/")
+        .map(|f| f.trim_end_matches('/'));
+    if function.is_none() && !has_unknown(&url.path) {
+        return None;
+    }
+    let (app, slot) = match host {
+        Host::Slot { app, slot } => (Some(app), Some(slot)),
+        _ => (None, None),
+    };
+    Some(Target {
+        app,
+        slot,
+        function: function.and_then(known),
+        reason: reason_for(uri),
+    })
+}
+
+/// The literal text of a string value, if it is one.
+pub(crate) fn text(value: Option<&Value>) -> Option<&str> {
+    value.and_then(Value::as_str)
+}

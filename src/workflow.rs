@@ -1,0 +1,182 @@
+//! `slotdrill workflow calls` and `slotdrill workflow repoint`: the workflow crate from the shell.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use clap::{Subcommand, ValueEnum};
+use slotdrill_wdl::{
+    Document, FunctionCall, Hints, KeyCarrier, RepointRequest, find_calls, repoint,
+};
+
+use crate::cli::Failure;
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum Format {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum WorkflowCommand {
+    /// List every function call in a workflow, workflow resource, ARM template or workflow.json.
+    Calls {
+        /// The workflow file.
+        file: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        #[command(flatten)]
+        hints: HintArgs,
+    },
+    /// Print the workflow with one action repointed at a slot's host (offline; nothing is written).
+    Repoint {
+        /// The workflow file.
+        file: PathBuf,
+        /// The action to repoint.
+        #[arg(long)]
+        action: String,
+        /// The slot it should call.
+        #[arg(long)]
+        slot: String,
+        /// That slot's default host name (read it from ARM: `properties.defaultHostName`).
+        #[arg(long)]
+        host: String,
+        /// The workflow, when a template holds several with that action.
+        #[arg(long)]
+        workflow: Option<String>,
+        #[command(flatten)]
+        hints: HintArgs,
+    },
+}
+
+/// What the user knows that the file does not say.
+#[derive(Debug, clap::Args)]
+pub struct HintArgs {
+    /// A function app that exists (helps split host names like `orders-deploy.azurewebsites.net`).
+    #[arg(long = "app", value_name = "APP")]
+    apps: Vec<String>,
+    /// An app setting value for `appsetting('NAME')`, as NAME=VALUE.
+    #[arg(long = "setting", value_name = "NAME=VALUE", value_parser = parse_setting)]
+    settings: Vec<(String, String)>,
+}
+
+fn parse_setting(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected NAME=VALUE, got `{s}`"))
+}
+
+impl HintArgs {
+    fn hints(&self) -> Hints {
+        Hints {
+            apps: self.apps.clone(),
+            app_settings: self.settings.iter().cloned().collect(),
+            ..Hints::default()
+        }
+    }
+}
+
+impl WorkflowCommand {
+    pub fn run(self) -> Result<(), Failure> {
+        let bad = |e: slotdrill_wdl::WdlError| Failure::BadInput(e.to_string());
+        match self {
+            WorkflowCommand::Calls {
+                file,
+                format,
+                hints,
+            } => {
+                let doc = Document::load(&file).map_err(bad)?;
+                let calls = find_calls(&doc, &hints.hints());
+                match format {
+                    Format::Json => {
+                        let json = serde_json::to_string_pretty(&calls)
+                            .map_err(|e| Failure::BadInput(e.to_string()))?;
+                        println!("{json}");
+                    }
+                    Format::Text => print_calls(&calls),
+                }
+                Ok(())
+            }
+            WorkflowCommand::Repoint {
+                file,
+                action,
+                slot,
+                host,
+                workflow,
+                hints,
+            } => {
+                let doc = Document::load(&file).map_err(bad)?;
+                let request = RepointRequest {
+                    workflow: workflow.as_deref(),
+                    action: &action,
+                    slot: &slot,
+                    host: &host,
+                    key: None,
+                };
+                let (new_doc, record) = repoint(&doc, &request, &hints.hints()).map_err(bad)?;
+                let json = serde_json::to_string_pretty(&new_doc.root)
+                    .map_err(|e| Failure::BadInput(e.to_string()))?;
+                println!("{json}");
+                match record.key {
+                    KeyCarrier::Parameter(p) => eprintln!(
+                        "note: `{action}` now reads slot `{slot}`'s key from securestring parameter `{}`; supply its value (the slot's key from listsecrets) when you deploy",
+                        p.name
+                    ),
+                    KeyCarrier::AppSetting { name } => eprintln!(
+                        "note: `{action}` now reads slot `{slot}`'s key from app setting `{name}`; set it on the Logic App (the slot's key from listsecrets)"
+                    ),
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn print_calls(calls: &[FunctionCall]) {
+    let mut out = std::io::stdout().lock();
+    if calls.is_empty() {
+        let _ = writeln!(out, "no function calls");
+        return;
+    }
+    let rows: Vec<[String; 5]> = calls
+        .iter()
+        .map(|c| {
+            let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "?".to_owned());
+            let target = format!("{}/{}/{}", part(&c.app), part(&c.slot), part(&c.function));
+            let target = match &c.reason {
+                Some(reason) if !c.resolved => format!("{target}  (unresolved: {reason})"),
+                _ => target,
+            };
+            let container = if c.container.is_empty() {
+                "-".to_owned()
+            } else {
+                c.container.clone()
+            };
+            let kind = format!("{:?}", c.kind).to_ascii_lowercase();
+            [
+                c.workflow.clone(),
+                c.action.clone(),
+                container,
+                kind,
+                target,
+            ]
+        })
+        .collect();
+    let header = ["WORKFLOW", "ACTION", "CONTAINER", "KIND", "CALLS"].map(str::to_owned);
+    let widths: Vec<usize> = (0..4)
+        .map(|i| {
+            rows.iter()
+                .chain([&header])
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    for row in std::iter::once(&header).chain(&rows) {
+        let line: Vec<String> = (0..4)
+            .map(|i| format!("{:<w$}", row[i], w = widths[i]))
+            .collect();
+        let _ = writeln!(out, "{}  {}", line.join("  "), row[4]);
+    }
+}
