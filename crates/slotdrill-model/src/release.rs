@@ -68,6 +68,20 @@ pub struct FunctionBehaviour {
     pub requires_setting: Option<String>,
     /// Every call hangs until the caller gives up.
     pub timeout: bool,
+    /// Which key a call needs.
+    pub auth: AuthLevel,
+}
+
+/// The authorization level of an HTTP-triggered function.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub enum AuthLevel {
+    /// No key needed.
+    Anonymous,
+    /// A function key, a host key or the master key.
+    #[default]
+    Function,
+    /// The master key only.
+    Admin,
 }
 
 impl Default for FunctionBehaviour {
@@ -92,6 +106,7 @@ impl FunctionBehaviour {
             fail_first: 0,
             requires_setting: None,
             timeout: false,
+            auth: AuthLevel::Function,
         }
     }
 

@@ -5,10 +5,8 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::document::{Document, Workflow, get_path};
-use crate::eval::{
-    EvalError, Scope, display_unknowns, eval_wdl_string, get_ci, is_builtin, unknown,
-};
+use crate::document::{Document, Workflow};
+use crate::eval::{EvalError, Scope, display_unknowns, eval_wdl_string, is_builtin, unknown};
 use crate::expr::Expr;
 use crate::target::{Hints, Target, from_function_id, from_url, text};
 use crate::walk::{ActionRef, actions};
@@ -233,29 +231,6 @@ impl Resolver<'_> {
         let uri = self.resolve_text(action.pointer("/inputs/uri"))?;
         from_url(&uri, self.hints, doc_apps).map(|target| with_uri(target, &uri))
     }
-
-    fn parameter(&self, name: &str) -> Option<Value> {
-        let given = self
-            .workflow
-            .parameter_values
-            .as_ref()
-            .and_then(|path| get_path(&self.doc.root, path))
-            .and_then(Value::as_object)
-            .and_then(|values| get_ci(values, name))
-            .and_then(|entry| entry.get("value"));
-        let value = given.or_else(|| {
-            self.doc
-                .definition(self.workflow)
-                .get("parameters")
-                .and_then(Value::as_object)
-                .and_then(|p| get_ci(p, name))
-                .and_then(|p| p.get("defaultValue"))
-        })?;
-        Some(match &self.workflow.arm {
-            Some(arm) => arm.resolve(value),
-            None => value.clone(),
-        })
-    }
 }
 
 impl Scope for Resolver<'_> {
@@ -267,7 +242,7 @@ impl Scope for Resolver<'_> {
     ) -> Option<Result<Value, EvalError>> {
         let first = args.first().and_then(Value::as_str).unwrap_or_default();
         let value = match name.to_ascii_lowercase().as_str() {
-            "parameters" => self.parameter(first),
+            "parameters" => self.doc.parameter(self.workflow, first),
             "appsetting" => self
                 .hints
                 .app_settings

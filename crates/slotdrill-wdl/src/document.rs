@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use crate::arm::ArmContext;
 use crate::error::WdlError;
+use crate::eval::get_ci;
 
 /// Which shape the file has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +226,30 @@ impl Document {
                 }),
             None => Ok(&self.workflows[0]),
         }
+    }
+
+    /// The value of workflow parameter `name` as the running workflow sees it: the resource-level
+    /// value (`properties.parameters.NAME.value`) if given, else the definition's `defaultValue`,
+    /// after ARM evaluation for templates.
+    pub fn parameter(&self, workflow: &Workflow, name: &str) -> Option<Value> {
+        let given = workflow
+            .parameter_values
+            .as_ref()
+            .and_then(|path| get_path(&self.root, path))
+            .and_then(Value::as_object)
+            .and_then(|values| get_ci(values, name))
+            .and_then(|entry| entry.get("value"));
+        let value = given.or_else(|| {
+            self.definition(workflow)
+                .get("parameters")
+                .and_then(Value::as_object)
+                .and_then(|p| get_ci(p, name))
+                .and_then(|p| p.get("defaultValue"))
+        })?;
+        Some(match &workflow.arm {
+            Some(arm) => arm.resolve(value),
+            None => value.clone(),
+        })
     }
 
     /// The definition object of a workflow.

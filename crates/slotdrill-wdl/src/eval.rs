@@ -147,7 +147,7 @@ fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
 }
 
 /// The functions every scope shares (lower case).
-const BUILTINS: [&str; 16] = [
+const BUILTINS: [&str; 17] = [
     "concat",
     "equals",
     "and",
@@ -164,6 +164,7 @@ const BUILTINS: [&str; 16] = [
     "coalesce",
     "empty",
     "format",
+    "length",
 ];
 
 /// True when `name` is one of the builtins every scope shares.
@@ -257,6 +258,15 @@ fn builtin(name: &str, args: &[Value], call: &Expr) -> Result<Value, EvalError> 
             .find(|a| !a.is_null())
             .cloned()
             .unwrap_or(Value::Null)),
+        "length" => {
+            arity(1)?;
+            match &args[0] {
+                Value::String(s) => Ok(Value::from(s.chars().count())),
+                Value::Array(a) => Ok(Value::from(a.len())),
+                Value::Object(o) => Ok(Value::from(o.len())),
+                _ => Err(bad("expected a string, an array or an object")),
+            }
+        }
         "empty" => {
             arity(1)?;
             Ok(Value::Bool(match &args[0] {

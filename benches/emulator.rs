@@ -1,0 +1,174 @@
+//! The emulator's data plane against a bare axum handler that returns the same body (the
+//! emulator should keep at least 70% of its throughput), in-process invocations, and one run of a
+//! 20-action workflow.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use serde_json::{Map, Value, json};
+use slotdrill_emulator::{Emulator, HostRequest};
+use slotdrill_model::{AppSpec, Estate, FunctionBehaviour, HostingPlan, Release};
+use slotdrill_wdl::Document;
+
+fn emulator() -> Emulator {
+    let mut estate = Estate::new(1);
+    estate
+        .add_app(AppSpec::new("orders", HostingPlan::Premium))
+        .expect("app");
+    let release = (0..20).fold(Release::new("v1"), |r, i| {
+        r.with_function(format!("F{i}"), FunctionBehaviour::ok())
+    });
+    estate.add_release("orders", release).expect("release");
+    estate.deploy("orders", "production", "v1").expect("deploy");
+    Emulator::new(estate)
+}
+
+fn key(emulator: &Emulator) -> String {
+    emulator.read(|e| {
+        e.slot("orders", "production")
+            .expect("slot")
+            .keys()
+            .function_keys["default"]
+            .expose()
+            .to_owned()
+    })
+}
+
+async fn spawn(router: axum::Router) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    addr
+}
+
+fn http(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let emulator = Arc::new(emulator());
+    let key = key(&emulator);
+    let body = json!({ "function": "F0", "release": "v1" }).to_string();
+    let (emulated, bare) = runtime.block_on(async {
+        let emulated = spawn(slotdrill_emulator::http::router(Arc::clone(&emulator))).await;
+        let bare_body = body.clone();
+        let bare = spawn(axum::Router::new().fallback(move || {
+            let body = bare_body.clone();
+            async move { ([("content-type", "application/json; charset=utf-8")], body) }
+        }))
+        .await;
+        (emulated, bare)
+    });
+    let client = reqwest::Client::builder()
+        .resolve("orders.azurewebsites.net", emulated)
+        .build()
+        .expect("client");
+    let emulated_url = format!(
+        "http://orders.azurewebsites.net:{}/api/F0?code={key}",
+        emulated.port()
+    );
+    let bare_url = format!("http://127.0.0.1:{}/api/F0", bare.port());
+
+    let mut group = c.benchmark_group("emulator/http");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("bare-axum", |b| {
+        b.iter(|| {
+            runtime.block_on(async {
+                client
+                    .post(&bare_url)
+                    .send()
+                    .await
+                    .expect("send")
+                    .bytes()
+                    .await
+                    .expect("body")
+            })
+        })
+    });
+    group.bench_function("emulated-function", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            runtime.block_on(async {
+                for _ in 0..iters {
+                    let answer = client.post(&emulated_url).send().await.expect("send");
+                    assert_eq!(answer.status(), 200);
+                    answer.bytes().await.expect("body");
+                }
+            });
+            let elapsed = start.elapsed();
+            emulator.take_invocations();
+            elapsed
+        })
+    });
+    group.finish();
+}
+
+fn in_process(c: &mut Criterion) {
+    let emulator = emulator();
+    let request = HostRequest::new(
+        "POST",
+        &format!(
+            "https://orders.azurewebsites.net/api/F0?code={}",
+            key(&emulator)
+        ),
+    );
+    let mut group = c.benchmark_group("emulator/in-process");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("invoke", |b| {
+        b.iter_custom(|iters| {
+            let start = Instant::now();
+            for _ in 0..iters {
+                assert_eq!(emulator.invoke(&request).status, 200);
+            }
+            let elapsed = start.elapsed();
+            emulator.take_invocations();
+            elapsed
+        })
+    });
+    group.finish();
+}
+
+/// Twenty actions: ten Function calls, five Http calls, five Compose, in a Scope and a Foreach.
+fn workflow() -> Value {
+    let mut inner = Map::new();
+    for i in 0..10 {
+        inner.insert(format!("Call{i}"), json!({ "type": "Function", "inputs": { "function": { "id":
+            format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/orders/functions/F{i}") }, "body": "@triggerBody()" } }));
+    }
+    for i in 0..5 {
+        inner.insert(format!("Http{i}"), json!({ "type": "Http", "inputs": { "method": "POST",
+            "uri": format!("https://orders.azurewebsites.net/api/F{}?code=@{{parameters('key')}}", 10 + i), "body": { "n": i } } }));
+        inner.insert(format!("Compose{i}"), json!({ "type": "Compose", "inputs": { "call": format!("@body('Http{i}')"), "order": "@triggerBody()?['id']" } }));
+    }
+    json!({ "parameters": { "key": { "type": "securestring" } },
+            "triggers": { "manual": { "type": "Request", "kind": "Http" } },
+            "actions": { "All": { "type": "Scope", "actions": inner } } })
+}
+
+fn logic_app_run(c: &mut Criterion) {
+    let emulator = emulator();
+    let key = key(&emulator);
+    let resource = json!({ "name": "bench", "properties": { "definition": workflow(), "parameters": { "key": { "value": key } } } });
+    let doc = Document::from_value("bench.json", "bench", resource, None).expect("workflow");
+    emulator.save_logic_app("bench", doc, None).expect("saved");
+    c.bench_function("emulator/run-20-action-workflow", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                let run = emulator.run("bench", json!({ "id": 1 })).expect("runs");
+                total += start.elapsed();
+                assert_eq!(run.actions.len(), 21);
+                emulator.take_invocations();
+            }
+            total
+        })
+    });
+}
+
+criterion_group!(benches, http, in_process, logic_app_run);
+criterion_main!(benches);

@@ -1,0 +1,92 @@
+//! Virtual time: every latency, timeout, cold start, retry interval and run timestamp is counted
+//! on the estate's virtual clock, so drills are deterministic and take no real time. Timestamps
+//! are shown as RFC 3339 instants counted from a fixed epoch.
+
+use slotdrill_model::Timestamp;
+
+/// The instant virtual time 0 stands for: 2026-01-01T00:00:00Z.
+const EPOCH_DAYS: i64 = 20_454;
+
+/// `2026-01-01T00:00:01.500Z` for `Timestamp(1500)`.
+pub fn rfc3339(at: Timestamp) -> String {
+    let millis = at.millis();
+    let seconds = millis / 1000;
+    let days = EPOCH_DAYS + (seconds / 86_400) as i64;
+    let (year, month, day) = civil_from_days(days);
+    let rem = seconds % 86_400;
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60,
+        millis % 1000
+    )
+}
+
+/// Howard Hinnant's days-to-civil algorithm.
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Parses an ISO 8601 duration such as `PT2M`, `PT7.5S`, `P1DT2H` into milliseconds.
+pub fn parse_duration(text: &str) -> Option<u64> {
+    let rest = text.trim().strip_prefix('P')?;
+    let (date, time) = rest.split_once('T').unwrap_or((rest, ""));
+    let mut total = 0f64;
+    for (part, units) in [
+        (date, &[('D', 86_400_000f64), ('W', 604_800_000f64)][..]),
+        (
+            time,
+            &[('H', 3_600_000f64), ('M', 60_000f64), ('S', 1000f64)][..],
+        ),
+    ] {
+        let mut number = String::new();
+        for c in part.chars() {
+            if c.is_ascii_digit() || c == '.' {
+                number.push(c);
+            } else {
+                let unit = units.iter().find(|(u, _)| *u == c)?.1;
+                total += number.parse::<f64>().ok()? * unit;
+                number.clear();
+            }
+        }
+        if !number.is_empty() {
+            return None;
+        }
+    }
+    Some(total as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_and_later_instants() {
+        assert_eq!(rfc3339(Timestamp(0)), "2026-01-01T00:00:00.000Z");
+        assert_eq!(rfc3339(Timestamp(1500)), "2026-01-01T00:00:01.500Z");
+        assert_eq!(
+            rfc3339(Timestamp(86_400_000 * 59 + 3_723_004)),
+            "2026-03-01T01:02:03.004Z"
+        );
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("PT2M"), Some(120_000));
+        assert_eq!(parse_duration("PT7.5S"), Some(7_500));
+        assert_eq!(parse_duration("P1DT1H"), Some(90_000_000));
+        assert_eq!(parse_duration("PT"), Some(0));
+        assert_eq!(parse_duration("2 minutes"), None);
+        assert_eq!(parse_duration("PT5X"), None);
+    }
+}

@@ -1,0 +1,265 @@
+//! The emulator: an [`Estate`] served as Azure serves it, plus the Logic Apps that call it. All
+//! state sits behind one mutex; a request, a management change or a whole Logic App run holds it
+//! for its duration, so the routing switch of a swap is atomic and runs are deterministic.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard, PoisonError};
+
+use serde_json::Value;
+use slotdrill_model::{Estate, Event, ModelError, Timestamp};
+use slotdrill_wdl::{Document, WdlError};
+
+use crate::host::{HostRequest, HostResponse, InvocationRecord};
+use crate::logic_app::{LogicApp, Stubs};
+use crate::runner::{self, Run};
+
+/// How the emulator behaves where Azure gives a choice.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EmulatorConfig {
+    /// Terminate executions still running on a slot when a swap switches it, as Azure may do
+    /// for function executions on the old production instances. Off: they complete on the
+    /// release they started on.
+    pub terminate_running_on_swap: bool,
+}
+
+/// Why an emulator operation failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EmulatorError {
+    /// The model refused or failed the change.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// A workflow could not be read.
+    #[error(transparent)]
+    Workflow(#[from] WdlError),
+    /// No Logic App has that name.
+    #[error("Logic App `{0}` does not exist")]
+    UnknownLogicApp(String),
+}
+
+pub(crate) struct State {
+    pub(crate) estate: Estate,
+    /// Lower-case host name → (app, slot).
+    pub(crate) hosts: HashMap<String, (String, String)>,
+    /// Logic Apps by lower-case name.
+    pub(crate) logic_apps: BTreeMap<String, LogicApp>,
+    pub(crate) invocations: Vec<InvocationRecord>,
+    pub(crate) stubs: Stubs,
+    /// Swaps per app (lower case), to tell whether one happened while a call was running.
+    pub(crate) swaps: HashMap<String, u64>,
+    pub(crate) next_run: u64,
+}
+
+impl State {
+    pub(crate) fn reindex(&mut self) {
+        self.hosts.clear();
+        for app in self.estate.apps() {
+            for slot in app.slots() {
+                self.hosts.insert(
+                    slot.host_name().to_ascii_lowercase(),
+                    (app.name().to_owned(), slot.name().to_owned()),
+                );
+            }
+        }
+    }
+}
+
+/// A call that has started on a slot and not yet finished (see [`Emulator::start`]).
+#[derive(Debug, Clone)]
+pub struct InFlight {
+    response: HostResponse,
+    swaps_at_start: Option<u64>,
+}
+
+/// Function apps with slots, and Logic Apps, emulated in process.
+pub struct Emulator {
+    state: Mutex<State>,
+    config: EmulatorConfig,
+}
+
+impl Emulator {
+    /// Emulates `estate` with the default configuration.
+    pub fn new(estate: Estate) -> Self {
+        Emulator::with_config(estate, EmulatorConfig::default())
+    }
+
+    /// Emulates `estate`.
+    pub fn with_config(estate: Estate, config: EmulatorConfig) -> Self {
+        let mut state = State {
+            estate,
+            hosts: HashMap::new(),
+            logic_apps: BTreeMap::new(),
+            invocations: Vec::new(),
+            stubs: Stubs::default(),
+            swaps: HashMap::new(),
+            next_run: 0,
+        };
+        state.reindex();
+        Emulator {
+            state: Mutex::new(state),
+            config,
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        // A panic while holding the lock cannot leave the model half-changed (every model
+        // operation is all-or-nothing), so a poisoned lock is safe to keep using.
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Reads the estate.
+    pub fn read<R>(&self, f: impl FnOnce(&Estate) -> R) -> R {
+        f(&self.lock().estate)
+    }
+
+    /// Changes the estate (a swap, a deploy, a setting) atomically with respect to traffic.
+    pub fn change(
+        &self,
+        f: impl FnOnce(&mut Estate) -> Result<Vec<Event>, ModelError>,
+    ) -> Result<Vec<Event>, ModelError> {
+        let mut state = self.lock();
+        let events = f(&mut state.estate)?;
+        for event in &events {
+            if let Event::Swapped { app, .. } = event {
+                *state.swaps.entry(app.to_ascii_lowercase()).or_insert(0) += 1;
+            }
+        }
+        state.reindex();
+        Ok(events)
+    }
+
+    /// Sends one request to a function host (the in-process call path).
+    pub fn invoke(&self, request: &HostRequest) -> HostResponse {
+        self.lock().invoke(request, None)
+    }
+
+    /// Starts a call: the answer is fixed by the release the slot holds now. Finish it with
+    /// [`Emulator::finish`]; if a swap switched that app in between and the emulator is
+    /// configured to terminate running executions, the call ends with 503.
+    pub fn start(&self, request: &HostRequest) -> InFlight {
+        let mut state = self.lock();
+        let response = state.invoke(request, None);
+        let swaps_at_start = response.served_by.as_ref().map(|s| {
+            state
+                .swaps
+                .get(&s.app.to_ascii_lowercase())
+                .copied()
+                .unwrap_or(0)
+        });
+        InFlight {
+            response,
+            swaps_at_start,
+        }
+    }
+
+    /// Finishes a call started with [`Emulator::start`].
+    pub fn finish(&self, call: InFlight) -> HostResponse {
+        let state = self.lock();
+        let swapped = match (&call.response.served_by, call.swaps_at_start) {
+            (Some(served), Some(at_start)) => {
+                state
+                    .swaps
+                    .get(&served.app.to_ascii_lowercase())
+                    .copied()
+                    .unwrap_or(0)
+                    != at_start
+            }
+            _ => false,
+        };
+        if swapped && self.config.terminate_running_on_swap {
+            return HostResponse {
+                status: 503,
+                body: serde_json::json!({ "error": "the execution was terminated by a slot swap" }),
+                ..call.response
+            };
+        }
+        call.response
+    }
+
+    /// Saves (creates or replaces) a Logic App. Like Azure, this caches the key of every
+    /// `Function` action's target now: after a key change the workflow must be saved again.
+    /// Returns the new version.
+    pub fn save_logic_app(
+        &self,
+        name: &str,
+        document: Document,
+        workflow: Option<&str>,
+    ) -> Result<u64, EmulatorError> {
+        let mut state = self.lock();
+        let workflow = document.workflow(workflow)?.name.clone();
+        let key = name.to_ascii_lowercase();
+        let previous = state.logic_apps.remove(&key);
+        let version = previous.as_ref().map_or(1, |p| p.version + 1);
+        let runs = previous.map(|p| p.runs).unwrap_or_default();
+        let mut logic_app = LogicApp::new(name, document, workflow, version, runs);
+        logic_app.cache_function_keys(&state.estate);
+        state.logic_apps.insert(key, logic_app);
+        Ok(version)
+    }
+
+    /// A Logic App, as saved.
+    pub fn logic_app(&self, name: &str) -> Option<LogicApp> {
+        self.lock()
+            .logic_apps
+            .get(&name.to_ascii_lowercase())
+            .cloned()
+    }
+
+    /// The names of every Logic App.
+    pub fn logic_app_names(&self) -> Vec<String> {
+        self.lock()
+            .logic_apps
+            .values()
+            .map(|l| l.name.clone())
+            .collect()
+    }
+
+    /// Sets the app settings a Logic App's `appsetting()` reads (Logic Apps Standard).
+    pub fn set_logic_app_settings(
+        &self,
+        name: &str,
+        settings: BTreeMap<String, String>,
+    ) -> Result<(), EmulatorError> {
+        let mut state = self.lock();
+        let logic_app = state
+            .logic_apps
+            .get_mut(&name.to_ascii_lowercase())
+            .ok_or_else(|| EmulatorError::UnknownLogicApp(name.to_owned()))?;
+        logic_app.app_settings = settings;
+        Ok(())
+    }
+
+    /// Runs a Logic App from its trigger with `trigger_body`, to completion, on virtual time.
+    pub fn run(&self, name: &str, trigger_body: Value) -> Result<Run, EmulatorError> {
+        let mut state = self.lock();
+        runner::run(&mut state, name, trigger_body)
+    }
+
+    /// Replaces the stubs for hosts that are not emulated and for `ApiConnection` actions.
+    pub fn set_stubs(&self, stubs: Stubs) {
+        self.lock().stubs = stubs;
+    }
+
+    /// Every function invocation so far, in order.
+    pub fn invocations(&self) -> Vec<InvocationRecord> {
+        self.lock().invocations.clone()
+    }
+
+    /// Takes the invocations recorded so far, leaving the timeline empty (long-running users
+    /// such as `serve` and benchmarks drain it to bound memory).
+    pub fn take_invocations(&self) -> Vec<InvocationRecord> {
+        std::mem::take(&mut self.lock().invocations)
+    }
+
+    /// The current virtual time.
+    pub fn now(&self) -> Timestamp {
+        self.lock().estate.now()
+    }
+
+    /// Moves virtual time forward by `millis`.
+    pub fn advance(&self, millis: u64) -> Timestamp {
+        let mut state = self.lock();
+        let to = state.estate.now().plus_millis(millis);
+        state.estate.advance_to(to);
+        to
+    }
+}

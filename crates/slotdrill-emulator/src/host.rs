@@ -1,0 +1,381 @@
+//! The data plane: function hosts per slot. A request is routed by its `Host` header to the slot
+//! whose host name it is, then by path (`/api/FUNCTION`); production's traffic routing rules may
+//! send it to another slot (pinned by the `x-ms-routing-name` cookie for an hour of virtual
+//! time). Function-level keys are enforced. The answer comes from the behaviour of the release the
+//! slot holds. Both transports — axum over HTTP and the in-process call path — go through
+//! [`State::invoke`], so they cannot diverge.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use slotdrill_model::{AuthLevel, Invocation, SlotState, Timestamp, is_production};
+
+use crate::emulator::State;
+
+/// How long an HTTP-triggered function may run before the front end gives up (Azure's 230 s).
+pub const HTTP_TRIGGER_TIMEOUT_MS: u64 = 230_000;
+/// How long a routing cookie pins a client to a slot, in virtual milliseconds.
+pub const ROUTING_PIN_MS: u64 = 3_600_000;
+const ROUTING_COOKIE: &str = "x-ms-routing-name";
+/// Carries the virtual time the routing cookie was issued (Azure's affinity cookie name).
+const PIN_COOKIE: &str = "TiPMix";
+
+/// A request to a function host.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HostRequest {
+    /// `GET`, `POST`, …
+    pub method: String,
+    /// The `Host` header (a port is ignored).
+    pub host: String,
+    /// The path, starting with `/`.
+    pub path: String,
+    /// Query parameters, in order.
+    pub query: Vec<(String, String)>,
+    /// Headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// A JSON body, if any.
+    pub body: Option<Value>,
+}
+
+impl HostRequest {
+    /// A request for `url` (`https://HOST/path?query`).
+    pub fn new(method: &str, url: &str) -> Self {
+        let parsed = slotdrill_wdl::split_url(url);
+        let (host, path, query) = match parsed {
+            Some(u) => (u.host, u.path, u.query),
+            None => (String::new(), url.to_owned(), Vec::new()),
+        };
+        HostRequest {
+            method: method.to_ascii_uppercase(),
+            host,
+            path,
+            query,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Adds a header (builder style).
+    pub fn with_header(mut self, name: &str, value: &str) -> Self {
+        self.headers
+            .push((name.to_ascii_lowercase(), value.to_owned()));
+        self
+    }
+
+    /// Sets the JSON body (builder style).
+    pub fn with_body(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+
+    /// A header's value (name case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn query_value(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn cookie(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k == "cookie")
+            .flat_map(|(_, v)| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v)
+    }
+
+    /// The function key the request carries (`code=` or `x-functions-key`).
+    fn key(&self) -> Option<&str> {
+        self.query_value("code")
+            .or_else(|| self.header("x-functions-key"))
+    }
+}
+
+/// Which slot and release answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServedBy {
+    /// The app.
+    pub app: String,
+    /// The slot.
+    pub slot: String,
+    /// The release the slot held, if any.
+    pub release: Option<String>,
+}
+
+impl fmt::Display for ServedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}@{}",
+            self.app,
+            self.slot,
+            self.release.as_deref().unwrap_or("-")
+        )
+    }
+}
+
+/// The answer of a function host.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body.
+    pub body: Value,
+    /// Headers to send (`set-cookie`).
+    pub headers: Vec<(String, String)>,
+    /// The slot and release that answered, when a slot did.
+    pub served_by: Option<ServedBy>,
+    /// Virtual time the call took.
+    pub latency_ms: u64,
+    /// True when the function never answered and the front end gave up.
+    pub timed_out: bool,
+}
+
+impl HostResponse {
+    fn error(status: u16, message: String) -> Self {
+        HostResponse {
+            status,
+            body: json!({ "error": message }),
+            headers: Vec::new(),
+            served_by: None,
+            latency_ms: 0,
+            timed_out: false,
+        }
+    }
+}
+
+/// One function invocation, for the drill timeline. Never holds a key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InvocationRecord {
+    /// Virtual time of the call.
+    pub at: Timestamp,
+    /// The Logic App action that made it (`workflow/action`), if any.
+    pub caller: Option<String>,
+    /// The host it was sent to.
+    pub host: String,
+    /// The function, when the path named one.
+    pub function: Option<String>,
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// Who answered.
+    pub served_by: Option<ServedBy>,
+}
+
+impl State {
+    /// Handles one request to a function host and records it on the timeline.
+    pub(crate) fn invoke(&mut self, request: &HostRequest, caller: Option<&str>) -> HostResponse {
+        let response = self.answer(request);
+        let function = request
+            .path
+            .strip_prefix("/api/")
+            .map(|f| f.trim_end_matches('/').to_owned());
+        self.invocations.push(InvocationRecord {
+            at: self.estate.now(),
+            caller: caller.map(str::to_owned),
+            host: request.host.to_ascii_lowercase(),
+            function,
+            status: response.status,
+            served_by: response.served_by.clone(),
+        });
+        response
+    }
+
+    fn answer(&mut self, request: &HostRequest) -> HostResponse {
+        let host = request
+            .host
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let Some((app, slot)) = self.hosts.get(&host).cloned() else {
+            return HostResponse::error(404, format!("no emulated function host `{host}`"));
+        };
+        let (slot, cookies) = if is_production(&slot) {
+            self.route(&app, request)
+        } else {
+            (slot, Vec::new())
+        };
+        let mut response = self.run_function(&app, &slot, request);
+        response.headers.extend(cookies);
+        response
+    }
+
+    fn run_function(&mut self, app: &str, slot_name: &str, request: &HostRequest) -> HostResponse {
+        let Ok(slot) = self.estate.slot(app, slot_name) else {
+            return HostResponse::error(
+                404,
+                format!("slot `{slot_name}` of `{app}` does not exist"),
+            );
+        };
+        let served_by = ServedBy {
+            app: app.to_owned(),
+            slot: slot.name().to_owned(),
+            release: slot.release_id().map(str::to_owned),
+        };
+        let with_slot = |mut r: HostResponse| {
+            r.served_by = Some(served_by.clone());
+            r
+        };
+        if slot.state() == SlotState::Stopped {
+            return with_slot(HostResponse::error(
+                403,
+                "this function app is stopped".to_owned(),
+            ));
+        }
+        let path = request.path.trim_end_matches('/');
+        if path.is_empty() {
+            return with_slot(HostResponse {
+                status: 200,
+                body: json!({ "status": "Your Functions app is up and running" }),
+                ..HostResponse::error(200, String::new())
+            });
+        }
+        let Some(function) = path.strip_prefix("/api/") else {
+            return with_slot(HostResponse::error(
+                404,
+                format!("no route for `{}`", request.path),
+            ));
+        };
+        let Some(release) = slot.release() else {
+            return with_slot(HostResponse::error(
+                404,
+                format!("function `{function}` not found: the slot holds no release"),
+            ));
+        };
+        let Some((name, behaviour)) = release.function_entry(function) else {
+            return with_slot(HostResponse::error(
+                404,
+                format!("function `{function}` not found"),
+            ));
+        };
+        let authorized = match behaviour.auth {
+            AuthLevel::Anonymous => true,
+            AuthLevel::Function => request
+                .key()
+                .is_some_and(|key| slot.keys().accepts(name, key)),
+            AuthLevel::Admin => request
+                .key()
+                .is_some_and(|key| slot.keys().master.expose() == key),
+        };
+        if !authorized {
+            return with_slot(HostResponse::error(
+                401,
+                "Unauthorized: a valid function key is required".to_owned(),
+            ));
+        }
+        let (name, behaviour, release_id, config) = (
+            name.to_owned(),
+            behaviour.clone(),
+            release.id.clone(),
+            slot.config().clone(),
+        );
+        let call_index = self.estate.record_call(app, slot_name, &name).unwrap_or(0);
+        let roll = self.estate.roll();
+        match behaviour.invoke(&release_id, &name, call_index, roll, &config) {
+            Invocation::Timeout => with_slot(HostResponse {
+                status: 504,
+                body: json!({ "error": format!("function `{name}` did not answer within {} s", HTTP_TRIGGER_TIMEOUT_MS / 1000) }),
+                headers: Vec::new(),
+                served_by: None,
+                latency_ms: HTTP_TRIGGER_TIMEOUT_MS,
+                timed_out: true,
+            }),
+            Invocation::Response {
+                status,
+                body,
+                latency_ms,
+            } => with_slot(HostResponse {
+                status,
+                body,
+                headers: Vec::new(),
+                served_by: None,
+                latency_ms,
+                timed_out: false,
+            }),
+        }
+    }
+
+    /// Traffic routing on production: the `x-ms-routing-name` query parameter, then a pinned
+    /// cookie, then a seeded draw over the ramp-up rules. Returns the slot and cookies to set.
+    fn route(&mut self, app: &str, request: &HostRequest) -> (String, Vec<(String, String)>) {
+        let production = slotdrill_model::PRODUCTION.to_owned();
+        let Ok(function_app) = self.estate.app(app) else {
+            return (production, Vec::new());
+        };
+        if function_app.routing().is_empty() {
+            return (production, Vec::new());
+        }
+        // Slot names that rules route to, with their percentages.
+        let targets: Vec<(String, f64)> = function_app
+            .routing()
+            .iter()
+            .filter_map(|rule| {
+                function_app
+                    .slots()
+                    .find(|s| s.host_name().eq_ignore_ascii_case(&rule.action_host_name))
+                    .map(|s| (s.name().to_owned(), rule.reroute_percentage))
+            })
+            .collect();
+        let now = self.estate.now().millis();
+        let named = |name: &str| -> Option<String> {
+            if name.eq_ignore_ascii_case("self") {
+                return Some(production.clone());
+            }
+            targets
+                .iter()
+                .find(|(slot, _)| slot.eq_ignore_ascii_case(name))
+                .map(|(slot, _)| slot.clone())
+        };
+        if let Some(slot) = request.query_value(ROUTING_COOKIE).and_then(named) {
+            return (slot.clone(), pin(&slot, now));
+        }
+        let pinned_at = request
+            .cookie(PIN_COOKIE)
+            .and_then(|v| v.parse::<u64>().ok());
+        if let Some(slot) = request.cookie(ROUTING_COOKIE).and_then(named)
+            && pinned_at.is_some_and(|at| now.saturating_sub(at) < ROUTING_PIN_MS)
+        {
+            return (slot, Vec::new());
+        }
+        let draw = self.estate.roll() * 100.0;
+        let mut cumulative = 0.0;
+        let mut chosen = production.clone();
+        for (slot, percentage) in &targets {
+            cumulative += percentage;
+            if draw < cumulative {
+                chosen = slot.clone();
+                break;
+            }
+        }
+        let cookie_name = if chosen == production {
+            "self".to_owned()
+        } else {
+            chosen.clone()
+        };
+        (chosen, pin(&cookie_name, now))
+    }
+}
+
+fn pin(slot: &str, now: u64) -> Vec<(String, String)> {
+    let name = if is_production(slot) { "self" } else { slot };
+    vec![
+        (
+            "set-cookie".to_owned(),
+            format!("{ROUTING_COOKIE}={name}; Path=/; Max-Age=3600"),
+        ),
+        (
+            "set-cookie".to_owned(),
+            format!("{PIN_COOKIE}={now}; Path=/; Max-Age=3600"),
+        ),
+    ]
+}

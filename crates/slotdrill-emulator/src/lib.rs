@@ -1,0 +1,23 @@
+//! The slot model served the way Azure serves it.
+//!
+//! [`Emulator`] holds an [`slotdrill_model::Estate`] and the Logic Apps that call it. Its data
+//! plane ([`HostRequest`] → [`HostResponse`]) routes by host name to a slot, applies production's
+//! traffic routing rules and pinning cookie, enforces function keys and plays back the behaviour
+//! of the release the slot holds; the same code answers in process and over real HTTP
+//! ([`http::router`]). The Logic App runner ([`Emulator::run`]) executes real Workflow Definition
+//! Language on a virtual clock. Everything is seeded: the same estate and operations give the
+//! same answers.
+
+pub mod clock;
+mod emulator;
+mod host;
+pub mod http;
+mod logic_app;
+mod runner;
+
+pub use emulator::{Emulator, EmulatorConfig, EmulatorError, InFlight};
+pub use host::{
+    HTTP_TRIGGER_TIMEOUT_MS, HostRequest, HostResponse, InvocationRecord, ROUTING_PIN_MS, ServedBy,
+};
+pub use logic_app::{HttpStub, LogicApp, Stubs};
+pub use runner::{Run, RunAction, Status};

@@ -1,0 +1,113 @@
+//! Logic Apps held by the emulator: the workflow document, its version, the function keys Azure
+//! caches when a workflow is saved, its run history, and stubs for what is not emulated.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use slotdrill_model::{Estate, Secret};
+use slotdrill_wdl::{CallKind, Document, Hints, find_calls};
+
+use crate::runner::Run;
+
+/// A Logic App (consumption workflow or one Standard workflow).
+#[derive(Debug, Clone)]
+pub struct LogicApp {
+    /// Its name.
+    pub name: String,
+    /// The document it was saved from.
+    pub document: Document,
+    /// Which workflow of the document it runs.
+    pub workflow: String,
+    /// Bumped on every save (ARM's `properties.version`).
+    pub version: u64,
+    /// Its runs, oldest first.
+    pub runs: Vec<Run>,
+    /// Settings for `appsetting()` (Logic Apps Standard).
+    pub app_settings: BTreeMap<String, String>,
+    /// `Function` actions' targets as resolved at save time, by action.
+    pub(crate) saved_targets: BTreeMap<String, SavedTarget>,
+}
+
+impl LogicApp {
+    pub(crate) fn new(
+        name: &str,
+        document: Document,
+        workflow: String,
+        version: u64,
+        runs: Vec<Run>,
+    ) -> Self {
+        LogicApp {
+            name: name.to_owned(),
+            document,
+            workflow,
+            version,
+            runs,
+            app_settings: BTreeMap::new(),
+            saved_targets: BTreeMap::new(),
+        }
+    }
+
+    /// A copy without the run history.
+    pub(crate) fn without_runs(&self) -> LogicApp {
+        LogicApp {
+            name: self.name.clone(),
+            document: self.document.clone(),
+            workflow: self.workflow.clone(),
+            version: self.version,
+            runs: Vec::new(),
+            app_settings: self.app_settings.clone(),
+            saved_targets: self.saved_targets.clone(),
+        }
+    }
+
+    /// Resolves every `Function` action now and caches its host and key, as Azure caches the
+    /// trigger URL when a workflow is saved.
+    pub(crate) fn cache_function_keys(&mut self, estate: &Estate) {
+        let calls = find_calls(&self.document, &Hints::default());
+        for call in calls
+            .into_iter()
+            .filter(|c| c.kind == CallKind::Function && c.workflow == self.workflow)
+        {
+            let (Some(app), Some(slot), Some(function)) = (&call.app, &call.slot, &call.function)
+            else {
+                continue;
+            };
+            if let Ok(slot) = estate.slot(app, slot) {
+                let target = SavedTarget {
+                    host: slot.host_name().to_owned(),
+                    function: function.clone(),
+                    key: slot.keys().function_default(function),
+                };
+                self.saved_targets.insert(call.action, target);
+            }
+        }
+    }
+}
+
+/// A `Function` action's trigger URL as Azure caches it when the workflow is saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SavedTarget {
+    pub(crate) host: String,
+    pub(crate) function: String,
+    pub(crate) key: Secret,
+}
+
+/// An answer for requests to a host that is not emulated.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpStub {
+    /// Requests whose URL starts with this are answered.
+    pub url_prefix: String,
+    /// The status.
+    pub status: u16,
+    /// The body.
+    pub body: Value,
+}
+
+/// What answers for the parts of a workflow that are not emulated.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Stubs {
+    /// HTTP endpoints outside the estate.
+    pub http: Vec<HttpStub>,
+    /// `ApiConnection` actions' outputs by action name (default: 200 with an empty body).
+    pub api_connections: BTreeMap<String, Value>,
+}
