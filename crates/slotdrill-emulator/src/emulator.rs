@@ -9,6 +9,8 @@ use serde_json::Value;
 use slotdrill_model::{Estate, Event, ModelError, Timestamp};
 use slotdrill_wdl::{Document, WdlError};
 
+use crate::arm::ArmResponse;
+use crate::faults::{ArmFault, Throttling};
 use crate::host::{HostRequest, HostResponse, InvocationRecord};
 use crate::logic_app::{LogicApp, Stubs};
 use crate::runner::{self, Run};
@@ -20,6 +22,8 @@ pub struct EmulatorConfig {
     /// for function executions on the old production instances. Off: they complete on the
     /// release they started on.
     pub terminate_running_on_swap: bool,
+    /// The bearer token the management plane requires; any token is accepted when `None`.
+    pub require_token: Option<String>,
 }
 
 /// Why an emulator operation failed.
@@ -47,9 +51,76 @@ pub(crate) struct State {
     /// Swaps per app (lower case), to tell whether one happened while a call was running.
     pub(crate) swaps: HashMap<String, u64>,
     pub(crate) next_run: u64,
+    /// Management-plane faults armed.
+    pub(crate) arm_faults: Vec<ArmFault>,
+    pub(crate) throttling: Option<Throttling>,
+    /// Long-running operations by id.
+    pub(crate) operations: BTreeMap<String, Operation>,
+    pub(crate) next_operation: u64,
+    /// Swaps the platform will revert, when virtual time gets there.
+    pub(crate) reverts: Vec<Revert>,
+    /// What `/_slotdrill/reset` goes back to.
+    pub(crate) initial: Option<(Estate, BTreeMap<String, LogicApp>)>,
+}
+
+/// A long-running operation: done at `completes_at`, with this result.
+#[derive(Debug, Clone)]
+pub(crate) struct Operation {
+    pub(crate) completes_at: Timestamp,
+    pub(crate) result: Result<(), ArmResponse>,
+}
+
+/// A swap the platform will undo (an injected fault).
+#[derive(Debug, Clone)]
+pub(crate) struct Revert {
+    pub(crate) app: String,
+    pub(crate) source: String,
+    pub(crate) target: String,
+    pub(crate) at: Timestamp,
 }
 
 impl State {
+    /// Applies a model change and keeps what depends on it current.
+    pub(crate) fn apply(
+        &mut self,
+        f: impl FnOnce(&mut Estate) -> Result<Vec<Event>, ModelError>,
+    ) -> Result<Vec<Event>, ModelError> {
+        let events = f(&mut self.estate)?;
+        for event in &events {
+            if let Event::Swapped { app, .. } = event {
+                *self.swaps.entry(app.to_ascii_lowercase()).or_insert(0) += 1;
+            }
+        }
+        self.reindex();
+        Ok(events)
+    }
+
+    pub(crate) fn save_logic_app(
+        &mut self,
+        name: &str,
+        document: Document,
+        workflow: Option<&str>,
+    ) -> Result<u64, EmulatorError> {
+        let workflow = document.workflow(workflow)?.name.clone();
+        let key = name.to_ascii_lowercase();
+        let previous = self.logic_apps.remove(&key);
+        let version = previous.as_ref().map_or(1, |p| p.version + 1);
+        let now = self.estate.now();
+        let mut logic_app = LogicApp::new(name, document, workflow, version, Vec::new());
+        logic_app.created_at = now;
+        if let Some(previous) = previous {
+            logic_app.runs = previous.runs;
+            logic_app.app_settings = previous.app_settings;
+            logic_app.resource_group = previous.resource_group;
+            logic_app.location = previous.location;
+            logic_app.created_at = previous.created_at;
+        }
+        logic_app.changed_at = now;
+        logic_app.cache_function_keys(&self.estate);
+        self.logic_apps.insert(key, logic_app);
+        Ok(version)
+    }
+
     pub(crate) fn reindex(&mut self) {
         self.hosts.clear();
         for app in self.estate.apps() {
@@ -92,6 +163,12 @@ impl Emulator {
             stubs: Stubs::default(),
             swaps: HashMap::new(),
             next_run: 0,
+            arm_faults: Vec::new(),
+            throttling: None,
+            operations: BTreeMap::new(),
+            next_operation: 0,
+            reverts: Vec::new(),
+            initial: None,
         };
         state.reindex();
         Emulator {
@@ -116,15 +193,32 @@ impl Emulator {
         &self,
         f: impl FnOnce(&mut Estate) -> Result<Vec<Event>, ModelError>,
     ) -> Result<Vec<Event>, ModelError> {
+        self.lock().apply(f)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &EmulatorConfig {
+        &self.config
+    }
+
+    /// Remembers the current estate and Logic Apps as what `/_slotdrill/reset` returns to.
+    pub fn mark_initial(&self) {
         let mut state = self.lock();
-        let events = f(&mut state.estate)?;
-        for event in &events {
-            if let Event::Swapped { app, .. } = event {
-                *state.swaps.entry(app.to_ascii_lowercase()).or_insert(0) += 1;
-            }
-        }
-        state.reindex();
-        Ok(events)
+        let snapshot = (state.estate.clone(), state.logic_apps.clone());
+        state.initial = Some(snapshot);
+    }
+
+    /// Arms a management-plane or swap fault.
+    pub fn inject(&self, fault: ArmFault) {
+        self.lock().add_fault(fault);
+    }
+
+    /// Disarms every fault.
+    pub fn clear_faults(&self) {
+        let mut state = self.lock();
+        state.arm_faults.clear();
+        state.throttling = None;
+        state.estate.clear_faults();
     }
 
     /// Sends one request to a function host (the in-process call path).
@@ -184,16 +278,24 @@ impl Emulator {
         document: Document,
         workflow: Option<&str>,
     ) -> Result<u64, EmulatorError> {
+        self.lock().save_logic_app(name, document, workflow)
+    }
+
+    /// Places a Logic App in a resource group and region (for its ARM id).
+    pub fn place_logic_app(
+        &self,
+        name: &str,
+        resource_group: &str,
+        location: &str,
+    ) -> Result<(), EmulatorError> {
         let mut state = self.lock();
-        let workflow = document.workflow(workflow)?.name.clone();
-        let key = name.to_ascii_lowercase();
-        let previous = state.logic_apps.remove(&key);
-        let version = previous.as_ref().map_or(1, |p| p.version + 1);
-        let runs = previous.map(|p| p.runs).unwrap_or_default();
-        let mut logic_app = LogicApp::new(name, document, workflow, version, runs);
-        logic_app.cache_function_keys(&state.estate);
-        state.logic_apps.insert(key, logic_app);
-        Ok(version)
+        let logic_app = state
+            .logic_apps
+            .get_mut(&name.to_ascii_lowercase())
+            .ok_or_else(|| EmulatorError::UnknownLogicApp(name.to_owned()))?;
+        logic_app.resource_group = resource_group.to_owned();
+        logic_app.location = location.to_owned();
+        Ok(())
     }
 
     /// A Logic App, as saved.

@@ -1,27 +1,38 @@
-//! The emulator over real HTTP: one axum listener serves every function host, routed by the
-//! `Host` header. Paths under `/subscriptions/` belong to the management plane.
+//! The emulator over real HTTP: one axum listener serves every function host (routed by the
+//! `Host` header), the ARM-compatible management plane (paths under `/subscriptions/`) and the
+//! admin API (`/_slotdrill/`).
 
 use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
-use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, request::Parts};
 
+use crate::arm::{ArmRequest, ArmResponse, admin};
 use crate::emulator::Emulator;
 use crate::host::HostRequest;
 
 /// Requests larger than this are refused rather than buffered.
 const MAX_BODY: usize = 4 * 1024 * 1024;
 
-/// The router: every request goes to the data plane (the management plane joins later).
+/// Called once per management request with a line that holds no secret (method, path, status).
+pub type RequestLog = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The router, without request logging.
 pub fn router(emulator: Arc<Emulator>) -> Router {
+    router_with_log(emulator, None)
+}
+
+/// The router; `log` receives one line per management request.
+pub fn router_with_log(emulator: Arc<Emulator>, log: Option<RequestLog>) -> Router {
     Router::new().fallback(move |request: Request<Body>| {
         let emulator = Arc::clone(&emulator);
-        async move { data_plane(&emulator, request).await }
+        let log = log.clone();
+        async move { dispatch(&emulator, request, log.as_ref()).await }
     })
 }
 
-/// Serves `router` on `listener` until the future is dropped.
+/// Serves the router on `listener` until the future is dropped.
 pub async fn serve(
     emulator: Arc<Emulator>,
     listener: tokio::net::TcpListener,
@@ -29,16 +40,20 @@ pub async fn serve(
     axum::serve(listener, router(emulator)).await
 }
 
-async fn data_plane(emulator: &Emulator, request: Request<Body>) -> Response<Body> {
-    let (parts, body) = request.into_parts();
-    let host = parts
-        .headers
-        .get("host")
-        .and_then(|h| h.to_str().ok())
-        .or_else(|| parts.uri.host())
-        .unwrap_or_default()
-        .to_owned();
-    let query = parts
+/// Serves until `shutdown` completes, logging management requests to `log`.
+pub async fn serve_until(
+    emulator: Arc<Emulator>,
+    listener: tokio::net::TcpListener,
+    log: Option<RequestLog>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router_with_log(emulator, log))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
+    parts
         .uri
         .query()
         .map(|q| {
@@ -50,38 +65,82 @@ async fn data_plane(emulator: &Emulator, request: Request<Body>) -> Response<Bod
                 })
                 .collect()
         })
-        .unwrap_or_default();
-    let headers = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
+        .unwrap_or_default()
+}
+
+async fn dispatch(
+    emulator: &Emulator,
+    request: Request<Body>,
+    log: Option<&RequestLog>,
+) -> Response<Body> {
+    let (parts, body) = request.into_parts();
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(bytes) => bytes,
-        Err(_) => return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large"),
+        Err(_) => {
+            return json_response(
+                413,
+                &serde_json::json!({ "error": "request body too large" }).to_string(),
+            );
+        }
     };
     let body = (!bytes.is_empty()).then(|| {
         serde_json::from_slice(&bytes).unwrap_or_else(|_| {
             serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
         })
     });
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.host())
+        .unwrap_or_default()
+        .to_owned();
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let path = parts.uri.path().to_owned();
+    let lower = path.to_ascii_lowercase();
+    if lower.starts_with("/subscriptions/") || lower.starts_with("/_slotdrill/") {
+        let request = ArmRequest {
+            method: parts.method.as_str().to_owned(),
+            path: path.clone(),
+            query: query_pairs(&parts),
+            headers,
+            body,
+            base_url: format!("http://{host}"),
+        };
+        let answer = if lower.starts_with("/_slotdrill/") {
+            admin(emulator, &request)
+        } else {
+            emulator.manage(&request)
+        };
+        if let Some(log) = log {
+            log(&format!(
+                "{} {} -> {}",
+                request.method,
+                request.path,
+                if answer.reset {
+                    "reset".to_owned()
+                } else {
+                    answer.status.to_string()
+                }
+            ));
+        }
+        return management_response(answer).await;
+    }
     let request = HostRequest {
         method: parts.method.as_str().to_owned(),
         host,
-        path: parts.uri.path().to_owned(),
-        query,
+        path,
+        query: query_pairs(&parts),
         headers,
         body,
     };
     let answer = emulator.invoke(&request);
-    let mut response = Response::new(Body::from(answer.body.to_string()));
-    *response.status_mut() =
-        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = json_response(answer.status, &answer.body.to_string());
     let headers = response.headers_mut();
-    headers.insert(
-        "content-type",
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
     if let Some(served) = &answer.served_by
         && let Ok(value) = HeaderValue::from_str(&served.to_string())
     {
@@ -90,7 +149,12 @@ async fn data_plane(emulator: &Emulator, request: Request<Body>) -> Response<Bod
     if let Ok(value) = HeaderValue::from_str(&answer.latency_ms.to_string()) {
         headers.insert("x-slotdrill-latency-ms", value);
     }
-    for (name, value) in &answer.headers {
+    append(headers, &answer.headers);
+    response
+}
+
+fn append(headers: &mut axum::http::HeaderMap, extra: &[(String, String)]) {
+    for (name, value) in extra {
         if let (Ok(name), Ok(value)) = (
             HeaderName::try_from(name.as_str()),
             HeaderValue::from_str(value),
@@ -98,13 +162,63 @@ async fn data_plane(emulator: &Emulator, request: Request<Body>) -> Response<Bod
             headers.append(name, value);
         }
     }
+}
+
+async fn management_response(answer: ArmResponse) -> Response<Body> {
+    if answer.delay_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(answer.delay_ms)).await;
+    }
+    if answer.reset {
+        // A body that fails before its first byte makes the server drop the connection without
+        // an answer: the client sees a reset.
+        let failing = futures_lite_stream();
+        let mut response = Response::new(Body::from_stream(failing));
+        *response.status_mut() = StatusCode::OK;
+        return response;
+    }
+    let mut response = match &answer.body {
+        Some(body) => json_response(answer.status, &body.to_string()),
+        None => {
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() =
+                StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            r
+        }
+    };
+    append(response.headers_mut(), &answer.headers);
     response
 }
 
-fn plain(status: StatusCode, message: &str) -> Response<Body> {
-    let mut response = Response::new(Body::from(
-        serde_json::json!({ "error": message }).to_string(),
-    ));
-    *response.status_mut() = status;
+fn futures_lite_stream()
+-> impl futures_core::Stream<Item = Result<axum::body::Bytes, std::io::Error>> + Send {
+    struct Failing(bool);
+    impl futures_core::Stream for Failing {
+        type Item = Result<axum::body::Bytes, std::io::Error>;
+        fn poll_next(
+            mut self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Self::Item>> {
+            if self.0 {
+                std::task::Poll::Ready(None)
+            } else {
+                self.0 = true;
+                std::task::Poll::Ready(Some(Err(std::io::Error::new(
+                    std::io::ErrorKind::ConnectionReset,
+                    "injected connection reset",
+                ))))
+            }
+        }
+    }
+    Failing(false)
+}
+
+fn json_response(status: u16, body: &str) -> Response<Body> {
+    let mut response = Response::new(Body::from(body.to_owned()));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
     response
 }

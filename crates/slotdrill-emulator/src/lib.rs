@@ -8,14 +8,17 @@
 //! Language on a virtual clock. Everything is seeded: the same estate and operations give the
 //! same answers.
 
+pub mod arm;
 pub mod clock;
 mod emulator;
+mod faults;
 mod host;
 pub mod http;
 mod logic_app;
 mod runner;
 
 pub use emulator::{Emulator, EmulatorConfig, EmulatorError, InFlight};
+pub use faults::ArmFault;
 pub use host::{
     HTTP_TRIGGER_TIMEOUT_MS, HostRequest, HostResponse, InvocationRecord, ROUTING_PIN_MS, ServedBy,
 };

@@ -24,6 +24,14 @@ pub struct LogicApp {
     pub runs: Vec<Run>,
     /// Settings for `appsetting()` (Logic Apps Standard).
     pub app_settings: BTreeMap<String, String>,
+    /// Its resource group.
+    pub resource_group: String,
+    /// Its region.
+    pub location: String,
+    /// When it was first saved and last saved (virtual time).
+    pub created_at: slotdrill_model::Timestamp,
+    /// When it was last saved.
+    pub changed_at: slotdrill_model::Timestamp,
     /// `Function` actions' targets as resolved at save time, by action.
     pub(crate) saved_targets: BTreeMap<String, SavedTarget>,
 }
@@ -43,6 +51,10 @@ impl LogicApp {
             version,
             runs,
             app_settings: BTreeMap::new(),
+            resource_group: "slotdrill".to_owned(),
+            location: "westeurope".to_owned(),
+            created_at: slotdrill_model::Timestamp::default(),
+            changed_at: slotdrill_model::Timestamp::default(),
             saved_targets: BTreeMap::new(),
         }
     }
@@ -56,6 +68,10 @@ impl LogicApp {
             version: self.version,
             runs: Vec::new(),
             app_settings: self.app_settings.clone(),
+            resource_group: self.resource_group.clone(),
+            location: self.location.clone(),
+            created_at: self.created_at,
+            changed_at: self.changed_at,
             saved_targets: self.saved_targets.clone(),
         }
     }

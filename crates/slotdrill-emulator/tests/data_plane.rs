@@ -327,6 +327,7 @@ fn running_executions_can_be_terminated_by_a_swap_when_configured() {
         1,
         EmulatorConfig {
             terminate_running_on_swap: true,
+            ..EmulatorConfig::default()
         },
     );
     let request = call(

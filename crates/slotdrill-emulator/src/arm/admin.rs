@@ -1,0 +1,156 @@
+//! The admin API under `/_slotdrill/`: read the whole state (no keys), inject and clear faults,
+//! reset to the initial estate, move virtual time, and deploy a release (the stand-in for zip
+//! deploy, which is not an ARM operation).
+
+use serde_json::{Value, json};
+
+use super::{ArmRequest, ArmResponse, from_model};
+use crate::clock::rfc3339;
+use crate::emulator::{Emulator, State};
+use crate::faults::ArmFault;
+
+/// Answers a request under `/_slotdrill/`.
+pub fn admin(emulator: &Emulator, request: &ArmRequest) -> ArmResponse {
+    if let Some(required) = &emulator.config().require_token {
+        let token = request
+            .header("authorization")
+            .and_then(|h| h.strip_prefix("Bearer "));
+        if token != Some(required.as_str()) {
+            return ArmResponse::error(
+                401,
+                "InvalidAuthenticationToken",
+                "The admin API needs the same bearer token as the management plane.",
+            );
+        }
+    }
+    let mut state = emulator.lock();
+    let method = request.method.to_ascii_uppercase();
+    let path = request.path.trim_end_matches('/').to_ascii_lowercase();
+    match (method.as_str(), path.as_str()) {
+        ("GET", "/_slotdrill/state") => ArmResponse::ok(dump(&state)),
+        ("GET", "/_slotdrill/faults") => ArmResponse::ok(
+            json!({ "faults": state.arm_faults, "pendingSwapFaults": state.estate.pending_faults().len() }),
+        ),
+        ("POST", "/_slotdrill/faults") => {
+            let body = request.body.clone().unwrap_or(Value::Null);
+            let list = if body.is_array() {
+                body
+            } else {
+                Value::Array(vec![body])
+            };
+            let faults: Vec<ArmFault> = match serde_json::from_value(list) {
+                Ok(faults) => faults,
+                Err(e) => {
+                    return ArmResponse::error(400, "BadRequest", format!("not a fault: {e}"));
+                }
+            };
+            for fault in faults {
+                state.add_fault(fault);
+            }
+            ArmResponse::ok(json!({ "faults": state.arm_faults }))
+        }
+        ("DELETE", "/_slotdrill/faults") => {
+            state.arm_faults.clear();
+            state.throttling = None;
+            state.estate.clear_faults();
+            ArmResponse::empty(200)
+        }
+        ("POST", "/_slotdrill/reset") => {
+            if let Some((estate, logic_apps)) = state.initial.clone() {
+                state.estate = estate;
+                state.logic_apps = logic_apps;
+            }
+            state.arm_faults.clear();
+            state.throttling = None;
+            state.operations.clear();
+            state.reverts.clear();
+            state.invocations.clear();
+            state.reindex();
+            ArmResponse::empty(200)
+        }
+        ("POST", "/_slotdrill/advance") => {
+            let Some(ms) = request.query("ms").and_then(|v| v.parse::<u64>().ok()) else {
+                return ArmResponse::error(400, "BadRequest", "expected ?ms=MILLISECONDS");
+            };
+            let to = state.estate.now().plus_millis(ms);
+            state.estate.advance_to(to);
+            state.settle();
+            ArmResponse::ok(json!({ "now": to.millis(), "nowUtc": rfc3339(to) }))
+        }
+        ("POST", "/_slotdrill/deploy") => {
+            let field = |name: &str| {
+                request
+                    .body_field(&format!("/{name}"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            };
+            let (Some(app), Some(slot), Some(release)) =
+                (field("app"), field("slot"), field("release"))
+            else {
+                return ArmResponse::error(
+                    400,
+                    "BadRequest",
+                    "expected {\"app\", \"slot\", \"release\"}",
+                );
+            };
+            match state.apply(|e| e.deploy(&app, &slot, &release)) {
+                Ok(_) => ArmResponse::empty(200),
+                Err(e) => from_model(&e),
+            }
+        }
+        _ => ArmResponse::not_found(format!("no admin operation `{method} {}`", request.path)),
+    }
+}
+
+/// The observable state, without a single key.
+fn dump(state: &State) -> Value {
+    let apps: Vec<Value> = state
+        .estate
+        .apps()
+        .map(|app| {
+            let slots: Vec<Value> = app
+                .slots()
+                .map(|slot| json!({
+                    "name": slot.name(),
+                    "hostName": slot.host_name(),
+                    "state": format!("{:?}", slot.state()),
+                    "release": slot.release_id(),
+                    "appSettings": slot.config().app_settings,
+                    "autoSwapSlotName": slot.auto_swap_slot_name(),
+                    "targetSwapSlot": slot.target_swap_slot(),
+                    "slotSwapStatus": slot.swap_status().map(|s| json!({ "timestampUtc": rfc3339(s.timestamp), "sourceSlotName": s.source_slot_name, "destinationSlotName": s.destination_slot_name })),
+                }))
+                .collect();
+            json!({
+                "name": app.name(),
+                "resourceGroup": app.spec().resource_group,
+                "plan": app.spec().plan.as_str(),
+                "stickyAppSettings": app.sticky_names().app_setting_names,
+                "routing": app.routing().iter().map(|r| json!({ "name": r.name, "actionHostName": r.action_host_name, "reroutePercentage": r.reroute_percentage })).collect::<Vec<_>>(),
+                "pendingPreview": app.pending_preview().map(|p| json!({ "source": p.source, "target": p.target })),
+                "slots": slots,
+            })
+        })
+        .collect();
+    let logic_apps: Vec<Value> = state
+        .logic_apps
+        .values()
+        .map(|l| {
+            json!({
+                "name": l.name,
+                "resourceGroup": l.resource_group,
+                "version": l.version,
+                "runs": l.runs.len(),
+                "lastRun": l.runs.last().map(|r| json!({ "name": r.name, "status": r.status })),
+            })
+        })
+        .collect();
+    json!({
+        "now": state.estate.now().millis(),
+        "nowUtc": rfc3339(state.estate.now()),
+        "subscription": state.estate.subscription(),
+        "apps": apps,
+        "logicApps": logic_apps,
+        "faults": state.arm_faults,
+    })
+}

@@ -1,0 +1,253 @@
+//! `Microsoft.Logic/workflows`: GET and PUT (a new `properties.version` on every PUT;
+//! `securestring` parameter values are never returned), runs, run actions, trigger run.
+
+use serde_json::{Map, Value, json};
+use slotdrill_wdl::Document;
+
+use super::{ArmRequest, ArmResponse, ResourcePath};
+use crate::clock::rfc3339;
+use crate::emulator::State;
+use crate::logic_app::LogicApp;
+use crate::runner::{self, Run, RunAction};
+
+pub(super) fn handle(
+    state: &mut State,
+    request: &ArmRequest,
+    path: &ResourcePath<'_>,
+) -> ArmResponse {
+    let Some(group) = path.resource_group else {
+        return ArmResponse::not_found(format!("no management resource at `{}`", request.path));
+    };
+    let rest: Vec<String> = path.rest.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let method = request.method.to_ascii_uppercase();
+    let subscription = state.estate.subscription().to_owned();
+    if rest.first().map(String::as_str) != Some("workflows") {
+        return ArmResponse::not_found(format!("no management resource at `{}`", request.path));
+    }
+    if rest.len() == 1 {
+        let value: Vec<Value> = state
+            .logic_apps
+            .values()
+            .filter(|l| l.resource_group.eq_ignore_ascii_case(group))
+            .map(|l| workflow(&subscription, l))
+            .collect();
+        return ArmResponse::ok(json!({ "value": value, "nextLink": null }));
+    }
+    let name = path.rest[1];
+    let key = name.to_ascii_lowercase();
+    let tail: Vec<&str> = rest[2..].iter().map(String::as_str).collect();
+    if method == "PUT" && tail.is_empty() {
+        return put(state, request, name, group, &subscription);
+    }
+    let Some(logic_app) = state
+        .logic_apps
+        .get(&key)
+        .filter(|l| l.resource_group.eq_ignore_ascii_case(group))
+    else {
+        return ArmResponse::not_found(format!(
+            "The Resource 'Microsoft.Logic/workflows/{name}' under resource group '{group}' was not found."
+        ));
+    };
+    let base = workflow_id(&subscription, logic_app);
+    match (method.as_str(), tail.as_slice()) {
+        ("GET", []) => ArmResponse::ok(workflow(&subscription, logic_app)),
+        ("GET", ["runs"]) => {
+            let value: Vec<Value> = logic_app
+                .runs
+                .iter()
+                .rev()
+                .map(|r| run(&base, logic_app, r))
+                .collect();
+            ArmResponse::ok(json!({ "value": value, "nextLink": null }))
+        }
+        ("GET", ["runs", _, ..]) => {
+            let run_name = path.rest[3];
+            let Some(found) = logic_app
+                .runs
+                .iter()
+                .find(|r| r.name.eq_ignore_ascii_case(run_name))
+            else {
+                return ArmResponse::not_found(format!(
+                    "run `{run_name}` of `{name}` does not exist"
+                ));
+            };
+            match &tail[2..] {
+                [] => ArmResponse::ok(run(&base, logic_app, found)),
+                ["actions"] => {
+                    let value: Vec<Value> = found
+                        .actions
+                        .iter()
+                        .map(|a| action(&base, found, a))
+                        .collect();
+                    ArmResponse::ok(json!({ "value": value, "nextLink": null }))
+                }
+                ["actions", _] => match found
+                    .actions
+                    .iter()
+                    .rev()
+                    .find(|a| a.name.eq_ignore_ascii_case(path.rest[5]))
+                {
+                    Some(a) => ArmResponse::ok(action(&base, found, a)),
+                    None => {
+                        ArmResponse::not_found(format!("action `{}` did not run", path.rest[5]))
+                    }
+                },
+                _ => ArmResponse::not_found(format!(
+                    "no management operation `{method} {}`",
+                    request.path
+                )),
+            }
+        }
+        ("POST", ["triggers", _, "run"]) => {
+            let body = request.body.clone().unwrap_or_else(|| json!({}));
+            match runner::run(state, name, body) {
+                Ok(done) => ArmResponse::empty(200).header("x-ms-workflow-run-id", done.name),
+                Err(error) => ArmResponse::error(400, "BadRequest", error.to_string()),
+            }
+        }
+        _ => ArmResponse::not_found(format!(
+            "no management operation `{method} {}`",
+            request.path
+        )),
+    }
+}
+
+fn put(
+    state: &mut State,
+    request: &ArmRequest,
+    name: &str,
+    group: &str,
+    subscription: &str,
+) -> ArmResponse {
+    let Some(body) = request.body.clone() else {
+        return ArmResponse::error(
+            400,
+            "InvalidRequestContent",
+            "The request content was invalid: expected a workflow resource.",
+        );
+    };
+    if body
+        .pointer("/properties/definition")
+        .is_none_or(|d| !d.is_object())
+    {
+        return ArmResponse::error(
+            400,
+            "InvalidRequestContent",
+            "The request content was invalid: `properties.definition` is required.",
+        );
+    }
+    let location = body
+        .get("location")
+        .and_then(Value::as_str)
+        .unwrap_or("westeurope")
+        .to_owned();
+    let document = match Document::from_value(&format!("PUT workflows/{name}"), name, body, None) {
+        Ok(document) => document,
+        Err(error) => return ArmResponse::error(400, "InvalidRequestContent", error.to_string()),
+    };
+    let existed = state.logic_apps.contains_key(&name.to_ascii_lowercase());
+    if let Err(error) = state.save_logic_app(name, document, None) {
+        return ArmResponse::error(400, "InvalidRequestContent", error.to_string());
+    }
+    let logic_app = state
+        .logic_apps
+        .get_mut(&name.to_ascii_lowercase())
+        .expect("just saved");
+    if !existed {
+        logic_app.resource_group = group.to_owned();
+        logic_app.location = location;
+    }
+    let mut response = ArmResponse::ok(workflow(subscription, logic_app));
+    response.status = if existed { 200 } else { 201 };
+    response
+}
+
+fn workflow_id(subscription: &str, logic_app: &LogicApp) -> String {
+    format!(
+        "/subscriptions/{subscription}/resourceGroups/{}/providers/Microsoft.Logic/workflows/{}",
+        logic_app.resource_group, logic_app.name
+    )
+}
+
+fn version(logic_app: &LogicApp) -> String {
+    format!("{:020}", 8_584_000_000_000_000_000u64 + logic_app.version)
+}
+
+/// The workflow resource. Values of `securestring`/`secureobject` parameters are left out.
+fn workflow(subscription: &str, logic_app: &LogicApp) -> Value {
+    let doc = &logic_app.document;
+    let flow = doc.workflow(Some(&logic_app.workflow)).ok();
+    let definition = flow
+        .map(|w| doc.definition(w).clone())
+        .unwrap_or(Value::Null);
+    let secure = |name: &str| {
+        definition
+            .pointer(&format!(
+                "/parameters/{}/type",
+                name.replace('~', "~0").replace('/', "~1")
+            ))
+            .and_then(Value::as_str)
+            .is_some_and(|t| t.to_ascii_lowercase().starts_with("secure"))
+    };
+    let values: Map<String, Value> = flow
+        .and_then(|w| w.parameter_values.as_ref())
+        .and_then(|p| slotdrill_wdl::get_path(&doc.root, p))
+        .and_then(Value::as_object)
+        .map(|values| {
+            values
+                .iter()
+                .map(|(k, v)| (k.clone(), if secure(k) { json!({}) } else { v.clone() }))
+                .collect()
+        })
+        .unwrap_or_default();
+    json!({
+        "id": workflow_id(subscription, logic_app),
+        "name": logic_app.name,
+        "type": "Microsoft.Logic/workflows",
+        "location": logic_app.location,
+        "properties": {
+            "provisioningState": "Succeeded",
+            "createdTime": rfc3339(logic_app.created_at),
+            "changedTime": rfc3339(logic_app.changed_at),
+            "state": "Enabled",
+            "version": version(logic_app),
+            "definition": definition,
+            "parameters": values,
+        }
+    })
+}
+
+fn run(base: &str, logic_app: &LogicApp, run: &Run) -> Value {
+    json!({
+        "id": format!("{base}/runs/{}", run.name),
+        "name": run.name,
+        "type": "Microsoft.Logic/workflows/runs",
+        "properties": {
+            "startTime": rfc3339(run.start),
+            "endTime": rfc3339(run.end),
+            "status": run.status,
+            "error": run.error.as_ref().map(|m| json!({ "code": "ActionFailed", "message": m })),
+            "correlation": { "clientTrackingId": run.name },
+            "workflow": { "id": format!("{base}/versions/{}", version(logic_app)), "name": version(logic_app), "type": "Microsoft.Logic/workflows/versions" },
+            "trigger": { "name": "manual", "startTime": rfc3339(run.start), "endTime": rfc3339(run.start), "status": "Succeeded" },
+            "outputs": {},
+        }
+    })
+}
+
+fn action(base: &str, run: &Run, action: &RunAction) -> Value {
+    json!({
+        "id": format!("{base}/runs/{}/actions/{}", run.name, action.name),
+        "name": action.name,
+        "type": "Microsoft.Logic/workflows/runs/actions",
+        "properties": {
+            "startTime": rfc3339(action.start),
+            "endTime": rfc3339(action.end),
+            "status": action.status,
+            "code": action.code,
+            "error": action.error.as_ref().map(|m| json!({ "code": action.code, "message": m })),
+            "correlation": { "actionTrackingId": format!("{}-{}", run.name, action.name) },
+            "repetitionCount": action.iteration,
+        }
+    })
+}

@@ -1,0 +1,173 @@
+//! ARM-shaped JSON for sites, slots, functions, config and operations: the fields Azure returns,
+//! so that real clients deserialize them.
+
+use serde_json::{Value, json};
+use slotdrill_model::{
+    FunctionApp, HostingPlan, OperatingSystem, RampUpRule, Slot, SlotState, is_production,
+};
+
+use crate::clock::rfc3339;
+
+pub(crate) fn site_id(subscription: &str, app: &FunctionApp, slot: &str) -> String {
+    let base = format!(
+        "/subscriptions/{subscription}/resourceGroups/{}/providers/Microsoft.Web/sites/{}",
+        app.spec().resource_group,
+        app.name()
+    );
+    if is_production(slot) {
+        base
+    } else {
+        format!("{base}/slots/{slot}")
+    }
+}
+
+fn sku(plan: HostingPlan) -> &'static str {
+    match plan {
+        HostingPlan::Consumption => "Dynamic",
+        HostingPlan::Flex => "FlexConsumption",
+        HostingPlan::Premium => "ElasticPremium",
+        HostingPlan::Free => "Free",
+        HostingPlan::Shared => "Shared",
+        HostingPlan::Basic => "Basic",
+        HostingPlan::Standard => "Standard",
+        HostingPlan::PremiumV1 => "Premium",
+        HostingPlan::PremiumV2 => "PremiumV2",
+        HostingPlan::PremiumV3 => "PremiumV3",
+        HostingPlan::Isolated => "Isolated",
+        HostingPlan::IsolatedV2 => "IsolatedV2",
+    }
+}
+
+/// A `Site` (production) or a slot, as `GET {site}` / `GET {site}/slots/{slot}` return it.
+pub(crate) fn site(subscription: &str, app: &FunctionApp, slot: &Slot) -> Value {
+    let production = is_production(slot.name());
+    let name = if production {
+        app.name().to_owned()
+    } else {
+        format!("{}/{}", app.name(), slot.name())
+    };
+    let linux = app.spec().os == OperatingSystem::Linux;
+    let scm = slot
+        .host_name()
+        .replacen(".azurewebsites.net", ".scm.azurewebsites.net", 1);
+    json!({
+        "id": site_id(subscription, app, slot.name()),
+        "name": name,
+        "type": if production { "Microsoft.Web/sites" } else { "Microsoft.Web/sites/slots" },
+        "kind": if linux { "functionapp,linux" } else { "functionapp" },
+        "location": app.spec().location,
+        "properties": {
+            "name": name,
+            "state": if slot.state() == SlotState::Running { "Running" } else { "Stopped" },
+            "hostNames": [slot.host_name()],
+            "enabledHostNames": [slot.host_name(), scm],
+            "defaultHostName": slot.host_name(),
+            "repositorySiteName": app.name(),
+            "usageState": "Normal",
+            "enabled": true,
+            "availabilityState": "Normal",
+            "reserved": linux,
+            "sku": sku(app.spec().plan),
+            "resourceGroup": app.spec().resource_group,
+            "serverFarmId": format!("/subscriptions/{subscription}/resourceGroups/{}/providers/Microsoft.Web/serverfarms/{}-plan", app.spec().resource_group, app.name()),
+            "slotSwapStatus": slot.swap_status().map(|s| json!({
+                "timestampUtc": rfc3339(s.timestamp),
+                "sourceSlotName": s.source_slot_name,
+                "destinationSlotName": s.destination_slot_name,
+            })),
+            "targetSwapSlot": slot.target_swap_slot(),
+            "siteConfig": { "autoSwapSlotName": slot.auto_swap_slot_name() },
+            "clientAffinityEnabled": false,
+            "httpsOnly": true,
+        }
+    })
+}
+
+/// `config/web` of a slot.
+pub(crate) fn web_config(subscription: &str, app: &FunctionApp, slot: &Slot) -> Value {
+    let rules: Vec<Value> = if is_production(slot.name()) {
+        app.routing().iter().map(ramp_up_rule).collect()
+    } else {
+        Vec::new()
+    };
+    json!({
+        "id": format!("{}/config/web", site_id(subscription, app, slot.name())),
+        "name": "web",
+        "type": "Microsoft.Web/sites/config",
+        "location": app.spec().location,
+        "properties": {
+            "numberOfWorkers": 1,
+            "alwaysOn": false,
+            "autoSwapSlotName": slot.auto_swap_slot_name(),
+            "experiments": { "rampUpRules": rules },
+            "http20Enabled": true,
+            "minTlsVersion": "1.2",
+            "ftpsState": "FtpsOnly",
+        }
+    })
+}
+
+fn ramp_up_rule(rule: &RampUpRule) -> Value {
+    json!({
+        "actionHostName": rule.action_host_name,
+        "reroutePercentage": rule.reroute_percentage,
+        "changeStep": rule.change_step,
+        "changeIntervalInMinutes": rule.change_interval_in_minutes,
+        "minReroutePercentage": rule.min_reroute_percentage,
+        "maxReroutePercentage": rule.max_reroute_percentage,
+        "changeDecisionCallbackUrl": rule.change_decision_callback_url,
+        "name": rule.name,
+    })
+}
+
+/// Reads a `rampUpRules` entry; `None` names what is missing.
+pub(crate) fn parse_ramp_up_rule(value: &Value) -> Result<RampUpRule, String> {
+    let text = |field: &str| value.get(field).and_then(Value::as_str).map(str::to_owned);
+    let number = |field: &str| value.get(field).and_then(Value::as_f64);
+    Ok(RampUpRule {
+        name: text("name").ok_or("a ramp-up rule needs `name`")?,
+        action_host_name: text("actionHostName").ok_or("a ramp-up rule needs `actionHostName`")?,
+        reroute_percentage: number("reroutePercentage")
+            .ok_or("a ramp-up rule needs `reroutePercentage`")?,
+        change_step: number("changeStep"),
+        change_interval_in_minutes: value
+            .get("changeIntervalInMinutes")
+            .and_then(Value::as_u64)
+            .map(|v| v as u32),
+        min_reroute_percentage: number("minReroutePercentage"),
+        max_reroute_percentage: number("maxReroutePercentage"),
+        change_decision_callback_url: text("changeDecisionCallbackUrl"),
+    })
+}
+
+/// One entry of `GET {site}/functions`.
+pub(crate) fn function(
+    subscription: &str,
+    app: &FunctionApp,
+    slot: &Slot,
+    function: &str,
+) -> Value {
+    let site = site_id(subscription, app, slot.name());
+    let name = if is_production(slot.name()) {
+        format!("{}/{function}", app.name())
+    } else {
+        format!("{}/{}/{function}", app.name(), slot.name())
+    };
+    json!({
+        "id": format!("{site}/functions/{function}"),
+        "name": name,
+        "type": "Microsoft.Web/sites/functions",
+        "location": app.spec().location,
+        "properties": {
+            "name": function,
+            "function_app_id": site,
+            "invoke_url_template": format!("https://{}/api/{}", slot.host_name(), function.to_ascii_lowercase()),
+            "language": "dotnet-isolated",
+            "isDisabled": false,
+            "config": { "bindings": [
+                { "type": "httpTrigger", "direction": "in", "name": "req", "authLevel": "function", "methods": ["get", "post"] },
+                { "type": "http", "direction": "out", "name": "$return" }
+            ] }
+        }
+    })
+}

@@ -1,0 +1,606 @@
+//! `Microsoft.Web/sites`: apps and slots, swaps (long-running), swap with preview, slot
+//! differences, sticky names, app settings, site config, functions and keys.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use slotdrill_model::{Event, FunctionApp, PRODUCTION, SlotConfigNames, SlotState, is_production};
+
+use super::render::{function, parse_ramp_up_rule, site, site_id, web_config};
+use super::{ArmRequest, ArmResponse, ResourcePath, from_model};
+use crate::emulator::{Operation, State};
+use crate::faults::ArmFault;
+
+/// Virtual time a swap takes beyond its warm-up.
+const SWAP_BASE_MS: u64 = 2_000;
+/// What `Retry-After` says, and how far one poll of a running operation moves virtual time.
+const POLL_SECONDS: u64 = 10;
+
+pub(super) fn handle(
+    state: &mut State,
+    request: &ArmRequest,
+    path: &ResourcePath<'_>,
+) -> ArmResponse {
+    let rest: Vec<String> = path.rest.iter().map(|s| s.to_ascii_lowercase()).collect();
+    let method = request.method.to_ascii_uppercase();
+    if path.resource_group.is_none() {
+        // /subscriptions/S/providers/Microsoft.Web/locations/L/operations/ID
+        return match rest.as_slice() {
+            [locations, _, operations, _]
+                if locations == "locations" && operations == "operations" =>
+            {
+                poll(state, request, path.rest[3], false)
+            }
+            _ => ArmResponse::not_found(format!("no management resource at `{}`", request.path)),
+        };
+    }
+    let group = path.resource_group.unwrap_or_default();
+    let subscription = state.estate.subscription().to_owned();
+    match rest.first().map(String::as_str) {
+        Some("sites") => {}
+        _ => {
+            return ArmResponse::not_found(format!("no management resource at `{}`", request.path));
+        }
+    }
+    if rest.len() == 1 {
+        if method != "GET" {
+            return ArmResponse::error(
+                405,
+                "MethodNotAllowed",
+                format!("{method} is not supported on a site collection"),
+            );
+        }
+        let include_slots = request
+            .query("includeSlots")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        let value: Vec<Value> = state
+            .estate
+            .apps()
+            .filter(|a| a.spec().resource_group.eq_ignore_ascii_case(group))
+            .flat_map(|a| {
+                a.slots()
+                    .filter(|s| include_slots || is_production(s.name()))
+                    .map(|s| site(&subscription, a, s))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        return ArmResponse::ok(json!({ "value": value, "nextLink": null }));
+    }
+    let app_name = path.rest[1];
+    let Ok(app) = state.estate.app(app_name) else {
+        return ArmResponse::not_found(format!(
+            "The Resource 'Microsoft.Web/sites/{app_name}' under resource group '{group}' was not found."
+        ));
+    };
+    if !app.spec().resource_group.eq_ignore_ascii_case(group) {
+        return ArmResponse::not_found(format!(
+            "The Resource 'Microsoft.Web/sites/{app_name}' under resource group '{group}' was not found."
+        ));
+    }
+    let app_name = app.name().to_owned();
+    // {site}/slots, {site}/slots/{slot}[/…] or {site}[/…]
+    let (slot, tail, tail_raw): (String, &[String], &[&str]) = match rest.get(2).map(String::as_str)
+    {
+        Some("slots") if rest.len() == 3 => return list_slots(state, &method, &app_name),
+        Some("slots") => (path.rest[3].to_owned(), &rest[4..], &path.rest[4..]),
+        _ => (PRODUCTION.to_owned(), &rest[2..], &path.rest[2..]),
+    };
+    let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
+    match (method.as_str(), tail.as_slice()) {
+        ("PUT", []) if !is_production(&slot) => create_slot(state, request, &app_name, &slot),
+        ("DELETE", []) if !is_production(&slot) => change(
+            state,
+            |e| e.delete_slot(&app_name, &slot),
+            |_| ArmResponse::empty(200),
+        ),
+        (_, rest_of_path) if state.estate.slot(&app_name, &slot).is_err() => {
+            let _ = rest_of_path;
+            ArmResponse::not_found(format!(
+                "The Resource 'Microsoft.Web/sites/{app_name}/slots/{slot}' under resource group '{group}' was not found."
+            ))
+        }
+        ("GET", []) => with_slot(state, &app_name, &slot, |sub, app, s| {
+            ArmResponse::ok(site(sub, app, s))
+        }),
+        ("POST", ["slotsswap"]) => swap(state, request, &app_name, &slot),
+        ("POST", ["applyslotconfig"]) => {
+            let Some((source, target)) = pair(request, &slot) else {
+                return missing_target();
+            };
+            change(
+                state,
+                |e| e.swap_preview_apply(&app_name, &source, &target),
+                |_| ArmResponse::empty(200),
+            )
+        }
+        ("POST", ["resetslotconfig"]) => change(
+            state,
+            |e| e.swap_preview_reset(&app_name),
+            |_| ArmResponse::empty(200),
+        ),
+        ("POST", ["slotsdiffs"]) => slots_diffs(state, request, &app_name, &slot),
+        ("POST", ["start"]) => change(
+            state,
+            |e| e.set_slot_state(&app_name, &slot, SlotState::Running),
+            |_| ArmResponse::empty(200),
+        ),
+        ("POST", ["stop"]) => change(
+            state,
+            |e| e.set_slot_state(&app_name, &slot, SlotState::Stopped),
+            |_| ArmResponse::empty(200),
+        ),
+        ("GET", ["config", "slotconfignames"]) => ArmResponse::ok(slot_config_names(
+            &subscription,
+            state.estate.app(&app_name).expect("checked"),
+        )),
+        ("PUT", ["config", "slotconfignames"]) => {
+            let names = parse_slot_config_names(request);
+            change(
+                state,
+                |e| e.set_sticky_names(&app_name, names),
+                |s| {
+                    ArmResponse::ok(slot_config_names(
+                        &subscription,
+                        s.estate.app(&app_name).expect("checked"),
+                    ))
+                },
+            )
+        }
+        ("POST", ["config", "appsettings", "list"]) => {
+            ArmResponse::ok(app_settings(state, &app_name, &slot))
+        }
+        ("PUT", ["config", "appsettings"]) => {
+            let Some(Value::Object(map)) = request.body_field("/properties") else {
+                return ArmResponse::error(
+                    400,
+                    "BadRequest",
+                    "expected `properties` with the app settings",
+                );
+            };
+            let settings: BTreeMap<String, String> = map
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.clone(),
+                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                    )
+                })
+                .collect();
+            change(
+                state,
+                |e| e.set_app_settings(&app_name, &slot, settings),
+                |s| ArmResponse::ok(app_settings(s, &app_name, &slot)),
+            )
+        }
+        ("GET", ["config", "web"]) => with_slot(state, &app_name, &slot, |sub, app, s| {
+            ArmResponse::ok(web_config(sub, app, s))
+        }),
+        ("PUT" | "PATCH", ["config", "web"]) => update_web_config(state, request, &app_name, &slot),
+        ("GET", ["functions"]) => with_slot(state, &app_name, &slot, |sub, app, s| {
+            let value: Vec<Value> = s
+                .release()
+                .map(|r| {
+                    r.functions
+                        .keys()
+                        .map(|f| function(sub, app, s, f))
+                        .collect()
+                })
+                .unwrap_or_default();
+            ArmResponse::ok(json!({ "value": value, "nextLink": null }))
+        }),
+        ("POST", ["functions", _, action @ ("listsecrets" | "listkeys")]) => {
+            function_keys(state, &app_name, &slot, tail_raw[1], action)
+        }
+        ("POST", ["host", "default", "listkeys"]) => {
+            with_slot(state, &app_name, &slot, |_, _, s| {
+                let keys = s.keys();
+                let map = |m: &BTreeMap<String, slotdrill_model::Secret>| -> Value {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), Value::String(v.expose().to_owned())))
+                        .collect()
+                };
+                ArmResponse::ok(
+                    json!({ "masterKey": keys.master.expose(), "functionKeys": map(&keys.function_keys), "systemKeys": map(&keys.system_keys) }),
+                )
+            })
+        }
+        ("GET", ["operationresults", _]) => poll(state, request, tail_raw[1], true),
+        _ => ArmResponse::not_found(format!(
+            "no management operation `{method} {}`",
+            request.path
+        )),
+    }
+}
+
+fn missing_target() -> ArmResponse {
+    ArmResponse::error(
+        400,
+        "BadRequest",
+        "expected a body `{\"targetSlot\": SLOT}`",
+    )
+}
+
+/// (source, target) of a swap request: in the production form `targetSlot` names the slot to
+/// promote; in the slot form the path names the source and `targetSlot` the destination.
+fn pair(request: &ArmRequest, path_slot: &str) -> Option<(String, String)> {
+    let target = request
+        .body_field("/targetSlot")
+        .and_then(Value::as_str)?
+        .to_owned();
+    Some(if is_production(path_slot) {
+        (target, PRODUCTION.to_owned())
+    } else {
+        (path_slot.to_owned(), target)
+    })
+}
+
+fn with_slot(
+    state: &State,
+    app: &str,
+    slot: &str,
+    f: impl FnOnce(&str, &FunctionApp, &slotdrill_model::Slot) -> ArmResponse,
+) -> ArmResponse {
+    match (state.estate.app(app), state.estate.slot(app, slot)) {
+        (Ok(a), Ok(s)) => f(state.estate.subscription(), a, s),
+        (Err(e), _) | (_, Err(e)) => from_model(&e),
+    }
+}
+
+/// Applies a model change; answers with `ok` or the model's error.
+fn change(
+    state: &mut State,
+    f: impl FnOnce(&mut slotdrill_model::Estate) -> Result<Vec<Event>, slotdrill_model::ModelError>,
+    ok: impl FnOnce(&State) -> ArmResponse,
+) -> ArmResponse {
+    match state.apply(f) {
+        Ok(_) => ok(state),
+        Err(e) => from_model(&e),
+    }
+}
+
+fn list_slots(state: &State, method: &str, app: &str) -> ArmResponse {
+    if method != "GET" {
+        return ArmResponse::error(
+            405,
+            "MethodNotAllowed",
+            format!("{method} is not supported on a slot collection"),
+        );
+    }
+    let subscription = state.estate.subscription();
+    let function_app = state.estate.app(app).expect("checked by the caller");
+    let value: Vec<Value> = function_app
+        .slots()
+        .filter(|s| !is_production(s.name()))
+        .map(|s| site(subscription, function_app, s))
+        .collect();
+    ArmResponse::ok(json!({ "value": value, "nextLink": null }))
+}
+
+fn create_slot(state: &mut State, request: &ArmRequest, app: &str, slot: &str) -> ArmResponse {
+    if state.estate.slot(app, slot).is_ok() {
+        // PUT of an existing slot updates nothing we model: answer with it.
+        return with_slot(state, app, slot, |sub, a, s| {
+            ArmResponse::ok(site(sub, a, s))
+        });
+    }
+    // `cloningInfo.sourceWebAppId` names the slot whose settings to copy.
+    let clone_from = request
+        .body_field("/properties/cloningInfo/sourceWebAppId")
+        .and_then(Value::as_str)
+        .map(|id| match id.to_ascii_lowercase().rsplit_once("/slots/") {
+            Some((_, source)) => source.to_owned(),
+            None => PRODUCTION.to_owned(),
+        });
+    change(
+        state,
+        |e| e.create_slot(app, slot, clone_from.as_deref()),
+        |s| with_slot(s, app, slot, |sub, a, sl| ArmResponse::ok(site(sub, a, sl))),
+    )
+}
+
+fn swap(state: &mut State, request: &ArmRequest, app: &str, path_slot: &str) -> ArmResponse {
+    let Some((source, target)) = pair(request, path_slot) else {
+        return missing_target();
+    };
+    if super::take_counted(
+        &mut state.arm_faults,
+        |f| matches!(f, ArmFault::SwapConflict { app: a } if a.eq_ignore_ascii_case(app)),
+    ) {
+        return ArmResponse::error(
+            409,
+            "Conflict",
+            format!(
+                "Cannot modify this site because another operation is in progress (swap of `{app}`)."
+            ),
+        );
+    }
+    let outcome = state.apply(|e| e.swap(app, &source, &target));
+    let (duration, result) = match outcome {
+        Ok(events) => {
+            let warm_up: u64 = events
+                .iter()
+                .map(|e| match e {
+                    Event::WarmedUp { report, .. } => report.duration_ms,
+                    _ => 0,
+                })
+                .sum();
+            if let Some(i) = state.arm_faults.iter().position(
+                |f| matches!(f, ArmFault::SwapRevert { app: a, .. } if a.eq_ignore_ascii_case(app)),
+            ) {
+                if let ArmFault::SwapRevert { after_ms, .. } = state.arm_faults.remove(i) {
+                    state.schedule_revert(app, &source, &target, after_ms);
+                }
+            }
+            (SWAP_BASE_MS + warm_up, Ok(()))
+        }
+        Err(error)
+            if matches!(
+                error.kind(),
+                slotdrill_model::ErrorKind::RestartFailed
+                    | slotdrill_model::ErrorKind::WarmupFailed
+            ) =>
+        {
+            (SWAP_BASE_MS, Err(from_model(&error)))
+        }
+        // Validation failures are refused before the operation is accepted.
+        Err(error) => return from_model(&error),
+    };
+    let function_app = state.estate.app(app).expect("checked by the caller");
+    let location = function_app.spec().location.replace(' ', "");
+    let site = site_id(state.estate.subscription(), function_app, PRODUCTION);
+    let id = state.start_operation(duration, result);
+    let version = request.query("api-version").unwrap_or("2024-11-01");
+    ArmResponse::empty(202)
+        .header("location", format!("{}{site}/operationresults/{id}?api-version={version}", request.base_url))
+        .header(
+            "azure-asyncoperation",
+            format!("{}/subscriptions/{}/providers/Microsoft.Web/locations/{location}/operations/{id}?api-version={version}", request.base_url, state.estate.subscription()),
+        )
+        .header("retry-after", POLL_SECONDS.to_string())
+}
+
+/// A poll of a long-running operation. A poll of one still running moves virtual time on by
+/// the `Retry-After` the client waited.
+fn poll(state: &mut State, request: &ArmRequest, id: &str, location_form: bool) -> ArmResponse {
+    let Some(operation) = state.operations.get(id).cloned() else {
+        return ArmResponse::not_found(format!("operation `{id}` does not exist"));
+    };
+    let now = state.estate.now();
+    if now < operation.completes_at {
+        let next = now
+            .plus_millis((operation.completes_at.millis() - now.millis()).min(POLL_SECONDS * 1000));
+        state.estate.advance_to(next);
+        state.settle();
+        return if location_form {
+            ArmResponse::empty(202)
+                .header(
+                    "location",
+                    format!("{}{}", request.base_url, request.path_and_query()),
+                )
+                .header("retry-after", POLL_SECONDS.to_string())
+        } else {
+            ArmResponse::ok(json!({ "status": "InProgress" }))
+                .header("retry-after", POLL_SECONDS.to_string())
+        };
+    }
+    match (&operation.result, location_form) {
+        (Ok(()), true) => ArmResponse::empty(200),
+        (Ok(()), false) => ArmResponse::ok(json!({ "status": "Succeeded" })),
+        (Err(error), true) => error.clone(),
+        (Err(error), false) => {
+            let detail = error
+                .body
+                .as_ref()
+                .and_then(|b| b.get("error"))
+                .cloned()
+                .unwrap_or(Value::Null);
+            ArmResponse::ok(json!({ "status": "Failed", "error": detail }))
+        }
+    }
+}
+
+fn slot_config_names(subscription: &str, app: &FunctionApp) -> Value {
+    let names = app.sticky_names();
+    json!({
+        "id": format!("{}/config/slotConfigNames", site_id(subscription, app, PRODUCTION)),
+        "name": "slotConfigNames",
+        "type": "Microsoft.Web/sites/config",
+        "properties": {
+            "appSettingNames": names.app_setting_names,
+            "connectionStringNames": names.connection_string_names,
+            "azureStorageConfigNames": names.azure_storage_config_names,
+        }
+    })
+}
+
+fn parse_slot_config_names(request: &ArmRequest) -> SlotConfigNames {
+    let list = |field: &str| -> std::collections::BTreeSet<String> {
+        request
+            .body_field(&format!("/properties/{field}"))
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    SlotConfigNames {
+        app_setting_names: list("appSettingNames"),
+        connection_string_names: list("connectionStringNames"),
+        azure_storage_config_names: list("azureStorageConfigNames"),
+    }
+}
+
+fn app_settings(state: &State, app: &str, slot: &str) -> Value {
+    let function_app = state.estate.app(app).expect("checked by the caller");
+    let settings = state
+        .estate
+        .slot(app, slot)
+        .map(|s| s.config().app_settings.clone())
+        .unwrap_or_default();
+    json!({
+        "id": format!("{}/config/appsettings", site_id(state.estate.subscription(), function_app, slot)),
+        "name": "appsettings",
+        "type": "Microsoft.Web/sites/config",
+        "location": function_app.spec().location,
+        "properties": settings,
+    })
+}
+
+fn update_web_config(
+    state: &mut State,
+    request: &ArmRequest,
+    app: &str,
+    slot: &str,
+) -> ArmResponse {
+    let properties = request
+        .body_field("/properties")
+        .cloned()
+        .unwrap_or(Value::Null);
+    if let Some(auto_swap) = properties.get("autoSwapSlotName") {
+        let target = auto_swap
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned);
+        if let Err(e) = state.apply(|e| e.set_auto_swap(app, slot, target.as_deref())) {
+            return from_model(&e);
+        }
+    }
+    if let Some(rules) = properties.pointer("/experiments/rampUpRules") {
+        if !is_production(slot) {
+            return ArmResponse::error(
+                400,
+                "BadRequest",
+                "traffic routing rules are set on the production slot",
+            );
+        }
+        let parsed: Result<Vec<_>, String> = rules
+            .as_array()
+            .map(|a| a.iter().map(parse_ramp_up_rule).collect())
+            .unwrap_or_else(|| Ok(Vec::new()));
+        let rules = match parsed {
+            Ok(rules) => rules,
+            Err(message) => return ArmResponse::error(400, "BadRequest", message),
+        };
+        if let Err(e) = state.apply(|e| e.set_routing(app, rules)) {
+            return from_model(&e);
+        }
+    }
+    with_slot(state, app, slot, |sub, a, s| {
+        ArmResponse::ok(web_config(sub, a, s))
+    })
+}
+
+fn function_keys(
+    state: &State,
+    app: &str,
+    slot: &str,
+    function: &str,
+    action: &str,
+) -> ArmResponse {
+    with_slot(state, app, slot, |_, _, s| {
+        let Some((name, _)) = s.release().and_then(|r| r.function_entry(function)) else {
+            return ArmResponse::not_found(format!(
+                "function `{function}` does not exist on `{app}/{slot}`"
+            ));
+        };
+        let key = s.keys().function_default(name);
+        if action == "listsecrets" {
+            ArmResponse::ok(
+                json!({ "key": key.expose(), "trigger_url": format!("https://{}/api/{name}?code={}", s.host_name(), key.expose()) }),
+            )
+        } else {
+            // What Azure really returns: a flat object of key name → value.
+            let keys: serde_json::Map<String, Value> = s
+                .keys()
+                .function_keys_of(name)
+                .into_iter()
+                .map(|(k, v)| (k, Value::String(v.expose().to_owned())))
+                .collect();
+            ArmResponse::ok(Value::Object(keys))
+        }
+    })
+}
+
+fn slots_diffs(state: &State, request: &ArmRequest, app: &str, path_slot: &str) -> ArmResponse {
+    let Some(other) = request.body_field("/targetSlot").and_then(Value::as_str) else {
+        return missing_target();
+    };
+    let (Ok(current), Ok(target)) = (
+        state.estate.slot(app, path_slot),
+        state.estate.slot(app, other),
+    ) else {
+        return ArmResponse::not_found(format!(
+            "slot `{other}` or `{path_slot}` of `{app}` does not exist"
+        ));
+    };
+    let function_app = state.estate.app(app).expect("checked by the caller");
+    let sticky = function_app.sticky_names();
+    let mut diffs = Vec::new();
+    let names: std::collections::BTreeSet<&String> = current
+        .config()
+        .app_settings
+        .keys()
+        .chain(target.config().app_settings.keys())
+        .collect();
+    for name in names {
+        let (here, there) = (
+            current.config().setting(name),
+            target.config().setting(name),
+        );
+        if here == there {
+            continue;
+        }
+        let is_sticky = sticky.app_setting_names.contains(name.as_str())
+            || name.to_ascii_uppercase().ends_with("_EXTENSION_VERSION");
+        diffs.push(json!({ "properties": {
+            "level": if is_sticky { "Warning" } else { "Information" },
+            "settingType": "AppSetting",
+            "diffRule": if is_sticky { "StickySettingDiffers" } else { "SettingsWillBeModifiedInDestination" },
+            "settingName": name,
+            "valueInCurrentSlot": here,
+            "valueInTargetSlot": there,
+            "description": if is_sticky {
+                format!("Sticky setting `{name}` differs; it stays with its slot during a swap.")
+            } else {
+                format!("Setting `{name}` will take the source slot's value in the destination.")
+            },
+        }}));
+    }
+    ArmResponse::ok(json!({ "value": diffs, "nextLink": null }))
+}
+
+impl State {
+    pub(crate) fn start_operation(
+        &mut self,
+        duration_ms: u64,
+        result: Result<(), ArmResponse>,
+    ) -> String {
+        self.next_operation += 1;
+        let id = format!(
+            "{:08x}-0000-4000-8000-{:012x}",
+            self.next_operation, self.next_operation
+        );
+        let completes_at = self.estate.now().plus_millis(duration_ms);
+        self.operations.insert(
+            id.clone(),
+            Operation {
+                completes_at,
+                result,
+            },
+        );
+        id
+    }
+
+    pub(crate) fn schedule_revert(&mut self, app: &str, source: &str, target: &str, after_ms: u64) {
+        let at = self.estate.now().plus_millis(after_ms);
+        self.reverts.push(crate::emulator::Revert {
+            app: app.to_owned(),
+            source: source.to_owned(),
+            target: target.to_owned(),
+            at,
+        });
+    }
+}

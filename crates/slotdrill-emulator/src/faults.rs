@@ -1,0 +1,131 @@
+//! Faults a rehearsal can inject into the management plane, declared in the estate file or set
+//! at run time through the admin API (`/_slotdrill/faults`). Swap faults go through the model
+//! (a failed restart or warm-up reverts the swap, as on Azure); the others shape ARM's answers.
+
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+/// One injected fault.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ArmFault {
+    /// The next swap of `app` is refused with 409 Conflict.
+    SwapConflict {
+        /// The app.
+        app: String,
+    },
+    /// The next warm-up of `slot` fails: the swap ends Failed (HTTP 417 from the ping).
+    WarmupFailure {
+        /// The app.
+        app: String,
+        /// The slot being warmed up (the swap's source).
+        slot: String,
+    },
+    /// The next restart of `slot` during a swap fails: the swap ends Failed and is reverted.
+    RestartFailure {
+        /// The app.
+        app: String,
+        /// The slot (the swap's source).
+        slot: String,
+    },
+    /// ARM's token buckets: reads 250 (refilled 25/s), writes 200 (10/s), unless smaller sizes
+    /// are given. Over the limit: 429 with `Retry-After`.
+    Throttle {
+        /// Read bucket size.
+        #[serde(default = "default_reads")]
+        reads: u32,
+        /// Write bucket size.
+        #[serde(default = "default_writes")]
+        writes: u32,
+    },
+    /// Management requests fail with `status` with this probability (seeded).
+    ServerError {
+        /// 0–1.
+        probability: f64,
+        /// The status, 500 by default.
+        #[serde(default = "default_server_error")]
+        status: u16,
+    },
+    /// Every management answer is delayed by `ms` real milliseconds.
+    Latency {
+        /// The delay.
+        ms: u64,
+    },
+    /// The next `count` management requests get 401 `ExpiredAuthenticationToken`.
+    ExpiredToken {
+        /// How many.
+        #[serde(default = "one")]
+        count: u32,
+    },
+    /// The next `count` management requests have their connection reset.
+    ConnectionReset {
+        /// How many.
+        #[serde(default = "one")]
+        count: u32,
+    },
+    /// After the next successful swap of `app`, the platform swaps it back `after_ms` of virtual
+    /// time later (a reported real failure).
+    SwapRevert {
+        /// The app.
+        app: String,
+        /// Virtual delay before the revert.
+        after_ms: u64,
+    },
+}
+
+fn default_reads() -> u32 {
+    250
+}
+fn default_writes() -> u32 {
+    200
+}
+fn default_server_error() -> u16 {
+    500
+}
+fn one() -> u32 {
+    1
+}
+
+/// A token bucket on real time: throttling is about the real request rate of a client.
+#[derive(Debug, Clone)]
+pub(crate) struct Bucket {
+    capacity: f64,
+    tokens: f64,
+    refill_per_second: f64,
+    last: Instant,
+}
+
+impl Bucket {
+    pub(crate) fn new(capacity: u32, refill_per_second: f64) -> Self {
+        Bucket {
+            capacity: f64::from(capacity),
+            tokens: f64::from(capacity),
+            refill_per_second,
+            last: Instant::now(),
+        }
+    }
+
+    /// Takes one token; on failure, the seconds until one is back.
+    pub(crate) fn take(&mut self) -> Result<u32, u64> {
+        let now = Instant::now();
+        let elapsed = now.duration_since(self.last).as_secs_f64();
+        self.last = now;
+        self.tokens = (self.tokens + elapsed * self.refill_per_second).min(self.capacity);
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            Ok(self.tokens as u32)
+        } else {
+            Err(((1.0 - self.tokens) / self.refill_per_second)
+                .ceil()
+                .max(1.0) as u64)
+        }
+    }
+}
+
+/// Both buckets, when throttling is on.
+#[derive(Debug, Clone)]
+pub(crate) struct Throttling {
+    pub(crate) reads: Bucket,
+    pub(crate) writes: Bucket,
+}

@@ -1,0 +1,67 @@
+//! Errors that point at the file, and at the line and column where there is one.
+
+use std::fmt;
+
+/// Why a scenario file could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct ScenarioError {
+    /// The file.
+    pub file: String,
+    /// 1-based line and column, when known.
+    pub position: Option<(usize, usize)>,
+    /// What is wrong and what was expected.
+    pub message: String,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.position {
+            Some((line, column)) => write!(f, "{}:{line}:{column}: {}", self.file, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+/// 1-based (line, column) of byte `offset` in `text`.
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Where `key` is set inside the `index`-th `[[table]]` of a TOML file (a best effort used for
+/// errors found after parsing; `None` when it cannot be found).
+pub(crate) fn locate(
+    text: &str,
+    table: &str,
+    index: usize,
+    key: Option<&str>,
+) -> Option<(usize, usize)> {
+    let header = format!("[[{table}]]");
+    let mut seen = 0usize;
+    let mut offset = 0usize;
+    let mut start = None;
+    for line in text.split_inclusive('\n') {
+        if line.trim() == header {
+            if seen == index {
+                start = Some(offset);
+            } else if start.is_some() {
+                break;
+            }
+            seen += 1;
+        } else if let (Some(_), Some(key)) = (start, key) {
+            let trimmed = line.trim_start();
+            if trimmed.starts_with("[[") && !trimmed.starts_with(&header) {
+                break;
+            }
+            let rest = trimmed.strip_prefix(key);
+            if rest.is_some_and(|r| r.trim_start().starts_with('=') || r.starts_with('.')) {
+                let indent = line.len() - trimmed.len();
+                return Some(line_column(text, offset + indent));
+            }
+        }
+        offset += line.len();
+    }
+    start.map(|s| line_column(text, s))
+}

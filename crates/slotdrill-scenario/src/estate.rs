@@ -1,0 +1,307 @@
+//! From a scenario file to a running emulator: parse (TOML, or JSON for `.json` files), then
+//! build the estate and check every reference — plans, slots, releases, settings, workflow files,
+//! and every function a Logic App calls — before anything runs.
+
+use std::path::{Path, PathBuf};
+
+use slotdrill_emulator::{Emulator, EmulatorConfig};
+use slotdrill_model::{
+    AppSpec, AuthLevel, Caller, CallerId, Estate, FunctionBehaviour, FunctionRef, HostNameStyle,
+    OperatingSystem, Release, SlotConfigNames,
+};
+use slotdrill_wdl::{Document, Hints, find_calls};
+
+use crate::error::{ScenarioError, line_column, locate};
+use crate::schema::{AppDef, FunctionDef, ScenarioFile};
+
+/// A scenario's estate, running.
+pub struct LoadedEstate {
+    /// The parsed file.
+    pub scenario: ScenarioFile,
+    /// The emulator holding its estate and Logic Apps.
+    pub emulator: Emulator,
+}
+
+/// Reads `path` and builds its estate.
+pub fn load_estate(path: &Path, config: EmulatorConfig) -> Result<LoadedEstate, ScenarioError> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: file.clone(),
+        position: None,
+        message: format!("cannot read the file: {e}"),
+    })?;
+    let dir = path
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    load_estate_str(&file, &text, &dir, config)
+}
+
+/// Builds the estate of a scenario given as text; workflow paths are relative to `dir`.
+pub fn load_estate_str(
+    file: &str,
+    text: &str,
+    dir: &Path,
+    config: EmulatorConfig,
+) -> Result<LoadedEstate, ScenarioError> {
+    let source = Source {
+        file,
+        text,
+        toml: !file.to_ascii_lowercase().ends_with(".json"),
+    };
+    let scenario = source.parse()?;
+    let emulator = build(&source, &scenario, dir, config)?;
+    Ok(LoadedEstate { scenario, emulator })
+}
+
+struct Source<'a> {
+    file: &'a str,
+    text: &'a str,
+    toml: bool,
+}
+
+impl Source<'_> {
+    fn parse(&self) -> Result<ScenarioFile, ScenarioError> {
+        if self.toml {
+            toml::from_str(self.text).map_err(|e| ScenarioError {
+                file: self.file.to_owned(),
+                position: e.span().map(|span| line_column(self.text, span.start)),
+                message: e.message().trim().to_owned(),
+            })
+        } else {
+            serde_json::from_str(self.text).map_err(|e| {
+                let message = e.to_string();
+                ScenarioError {
+                    file: self.file.to_owned(),
+                    position: Some((e.line(), e.column().max(1))),
+                    message: message
+                        .rsplit_once(" at line ")
+                        .map_or(message.as_str(), |(m, _)| m)
+                        .to_owned(),
+                }
+            })
+        }
+    }
+
+    /// An error about key `key` of the `index`-th `[[table]]`.
+    fn error(
+        &self,
+        table: &str,
+        index: usize,
+        key: Option<&str>,
+        message: String,
+    ) -> ScenarioError {
+        let position = if self.toml {
+            locate(self.text, table, index, key)
+        } else {
+            None
+        };
+        let path = match key {
+            Some(key) => format!("{table}[{index}].{key}"),
+            None => format!("{table}[{index}]"),
+        };
+        ScenarioError {
+            file: self.file.to_owned(),
+            position,
+            message: format!("{path}: {message}"),
+        }
+    }
+}
+
+fn build(
+    source: &Source<'_>,
+    scenario: &ScenarioFile,
+    dir: &Path,
+    config: EmulatorConfig,
+) -> Result<Emulator, ScenarioError> {
+    let mut estate = Estate::new(scenario.seed);
+    if let Some(subscription) = &scenario.subscription {
+        estate = estate.with_subscription(subscription);
+    }
+    let group = scenario
+        .resource_group
+        .clone()
+        .unwrap_or_else(|| "slotdrill".to_owned());
+    let location = scenario
+        .location
+        .clone()
+        .unwrap_or_else(|| "westeurope".to_owned());
+    for (i, app) in scenario.app.iter().enumerate() {
+        add_app(source, &mut estate, i, app, &group, &location)?;
+    }
+    let emulator = Emulator::with_config(estate, config);
+    let hints = emulator.read(|e| Hints {
+        hosts: e
+            .apps()
+            .flat_map(|a| {
+                a.slots()
+                    .map(|s| {
+                        (
+                            s.host_name().to_ascii_lowercase(),
+                            (a.name().to_owned(), s.name().to_owned()),
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect(),
+        apps: e.apps().map(|a| a.name().to_owned()).collect(),
+        ..Hints::default()
+    });
+    for (i, logic_app) in scenario.logic_app.iter().enumerate() {
+        let path = dir.join(&logic_app.definition);
+        let document = Document::load(&path)
+            .map_err(|e| source.error("logic_app", i, Some("definition"), e.to_string()))?;
+        let workflow = document
+            .workflow(logic_app.workflow.as_deref())
+            .map_err(|e| source.error("logic_app", i, Some("workflow"), e.to_string()))?
+            .name
+            .clone();
+        for call in find_calls(&document, &hints)
+            .into_iter()
+            .filter(|c| c.workflow == workflow)
+        {
+            let (Some(app), Some(slot), Some(function)) = (call.app, call.slot, call.function)
+            else {
+                continue;
+            };
+            if emulator.read(|e| e.app(&app).is_err()) {
+                continue; // a function app outside the estate
+            }
+            let caller = Caller {
+                id: CallerId::new(&logic_app.name, &call.action),
+                target: FunctionRef::new(app, slot, function),
+            };
+            emulator.change(|e| e.add_caller(caller)).map_err(|e| {
+                source.error(
+                    "logic_app",
+                    i,
+                    Some("definition"),
+                    format!("action `{}`: {e}", call.action),
+                )
+            })?;
+        }
+        emulator
+            .save_logic_app(&logic_app.name, document, Some(&workflow))
+            .map_err(|e| source.error("logic_app", i, None, e.to_string()))?;
+        let group = logic_app.resource_group.as_deref().unwrap_or(&group);
+        emulator
+            .place_logic_app(&logic_app.name, group, &location)
+            .map_err(|e| source.error("logic_app", i, None, e.to_string()))?;
+        if !logic_app.settings.is_empty() {
+            emulator
+                .set_logic_app_settings(&logic_app.name, logic_app.settings.clone())
+                .map_err(|e| source.error("logic_app", i, None, e.to_string()))?;
+        }
+    }
+    for fault in &scenario.fault {
+        emulator.inject(fault.clone());
+    }
+    emulator.mark_initial();
+    Ok(emulator)
+}
+
+fn add_app(
+    source: &Source<'_>,
+    estate: &mut Estate,
+    i: usize,
+    app: &AppDef,
+    group: &str,
+    location: &str,
+) -> Result<(), ScenarioError> {
+    let err = |key: &str, message: String| source.error("app", i, Some(key), message);
+    let plan = app.plan.parse().map_err(|m: String| err("plan", m))?;
+    let os = match app.os.as_deref().map(str::to_ascii_lowercase).as_deref() {
+        None | Some("windows") => OperatingSystem::Windows,
+        Some("linux") => OperatingSystem::Linux,
+        Some(other) => {
+            return Err(err(
+                "os",
+                format!("unknown os `{other}`; expected `windows` or `linux`"),
+            ));
+        }
+    };
+    let host_names = match app.host_names.as_deref() {
+        None | Some("classic") => HostNameStyle::Classic,
+        Some("unique") => HostNameStyle::Unique,
+        Some(other) => {
+            return Err(err(
+                "host_names",
+                format!("unknown host name style `{other}`; expected `classic` or `unique`"),
+            ));
+        }
+    };
+    let spec = AppSpec {
+        name: app.name.clone(),
+        resource_group: app
+            .resource_group
+            .clone()
+            .unwrap_or_else(|| group.to_owned()),
+        location: app.location.clone().unwrap_or_else(|| location.to_owned()),
+        plan,
+        os,
+        host_names,
+    };
+    estate
+        .add_app(spec)
+        .map_err(|e| err("name", e.to_string()))?;
+    for slot in &app.slots {
+        estate
+            .create_slot(&app.name, slot, None)
+            .map_err(|e| err("slots", e.to_string()))?;
+    }
+    estate
+        .set_sticky_names(
+            &app.name,
+            SlotConfigNames::app_settings(app.sticky.iter().cloned()),
+        )
+        .map_err(|e| err("sticky", e.to_string()))?;
+    for (id, release) in &app.release {
+        let mut built = Release::new(id);
+        for (name, function) in &release.functions {
+            let behaviour = behaviour(function)
+                .map_err(|m| err("release", format!("release `{id}` function `{name}`: {m}")))?;
+            built = built.with_function(name, behaviour);
+        }
+        estate
+            .add_release(&app.name, built)
+            .map_err(|e| err("release", e.to_string()))?;
+    }
+    for (slot, settings) in &app.settings {
+        estate
+            .set_app_settings(&app.name, slot, settings.clone())
+            .map_err(|e| err("settings", e.to_string()))?;
+    }
+    for (slot, release) in &app.deployed {
+        estate
+            .deploy(&app.name, slot, release)
+            .map_err(|e| err("deployed", e.to_string()))?;
+    }
+    Ok(())
+}
+
+fn behaviour(def: &FunctionDef) -> Result<FunctionBehaviour, String> {
+    let auth = match def.auth.as_deref() {
+        None | Some("function") => AuthLevel::Function,
+        Some("anonymous") => AuthLevel::Anonymous,
+        Some("admin") => AuthLevel::Admin,
+        Some(other) => {
+            return Err(format!(
+                "unknown auth level `{other}`; expected `function`, `anonymous` or `admin`"
+            ));
+        }
+    };
+    let fail_rate = def.fail_rate.unwrap_or(0.0);
+    if !(0.0..=1.0).contains(&fail_rate) {
+        return Err(format!("fail_rate {fail_rate} is outside 0–1"));
+    }
+    Ok(FunctionBehaviour {
+        status: def.status.unwrap_or(200),
+        body: def.body.clone(),
+        latency_ms: def.latency_ms.unwrap_or(0),
+        fail_rate,
+        fail_first: def.fail_first.unwrap_or(0),
+        requires_setting: def.requires_setting.clone(),
+        timeout: def.timeout.unwrap_or(false),
+        auth,
+    })
+}

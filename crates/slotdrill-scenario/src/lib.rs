@@ -1,0 +1,15 @@
+//! Scenario files: TOML (or the same schema in JSON) that describe an estate — function apps,
+//! slots, settings, releases, Logic Apps — and the steps of a drill.
+//!
+//! This crate reads the estate part (everything but `step`) into a running
+//! [`slotdrill_emulator::Emulator`], checking every reference first. Unknown keys are errors;
+//! errors name the file, the line and column where there is one, and what was expected.
+
+mod error;
+mod estate;
+mod schema;
+
+pub use error::ScenarioError;
+pub use estate::{LoadedEstate, load_estate, load_estate_str};
+pub use schema::{AppDef, FunctionDef, LogicAppDef, ReleaseDef, ScenarioFile};
+pub use slotdrill_emulator::EmulatorConfig;

@@ -1,0 +1,118 @@
+//! The typed shape of a scenario file (DESIGN.md "Scenario files"). Every struct refuses unknown
+//! keys.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::Value;
+use slotdrill_emulator::ArmFault;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// What the drill teaches.
+    pub name: Option<String>,
+    /// Seed of every random draw.
+    #[serde(default)]
+    pub seed: u64,
+    /// Subscription id (default: all zeros).
+    pub subscription: Option<String>,
+    /// Default resource group (default `slotdrill`).
+    pub resource_group: Option<String>,
+    /// Default region (default `westeurope`).
+    pub location: Option<String>,
+    /// Function apps.
+    #[serde(default)]
+    pub app: Vec<AppDef>,
+    /// Logic Apps.
+    #[serde(default)]
+    pub logic_app: Vec<LogicAppDef>,
+    /// Faults armed from the start (for `serve`).
+    #[serde(default)]
+    pub fault: Vec<ArmFault>,
+    /// The drill's steps (read by the drill runner, ignored by `serve`).
+    #[serde(default)]
+    pub step: Vec<Value>,
+}
+
+/// A function app.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppDef {
+    /// Its name.
+    pub name: String,
+    /// Hosting plan: consumption, premium, standard, premium-v3, flex, …
+    pub plan: String,
+    /// Non-production slots (production always exists).
+    #[serde(default)]
+    pub slots: Vec<String>,
+    /// Sticky app setting names (`slotConfigNames.appSettingNames`).
+    #[serde(default)]
+    pub sticky: Vec<String>,
+    /// App settings per slot.
+    #[serde(default)]
+    pub settings: BTreeMap<String, BTreeMap<String, String>>,
+    /// The release each slot holds at the start.
+    #[serde(default)]
+    pub deployed: BTreeMap<String, String>,
+    /// Releases by id.
+    #[serde(default)]
+    pub release: BTreeMap<String, ReleaseDef>,
+    /// `classic` (default) or `unique` default host names.
+    pub host_names: Option<String>,
+    /// `windows` (default) or `linux`.
+    pub os: Option<String>,
+    /// Overrides the file's resource group.
+    pub resource_group: Option<String>,
+    /// Overrides the file's region.
+    pub location: Option<String>,
+}
+
+/// A release.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseDef {
+    /// Functions by name.
+    #[serde(default)]
+    pub functions: BTreeMap<String, FunctionDef>,
+}
+
+/// How one function behaves.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionDef {
+    /// Status of a normal answer (default 200).
+    pub status: Option<u16>,
+    /// Body of a normal answer.
+    pub body: Option<Value>,
+    /// Virtual latency in milliseconds.
+    pub latency_ms: Option<u64>,
+    /// Probability (0–1) of a 500.
+    pub fail_rate: Option<f64>,
+    /// The first N calls after each restart fail with 503.
+    pub fail_first: Option<u32>,
+    /// A setting the function needs.
+    pub requires_setting: Option<String>,
+    /// Never answers.
+    pub timeout: Option<bool>,
+    /// `function` (default), `anonymous` or `admin`.
+    pub auth: Option<String>,
+}
+
+/// A Logic App.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogicAppDef {
+    /// Its name.
+    pub name: String,
+    /// Workflow JSON, relative to the scenario file.
+    pub definition: String,
+    /// Which workflow of a template holding several.
+    pub workflow: Option<String>,
+    /// Overrides the file's resource group.
+    pub resource_group: Option<String>,
+    /// App settings for `appsetting()` (Logic Apps Standard).
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+}

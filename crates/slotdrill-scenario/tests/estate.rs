@@ -1,0 +1,130 @@
+//! Loading the estate part of scenario files: a good one runs, bad ones get messages that name
+//! the file, the line and column, and what was expected.
+
+use std::path::Path;
+
+use serde_json::json;
+use slotdrill_scenario::{EmulatorConfig, load_estate, load_estate_str};
+
+fn data() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data"))
+}
+
+#[test]
+fn a_good_estate_runs() {
+    let loaded =
+        load_estate(&data().join("orders.toml"), EmulatorConfig::default()).expect("loads");
+    assert_eq!(
+        loaded.scenario.step.len(),
+        1,
+        "steps are kept for the drill runner"
+    );
+    let emulator = loaded.emulator;
+    emulator.read(|e| {
+        let app = e.app("orders").expect("app");
+        assert_eq!(app.spec().resource_group, "rg-orders");
+        assert_eq!(
+            e.slot("orders", "deploy").expect("slot").release_id(),
+            Some("v2")
+        );
+        assert_eq!(
+            e.slot("orders", "production")
+                .expect("slot")
+                .config()
+                .setting("DB_CONNECTION"),
+            Some("prod-db")
+        );
+        let callers: Vec<String> = e
+            .callers()
+            .map(|c| format!("{} -> {}", c.id, c.target))
+            .collect();
+        assert_eq!(
+            callers,
+            vec![
+                "order-flow/ProcessOrder -> orders/production/ProcessOrder",
+                "order-flow/SendInvoice -> orders/production/SendInvoice"
+            ]
+        );
+    });
+    let run = emulator.run("order-flow", json!({})).expect("runs");
+    assert_eq!(format!("{:?}", run.status), "Succeeded");
+}
+
+fn error(text: &str) -> String {
+    match load_estate_str("drill.toml", text, data(), EmulatorConfig::default()) {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+const APP: &str = "[[app]]\nname = \"orders\"\nplan = \"premium\"\n";
+
+#[test]
+fn unknown_keys_are_errors() {
+    insta::assert_snapshot!(error(&format!("{APP}colour = \"blue\"\n")), @"drill.toml:4:1: unknown field `colour`, expected one of `name`, `plan`, `slots`, `sticky`, `settings`, `deployed`, `release`, `host_names`, `os`, `resource_group`, `location`");
+}
+
+#[test]
+fn wrong_types_are_errors() {
+    insta::assert_snapshot!(error("seed = \"seven\"\n"), @"drill.toml:1:8: invalid type: string \"seven\", expected u64");
+}
+
+#[test]
+fn syntax_errors_point_at_the_text() {
+    insta::assert_snapshot!(error("[[app]\nname = 1\n"), @"drill.toml:1:7: unclosed array table, expected `]`");
+}
+
+#[test]
+fn an_unknown_plan_lists_the_plans() {
+    insta::assert_snapshot!(error("[[app]]\nname = \"orders\"\nplan = \"gold\"\n"), @"drill.toml:3:1: app[0].plan: unknown hosting plan `gold`; expected one of consumption, flex, premium, free, shared, basic, standard, premium-v1, premium-v2, premium-v3, isolated, isolated-v2");
+}
+
+#[test]
+fn a_dangling_release_is_named() {
+    insta::assert_snapshot!(error(&format!("{APP}deployed = {{ production = \"v9\" }}\n")), @"drill.toml:4:1: app[0].deployed: release `v9` is not known to function app `orders`");
+}
+
+#[test]
+fn the_plan_limit_applies() {
+    insta::assert_snapshot!(error("[[app]]\nname = \"orders\"\nplan = \"consumption\"\nslots = [\"deploy\", \"staging\"]\n"), @"drill.toml:4:1: app[0].slots: the consumption plan allows 2 slot(s) including production; function app `orders` already has 2");
+}
+
+#[test]
+fn a_logic_app_calling_a_missing_function_is_refused() {
+    let text = format!(
+        "{APP}deployed = {{ production = \"v1\" }}\n[app.release.v1.functions]\nProcessOrder = {{}}\n\n[[logic_app]]\nname = \"flow\"\ndefinition = \"workflows/order-flow.json\"\n"
+    );
+    insta::assert_snapshot!(error(&text), @"drill.toml:10:1: logic_app[0].definition: action `SendInvoice`: refused: 1 Logic App caller(s) would stop resolving: flow/SendInvoice → orders/production/SendInvoice: release `v1` on `orders/production` has no function `SendInvoice`");
+}
+
+#[test]
+fn a_missing_workflow_file_is_named() {
+    let message = error("[[logic_app]]\nname = \"flow\"\ndefinition = \"workflows/nope.json\"\n");
+    assert!(
+        message.starts_with("drill.toml:3:1: logic_app[0].definition: ")
+            && message.contains("nope.json: cannot read the file"),
+        "{message}"
+    );
+}
+
+#[test]
+fn the_json_form_is_accepted_and_checked() {
+    let json =
+        r#"{ "seed": 1, "app": [ { "name": "orders", "plan": "premium", "slots": ["deploy"] } ] }"#;
+    let loaded =
+        load_estate_str("drill.json", json, data(), EmulatorConfig::default()).expect("loads");
+    assert!(loaded.emulator.read(|e| e.slot("orders", "deploy").is_ok()));
+    let bad = load_estate_str(
+        "drill.json",
+        "{ \"app\": [ { \"name\": \"x\", \"plan\": \"premium\", \"colour\": 1 } ] }",
+        data(),
+        EmulatorConfig::default(),
+    )
+    .err()
+    .expect("error")
+    .to_string();
+    assert!(
+        bad.starts_with("drill.json:1:") && bad.contains("unknown field `colour`"),
+        "{bad}"
+    );
+}
