@@ -476,6 +476,46 @@ async fn site_config_functions_and_keys() {
         400
     );
 
+    let fetched = arm
+        .send(
+            "GET",
+            &format!("{SITE}/orders/slots/deploy/config/web"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (
+            fetched.body["name"].as_str(),
+            fetched.body["properties"]["autoSwapSlotName"].as_str()
+        ),
+        (Some("web"), Some("production"))
+    );
+    let production_web = arm
+        .send("GET", &format!("{SITE}/orders/config/web"), None)
+        .await;
+    assert_eq!(
+        production_web.body["properties"]["experiments"]["rampUpRules"][0]["actionHostName"],
+        "orders-deploy.azurewebsites.net"
+    );
+    assert_eq!(
+        arm.send("POST", &format!("{SITE}/orders/slots/deploy/stop"), None)
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        arm.send("GET", &format!("{SITE}/orders/slots/deploy"), None)
+            .await
+            .body["properties"]["state"],
+        "Stopped"
+    );
+    assert_eq!(
+        arm.send("POST", &format!("{SITE}/orders/slots/deploy/start"), None)
+            .await
+            .status,
+        200
+    );
+
     let functions = arm
         .send(
             "GET",
@@ -638,6 +678,18 @@ async fn workflows_runs_and_actions() {
         .await;
     assert_eq!(runs.body["value"][0]["name"], run_id.as_str());
     assert_eq!(runs.body["value"][0]["properties"]["status"], "Succeeded");
+    let single = arm
+        .send(
+            "GET",
+            &format!("{FLOWS}/order-flow/runs/{run_id}?api-version=2019-05-01"),
+            None,
+        )
+        .await;
+    assert_eq!(single.body["properties"]["status"], "Succeeded");
+    let listed = arm
+        .send("GET", &format!("{FLOWS}?api-version=2019-05-01"), None)
+        .await;
+    assert_eq!(listed.body["value"][0]["name"], "order-flow");
     let actions = arm
         .send(
             "GET",
