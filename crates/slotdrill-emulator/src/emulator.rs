@@ -117,8 +117,67 @@ impl State {
         }
         logic_app.changed_at = now;
         logic_app.cache_function_keys(&self.estate);
+        if let Err(error) = self.register_callers(&logic_app) {
+            // Refused: the previous definition stays.
+            if let Some(previous) = self.logic_apps.get(&key).cloned() {
+                let _ = self.register_callers(&previous);
+            }
+            return Err(error);
+        }
         self.logic_apps.insert(key, logic_app);
         Ok(version)
+    }
+
+    /// Makes the model's caller registry match the workflow's calls to apps of the estate, so
+    /// that no later operation may strand them (invariant 5). A workflow that would call a
+    /// function that does not exist is refused.
+    fn register_callers(&mut self, logic_app: &LogicApp) -> Result<(), EmulatorError> {
+        let hints = slotdrill_wdl::Hints {
+            hosts: self
+                .hosts
+                .iter()
+                .map(|(h, (a, s))| (h.clone(), (a.clone(), s.clone())))
+                .collect(),
+            apps: self.estate.apps().map(|a| a.name().to_owned()).collect(),
+            ..slotdrill_wdl::Hints::default()
+        };
+        let mut wanted = Vec::new();
+        for call in slotdrill_wdl::find_calls(&logic_app.document, &hints)
+            .into_iter()
+            .filter(|c| c.workflow == logic_app.workflow)
+        {
+            if let (Some(app), Some(slot), Some(function)) = (call.app, call.slot, call.function)
+                && self.estate.app(&app).is_ok()
+            {
+                let target = slotdrill_model::FunctionRef::new(app, slot, function);
+                if let Err(reason) = self.estate.resolve(&target) {
+                    return Err(EmulatorError::Model(ModelError::CallersWouldBreak {
+                        breaks: vec![slotdrill_model::CallerBreak {
+                            caller: slotdrill_model::CallerId::new(&logic_app.name, &call.action),
+                            target,
+                            reason,
+                        }],
+                    }));
+                }
+                wanted.push(slotdrill_model::Caller {
+                    id: slotdrill_model::CallerId::new(&logic_app.name, &call.action),
+                    target,
+                });
+            }
+        }
+        let stale: Vec<_> = self
+            .estate
+            .callers()
+            .filter(|c| c.id.workflow.eq_ignore_ascii_case(&logic_app.name))
+            .map(|c| c.id.clone())
+            .collect();
+        for id in stale {
+            let _ = self.estate.remove_caller(&id);
+        }
+        for caller in wanted {
+            let _ = self.estate.add_caller(caller);
+        }
+        Ok(())
     }
 
     pub(crate) fn reindex(&mut self) {

@@ -10,6 +10,7 @@
 
 pub mod arm;
 pub mod clock;
+mod cloud;
 mod emulator;
 mod faults;
 mod host;
@@ -17,6 +18,7 @@ pub mod http;
 mod logic_app;
 mod runner;
 
+pub use cloud::RELEASE_SETTING;
 pub use emulator::{Emulator, EmulatorConfig, EmulatorError, InFlight};
 pub use faults::ArmFault;
 pub use host::{

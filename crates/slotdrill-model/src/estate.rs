@@ -78,6 +78,8 @@ pub struct Estate {
     pub(crate) faults: Vec<Fault>,
     pub(crate) rng: SplitMix64,
     pub(crate) now: Timestamp,
+    /// Counts deploys and swaps, to order them when they share a timestamp.
+    pub(crate) sequence: u64,
 }
 
 /// The default subscription id of an estate, as in scenario files.
@@ -93,6 +95,7 @@ impl Estate {
             faults: Vec::new(),
             rng: SplitMix64::new(seed),
             now: Timestamp::default(),
+            sequence: 0,
         }
     }
 
@@ -365,8 +368,8 @@ impl Estate {
 
         let app_name = function_app.spec.name.clone();
         let linux = function_app.spec.os == crate::OperatingSystem::Linux;
-        let target = self
-            .apps
+        let Estate { apps, sequence, .. } = self;
+        let target = apps
             .get_mut(&key(app))
             .and_then(|a| a.slots.get_mut(&key(slot)))
             .ok_or_else(|| ModelError::SlotNotFound {
@@ -375,6 +378,8 @@ impl Estate {
             })?;
         let previous = target.release.replace(new_release).map(|r| r.id.clone());
         target.restart();
+        *sequence += 1;
+        target.content_sequence = *sequence;
         let slot_name = target.name.clone();
         let auto_swap = target.auto_swap_slot_name.clone().filter(|_| !linux);
         let mut events = vec![Event::Deployed {

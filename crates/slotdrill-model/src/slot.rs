@@ -29,6 +29,9 @@ pub struct SlotSwapStatus {
     pub source_slot_name: String,
     /// The slot it was swapped into.
     pub destination_slot_name: String,
+    /// The estate's change sequence at the swap (orders swaps and deploys that share a
+    /// timestamp).
+    pub sequence: u64,
 }
 
 /// One slot of a function app. Production is a slot named `production`.
@@ -48,6 +51,8 @@ pub struct Slot {
     /// belongs to the running instances, so it moves with the content in a swap.
     pub(crate) warmth: BTreeMap<String, u64>,
     pub(crate) restarts: u64,
+    /// When the content was last deployed (the estate's change sequence); moves with it.
+    pub(crate) content_sequence: u64,
 }
 
 impl Slot {
@@ -65,6 +70,7 @@ impl Slot {
             release: None,
             warmth: BTreeMap::new(),
             restarts: 0,
+            content_sequence: 0,
         }
     }
 
@@ -126,6 +132,19 @@ impl Slot {
     /// How many calls `function` has had since the instance last restarted.
     pub fn calls_since_restart(&self, function: &str) -> u64 {
         self.warmth.get(function).copied().unwrap_or(0)
+    }
+
+    /// The estate's change sequence when the content this slot holds was deployed.
+    pub fn content_sequence(&self) -> u64 {
+        self.content_sequence
+    }
+
+    /// True when something was deployed to this slot after its last swap (so it no longer holds
+    /// what the swap left there).
+    pub fn deployed_since_swap(&self) -> bool {
+        self.swap_status
+            .as_ref()
+            .is_none_or(|s| self.content_sequence > s.sequence)
     }
 
     /// How many times the slot's instances restarted (deploys, setting changes, swaps).

@@ -68,6 +68,7 @@ impl Estate {
             faults,
             rng,
             now,
+            sequence,
             ..
         } = self;
         let function_app = apps
@@ -77,6 +78,7 @@ impl Estate {
             })?;
         Ok(SwapContext {
             app: function_app,
+            sequence,
             callers,
             faults,
             rng,
@@ -88,6 +90,7 @@ impl Estate {
 /// Everything one swap touches: its app, the callers (read only), the faults and the generator.
 struct SwapContext<'a> {
     app: &'a mut FunctionApp,
+    sequence: &'a mut u64,
     callers: &'a CallerIndex,
     faults: &'a mut Vec<Fault>,
     rng: &'a mut SplitMix64,
@@ -370,6 +373,8 @@ impl SwapContext<'_> {
         target.config = target_sticky.merge(source_swappable);
         source.config = source_sticky.merge(target_swappable);
         mem::swap(&mut source.release, &mut target.release);
+        mem::swap(&mut source.content_sequence, &mut target.content_sequence);
+        *self.sequence += 1;
         // The warmed instances now serve the target's host name; the old ones restart (step 5).
         target.warmth = mem::take(&mut source.warmth);
         source.restart();
@@ -377,6 +382,7 @@ impl SwapContext<'_> {
             timestamp: self.now,
             source_slot_name: src.to_owned(),
             destination_slot_name: tgt.to_owned(),
+            sequence: *self.sequence,
         };
         for slot in [&mut source, &mut target] {
             slot.swap_status = Some(status.clone());

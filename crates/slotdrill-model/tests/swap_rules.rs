@@ -586,3 +586,37 @@ fn routing_rules_are_validated() {
         ErrorKind::InvalidConfig
     );
 }
+
+#[test]
+fn a_deploy_after_the_last_swap_is_noticed() {
+    let mut estate = orders();
+    assert!(
+        estate
+            .slot("orders", "deploy")
+            .expect("slot")
+            .deployed_since_swap(),
+        "never swapped"
+    );
+    estate.swap("orders", "deploy", "production").expect("swap");
+    assert!(
+        !estate
+            .slot("orders", "deploy")
+            .expect("slot")
+            .deployed_since_swap(),
+        "it holds what the swap left"
+    );
+    assert!(
+        !estate
+            .slot("orders", "production")
+            .expect("slot")
+            .deployed_since_swap()
+    );
+    estate.deploy("orders", "deploy", "v2").expect("deploy");
+    assert!(
+        estate
+            .slot("orders", "deploy")
+            .expect("slot")
+            .deployed_since_swap(),
+        "a hotfix went to deploy"
+    );
+}

@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 
 use slotdrill_emulator::{Emulator, EmulatorConfig};
 use slotdrill_model::{
-    AppSpec, AuthLevel, Caller, CallerId, Estate, FunctionBehaviour, FunctionRef, HostNameStyle,
-    OperatingSystem, Release, SlotConfigNames,
+    AppSpec, AuthLevel, Estate, FunctionBehaviour, HostNameStyle, OperatingSystem, Release,
+    SlotConfigNames,
 };
-use slotdrill_wdl::{Document, Hints, find_calls};
+use slotdrill_wdl::Document;
 
 use crate::error::{ScenarioError, line_column, locate};
 use crate::schema::{AppDef, FunctionDef, ScenarioFile};
@@ -130,23 +130,6 @@ fn build(
         add_app(source, &mut estate, i, app, &group, &location)?;
     }
     let emulator = Emulator::with_config(estate, config);
-    let hints = emulator.read(|e| Hints {
-        hosts: e
-            .apps()
-            .flat_map(|a| {
-                a.slots()
-                    .map(|s| {
-                        (
-                            s.host_name().to_ascii_lowercase(),
-                            (a.name().to_owned(), s.name().to_owned()),
-                        )
-                    })
-                    .collect::<Vec<_>>()
-            })
-            .collect(),
-        apps: e.apps().map(|a| a.name().to_owned()).collect(),
-        ..Hints::default()
-    });
     for (i, logic_app) in scenario.logic_app.iter().enumerate() {
         let path = dir.join(&logic_app.definition);
         let document = Document::load(&path)
@@ -156,33 +139,10 @@ fn build(
             .map_err(|e| source.error("logic_app", i, Some("workflow"), e.to_string()))?
             .name
             .clone();
-        for call in find_calls(&document, &hints)
-            .into_iter()
-            .filter(|c| c.workflow == workflow)
-        {
-            let (Some(app), Some(slot), Some(function)) = (call.app, call.slot, call.function)
-            else {
-                continue;
-            };
-            if emulator.read(|e| e.app(&app).is_err()) {
-                continue; // a function app outside the estate
-            }
-            let caller = Caller {
-                id: CallerId::new(&logic_app.name, &call.action),
-                target: FunctionRef::new(app, slot, function),
-            };
-            emulator.change(|e| e.add_caller(caller)).map_err(|e| {
-                source.error(
-                    "logic_app",
-                    i,
-                    Some("definition"),
-                    format!("action `{}`: {e}", call.action),
-                )
-            })?;
-        }
+        // Saving registers the workflow's callers and refuses calls to functions that do not exist.
         emulator
             .save_logic_app(&logic_app.name, document, Some(&workflow))
-            .map_err(|e| source.error("logic_app", i, None, e.to_string()))?;
+            .map_err(|e| source.error("logic_app", i, Some("definition"), e.to_string()))?;
         let group = logic_app.resource_group.as_deref().unwrap_or(&group);
         emulator
             .place_logic_app(&logic_app.name, group, &location)

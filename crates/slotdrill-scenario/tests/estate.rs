@@ -94,7 +94,7 @@ fn a_logic_app_calling_a_missing_function_is_refused() {
     let text = format!(
         "{APP}deployed = {{ production = \"v1\" }}\n[app.release.v1.functions]\nProcessOrder = {{}}\n\n[[logic_app]]\nname = \"flow\"\ndefinition = \"workflows/order-flow.json\"\n"
     );
-    insta::assert_snapshot!(error(&text), @"drill.toml:10:1: logic_app[0].definition: action `SendInvoice`: refused: 1 Logic App caller(s) would stop resolving: flow/SendInvoice → orders/production/SendInvoice: release `v1` on `orders/production` has no function `SendInvoice`");
+    insta::assert_snapshot!(error(&text), @"drill.toml:10:1: logic_app[0].definition: refused: 1 Logic App caller(s) would stop resolving: flow/SendInvoice → orders/production/SendInvoice: release `v1` on `orders/production` has no function `SendInvoice`");
 }
 
 #[test]

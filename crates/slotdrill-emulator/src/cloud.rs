@@ -1,0 +1,178 @@
+//! The emulator behind the engine's `Cloud` port, in process: what the engine reads and writes
+//! here is what it would read and write through ARM, without the network.
+
+use slotdrill_engine::{ActionOutcome, AppSnapshot, Cloud, CloudError, SlotSnapshot, WorkflowRead};
+use slotdrill_model::{ModelError, Secret, SlotState};
+use slotdrill_wdl::Document;
+
+use crate::emulator::Emulator;
+use crate::host::HostRequest;
+
+/// The app setting that names the release a slot holds (it travels with the code).
+pub const RELEASE_SETTING: &str = "SLOTDRILL_RELEASE";
+
+fn failed(e: ModelError) -> CloudError {
+    match e.kind() {
+        slotdrill_model::ErrorKind::NotFound => CloudError::NotFound(e.to_string()),
+        _ => CloudError::Failed(e.to_string()),
+    }
+}
+
+impl Cloud for Emulator {
+    fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
+        Ok(self.read(|estate| {
+            estate
+                .apps()
+                .map(|app| {
+                    let mut slots: Vec<SlotSnapshot> = app
+                        .slots()
+                        .map(|slot| SlotSnapshot {
+                            name: slot.name().to_owned(),
+                            host_name: slot.host_name().to_owned(),
+                            // The release setting when the pipeline sets one; else what is deployed.
+                            release: slot
+                                .config()
+                                .setting(RELEASE_SETTING)
+                                .map(str::to_owned)
+                                .or_else(|| slot.release_id().map(str::to_owned)),
+                            running: slot.state() == SlotState::Running,
+                            functions: slot
+                                .release()
+                                .map(|r| r.functions.keys().cloned().collect())
+                                .unwrap_or_default(),
+                            settings: slot.config().app_settings.clone(),
+                            deployed_since_swap: slot.deployed_since_swap(),
+                            last_swap: slot.swap_status().map(|s| {
+                                (s.source_slot_name.clone(), s.destination_slot_name.clone())
+                            }),
+                        })
+                        .collect();
+                    slots.sort_by_key(|s| !slotdrill_model::is_production(&s.name));
+                    AppSnapshot {
+                        name: app.name().to_owned(),
+                        sticky: app
+                            .sticky_names()
+                            .app_setting_names
+                            .iter()
+                            .cloned()
+                            .collect(),
+                        slots,
+                    }
+                })
+                .collect()
+        }))
+    }
+
+    fn workflows(&self) -> Result<Vec<String>, CloudError> {
+        Ok(self.logic_app_names())
+    }
+
+    fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
+        let logic_app = self
+            .logic_app(name)
+            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{name}`")))?;
+        Ok(WorkflowRead {
+            document: logic_app.document,
+            version: logic_app.version.to_string(),
+        })
+    }
+
+    fn write_workflow(
+        &self,
+        name: &str,
+        document: &Document,
+        expected_version: &str,
+    ) -> Result<String, CloudError> {
+        let mut state = self.lock();
+        let current = state
+            .logic_apps
+            .get(&name.to_ascii_lowercase())
+            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{name}`")))?;
+        let found = current.version.to_string();
+        if found != expected_version {
+            return Err(CloudError::VersionChanged {
+                workflow: name.to_owned(),
+                expected: expected_version.to_owned(),
+                found,
+            });
+        }
+        let workflow = current.workflow.clone();
+        let version = state
+            .save_logic_app(name, document.clone(), Some(&workflow))
+            .map_err(|e| CloudError::Failed(e.to_string()))?;
+        Ok(version.to_string())
+    }
+
+    fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {
+        self.read(|e| {
+            let slot = e.slot(app, slot).map_err(failed)?;
+            let (name, _) = slot
+                .release()
+                .and_then(|r| r.function_entry(function))
+                .ok_or_else(|| {
+                    CloudError::NotFound(format!(
+                        "function `{function}` on `{app}/{}`",
+                        slot.name()
+                    ))
+                })?;
+            Ok(slot.keys().function_default(name))
+        })
+    }
+
+    fn probe(
+        &self,
+        app: &str,
+        slot: &str,
+        function: &str,
+        samples: u32,
+    ) -> Result<Vec<u16>, CloudError> {
+        let (host, key) = self.read(|e| {
+            let s = e.slot(app, slot).map_err(failed)?;
+            Ok::<_, CloudError>((
+                s.host_name().to_owned(),
+                s.keys().function_default(function),
+            ))
+        })?;
+        let request = HostRequest::new("POST", &format!("https://{host}/api/{function}"))
+            .with_header("x-functions-key", key.expose());
+        let mut state = self.lock();
+        Ok((0..samples)
+            .map(|_| {
+                let answer = state.invoke(&request, Some("slotdrill/probe"));
+                if answer.timed_out { 0 } else { answer.status }
+            })
+            .collect())
+    }
+
+    fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
+        let logic_app = self
+            .logic_app(workflow)
+            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{workflow}`")))?;
+        Ok(logic_app
+            .runs
+            .iter()
+            .rev()
+            .take(runs)
+            .flat_map(|run| {
+                run.actions.iter().map(move |a| ActionOutcome {
+                    run: run.name.clone(),
+                    action: a.name.clone(),
+                    status: format!("{:?}", a.status),
+                })
+            })
+            .collect())
+    }
+
+    fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
+        self.change(|e| e.swap(app, source, target))
+            .map(|_| ())
+            .map_err(failed)
+    }
+
+    fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
+        let run = self
+            .run(workflow, serde_json::json!({}))
+            .map_err(|e| CloudError::Failed(e.to_string()))?;
+        Ok(run.status == crate::runner::Status::Succeeded)
+    }
+}

@@ -1,0 +1,447 @@
+//! Applying plans: partial and full rollbacks, verify, restore, the journal, preconditions, the
+//! pinned-caller guard, and a crash after every journal record in turn.
+
+mod engine_support;
+
+use std::cell::Cell;
+
+use engine_support::{definitions, estate, plan_for, traffic};
+use serde_json::json;
+use slotdrill_emulator::{Emulator, Status};
+use slotdrill_engine::{
+    ActionOutcome, AppSnapshot, Cloud, CloudError, EngineError, Mode, Record, WorkflowRead, apply,
+    check_deploy, observe, pinned_callers, restore, verify,
+};
+use slotdrill_model::Secret;
+use slotdrill_wdl::Document;
+
+fn journal() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("rollback.jsonl");
+    (dir, path)
+}
+
+fn run_status(emulator: &Emulator, name: &str) -> Status {
+    emulator
+        .run(name, json!({ "order": 1 }))
+        .expect("runs")
+        .status
+}
+
+#[test]
+fn a_partial_rollback_moves_exactly_the_callers_of_the_faulty_function() {
+    let emulator = estate("v1", "v2");
+    traffic(&emulator, 3);
+    let before = definitions(&emulator);
+    assert_eq!(run_status(&emulator, "order-flow"), Status::Failed);
+    let plan = plan_for(&emulator, Mode::Auto);
+    let (_dir, path) = journal();
+    let report = apply(&emulator, Some(&plan), &path, None).expect("applies");
+    assert_eq!(report.performed, vec![0, 1, 2]);
+
+    // Every caller of SendInvoice now reaches the deploy slot with a valid key; the rest stay.
+    let observation = observe(&emulator).expect("observe");
+    for caller in &observation.callers {
+        let expected = if caller.function.as_deref() == Some("SendInvoice") {
+            "deploy"
+        } else {
+            "production"
+        };
+        assert_eq!(caller.slot.as_deref(), Some(expected), "{}", caller.id());
+    }
+    for name in ["order-flow", "billing-flow", "notify-flow"] {
+        assert_eq!(
+            run_status(&emulator, name),
+            Status::Succeeded,
+            "{name} works again"
+        );
+    }
+    let run = emulator.run("order-flow", json!({})).expect("runs");
+    let served: Vec<String> = run
+        .actions
+        .iter()
+        .filter_map(|a| a.served_by.as_ref().map(|s| format!("{} {s}", a.name)))
+        .collect();
+    assert_eq!(
+        served,
+        vec![
+            "ProcessOrder orders/production@v2",
+            "SendInvoice orders/deploy@v1"
+        ]
+    );
+
+    let checks = verify(&emulator, &plan, 5, true).expect("verify");
+    assert!(checks.ok(), "{checks:?}");
+
+    // The journal never holds a key.
+    let text = std::fs::read_to_string(&path).expect("journal");
+    let keys: Vec<String> = ["production", "deploy"]
+        .iter()
+        .map(|slot| {
+            emulator.read(|e| {
+                e.slot("orders", slot)
+                    .expect("slot")
+                    .keys()
+                    .function_default("SendInvoice")
+                    .expose()
+                    .to_owned()
+            })
+        })
+        .collect();
+    for key in &keys {
+        assert!(
+            !text.contains(key.as_str()),
+            "a key leaked into the journal"
+        );
+    }
+
+    // Restore returns every workflow to its exact original definition.
+    let restored = restore(&emulator, &path, None).expect("restores");
+    assert_eq!(restored.performed.len(), 3);
+    assert_eq!(definitions(&emulator), before);
+    assert_eq!(
+        restore(&emulator, &path, None)
+            .expect("again")
+            .already_done
+            .len(),
+        3,
+        "restore is idempotent"
+    );
+}
+
+#[test]
+fn a_full_rollback_puts_back_the_release_production_ran_before_the_swap() {
+    let emulator = estate("v1", "v3");
+    traffic(&emulator, 2);
+    let plan = plan_for(&emulator, Mode::Auto);
+    let (_dir, path) = journal();
+    apply(&emulator, Some(&plan), &path, None).expect("applies");
+    assert_eq!(
+        emulator.read(|e| e
+            .slot("orders", "production")
+            .expect("slot")
+            .release_id()
+            .map(str::to_owned)),
+        Some("v1".to_owned())
+    );
+    assert!(verify(&emulator, &plan, 5, false).expect("verify").ok());
+}
+
+#[test]
+fn a_workflow_changed_after_planning_is_not_overwritten() {
+    let emulator = estate("v1", "v2");
+    traffic(&emulator, 3);
+    let plan = plan_for(&emulator, Mode::Auto);
+    engine_support::save_workflows(&emulator); // someone saves the workflows again
+    let before = definitions(&emulator);
+    let (_dir, path) = journal();
+    let error = apply(&emulator, Some(&plan), &path, None).expect_err("refused");
+    assert!(
+        matches!(error, EngineError::PreconditionFailed { step: 0, .. }),
+        "{error}"
+    );
+    assert!(
+        error
+            .to_string()
+            .contains("changed since the plan was made"),
+        "{error}"
+    );
+    assert_eq!(definitions(&emulator), before, "nothing was written");
+}
+
+#[test]
+fn a_refused_plan_is_never_applied() {
+    let emulator = estate("v1-bad", "v2");
+    let plan = plan_for(&emulator, Mode::Auto);
+    let (_dir, path) = journal();
+    assert!(matches!(
+        apply(&emulator, Some(&plan), &path, None),
+        Err(EngineError::Refused(_))
+    ));
+}
+
+#[test]
+fn pinned_callers_guard_the_next_deploy_and_a_full_rollback() {
+    let emulator = estate("v1", "v2");
+    traffic(&emulator, 3);
+    let plan = plan_for(&emulator, Mode::Partial);
+    let (_dir, path) = journal();
+    apply(&emulator, Some(&plan), &path, None).expect("applies");
+    let observation = observe(&emulator).expect("observe");
+    let pinned: Vec<String> = pinned_callers(&observation)
+        .iter()
+        .map(|c| c.id())
+        .collect();
+    assert_eq!(
+        pinned,
+        vec![
+            "billing-flow/Bill",
+            "notify-flow/InvoiceVip",
+            "order-flow/SendInvoice"
+        ]
+    );
+    let refused = check_deploy(&observation, "orders", "deploy", false).expect_err("refused");
+    assert!(
+        refused
+            .to_string()
+            .contains("3 caller(s) are pinned to `deploy` of `orders`"),
+        "{refused}"
+    );
+    check_deploy(&observation, "orders", "deploy", true).expect("forced");
+    check_deploy(&observation, "orders", "production", false).expect("production is not pinned");
+    let full = plan_for(&emulator, Mode::Full);
+    assert!(
+        full.refused
+            .as_deref()
+            .is_some_and(|r| r.contains("pinned")),
+        "{full}"
+    );
+}
+
+/// A back end that counts what the engine does through it.
+struct Counting<'a> {
+    inner: &'a Emulator,
+    writes: Cell<usize>,
+    swaps: Cell<usize>,
+    reads: Cell<usize>,
+    secrets: Cell<usize>,
+}
+
+impl Cloud for Counting<'_> {
+    fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
+        self.inner.apps()
+    }
+    fn workflows(&self) -> Result<Vec<String>, CloudError> {
+        self.inner.workflows()
+    }
+    fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
+        self.reads.set(self.reads.get() + 1);
+        self.inner.read_workflow(name)
+    }
+    fn write_workflow(
+        &self,
+        name: &str,
+        document: &Document,
+        version: &str,
+    ) -> Result<String, CloudError> {
+        self.writes.set(self.writes.get() + 1);
+        self.inner.write_workflow(name, document, version)
+    }
+    fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {
+        self.secrets.set(self.secrets.get() + 1);
+        self.inner.function_key(app, slot, function)
+    }
+    fn probe(
+        &self,
+        app: &str,
+        slot: &str,
+        function: &str,
+        samples: u32,
+    ) -> Result<Vec<u16>, CloudError> {
+        self.inner.probe(app, slot, function, samples)
+    }
+    fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
+        self.inner.run_history(workflow, runs)
+    }
+    fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
+        self.swaps.set(self.swaps.get() + 1);
+        self.inner.swap(app, source, target)
+    }
+    fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
+        self.inner.trigger(workflow)
+    }
+}
+
+fn counting(emulator: &Emulator) -> Counting<'_> {
+    Counting {
+        inner: emulator,
+        writes: Cell::new(0),
+        swaps: Cell::new(0),
+        reads: Cell::new(0),
+        secrets: Cell::new(0),
+    }
+}
+
+fn final_state(
+    emulator: &Emulator,
+) -> (std::collections::BTreeMap<String, String>, Option<String>) {
+    (
+        definitions(emulator),
+        emulator.read(|e| {
+            e.slot("orders", "production")
+                .expect("slot")
+                .release_id()
+                .map(str::to_owned)
+        }),
+    )
+}
+
+/// Stops the engine after journal record k, for every k, then resumes from the journal.
+fn crash_after_every_record(previous: &str, new: &str, mode: Mode) {
+    let reference = estate(previous, new);
+    traffic(&reference, 3);
+    let plan = plan_for(&reference, mode);
+    let (_dir, path) = journal();
+    let cloud = counting(&reference);
+    apply(&cloud, Some(&plan), &path, None).expect("uninterrupted");
+    let expected = final_state(&reference);
+    let records = slotdrill_engine::Journal::read(&path)
+        .expect("journal")
+        .len();
+    let expected_writes = (cloud.writes.get(), cloud.swaps.get());
+    assert!(records >= 3);
+
+    for stop_after in 1..=records {
+        let emulator = estate(previous, new);
+        traffic(&emulator, 3);
+        let (_dir, path) = journal();
+        let cloud = counting(&emulator);
+        let mut seen = 0;
+        let mut crash = |_: &Record| {
+            seen += 1;
+            seen < stop_after
+        };
+        let first = apply(&cloud, Some(&plan), &path, Some(&mut crash));
+        if stop_after < records {
+            assert!(
+                matches!(first, Err(EngineError::Interrupted { .. })),
+                "stopped after record {stop_after}: {first:?}"
+            );
+            apply(&cloud, None, &path, None).expect("resumes from the journal");
+        }
+        assert_eq!(
+            final_state(&emulator),
+            expected,
+            "stopped after record {stop_after}"
+        );
+        assert_eq!(
+            (cloud.writes.get(), cloud.swaps.get()),
+            expected_writes,
+            "stopped after record {stop_after}: a step was applied twice"
+        );
+    }
+}
+
+#[test]
+fn a_crash_after_any_journal_record_resumes_to_the_same_state_partial() {
+    crash_after_every_record("v1", "v2", Mode::Partial);
+}
+
+#[test]
+fn a_crash_after_any_journal_record_resumes_to_the_same_state_full() {
+    crash_after_every_record("v1", "v3", Mode::Full);
+}
+
+#[test]
+fn a_partial_rollback_costs_one_read_one_write_per_workflow_and_one_secret_per_call() {
+    let emulator = estate("v1", "v2");
+    traffic(&emulator, 3);
+    let plan = plan_for(&emulator, Mode::Partial);
+    let cloud = counting(&emulator);
+    let (_dir, path) = journal();
+    apply(&cloud, Some(&plan), &path, None).expect("applies");
+    assert_eq!(
+        (cloud.reads.get(), cloud.writes.get(), cloud.secrets.get()),
+        (3, 3, 3)
+    );
+}
+
+/// A back end whose first write or swap succeeds but whose answer is lost: the engine crashes
+/// between the change and its `done` record.
+struct LostAnswer<'a> {
+    inner: Counting<'a>,
+    lost: Cell<bool>,
+}
+
+impl LostAnswer<'_> {
+    fn lose(&self) -> Result<(), CloudError> {
+        if self.lost.replace(true) {
+            Ok(())
+        } else {
+            Err(CloudError::Failed(
+                "the connection dropped after the request was sent".into(),
+            ))
+        }
+    }
+}
+
+impl Cloud for LostAnswer<'_> {
+    fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
+        self.inner.apps()
+    }
+    fn workflows(&self) -> Result<Vec<String>, CloudError> {
+        self.inner.workflows()
+    }
+    fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
+        self.inner.read_workflow(name)
+    }
+    fn write_workflow(
+        &self,
+        name: &str,
+        document: &Document,
+        version: &str,
+    ) -> Result<String, CloudError> {
+        let version = self.inner.write_workflow(name, document, version)?;
+        self.lose().map(|()| version)
+    }
+    fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {
+        self.inner.function_key(app, slot, function)
+    }
+    fn probe(
+        &self,
+        app: &str,
+        slot: &str,
+        function: &str,
+        samples: u32,
+    ) -> Result<Vec<u16>, CloudError> {
+        self.inner.probe(app, slot, function, samples)
+    }
+    fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
+        self.inner.run_history(workflow, runs)
+    }
+    fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
+        self.inner.swap(app, source, target)?;
+        self.lose()
+    }
+    fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
+        self.inner.trigger(workflow)
+    }
+}
+
+fn resume_after_a_lost_answer(previous: &str, new: &str, mode: Mode) {
+    let reference = estate(previous, new);
+    traffic(&reference, 3);
+    let plan = plan_for(&reference, mode);
+    let (_dir, path) = journal();
+    apply(&reference, Some(&plan), &path, None).expect("uninterrupted");
+
+    let emulator = estate(previous, new);
+    traffic(&emulator, 3);
+    let (_dir, path) = journal();
+    let cloud = LostAnswer {
+        inner: counting(&emulator),
+        lost: Cell::new(false),
+    };
+    assert!(
+        apply(&cloud, Some(&plan), &path, None).is_err(),
+        "the lost answer stops the engine"
+    );
+    apply(&cloud, None, &path, None).expect("resumes");
+    assert_eq!(final_state(&emulator), final_state(&reference));
+    let steps = plan.steps.len();
+    assert_eq!(
+        cloud.inner.writes.get() + cloud.inner.swaps.get(),
+        steps,
+        "no step applied twice"
+    );
+}
+
+#[test]
+fn a_write_whose_answer_was_lost_is_not_applied_twice() {
+    resume_after_a_lost_answer("v1", "v2", Mode::Partial);
+}
+
+#[test]
+fn a_swap_whose_answer_was_lost_is_not_applied_twice() {
+    resume_after_a_lost_answer("v1", "v3", Mode::Full);
+}

@@ -1,0 +1,163 @@
+//! Plans for the situations an operator meets, as the text the CLI prints (reviewed snapshots).
+
+mod engine_support;
+
+use engine_support::{estate, observe_and_diagnose, plan_for, traffic};
+use slotdrill_engine::{DiagnoseConfig, Mode, Policy, named_faulty, plan};
+use slotdrill_model::SlotConfigNames;
+
+#[test]
+fn one_faulty_function_gets_a_partial_rollback() {
+    let emulator = estate("v1", "v2");
+    traffic(&emulator, 3);
+    let plan = plan_for(&emulator, Mode::Auto);
+    assert_eq!(plan.chosen, Some(Mode::Partial));
+    insta::assert_snapshot!("partial_one_faulty_function", plan.to_string());
+}
+
+#[test]
+fn most_of_the_release_broken_gets_a_full_rollback() {
+    let emulator = estate("v1", "v3");
+    traffic(&emulator, 3);
+    let plan = plan_for(&emulator, Mode::Auto);
+    assert_eq!(plan.chosen, Some(Mode::Full));
+    insta::assert_snapshot!("full_most_broken", plan.to_string());
+}
+
+#[test]
+fn a_full_rollback_can_be_asked_for() {
+    let emulator = estate("v1", "v2");
+    insta::assert_snapshot!(
+        "full_requested",
+        plan_for(&emulator, Mode::Full).to_string()
+    );
+}
+
+#[test]
+fn a_deploy_slot_deployed_to_since_the_swap_is_refused() {
+    let emulator = estate("v1", "v2");
+    emulator
+        .change(|e| e.deploy("orders", "deploy", "v3"))
+        .expect("hotfix deployed to deploy");
+    let plan = plan_for(&emulator, Mode::Auto);
+    assert!(plan.refused.is_some() && plan.steps.is_empty());
+    insta::assert_snapshot!("refused_deploy_redeployed", plan.to_string());
+}
+
+#[test]
+fn an_unhealthy_copy_in_the_deploy_slot_is_refused() {
+    let emulator = estate("v1-bad", "v2");
+    let plan = plan_for(&emulator, Mode::Auto);
+    assert!(plan.refused.is_some());
+    insta::assert_snapshot!("refused_no_good_release_left", plan.to_string());
+}
+
+fn sticky_db(emulator: &slotdrill_emulator::Emulator) {
+    emulator
+        .change(|e| e.set_sticky_names("orders", SlotConfigNames::app_settings(["DB_CONNECTION"])))
+        .expect("sticky");
+    emulator
+        .change(|e| e.set_app_setting("orders", "production", "DB_CONNECTION", Some("prod-db")))
+        .expect("set");
+    emulator
+        .change(|e| e.set_app_setting("orders", "deploy", "DB_CONNECTION", Some("staging-db")))
+        .expect("set");
+}
+
+#[test]
+fn sticky_differences_make_auto_fall_back_to_full() {
+    let emulator = estate("v1", "v2");
+    sticky_db(&emulator);
+    let plan = plan_for(&emulator, Mode::Auto);
+    assert_eq!(plan.chosen, Some(Mode::Full));
+    insta::assert_snapshot!("fallback_sticky_difference", plan.to_string());
+}
+
+#[test]
+fn sticky_differences_refuse_partial_unless_accepted() {
+    let emulator = estate("v1", "v2");
+    sticky_db(&emulator);
+    let refused = plan_for(&emulator, Mode::Partial);
+    assert!(refused.refused.is_some());
+    insta::assert_snapshot!("refused_partial_sticky_difference", refused.to_string());
+    let (observation, diagnosis) = observe_and_diagnose(&emulator);
+    let accepted = plan(
+        &observation,
+        &diagnosis,
+        &Policy {
+            mode: Mode::Partial,
+            accept_sticky_diff: true,
+            ..Policy::default()
+        },
+    );
+    assert_eq!(accepted.chosen, Some(Mode::Partial));
+    insta::assert_snapshot!("partial_sticky_difference_accepted", accepted.to_string());
+}
+
+#[test]
+fn an_unresolvable_caller_makes_auto_fall_back_to_full() {
+    let emulator = estate("v1", "v2");
+    let definition = serde_json::json!({
+        "triggers": { "manual": { "type": "Request", "kind": "Http" } },
+        "actions": { "FromSetting": { "type": "Http", "inputs": { "method": "POST", "uri": "@{appsetting('InvoiceBase')}/api/SendInvoice" } } }
+    });
+    emulator
+        .save_logic_app(
+            "legacy-flow",
+            slotdrill_wdl::Document::from_value("legacy.json", "legacy-flow", definition, None)
+                .expect("doc"),
+            None,
+        )
+        .expect("saved");
+    let plan = plan_for(&emulator, Mode::Auto);
+    assert_eq!(plan.chosen, Some(Mode::Full));
+    insta::assert_snapshot!("fallback_unresolvable_caller", plan.to_string());
+}
+
+#[test]
+fn the_operator_can_name_the_faulty_function() {
+    let emulator = estate("v1", "v2");
+    let observation = slotdrill_engine::observe(&emulator).expect("observe");
+    let diagnosis = named_faulty(
+        &observation,
+        &[("orders".into(), "SendInvoice".into())],
+        &DiagnoseConfig::default(),
+    );
+    let plan = plan(&observation, &diagnosis, &Policy::default());
+    assert_eq!(plan.chosen, Some(Mode::Partial));
+    assert!(
+        emulator.invocations().is_empty(),
+        "the fast path probes nothing"
+    );
+    insta::assert_snapshot!("named_by_operator", plan.to_string());
+}
+
+#[test]
+fn a_healthy_estate_needs_nothing() {
+    let emulator = estate("v2", "v1");
+    traffic(&emulator, 2);
+    insta::assert_snapshot!("nothing_to_do", plan_for(&emulator, Mode::Auto).to_string());
+}
+
+#[test]
+fn cold_starts_right_after_a_swap_are_not_a_faulty_release() {
+    let emulator = estate("v1", "v2");
+    let mut cold = slotdrill_model::FunctionBehaviour::ok();
+    cold.fail_first = 3;
+    let release = engine_support::FUNCTIONS
+        .iter()
+        .fold(slotdrill_model::Release::new("v4"), |r, f| {
+            r.with_function(*f, cold.clone())
+        });
+    emulator
+        .change(|e| e.add_release("orders", release))
+        .expect("v4");
+    emulator
+        .change(|e| e.deploy("orders", "deploy", "v4"))
+        .expect("deploy");
+    emulator
+        .change(|e| e.swap("orders", "deploy", "production"))
+        .expect("swap");
+    let plan = plan_for(&emulator, Mode::Auto);
+    assert!(plan.faulty.is_empty(), "{plan}");
+}

@@ -1,0 +1,257 @@
+//! Diagnose: which functions of which apps are faulty in production, with the evidence and the
+//! thresholds behind each verdict, and whether the `deploy` slot's copy of each is healthy.
+//!
+//! Evidence comes from probes of each function on each slot (the first answers after a restart
+//! are discarded: a cold start is not a bad release) and from the Logic Apps' run history,
+//! attributed to the function each action calls.
+
+use serde::{Deserialize, Serialize};
+use slotdrill_model::PRODUCTION;
+
+use crate::cloud::Cloud;
+use crate::error::EngineError;
+use crate::observe::Observation;
+
+/// Thresholds and sample sizes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DiagnoseConfig {
+    /// The slot that holds the previous release.
+    pub deploy_slot: String,
+    /// Probes counted per function and slot.
+    pub probe_samples: u32,
+    /// Probe answers discarded first (cold start).
+    pub discard_first: u32,
+    /// Runs of history read per workflow.
+    pub history_runs: usize,
+    /// Samples needed before a verdict of faulty.
+    pub min_samples: u32,
+    /// Failure rate at or above which a function is faulty.
+    pub failure_rate: f64,
+}
+
+impl Default for DiagnoseConfig {
+    fn default() -> Self {
+        DiagnoseConfig {
+            deploy_slot: "deploy".to_owned(),
+            probe_samples: 10,
+            discard_first: 5,
+            history_runs: 20,
+            min_samples: 5,
+            failure_rate: 0.5,
+        }
+    }
+}
+
+/// Samples and failures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    /// How many answers were seen.
+    pub samples: u32,
+    /// How many failed (5xx, or no answer).
+    pub failures: u32,
+}
+
+impl Health {
+    /// Failures over samples (0 without samples).
+    pub fn rate(&self) -> f64 {
+        if self.samples == 0 {
+            0.0
+        } else {
+            f64::from(self.failures) / f64::from(self.samples)
+        }
+    }
+
+    fn add(&mut self, failed: bool) {
+        self.samples += 1;
+        self.failures += u32::from(failed);
+    }
+
+    fn is_faulty(&self, config: &DiagnoseConfig) -> bool {
+        self.samples >= config.min_samples && self.rate() >= config.failure_rate
+    }
+}
+
+/// The verdict on one function of one app.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    /// The app.
+    pub app: String,
+    /// The function.
+    pub function: String,
+    /// Its health in production (probes and runs together).
+    pub production: Health,
+    /// Its health in the deploy slot (probes), when checked.
+    pub deploy: Option<Health>,
+    /// Faulty in production.
+    pub faulty: bool,
+    /// Whether the deploy slot's copy is healthy (`None`: not checked).
+    pub deploy_healthy: Option<bool>,
+    /// The evidence, in words.
+    pub reason: String,
+}
+
+/// Every verdict, and the configuration that produced them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Diagnosis {
+    /// The thresholds used.
+    pub config: DiagnoseConfig,
+    /// One verdict per function of every app that has a deploy slot.
+    pub verdicts: Vec<Verdict>,
+}
+
+impl Diagnosis {
+    /// The faulty functions, as (app, function).
+    pub fn faulty(&self) -> Vec<(String, String)> {
+        self.verdicts
+            .iter()
+            .filter(|v| v.faulty)
+            .map(|v| (v.app.clone(), v.function.clone()))
+            .collect()
+    }
+}
+
+fn failed(status: u16) -> bool {
+    status == 0 || status >= 500
+}
+
+/// Diagnoses every function of every app that has a deploy slot.
+pub fn diagnose(
+    cloud: &dyn Cloud,
+    observation: &Observation,
+    config: &DiagnoseConfig,
+) -> Result<Diagnosis, EngineError> {
+    let mut verdicts = Vec::new();
+    let mut histories = std::collections::BTreeMap::new();
+    for app in &observation.apps {
+        let (Some(production), Some(deploy)) =
+            (app.slot(PRODUCTION), app.slot(&config.deploy_slot))
+        else {
+            continue;
+        };
+        for function in &production.functions {
+            let mut from_probes = Health::default();
+            let probes = cloud.probe(
+                &app.name,
+                PRODUCTION,
+                function,
+                config.discard_first + config.probe_samples,
+            )?;
+            for status in probes.iter().skip(config.discard_first as usize) {
+                from_probes.add(failed(*status));
+            }
+            let mut from_runs = Health::default();
+            for caller in observation
+                .callers
+                .iter()
+                .filter(|c| c.calls(&app.name, PRODUCTION, function))
+            {
+                if !histories.contains_key(&caller.workflow) {
+                    histories.insert(
+                        caller.workflow.clone(),
+                        cloud.run_history(&caller.workflow, config.history_runs)?,
+                    );
+                }
+                for outcome in histories[&caller.workflow]
+                    .iter()
+                    .filter(|o| o.action == caller.action)
+                {
+                    match outcome.status.as_str() {
+                        "Succeeded" => from_runs.add(false),
+                        "Failed" | "TimedOut" => from_runs.add(true),
+                        _ => {}
+                    }
+                }
+            }
+            let production_health = Health {
+                samples: from_probes.samples + from_runs.samples,
+                failures: from_probes.failures + from_runs.failures,
+            };
+            let faulty = production_health.is_faulty(config);
+            let deploy_health = if deploy
+                .functions
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(function))
+            {
+                let mut health = Health::default();
+                for status in cloud
+                    .probe(
+                        &app.name,
+                        &deploy.name,
+                        function,
+                        config.discard_first + config.probe_samples,
+                    )?
+                    .iter()
+                    .skip(config.discard_first as usize)
+                {
+                    health.add(failed(*status));
+                }
+                Some(health)
+            } else {
+                None
+            };
+            let deploy_healthy = Some(deploy_health.is_some_and(|h| !h.is_faulty(config)));
+            let reason = format!(
+                "{} of {} samples failed ({:.0}%; faulty at ≥ {:.0}% over ≥ {}): probes {}/{}, runs {}/{}",
+                production_health.failures,
+                production_health.samples,
+                production_health.rate() * 100.0,
+                config.failure_rate * 100.0,
+                config.min_samples,
+                from_probes.failures,
+                from_probes.samples,
+                from_runs.failures,
+                from_runs.samples
+            );
+            verdicts.push(Verdict {
+                app: app.name.clone(),
+                function: function.clone(),
+                production: production_health,
+                deploy: deploy_health,
+                faulty,
+                deploy_healthy,
+                reason,
+            });
+        }
+    }
+    Ok(Diagnosis {
+        config: config.clone(),
+        verdicts,
+    })
+}
+
+/// The operator's fast path: these functions are faulty, no probing. The deploy slot's copies
+/// are not checked.
+pub fn named_faulty(
+    observation: &Observation,
+    faulty: &[(String, String)],
+    config: &DiagnoseConfig,
+) -> Diagnosis {
+    let mut verdicts = Vec::new();
+    for app in &observation.apps {
+        let Some(production) = app.slot(PRODUCTION) else {
+            continue;
+        };
+        for function in &production.functions {
+            let named = faulty.iter().any(|(a, f)| {
+                a.eq_ignore_ascii_case(&app.name) && f.eq_ignore_ascii_case(function)
+            });
+            verdicts.push(Verdict {
+                app: app.name.clone(),
+                function: function.clone(),
+                production: Health::default(),
+                deploy: None,
+                faulty: named,
+                deploy_healthy: None,
+                reason: if named {
+                    "named faulty by the operator".to_owned()
+                } else {
+                    "not named".to_owned()
+                },
+            });
+        }
+    }
+    Diagnosis {
+        config: config.clone(),
+        verdicts,
+    }
+}
