@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use std::path::PathBuf;
+
+use crate::engine_cmd::{Backend, Output, Planning};
 use crate::serve::ServeArgs;
 use crate::workflow::WorkflowCommand;
 
@@ -23,6 +26,48 @@ enum Command {
     Workflow(WorkflowCommand),
     /// Run the emulator (function hosts, ARM management API, admin API) for an estate file.
     Serve(ServeArgs),
+    /// Show apps, slots, releases, and callers pinned to non-production slots.
+    Status {
+        #[command(flatten)]
+        backend: Backend,
+        #[arg(long, value_enum, default_value_t)]
+        format: Output,
+    },
+    /// Diagnose and print a rollback plan (changes nothing).
+    Plan {
+        #[command(flatten)]
+        backend: Backend,
+        #[command(flatten)]
+        planning: Planning,
+        #[arg(long, value_enum, default_value_t)]
+        format: Output,
+    },
+    /// Plan a rollback and, with --apply, carry it out step by step through a journal.
+    Rollback {
+        #[command(flatten)]
+        backend: Backend,
+        #[command(flatten)]
+        planning: Planning,
+        /// Change things (default: a dry run).
+        #[arg(long)]
+        apply: bool,
+        /// The journal (an existing one is resumed).
+        #[arg(long)]
+        journal: Option<PathBuf>,
+        #[arg(long, value_enum, default_value_t)]
+        format: Output,
+    },
+    /// Return the callers a rollback repointed to their original definitions.
+    Restore {
+        #[command(flatten)]
+        backend: Backend,
+        /// The rollback's journal.
+        #[arg(long)]
+        journal: PathBuf,
+        /// Change things (default: a dry run).
+        #[arg(long)]
+        apply: bool,
+    },
 }
 
 /// A failure of a command, with the exit code it maps to.
@@ -31,6 +76,8 @@ pub enum Failure {
     BadInput(String),
     /// Something failed while running: exit code 1.
     Failed(String),
+    /// The engine refused (the reason was printed): exit code 1.
+    Refused,
 }
 
 impl Cli {
@@ -39,6 +86,24 @@ impl Cli {
         let result = match self.command {
             Command::Workflow(command) => command.run(),
             Command::Serve(args) => crate::serve::run(args),
+            Command::Status { backend, format } => crate::engine_cmd::status(backend, format),
+            Command::Plan {
+                backend,
+                planning,
+                format,
+            } => crate::engine_cmd::plan_command(backend, planning, format),
+            Command::Rollback {
+                backend,
+                planning,
+                apply,
+                journal,
+                format,
+            } => crate::engine_cmd::rollback(backend, planning, apply, journal, format),
+            Command::Restore {
+                backend,
+                journal,
+                apply,
+            } => crate::engine_cmd::restore_command(backend, journal, apply),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,
@@ -50,6 +115,7 @@ impl Cli {
                 eprintln!("error: {message}");
                 ExitCode::from(1)
             }
+            Err(Failure::Refused) => ExitCode::from(1),
         }
     }
 }

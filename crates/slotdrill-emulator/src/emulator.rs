@@ -63,6 +63,21 @@ pub(crate) struct State {
     pub(crate) initial: Option<(Estate, BTreeMap<String, LogicApp>)>,
 }
 
+/// Azure holds a consumption workflow as a resource: a bare definition is stored wrapped, so that
+/// parameter values (keys among them) live in `properties.parameters`, never in the definition.
+fn as_resource(name: &str, document: Document) -> Result<Document, EmulatorError> {
+    if document.format != slotdrill_wdl::Format::Definition {
+        return Ok(document);
+    }
+    let resource = serde_json::json!({ "name": name, "properties": { "definition": document.root, "parameters": {} } });
+    Ok(Document::from_value(
+        &document.file,
+        name,
+        resource,
+        document.connections,
+    )?)
+}
+
 /// A long-running operation: done at `completes_at`, with this result.
 #[derive(Debug, Clone)]
 pub(crate) struct Operation {
@@ -101,7 +116,12 @@ impl State {
         document: Document,
         workflow: Option<&str>,
     ) -> Result<u64, EmulatorError> {
-        let workflow = document.workflow(workflow)?.name.clone();
+        let was_definition = document.format == slotdrill_wdl::Format::Definition;
+        let document = as_resource(name, document)?;
+        let workflow = document
+            .workflow(if was_definition { None } else { workflow })?
+            .name
+            .clone();
         let key = name.to_ascii_lowercase();
         let previous = self.logic_apps.remove(&key);
         let version = previous.as_ref().map_or(1, |p| p.version + 1);

@@ -177,9 +177,24 @@ fn version(logic_app: &LogicApp) -> String {
 fn workflow(subscription: &str, logic_app: &LogicApp) -> Value {
     let doc = &logic_app.document;
     let flow = doc.workflow(Some(&logic_app.workflow)).ok();
-    let definition = flow
+    let mut definition = flow
         .map(|w| doc.definition(w).clone())
         .unwrap_or(Value::Null);
+    // Secure parameters never show their values, default or given.
+    if let Some(parameters) = definition
+        .get_mut("parameters")
+        .and_then(Value::as_object_mut)
+    {
+        for declaration in parameters.values_mut() {
+            let secure = declaration
+                .get("type")
+                .and_then(Value::as_str)
+                .is_some_and(|t| t.to_ascii_lowercase().starts_with("secure"));
+            if secure && let Some(d) = declaration.as_object_mut() {
+                d.remove("defaultValue");
+            }
+        }
+    }
     let secure = |name: &str| {
         definition
             .pointer(&format!(

@@ -70,6 +70,7 @@ pub(crate) fn site(subscription: &str, app: &FunctionApp, slot: &Slot) -> Value 
             "sku": sku(app.spec().plan),
             "resourceGroup": app.spec().resource_group,
             "serverFarmId": format!("/subscriptions/{subscription}/resourceGroups/{}/providers/Microsoft.Web/serverfarms/{}-plan", app.spec().resource_group, app.name()),
+            "lastModifiedTimeUtc": last_modified(slot),
             "slotSwapStatus": slot.swap_status().map(|s| json!({
                 "timestampUtc": rfc3339(s.timestamp),
                 "sourceSlotName": s.source_slot_name,
@@ -81,6 +82,19 @@ pub(crate) fn site(subscription: &str, app: &FunctionApp, slot: &Slot) -> Value 
             "httpsOnly": true,
         }
     })
+}
+
+/// `lastModifiedTimeUtc`, as clients use it: later than `slotSwapStatus` exactly when something
+/// was deployed to the slot after its last swap. (Virtual time often gives a deploy and a swap
+/// the same instant, so the order comes from the model's change sequence.)
+fn last_modified(slot: &Slot) -> String {
+    match slot.swap_status() {
+        Some(status) if slot.deployed_since_swap() => rfc3339(status.timestamp.plus_millis(1)),
+        Some(status) => rfc3339(slotdrill_model::Timestamp(
+            status.timestamp.millis().saturating_sub(1),
+        )),
+        None => rfc3339(slotdrill_model::Timestamp(0)),
+    }
 }
 
 /// `config/web` of a slot.

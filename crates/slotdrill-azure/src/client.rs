@@ -1,0 +1,277 @@
+//! A thin ARM client: paths under the configured subscription and resource group, `api-version`,
+//! the bearer token, ARM error bodies turned into messages, and long-running operations polled
+//! to their end.
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value;
+use slotdrill_model::Secret;
+
+/// Where and how to reach ARM.
+#[derive(Debug, Clone)]
+pub struct ArmConfig {
+    /// `https://management.azure.com`, or the emulator's `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    /// The subscription id.
+    pub subscription: String,
+    /// The resource group everything lives in.
+    pub resource_group: String,
+    /// The bearer token.
+    pub token: Secret,
+    /// api-version for `Microsoft.Web`.
+    pub web_api_version: String,
+    /// api-version for `Microsoft.Logic`.
+    pub logic_api_version: String,
+}
+
+impl ArmConfig {
+    /// True when the endpoint is on this machine (the emulator).
+    pub fn is_loopback(&self) -> bool {
+        let host = self
+            .endpoint
+            .split("://")
+            .nth(1)
+            .unwrap_or_default()
+            .split(['/', ':'])
+            .next()
+            .unwrap_or_default();
+        host == "localhost" || host == "[::1]" || host.starts_with("127.")
+    }
+}
+
+/// Why an ARM call failed. Messages never hold a token or a key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArmError {
+    /// ARM answered with an error body.
+    #[error("{method} {path}: {status} {code}: {message}")]
+    Status {
+        /// The method.
+        method: String,
+        /// The path (no query).
+        path: String,
+        /// The HTTP status.
+        status: u16,
+        /// ARM's error code.
+        code: String,
+        /// ARM's message.
+        message: String,
+    },
+    /// The request did not get an answer.
+    #[error("{method} {path}: {message}")]
+    Transport {
+        /// The method.
+        method: String,
+        /// The path.
+        path: String,
+        /// What happened.
+        message: String,
+    },
+    /// The client could not start.
+    #[error("{0}")]
+    Setup(String),
+}
+
+/// An answer.
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+    pub(crate) headers: reqwest::header::HeaderMap,
+}
+
+pub(crate) struct Client {
+    pub(crate) config: ArmConfig,
+    http: reqwest::Client,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl Client {
+    pub(crate) fn new(config: ArmConfig) -> Result<Client, ArmError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| ArmError::Setup(e.to_string()))?;
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(100))
+            .build()
+            .map_err(|e| ArmError::Setup(e.to_string()))?;
+        Ok(Client {
+            config,
+            http,
+            runtime,
+        })
+    }
+
+    /// `/subscriptions/S/resourceGroups/RG/providers/PROVIDER/REST`.
+    pub(crate) fn path(&self, provider: &str, rest: &str) -> String {
+        format!(
+            "/subscriptions/{}/resourceGroups/{}/providers/{provider}/{rest}",
+            self.config.subscription, self.config.resource_group
+        )
+    }
+
+    fn api_version(&self, path: &str) -> &str {
+        if path.to_ascii_lowercase().contains("/microsoft.logic/") {
+            &self.config.logic_api_version
+        } else {
+            &self.config.web_api_version
+        }
+    }
+
+    /// Sends a management request; non-2xx answers become [`ArmError::Status`].
+    pub(crate) fn send(
+        &self,
+        method: Method,
+        path_or_url: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, ArmError> {
+        let (url, path) = if path_or_url.starts_with("http") {
+            let path = path_or_url
+                .split_once("://")
+                .and_then(|(_, r)| r.find('/').map(|i| r[i..].to_owned()))
+                .unwrap_or_default();
+            (path_or_url.to_owned(), path)
+        } else {
+            let separator = if path_or_url.contains('?') { '&' } else { '?' };
+            (
+                format!(
+                    "{}{path_or_url}{separator}api-version={}",
+                    self.config.endpoint.trim_end_matches('/'),
+                    self.api_version(path_or_url)
+                ),
+                path_or_url.to_owned(),
+            )
+        };
+        let path = path.split('?').next().unwrap_or_default().to_owned();
+        let mut request = self
+            .http
+            .request(method.clone(), &url)
+            .bearer_auth(self.config.token.expose());
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let transport = |e: reqwest::Error| ArmError::Transport {
+            method: method.to_string(),
+            path: path.clone(),
+            message: e.without_url().to_string(),
+        };
+        let answer = self.runtime.block_on(async {
+            let response = request.send().await.map_err(transport)?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let text = response.text().await.map_err(transport)?;
+            Ok::<_, ArmError>(Answer {
+                status,
+                body: serde_json::from_str(&text).unwrap_or(Value::Null),
+                headers,
+            })
+        })?;
+        if !(200..300).contains(&answer.status) {
+            let error = answer.body.get("error");
+            let field = |name: &str| {
+                error
+                    .and_then(|e| e.get(name))
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_owned()
+            };
+            return Err(ArmError::Status {
+                method: method.to_string(),
+                path,
+                status: answer.status,
+                code: field("code"),
+                message: field("message"),
+            });
+        }
+        Ok(answer)
+    }
+
+    /// Polls a long-running operation (`Azure-AsyncOperation`, else `Location`) to its end.
+    pub(crate) fn wait(&self, started: &Answer) -> Result<(), ArmError> {
+        let header = |name: &str| {
+            started
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let (url, async_form) = match (header("azure-asyncoperation"), header("location")) {
+            (Some(url), _) => (url, true),
+            (None, Some(url)) => (url, false),
+            (None, None) => return Ok(()),
+        };
+        for _ in 0..360 {
+            let answer = self.send(Method::GET, &url, None)?;
+            let running = if async_form {
+                !matches!(
+                    answer.body["status"].as_str(),
+                    Some("Succeeded" | "Failed" | "Canceled")
+                )
+            } else {
+                answer.status == 202
+            };
+            if !running {
+                return match answer.body["status"].as_str() {
+                    Some("Failed" | "Canceled") => Err(ArmError::Status {
+                        method: "GET".into(),
+                        path: "operation".into(),
+                        status: 200,
+                        code: answer.body["error"]["code"]
+                            .as_str()
+                            .unwrap_or("Failed")
+                            .to_owned(),
+                        message: answer.body["error"]["message"]
+                            .as_str()
+                            .unwrap_or_default()
+                            .to_owned(),
+                    }),
+                    _ => Ok(()),
+                };
+            }
+            // The emulator's operations move on virtual time with each poll; Azure's need waiting.
+            if !self.config.is_loopback() {
+                let seconds = answer
+                    .headers
+                    .get("retry-after")
+                    .and_then(|v| v.to_str().ok())
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or(10);
+                std::thread::sleep(Duration::from_secs(seconds));
+            }
+        }
+        Err(ArmError::Transport {
+            method: "GET".into(),
+            path: "operation".into(),
+            message: "the operation did not finish".into(),
+        })
+    }
+
+    /// A function call on the data plane: to the slot's host, or — against the emulator — to the
+    /// same listener with the host name in `Host`. Returns the status (0 for no answer).
+    pub(crate) fn call_function(&self, host: &str, function: &str, key: &Secret) -> u16 {
+        let (url, host_header) = if self.config.is_loopback() {
+            (
+                format!(
+                    "{}/api/{function}",
+                    self.config.endpoint.trim_end_matches('/')
+                ),
+                Some(host.to_owned()),
+            )
+        } else {
+            (format!("https://{host}/api/{function}"), None)
+        };
+        let mut request = self.http.post(url).header("x-functions-key", key.expose());
+        if let Some(host) = host_header {
+            request = request.header("host", host);
+        }
+        self.runtime.block_on(async {
+            request
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+                .unwrap_or(0)
+        })
+    }
+}

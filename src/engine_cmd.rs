@@ -1,0 +1,307 @@
+//! `slotdrill status`, `plan`, `rollback` and `restore`: the engine against a back end reached
+//! through ARM — the emulator (`slotdrill serve`) or, with `--live`, Azure. Nothing changes
+//! without `--apply`; a non-loopback endpoint needs `--live`; the plan is printed and journaled
+//! before the first write.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use serde_json::json;
+use slotdrill_azure::{ArmCloud, ArmConfig};
+use slotdrill_engine::{
+    DiagnoseConfig, Mode, Observation, Plan, Policy, apply, diagnose, named_faulty, observe,
+    pinned_callers, plan, restore, verify,
+};
+use slotdrill_model::Secret;
+
+use crate::cli::Failure;
+
+/// Where the estate is.
+#[derive(Debug, Args)]
+pub struct Backend {
+    /// The subscription id.
+    #[arg(long, default_value = "00000000-0000-0000-0000-000000000000")]
+    subscription: String,
+    /// The resource group of the function apps and Logic Apps.
+    #[arg(long)]
+    resource_group: String,
+    /// The ARM endpoint (the emulator's address for rehearsals).
+    #[arg(long, default_value = "https://management.azure.com")]
+    arm_endpoint: String,
+    /// Allow a non-loopback endpoint (live Azure).
+    #[arg(long)]
+    live: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum Output {
+    #[default]
+    Text,
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum ModeArg {
+    Auto,
+    Partial,
+    Full,
+}
+
+/// How to plan.
+#[derive(Debug, Args)]
+pub struct Planning {
+    /// Full, partial, or let the engine choose.
+    #[arg(long, value_enum, default_value = "auto")]
+    mode: ModeArg,
+    /// APP/FUNCTION known to be broken; skips diagnosis (repeatable).
+    #[arg(long = "faulty", value_name = "APP/FUNCTION")]
+    faulty: Vec<String>,
+    /// Go on although sticky settings differ between production and the deploy slot.
+    #[arg(long)]
+    accept_sticky_diff: bool,
+    /// Go on although callers are pinned to the deploy slot.
+    #[arg(long)]
+    force: bool,
+}
+
+impl Backend {
+    fn cloud(&self) -> Result<ArmCloud, Failure> {
+        let config = ArmConfig {
+            endpoint: self.arm_endpoint.clone(),
+            subscription: self.subscription.clone(),
+            resource_group: self.resource_group.clone(),
+            token: Secret::new(String::new()),
+            web_api_version: "2024-11-01".to_owned(),
+            logic_api_version: "2019-05-01".to_owned(),
+        };
+        if !config.is_loopback() && !self.live {
+            return Err(Failure::BadInput(format!(
+                "{} is not on this machine: pass --live to manage live Azure",
+                self.arm_endpoint
+            )));
+        }
+        let token = match std::env::var("SLOTDRILL_ARM_TOKEN") {
+            Ok(token) if !token.is_empty() => token,
+            _ if config.is_loopback() => "slotdrill-emulator".to_owned(),
+            _ => return Err(Failure::BadInput("no credentials: set SLOTDRILL_ARM_TOKEN to a bearer token for Azure Resource Manager".to_owned())),
+        };
+        ArmCloud::new(ArmConfig {
+            token: Secret::new(token),
+            ..config
+        })
+        .map_err(|e| Failure::Failed(e.to_string()))
+    }
+}
+
+fn failed(e: impl std::fmt::Display) -> Failure {
+    Failure::Failed(e.to_string())
+}
+
+fn make_plan(cloud: &ArmCloud, planning: &Planning) -> Result<(Observation, Plan), Failure> {
+    let observation = observe(cloud).map_err(failed)?;
+    let config = DiagnoseConfig::default();
+    let diagnosis = if planning.faulty.is_empty() {
+        diagnose(cloud, &observation, &config).map_err(failed)?
+    } else {
+        let named = planning
+            .faulty
+            .iter()
+            .map(|f| {
+                f.split_once('/')
+                    .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                    .ok_or_else(|| {
+                        Failure::BadInput(format!("--faulty expects APP/FUNCTION, got `{f}`"))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        named_faulty(&observation, &named, &config)
+    };
+    let mode = match planning.mode {
+        ModeArg::Auto => Mode::Auto,
+        ModeArg::Partial => Mode::Partial,
+        ModeArg::Full => Mode::Full,
+    };
+    let policy = Policy {
+        mode,
+        accept_sticky_diff: planning.accept_sticky_diff,
+        force: planning.force,
+        ..Policy::default()
+    };
+    let plan = plan(&observation, &diagnosis, &policy);
+    Ok((observation, plan))
+}
+
+pub fn status(backend: Backend, output: Output) -> Result<(), Failure> {
+    let cloud = backend.cloud()?;
+    let observation = observe(&cloud).map_err(failed)?;
+    let pinned: Vec<String> = pinned_callers(&observation)
+        .iter()
+        .map(|c| {
+            format!(
+                "{} → {}/{}/{}",
+                c.id(),
+                c.app.as_deref().unwrap_or("?"),
+                c.slot.as_deref().unwrap_or("?"),
+                c.function.as_deref().unwrap_or("?")
+            )
+        })
+        .collect();
+    match output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({ "observation": observation, "pinnedCallers": pinned })
+            )
+            .map_err(failed)?
+        ),
+        Output::Text => {
+            for app in &observation.apps {
+                println!("{}", app.name);
+                for slot in &app.slots {
+                    println!(
+                        "  {:<12} {:<40} release {}{}",
+                        slot.name,
+                        slot.host_name,
+                        slot.release.as_deref().unwrap_or("?"),
+                        if slot.running { "" } else { " (stopped)" }
+                    );
+                }
+            }
+            println!(
+                "{} caller(s) in {} workflow(s)",
+                observation.callers.len(),
+                observation.workflow_versions.len()
+            );
+            if pinned.is_empty() {
+                println!("no caller is pinned to a non-production slot");
+            } else {
+                println!("pinned to a non-production slot:");
+                for p in pinned {
+                    println!("  {p}");
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn plan_command(backend: Backend, planning: Planning, output: Output) -> Result<(), Failure> {
+    let cloud = backend.cloud()?;
+    let (_, plan) = make_plan(&cloud, &planning)?;
+    print_plan(&plan, output)?;
+    if plan.refused.is_some() {
+        Err(Failure::Refused)
+    } else {
+        Ok(())
+    }
+}
+
+fn print_plan(plan: &Plan, output: Output) -> Result<(), Failure> {
+    match output {
+        Output::Json => println!("{}", serde_json::to_string_pretty(plan).map_err(failed)?),
+        Output::Text => print!("{plan}"),
+    }
+    Ok(())
+}
+
+pub fn rollback(
+    backend: Backend,
+    planning: Planning,
+    apply_it: bool,
+    journal: Option<PathBuf>,
+    output: Output,
+) -> Result<(), Failure> {
+    let cloud = backend.cloud()?;
+    // An existing journal is an interrupted rollback: resume its plan.
+    if let Some(path) = journal.as_ref().filter(|p| p.exists()) {
+        if !apply_it {
+            return Err(Failure::BadInput(format!(
+                "{} exists: pass --apply to resume it",
+                path.display()
+            )));
+        }
+        let report = apply(&cloud, None, path, None).map_err(failed)?;
+        println!(
+            "resumed {}: {} step(s) performed, {} already done",
+            path.display(),
+            report.performed.len(),
+            report.already_done.len()
+        );
+        return Ok(());
+    }
+    let (_, plan) = make_plan(&cloud, &planning)?;
+    print_plan(&plan, output)?;
+    if plan.refused.is_some() {
+        return Err(Failure::Refused);
+    }
+    if !apply_it {
+        println!("dry run: nothing changed (pass --apply and --journal FILE to roll back)");
+        return Ok(());
+    }
+    let path = journal.ok_or_else(|| {
+        Failure::BadInput(
+            "--apply needs --journal FILE (the crash-safe record of every step)".to_owned(),
+        )
+    })?;
+    let report = apply(&cloud, Some(&plan), &path, None).map_err(failed)?;
+    let checks = verify(&cloud, &plan, 5, false).map_err(failed)?;
+    match output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "applied": report, "verify": checks }))
+                .map_err(failed)?
+        ),
+        Output::Text => {
+            println!(
+                "applied {} step(s); journal {}",
+                report.performed.len(),
+                path.display()
+            );
+            for check in &checks.checks {
+                println!(
+                    "  {} {}: {}",
+                    if check.ok { "ok  " } else { "FAIL" },
+                    check.what,
+                    check.detail
+                );
+            }
+        }
+    }
+    if checks.ok() {
+        Ok(())
+    } else {
+        Err(Failure::Refused)
+    }
+}
+
+pub fn restore_command(backend: Backend, journal: PathBuf, apply_it: bool) -> Result<(), Failure> {
+    let cloud = backend.cloud()?;
+    let records =
+        slotdrill_engine::Journal::read(&journal).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let plan = records.iter().find_map(|r| match r {
+        slotdrill_engine::Record::Plan { plan } => Some(plan),
+        _ => None,
+    });
+    let is_repoint = |step: usize| {
+        plan.and_then(|p| p.steps.get(step))
+            .is_some_and(|s| matches!(s.action, slotdrill_engine::StepAction::Repoint { .. }))
+    };
+    let repoints = records
+        .iter()
+        .filter(|r| matches!(r, slotdrill_engine::Record::Done { step, .. } if is_repoint(*step)))
+        .count();
+    if !apply_it {
+        println!(
+            "dry run: {repoints} completed step(s) in {} would be restored (pass --apply)",
+            journal.display()
+        );
+        return Ok(());
+    }
+    let report = restore(&cloud, &journal, None).map_err(failed)?;
+    println!(
+        "restored {} workflow step(s), {} already restored",
+        report.performed.len(),
+        report.already_done.len()
+    );
+    Ok(())
+}
