@@ -54,6 +54,9 @@ enum Command {
         /// The journal (an existing one is resumed).
         #[arg(long)]
         journal: Option<PathBuf>,
+        /// After applying, also trigger each affected Logic App and check its run succeeds.
+        #[arg(long)]
+        verify_runs: bool,
         #[arg(long, value_enum, default_value_t)]
         format: Output,
     },
@@ -67,6 +70,8 @@ enum Command {
         /// Change things (default: a dry run).
         #[arg(long)]
         apply: bool,
+        #[arg(long, value_enum, default_value_t)]
+        format: Output,
     },
 }
 
@@ -97,13 +102,24 @@ impl Cli {
                 planning,
                 apply,
                 journal,
+                verify_runs,
                 format,
-            } => crate::engine_cmd::rollback(backend, planning, apply, journal, format),
+            } => crate::engine_cmd::rollback(
+                backend,
+                planning,
+                crate::engine_cmd::RollbackArgs {
+                    apply,
+                    journal,
+                    verify_runs,
+                    output: format,
+                },
+            ),
             Command::Restore {
                 backend,
                 journal,
                 apply,
-            } => crate::engine_cmd::restore_command(backend, journal, apply),
+                format,
+            } => crate::engine_cmd::restore_command(backend, journal, apply, format),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -31,6 +31,9 @@ pub struct Backend {
     /// Allow a non-loopback endpoint (live Azure).
     #[arg(long)]
     live: bool,
+    /// The app setting that names the release a slot holds.
+    #[arg(long, default_value = "SLOTDRILL_RELEASE")]
+    release_setting: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -62,6 +65,12 @@ pub struct Planning {
     /// Go on although callers are pinned to the deploy slot.
     #[arg(long)]
     force: bool,
+    /// Samples needed before a function can be judged faulty.
+    #[arg(long, default_value_t = 5)]
+    min_samples: u32,
+    /// Failure rate (0–1) at or above which a function is faulty.
+    #[arg(long, default_value_t = 0.5)]
+    failure_rate: f64,
 }
 
 impl Backend {
@@ -73,6 +82,7 @@ impl Backend {
             token: Secret::new(String::new()),
             web_api_version: "2024-11-01".to_owned(),
             logic_api_version: "2019-05-01".to_owned(),
+            release_setting: self.release_setting.clone(),
         };
         if !config.is_loopback() && !self.live {
             return Err(Failure::BadInput(format!(
@@ -99,7 +109,17 @@ fn failed(e: impl std::fmt::Display) -> Failure {
 
 fn make_plan(cloud: &ArmCloud, planning: &Planning) -> Result<(Observation, Plan), Failure> {
     let observation = observe(cloud).map_err(failed)?;
-    let config = DiagnoseConfig::default();
+    if !(0.0..=1.0).contains(&planning.failure_rate) {
+        return Err(Failure::BadInput(format!(
+            "--failure-rate {} is outside 0–1",
+            planning.failure_rate
+        )));
+    }
+    let config = DiagnoseConfig {
+        min_samples: planning.min_samples,
+        failure_rate: planning.failure_rate,
+        ..DiagnoseConfig::default()
+    };
     let diagnosis = if planning.faulty.is_empty() {
         diagnose(cloud, &observation, &config).map_err(failed)?
     } else {
@@ -204,13 +224,21 @@ fn print_plan(plan: &Plan, output: Output) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn rollback(
-    backend: Backend,
-    planning: Planning,
-    apply_it: bool,
-    journal: Option<PathBuf>,
-    output: Output,
-) -> Result<(), Failure> {
+/// What `rollback` does once the plan is made.
+pub struct RollbackArgs {
+    pub apply: bool,
+    pub journal: Option<PathBuf>,
+    pub verify_runs: bool,
+    pub output: Output,
+}
+
+pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Result<(), Failure> {
+    let RollbackArgs {
+        apply: apply_it,
+        journal,
+        verify_runs,
+        output,
+    } = args;
     let cloud = backend.cloud()?;
     // An existing journal is an interrupted rollback: resume its plan.
     if let Some(path) = journal.as_ref().filter(|p| p.exists()) {
@@ -244,7 +272,7 @@ pub fn rollback(
         )
     })?;
     let report = apply(&cloud, Some(&plan), &path, None).map_err(failed)?;
-    let checks = verify(&cloud, &plan, 5, false).map_err(failed)?;
+    let checks = verify(&cloud, &plan, 5, verify_runs).map_err(failed)?;
     match output {
         Output::Json => println!(
             "{}",
@@ -274,7 +302,12 @@ pub fn rollback(
     }
 }
 
-pub fn restore_command(backend: Backend, journal: PathBuf, apply_it: bool) -> Result<(), Failure> {
+pub fn restore_command(
+    backend: Backend,
+    journal: PathBuf,
+    apply_it: bool,
+    output: Output,
+) -> Result<(), Failure> {
     let cloud = backend.cloud()?;
     let records =
         slotdrill_engine::Journal::read(&journal).map_err(|e| Failure::BadInput(e.to_string()))?;
@@ -291,17 +324,26 @@ pub fn restore_command(backend: Backend, journal: PathBuf, apply_it: bool) -> Re
         .filter(|r| matches!(r, slotdrill_engine::Record::Done { step, .. } if is_repoint(*step)))
         .count();
     if !apply_it {
-        println!(
-            "dry run: {repoints} completed step(s) in {} would be restored (pass --apply)",
-            journal.display()
-        );
+        match output {
+            Output::Json => println!("{}", json!({ "dryRun": true, "restorable": repoints })),
+            Output::Text => println!(
+                "dry run: {repoints} completed step(s) in {} would be restored (pass --apply)",
+                journal.display()
+            ),
+        }
         return Ok(());
     }
     let report = restore(&cloud, &journal, None).map_err(failed)?;
-    println!(
-        "restored {} workflow step(s), {} already restored",
-        report.performed.len(),
-        report.already_done.len()
-    );
+    match output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({ "restored": report })).map_err(failed)?
+        ),
+        Output::Text => println!(
+            "restored {} workflow step(s), {} already restored",
+            report.performed.len(),
+            report.already_done.len()
+        ),
+    }
     Ok(())
 }

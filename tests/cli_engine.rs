@@ -310,6 +310,84 @@ fn the_arm_back_end_ends_where_the_in_process_one_does() {
 }
 
 #[test]
+fn options_of_the_engine_commands() {
+    let server = serve();
+    release_v2(&server);
+    let bad_rate = slotdrill(&server, &["plan", "--failure-rate", "1.5"]);
+    assert_eq!(bad_rate.status.code(), Some(2));
+    assert!(
+        text(&bad_rate).contains("--failure-rate 1.5 is outside 0–1"),
+        "{}",
+        text(&bad_rate)
+    );
+    // With a release setting nobody sets, releases are unknown, and the plan says so.
+    let unknown = slotdrill(&server, &["status", "--release-setting", "NO_SUCH_SETTING"]);
+    assert!(text(&unknown).contains("release ?"), "{}", text(&unknown));
+    let json_plan = slotdrill(
+        &server,
+        &[
+            "plan",
+            "--format",
+            "json",
+            "--faulty",
+            "orders/SendInvoice",
+            "--accept-sticky-diff",
+        ],
+    );
+    let plan: Value = serde_json::from_slice(&json_plan.stdout).expect("a JSON plan");
+    assert_eq!(plan["chosen"], "partial");
+    assert_eq!(plan["faulty"], json!(["orders/SendInvoice"]));
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journal = dir.path().join("j.jsonl");
+    let journal_arg = journal.to_str().expect("path");
+    let applied = slotdrill(
+        &server,
+        &[
+            "rollback",
+            "--faulty",
+            "orders/SendInvoice",
+            "--accept-sticky-diff",
+            "--apply",
+            "--journal",
+            journal_arg,
+            "--verify-runs",
+        ],
+    );
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied));
+    assert!(
+        text(&applied).contains("ok   a run of `order-flow` succeeds"),
+        "{}",
+        text(&applied)
+    );
+    let dry: Value = serde_json::from_slice(
+        &slotdrill(
+            &server,
+            &["restore", "--journal", journal_arg, "--format", "json"],
+        )
+        .stdout,
+    )
+    .expect("json");
+    assert_eq!(dry, json!({ "dryRun": true, "restorable": 1 }));
+    let done: Value = serde_json::from_slice(
+        &slotdrill(
+            &server,
+            &[
+                "restore",
+                "--journal",
+                journal_arg,
+                "--apply",
+                "--format",
+                "json",
+            ],
+        )
+        .stdout,
+    )
+    .expect("json");
+    assert_eq!(done["restored"]["performed"], json!([0]));
+}
+
+#[test]
 fn safety_rails() {
     let not_local = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
         .args([

@@ -23,6 +23,8 @@ pub struct ArmConfig {
     pub web_api_version: String,
     /// api-version for `Microsoft.Logic`.
     pub logic_api_version: String,
+    /// The app setting that names the release a slot holds (it travels with the code).
+    pub release_setting: String,
 }
 
 impl ArmConfig {

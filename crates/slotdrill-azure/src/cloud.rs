@@ -1,5 +1,6 @@
 //! [`ArmCloud`]: each `Cloud` call as the ARM requests azure-facts §5 lists. The release a slot
-//! holds is read from its release setting (`SLOTDRILL_RELEASE`), which travels with the code;
+//! holds is read from its release setting (`SLOTDRILL_RELEASE` unless configured), which travels
+//! with the code;
 //! "deployed since the last swap" compares `lastModifiedTimeUtc` with `slotSwapStatus`.
 
 use std::collections::BTreeMap;
@@ -11,9 +12,6 @@ use slotdrill_model::{PRODUCTION, Secret, is_production};
 use slotdrill_wdl::Document;
 
 use crate::client::{ArmConfig, ArmError, Client};
-
-/// The app setting that names the release a slot holds.
-pub const RELEASE_SETTING: &str = "SLOTDRILL_RELEASE";
 
 /// The engine's back end over ARM.
 pub struct ArmCloud {
@@ -112,7 +110,7 @@ impl ArmCloud {
                 .as_str()
                 .unwrap_or_default()
                 .to_owned(),
-            release: settings.get(RELEASE_SETTING).cloned(),
+            release: settings.get(&self.client.config.release_setting).cloned(),
             running: properties["state"].as_str() == Some("Running"),
             functions,
             settings,

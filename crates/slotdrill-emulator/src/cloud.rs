@@ -20,6 +20,11 @@ fn failed(e: ModelError) -> CloudError {
 
 impl Cloud for Emulator {
     fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
+        let setting = self
+            .config()
+            .release_setting
+            .clone()
+            .unwrap_or_else(|| RELEASE_SETTING.to_owned());
         Ok(self.read(|estate| {
             estate
                 .apps()
@@ -32,7 +37,7 @@ impl Cloud for Emulator {
                             // The release setting when the pipeline sets one; else what is deployed.
                             release: slot
                                 .config()
-                                .setting(RELEASE_SETTING)
+                                .setting(&setting)
                                 .map(str::to_owned)
                                 .or_else(|| slot.release_id().map(str::to_owned)),
                             running: slot.state() == SlotState::Running,

@@ -24,6 +24,9 @@ pub struct EmulatorConfig {
     pub terminate_running_on_swap: bool,
     /// The bearer token the management plane requires; any token is accepted when `None`.
     pub require_token: Option<String>,
+    /// The app setting that names the release a slot holds, for the engine's view (default
+    /// `SLOTDRILL_RELEASE`); without it, the release actually deployed.
+    pub release_setting: Option<String>,
 }
 
 /// Why an emulator operation failed.

@@ -445,3 +445,41 @@ fn a_write_whose_answer_was_lost_is_not_applied_twice() {
 fn a_swap_whose_answer_was_lost_is_not_applied_twice() {
     resume_after_a_lost_answer("v1", "v3", Mode::Full);
 }
+
+#[test]
+fn the_release_setting_name_is_configurable() {
+    use slotdrill_emulator::EmulatorConfig;
+    let mut estate = slotdrill_model::Estate::new(1);
+    estate
+        .add_app(slotdrill_model::AppSpec::new(
+            "orders",
+            slotdrill_model::HostingPlan::Premium,
+        ))
+        .expect("app");
+    estate
+        .add_release("orders", slotdrill_model::Release::new("v1"))
+        .expect("release");
+    estate.deploy("orders", "production", "v1").expect("deploy");
+    estate
+        .set_app_setting("orders", "production", "BUILD_ID", Some("build-417"))
+        .expect("set");
+    let default = Emulator::new(estate.clone());
+    assert_eq!(
+        default.apps().expect("apps")[0].slots[0].release.as_deref(),
+        Some("v1"),
+        "without the setting: what is deployed"
+    );
+    let configured = Emulator::with_config(
+        estate,
+        EmulatorConfig {
+            release_setting: Some("BUILD_ID".into()),
+            ..EmulatorConfig::default()
+        },
+    );
+    assert_eq!(
+        configured.apps().expect("apps")[0].slots[0]
+            .release
+            .as_deref(),
+        Some("build-417")
+    );
+}
