@@ -7,6 +7,7 @@ use clap::{Parser, Subcommand};
 
 use std::path::PathBuf;
 
+use crate::drills::{CheckArgs, RunArgs};
 use crate::engine_cmd::{Backend, Output, Planning};
 use crate::serve::ServeArgs;
 use crate::workflow::WorkflowCommand;
@@ -21,6 +22,10 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Rehearse drills (scenario files) on the embedded emulator and report what happened.
+    Run(RunArgs),
+    /// Validate drills without running them.
+    Check(CheckArgs),
     /// Read Logic App workflows: list function calls, repoint one call at a slot (offline).
     #[command(subcommand)]
     Workflow(WorkflowCommand),
@@ -83,6 +88,8 @@ pub enum Failure {
     Failed(String),
     /// The engine refused (the reason was printed): exit code 1.
     Refused,
+    /// Everything was printed already; exit with this code.
+    Quiet(u8),
 }
 
 impl Cli {
@@ -91,6 +98,8 @@ impl Cli {
         let result = match self.command {
             Command::Workflow(command) => command.run(),
             Command::Serve(args) => crate::serve::run(args),
+            Command::Run(args) => crate::drills::run(args),
+            Command::Check(args) => crate::drills::check(args),
             Command::Status { backend, format } => crate::engine_cmd::status(backend, format),
             Command::Plan {
                 backend,
@@ -132,6 +141,7 @@ impl Cli {
                 ExitCode::from(1)
             }
             Err(Failure::Refused) => ExitCode::from(1),
+            Err(Failure::Quiet(code)) => ExitCode::from(code),
         }
     }
 }

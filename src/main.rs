@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 mod cli;
+mod drills;
 mod engine_cmd;
 mod serve;
 mod workflow;

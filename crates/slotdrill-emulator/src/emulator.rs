@@ -434,6 +434,11 @@ impl Emulator {
         std::mem::take(&mut self.lock().invocations)
     }
 
+    /// A seeded draw in `[0, 1)` from the estate's generator.
+    pub fn roll(&self) -> f64 {
+        self.lock().estate.roll()
+    }
+
     /// The current virtual time.
     pub fn now(&self) -> Timestamp {
         self.lock().estate.now()

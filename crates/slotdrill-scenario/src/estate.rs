@@ -24,6 +24,15 @@ pub struct LoadedEstate {
 
 /// Reads `path` and builds its estate.
 pub fn load_estate(path: &Path, config: EmulatorConfig) -> Result<LoadedEstate, ScenarioError> {
+    load_estate_seeded(path, config, None)
+}
+
+/// Reads `path` and builds its estate, with `seed` in place of the file's when given.
+pub fn load_estate_seeded(
+    path: &Path,
+    config: EmulatorConfig,
+    seed: Option<u64>,
+) -> Result<LoadedEstate, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
         file: file.clone(),
@@ -34,7 +43,7 @@ pub fn load_estate(path: &Path, config: EmulatorConfig) -> Result<LoadedEstate, 
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    load_estate_str(&file, &text, &dir, config)
+    load_estate_text(&file, &text, &dir, config, seed)
 }
 
 /// Builds the estate of a scenario given as text; workflow paths are relative to `dir`.
@@ -44,12 +53,25 @@ pub fn load_estate_str(
     dir: &Path,
     config: EmulatorConfig,
 ) -> Result<LoadedEstate, ScenarioError> {
+    load_estate_text(file, text, dir, config, None)
+}
+
+fn load_estate_text(
+    file: &str,
+    text: &str,
+    dir: &Path,
+    config: EmulatorConfig,
+    seed: Option<u64>,
+) -> Result<LoadedEstate, ScenarioError> {
     let source = Source {
         file,
         text,
         toml: !file.to_ascii_lowercase().ends_with(".json"),
     };
-    let scenario = source.parse()?;
+    let mut scenario = source.parse()?;
+    if let Some(seed) = seed {
+        scenario.seed = seed;
+    }
     let emulator = build(&source, &scenario, dir, config)?;
     Ok(LoadedEstate { scenario, emulator })
 }
@@ -139,6 +161,8 @@ fn build(
             .map_err(|e| source.error("logic_app", i, Some("workflow"), e.to_string()))?
             .name
             .clone();
+        let document = with_keys(&emulator, document, &logic_app.keys)
+            .map_err(|m| source.error("logic_app", i, Some("keys"), m))?;
         // Saving registers the workflow's callers and refuses calls to functions that do not exist.
         emulator
             .save_logic_app(&logic_app.name, document, Some(&workflow))
@@ -158,6 +182,52 @@ fn build(
     }
     emulator.mark_initial();
     Ok(emulator)
+}
+
+/// Sets each key parameter to the key it names, in the resource-level parameter values.
+fn with_keys(
+    emulator: &Emulator,
+    document: Document,
+    keys: &std::collections::BTreeMap<String, String>,
+) -> Result<Document, String> {
+    if keys.is_empty() {
+        return Ok(document);
+    }
+    let mut values = serde_json::Map::new();
+    for (parameter, reference) in keys {
+        let mut parts = reference.splitn(3, '/');
+        let (Some(app), Some(slot), Some(function)) = (parts.next(), parts.next(), parts.next())
+        else {
+            return Err(format!(
+                "`{parameter}`: expected `app/slot/function`, got `{reference}`"
+            ));
+        };
+        let key = emulator
+            .read(|e| {
+                e.slot(app, slot)
+                    .map(|s| s.keys().function_default(function))
+            })
+            .map_err(|e| format!("`{parameter}`: {e}"))?;
+        values.insert(
+            parameter.clone(),
+            serde_json::json!({ "value": key.expose() }),
+        );
+    }
+    let root = match document.format {
+        slotdrill_wdl::Format::Definition => serde_json::json!({ "name": document.workflows[0].name, "properties": { "definition": document.root, "parameters": values } }),
+        slotdrill_wdl::Format::Resource => {
+            let mut root = document.root.clone();
+            let existing = root["properties"]["parameters"].as_object().cloned().unwrap_or_default();
+            let mut merged = existing;
+            merged.extend(values);
+            root["properties"]["parameters"] = serde_json::Value::Object(merged);
+            root
+        }
+        _ => return Err("keys can be bound only for consumption workflows (a definition or a workflow resource)".to_owned()),
+    };
+    let name = document.workflows[0].name.clone();
+    Document::from_value(&document.file, &name, root, document.connections)
+        .map_err(|e| e.to_string())
 }
 
 fn add_app(

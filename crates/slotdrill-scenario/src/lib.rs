@@ -5,11 +5,19 @@
 //! [`slotdrill_emulator::Emulator`], checking every reference first. Unknown keys are errors;
 //! errors name the file, the line and column where there is one, and what was expected.
 
+mod check;
+mod drill_cloud;
 mod error;
 mod estate;
+mod report;
+mod runner;
 mod schema;
+pub mod steps;
 
+pub use check::check_steps;
 pub use error::ScenarioError;
-pub use estate::{LoadedEstate, load_estate, load_estate_str};
+pub use estate::{LoadedEstate, load_estate, load_estate_seeded, load_estate_str};
+pub use report::{DrillReport, ExpectationReport, RunReport, StepReport, Summary};
+pub use runner::{Drill, run_drill};
 pub use schema::{AppDef, FunctionDef, LogicAppDef, ReleaseDef, ScenarioFile};
 pub use slotdrill_emulator::EmulatorConfig;

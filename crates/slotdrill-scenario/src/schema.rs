@@ -33,7 +33,7 @@ pub struct ScenarioFile {
     pub fault: Vec<ArmFault>,
     /// The drill's steps (read by the drill runner, ignored by `serve`).
     #[serde(default)]
-    pub step: Vec<Value>,
+    pub step: Vec<crate::steps::StepDef>,
 }
 
 /// A function app.
@@ -115,4 +115,8 @@ pub struct LogicAppDef {
     /// App settings for `appsetting()` (Logic Apps Standard).
     #[serde(default)]
     pub settings: BTreeMap<String, String>,
+    /// Workflow parameters that hold a function key, by reference: `name = "app/slot/function"`
+    /// (the key itself never appears in a scenario file).
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
 }

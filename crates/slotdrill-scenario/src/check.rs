@@ -1,0 +1,336 @@
+//! Checks every reference a drill's steps make before anything runs: apps, slots (following
+//! the drill's own slot creations and deletions), releases, functions, Logic Apps, actions,
+//! expectation formats, and that each step has exactly one kind.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use slotdrill_emulator::Emulator;
+
+use crate::error::ScenarioError;
+use crate::steps::{STEP_KINDS, StepDef};
+
+/// What the steps may refer to.
+struct Known {
+    /// App (lower case) → slots (lower case).
+    slots: BTreeMap<String, BTreeSet<String>>,
+    /// App (lower case) → releases.
+    releases: BTreeMap<String, BTreeSet<String>>,
+    /// App (lower case) → functions of any release.
+    functions: BTreeMap<String, BTreeSet<String>>,
+    /// Logic App (lower case) → actions.
+    actions: BTreeMap<String, BTreeSet<String>>,
+}
+
+/// Checks the steps of a drill against its running estate; `error` places a message.
+pub fn check_steps(
+    steps: &[StepDef],
+    emulator: &Emulator,
+    error: &dyn Fn(usize, Option<&str>, String) -> ScenarioError,
+) -> Result<(), ScenarioError> {
+    let mut known = Known {
+        slots: BTreeMap::new(),
+        releases: BTreeMap::new(),
+        functions: BTreeMap::new(),
+        actions: BTreeMap::new(),
+    };
+    emulator.read(|e| {
+        for app in e.apps() {
+            let name = app.name().to_ascii_lowercase();
+            known.slots.insert(
+                name.clone(),
+                app.slots().map(|s| s.name().to_ascii_lowercase()).collect(),
+            );
+            known
+                .releases
+                .insert(name.clone(), app.releases().map(|r| r.id.clone()).collect());
+            known.functions.insert(
+                name,
+                app.releases()
+                    .flat_map(|r| r.functions.keys().map(|f| f.to_ascii_lowercase()))
+                    .collect(),
+            );
+        }
+    });
+    for name in emulator.logic_app_names() {
+        let logic_app = emulator.logic_app(&name).expect("listed");
+        let workflow = logic_app
+            .document
+            .workflow(Some(&logic_app.workflow))
+            .expect("saved workflow");
+        let actions = slotdrill_wdl::actions(
+            logic_app.document.definition(workflow),
+            &workflow.definition,
+        )
+        .iter()
+        .map(|a| a.name.to_owned())
+        .collect();
+        known.actions.insert(name.to_ascii_lowercase(), actions);
+    }
+    for (i, step) in steps.iter().enumerate() {
+        let kinds = step.kinds();
+        if kinds.len() != 1 {
+            let found = if kinds.is_empty() {
+                "none".to_owned()
+            } else {
+                kinds.join(", ")
+            };
+            return Err(error(
+                i,
+                None,
+                format!("a step has exactly one kind (one of {STEP_KINDS}); found {found}"),
+            ));
+        }
+        let kind = kinds[0];
+        check_step(&mut known, step).map_err(|message| error(i, Some(kind), message))?;
+    }
+    Ok(())
+}
+
+impl Known {
+    fn app(&self, app: &str) -> Result<String, String> {
+        let key = app.to_ascii_lowercase();
+        if self.slots.contains_key(&key) {
+            Ok(key)
+        } else {
+            Err(format!(
+                "function app `{app}` is not in the estate; the apps are: {}",
+                self.slots.keys().cloned().collect::<Vec<_>>().join(", ")
+            ))
+        }
+    }
+
+    fn slot(&self, app: &str, slot: &str) -> Result<(), String> {
+        let key = self.app(app)?;
+        if self.slots[&key].contains(&slot.to_ascii_lowercase()) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{app}` has no slot `{slot}` at this step; it has: {}",
+                self.slots[&key]
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }
+    }
+
+    fn release(&self, app: &str, release: &str) -> Result<(), String> {
+        let key = self.app(app)?;
+        if self.releases[&key].contains(release) {
+            Ok(())
+        } else {
+            Err(format!(
+                "`{app}` has no release `{release}`; it has: {}",
+                self.releases[&key]
+                    .iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        }
+    }
+
+    fn function(&self, app: &str, function: &str) -> Result<(), String> {
+        let key = self.app(app)?;
+        if self.functions[&key].contains(&function.to_ascii_lowercase()) {
+            Ok(())
+        } else {
+            Err(format!("no release of `{app}` has a function `{function}`"))
+        }
+    }
+
+    fn logic_app(&self, name: &str) -> Result<&BTreeSet<String>, String> {
+        self.actions.get(&name.to_ascii_lowercase()).ok_or_else(|| {
+            format!(
+                "Logic App `{name}` is not in the estate; the Logic Apps are: {}",
+                self.actions.keys().cloned().collect::<Vec<_>>().join(", ")
+            )
+        })
+    }
+
+    fn action(&self, caller: &str) -> Result<(), String> {
+        let (workflow, action) = caller
+            .split_once('/')
+            .ok_or_else(|| format!("expected `workflow/action`, got `{caller}`"))?;
+        if self.logic_app(workflow)?.contains(action) {
+            Ok(())
+        } else {
+            Err(format!("Logic App `{workflow}` has no action `{action}`"))
+        }
+    }
+}
+
+/// `app/slot@release` → (app, slot, release).
+pub(crate) fn parse_serves(text: &str) -> Option<(&str, &str, &str)> {
+    let (app_slot, release) = text.split_once('@')?;
+    let (app, slot) = app_slot.split_once('/')?;
+    Some((app, slot, release))
+}
+
+fn check_step(known: &mut Known, step: &StepDef) -> Result<(), String> {
+    if let Some(d) = &step.deploy {
+        known.slot(&d.app, &d.slot)?;
+        known.release(&d.app, &d.release)?;
+    }
+    for s in [&step.swap, &step.swap_preview].into_iter().flatten() {
+        known.slot(&s.app, &s.source)?;
+        known.slot(&s.app, &s.target)?;
+    }
+    for a in [&step.swap_complete, &step.swap_cancel]
+        .into_iter()
+        .flatten()
+    {
+        known.app(&a.app)?;
+    }
+    if let Some(s) = &step.set_setting {
+        known.slot(&s.app, &s.slot)?;
+    }
+    if let Some(s) = &step.sticky {
+        known.app(&s.app)?;
+    }
+    if let Some(c) = &step.create_slot {
+        let key = known.app(&c.app)?;
+        if let Some(from) = &c.clone_from {
+            known.slot(&c.app, from)?;
+        }
+        known
+            .slots
+            .get_mut(&key)
+            .expect("checked")
+            .insert(c.slot.to_ascii_lowercase());
+    }
+    if let Some(d) = &step.delete_slot {
+        known.slot(&d.app, &d.slot)?;
+        let key = known.app(&d.app)?;
+        known
+            .slots
+            .get_mut(&key)
+            .expect("checked")
+            .remove(&d.slot.to_ascii_lowercase());
+    }
+    if let Some(r) = &step.routing {
+        known.slot(&r.app, &r.slot)?;
+    }
+    if let Some(a) = &step.auto_swap {
+        known.slot(&a.app, &a.slot)?;
+        if let Some(t) = &a.target {
+            known.slot(&a.app, t)?;
+        }
+    }
+    if let Some(r) = &step.run {
+        known.logic_app(&r.logic_app)?;
+    }
+    if let Some(c) = &step.call {
+        known.slot(&c.app, &c.slot)?;
+        known.function(&c.app, &c.function)?;
+        if let Some(key) = &c.key
+            && !matches!(key.as_str(), "own" | "production" | "none")
+        {
+            return Err(format!(
+                "`key` is `own`, `production` or `none`, not `{key}`"
+            ));
+        }
+    }
+    if let Some(r) = &step.repoint {
+        known.action(&format!("{}/{}", r.logic_app, r.action))?;
+        if !matches!(r.key.as_str(), "slot" | "production") {
+            return Err(format!("`key` is `slot` or `production`, not `{}`", r.key));
+        }
+    }
+    if let Some(r) = &step.rollback {
+        if let Some(mode) = &r.mode
+            && !matches!(mode.as_str(), "auto" | "partial" | "full")
+        {
+            return Err(format!(
+                "`mode` is `auto`, `partial` or `full`, not `{mode}`"
+            ));
+        }
+        for faulty in &r.faulty {
+            let (app, function) = faulty
+                .split_once('/')
+                .ok_or_else(|| format!("`faulty` entries are `app/function`, not `{faulty}`"))?;
+            known.function(app, function)?;
+        }
+    }
+    if let Some(e) = &step.expect {
+        check_expect(known, e)?;
+    }
+    Ok(())
+}
+
+fn check_expect(known: &Known, e: &crate::steps::Expect) -> Result<(), String> {
+    let mut forms = 0;
+    if let Some(app) = &e.logic_app {
+        forms += 1;
+        known.logic_app(app)?;
+        let rate = e
+            .succeeded
+            .as_deref()
+            .ok_or("`logic_app` goes with `succeeded = \"100%\"`")?;
+        crate::runner::parse_rate(rate).ok_or_else(|| {
+            format!("`succeeded` is a percentage such as `100%` or `>= 80%`, not `{rate}`")
+        })?;
+    }
+    if let Some(caller) = &e.caller {
+        forms += 1;
+        known.action(caller)?;
+        let serves = e
+            .serves
+            .as_deref()
+            .ok_or("`caller` goes with `serves = \"app/slot@release\"`")?;
+        let (app, slot, release) = parse_serves(serves)
+            .ok_or_else(|| format!("`serves` is `app/slot@release`, not `{serves}`"))?;
+        known.slot(app, slot)?;
+        known.release(app, release)?;
+    }
+    if let Some(slot) = &e.slot {
+        forms += 1;
+        let (app, slot) = slot
+            .split_once('/')
+            .ok_or_else(|| format!("`slot` is `app/slot`, not `{slot}`"))?;
+        known.slot(app, slot)?;
+        known.release(
+            app,
+            e.holds
+                .as_deref()
+                .ok_or("`slot` goes with `holds = \"release\"`")?,
+        )?;
+    }
+    if let Some(plan) = &e.plan {
+        forms += 1;
+        if !matches!(plan.as_str(), "partial" | "full" | "refused" | "none") {
+            return Err(format!(
+                "`plan` is `partial`, `full`, `refused` or `none`, not `{plan}`"
+            ));
+        }
+    }
+    if e.warning.is_some() {
+        forms += 1;
+    }
+    if let Some(workflow) = &e.workflow {
+        forms += 1;
+        known.logic_app(workflow)?;
+        if e.original != Some(true) {
+            return Err("`workflow` goes with `original = true`".to_owned());
+        }
+    }
+    if let Some(setting) = &e.setting {
+        forms += 1;
+        let mut parts = setting.splitn(3, '/');
+        let (Some(app), Some(slot), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(format!("`setting` is `app/slot/NAME`, not `{setting}`"));
+        };
+        known.slot(app, slot)?;
+        if e.equals.is_none() {
+            return Err("`setting` goes with `equals = \"value\"`".to_owned());
+        }
+    }
+    if e.call_status.is_some() {
+        forms += 1;
+    }
+    if forms != 1 {
+        return Err("an expectation checks one thing: logic_app+succeeded, caller+serves, slot+holds, plan(+reason), warning, workflow+original, setting+equals or call_status".to_owned());
+    }
+    Ok(())
+}

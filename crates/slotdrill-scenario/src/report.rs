@@ -1,0 +1,247 @@
+//! Reports of drill runs: the data (a stable JSON schema, `slotdrill.report/1`), and its text and
+//! JUnit XML renderings. Reports never hold a key: the timeline records who served each call,
+//! not what was sent.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use slotdrill_emulator::InvocationRecord;
+use slotdrill_engine::Plan;
+
+/// The schema name in every JSON report.
+pub const SCHEMA: &str = "slotdrill.report/1";
+
+/// One step as it ran.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepReport {
+    /// 1-based, as in the file.
+    pub index: usize,
+    /// Its kind.
+    pub kind: String,
+    /// Virtual time when it started, in milliseconds.
+    pub at_ms: u64,
+    /// `ok`, `expected_failure`, `failed` or `skipped`.
+    pub outcome: String,
+    /// What it did.
+    pub summary: String,
+    /// The error kind, when it failed.
+    pub error_kind: Option<String>,
+}
+
+/// One expectation and whether it held.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExpectationReport {
+    /// The step that states it (1-based).
+    pub step: usize,
+    /// What was expected.
+    pub description: String,
+    /// Whether it held.
+    pub passed: bool,
+    /// What was found.
+    pub detail: String,
+}
+
+/// One drill.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DrillReport {
+    /// The drill's name.
+    pub name: String,
+    /// Its file.
+    pub file: String,
+    /// The seed used.
+    pub seed: u64,
+    /// True when every step ran and every expectation held.
+    pub passed: bool,
+    /// Virtual time the drill took.
+    pub virtual_ms: u64,
+    /// Every step.
+    pub steps: Vec<StepReport>,
+    /// Every expectation.
+    pub expectations: Vec<ExpectationReport>,
+    /// The plans of the drill's rollbacks, in order.
+    pub plans: Vec<Plan>,
+    /// Warnings raised (by plans and by guards).
+    pub warnings: Vec<String>,
+    /// Every function invocation, in order.
+    pub timeline: Vec<InvocationRecord>,
+}
+
+/// Totals.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Summary {
+    /// Drills run.
+    pub drills: usize,
+    /// Drills that passed.
+    pub passed: usize,
+    /// Drills that failed.
+    pub failed: usize,
+    /// Expectations checked.
+    pub expectations: usize,
+    /// Expectations that did not hold.
+    pub broken: usize,
+}
+
+/// A whole run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunReport {
+    /// `slotdrill.report/1`.
+    pub schema: String,
+    /// Every drill, in the order run.
+    pub drills: Vec<DrillReport>,
+    /// Totals.
+    pub summary: Summary,
+}
+
+impl RunReport {
+    /// A report of `drills`.
+    pub fn new(drills: Vec<DrillReport>) -> Self {
+        let passed = drills.iter().filter(|d| d.passed).count();
+        let expectations = drills.iter().map(|d| d.expectations.len()).sum();
+        let broken = drills
+            .iter()
+            .map(|d| d.expectations.iter().filter(|e| !e.passed).count())
+            .sum();
+        let summary = Summary {
+            drills: drills.len(),
+            passed,
+            failed: drills.len() - passed,
+            expectations,
+            broken,
+        };
+        RunReport {
+            schema: SCHEMA.to_owned(),
+            drills,
+            summary,
+        }
+    }
+
+    /// The JSON report.
+    pub fn json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+
+    /// The text report; `colour` adds ANSI colours.
+    pub fn text(&self, colour: bool) -> String {
+        let paint = |code: &str, text: &str| {
+            if colour {
+                format!("\x1b[{code}m{text}\x1b[0m")
+            } else {
+                text.to_owned()
+            }
+        };
+        let mut out = String::new();
+        for drill in &self.drills {
+            let badge = if drill.passed {
+                paint("32", "PASS")
+            } else {
+                paint("31", "FAIL")
+            };
+            let _ = writeln!(out, "{badge}  {}  ({})", drill.name, drill.file);
+            let plan = drill.plans.last().map_or_else(
+                || "no rollback".to_owned(),
+                |p| {
+                    format!(
+                        "plan {}",
+                        p.chosen.map_or_else(
+                            || if p.refused.is_some() {
+                                "refused".to_owned()
+                            } else {
+                                "none".to_owned()
+                            },
+                            |m| m.to_string()
+                        )
+                    )
+                },
+            );
+            let _ = writeln!(
+                out,
+                "      {} steps, {} expectations, {} calls, {:.1} s of virtual time; {plan}",
+                drill.steps.len(),
+                drill.expectations.len(),
+                drill.timeline.len(),
+                drill.virtual_ms as f64 / 1000.0
+            );
+            for step in drill.steps.iter().filter(|s| s.outcome == "failed") {
+                let _ = writeln!(
+                    out,
+                    "      {} step {} ({}): {}",
+                    paint("31", "✗"),
+                    step.index,
+                    step.kind,
+                    step.summary
+                );
+            }
+            for expectation in drill.expectations.iter().filter(|e| !e.passed) {
+                let _ = writeln!(
+                    out,
+                    "      {} step {}: expected {}; {}",
+                    paint("31", "✗"),
+                    expectation.step,
+                    expectation.description,
+                    expectation.detail
+                );
+            }
+        }
+        let s = &self.summary;
+        let _ = writeln!(
+            out,
+            "{} drills: {} passed, {} failed ({} expectations, {} broken)",
+            s.drills, s.passed, s.failed, s.expectations, s.broken
+        );
+        out
+    }
+
+    /// JUnit XML: one test case per drill, a failure per broken expectation or failed step.
+    pub fn junit(&self) -> String {
+        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+        let s = &self.summary;
+        let _ = writeln!(
+            out,
+            "<testsuites name=\"slotdrill\" tests=\"{}\" failures=\"{}\">",
+            s.drills, s.failed
+        );
+        let _ = writeln!(
+            out,
+            "  <testsuite name=\"slotdrill drills\" tests=\"{}\" failures=\"{}\">",
+            s.drills, s.failed
+        );
+        for drill in &self.drills {
+            let _ = write!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+                xml(&drill.file),
+                xml(&drill.name),
+                drill.virtual_ms as f64 / 1000.0
+            );
+            let failures: Vec<String> =
+                drill
+                    .steps
+                    .iter()
+                    .filter(|st| st.outcome == "failed")
+                    .map(|st| format!("step {} ({}): {}", st.index, st.kind, st.summary))
+                    .chain(drill.expectations.iter().filter(|e| !e.passed).map(|e| {
+                        format!("step {}: expected {}; {}", e.step, e.description, e.detail)
+                    }))
+                    .collect();
+            if failures.is_empty() {
+                out.push_str("/>\n");
+            } else {
+                out.push_str(">\n");
+                for failure in failures {
+                    let _ = writeln!(out, "      <failure message=\"{}\"/>", xml(&failure));
+                }
+                out.push_str("    </testcase>\n");
+            }
+        }
+        out.push_str("  </testsuite>\n</testsuites>\n");
+        out
+    }
+}
+
+fn xml(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\n', "&#10;")
+}

@@ -1,0 +1,118 @@
+//! `slotdrill run` and `slotdrill check`: rehearse drills on the embedded emulator, or only
+//! validate them. Exit codes: 0 every expectation held, 1 one failed, 2 bad input.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use slotdrill_scenario::{Drill, RunReport, run_drill};
+
+use crate::cli::Failure;
+
+#[derive(Debug, Clone, Copy, Default, ValueEnum)]
+pub enum ReportFormat {
+    #[default]
+    Text,
+    Json,
+    Junit,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Scenario files, or directories whose `*.toml` and `*.json` files are scenarios.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Report format.
+    #[arg(long, value_enum, default_value_t)]
+    format: ReportFormat,
+    /// Use this seed instead of each file's.
+    #[arg(long)]
+    seed: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Scenario files or directories.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+/// The scenario files named by `paths`, directories expanded (not recursively), sorted.
+fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            let entries = std::fs::read_dir(path)
+                .map_err(|e| Failure::BadInput(format!("{}: {e}", path.display())))?;
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| {
+                    p.is_file() && p.extension().is_some_and(|x| x == "toml" || x == "json")
+                })
+                .collect();
+            found.sort();
+            files.extend(found);
+        } else if path.exists() {
+            files.push(path.clone());
+        } else {
+            return Err(Failure::BadInput(format!(
+                "{}: no such file or directory",
+                path.display()
+            )));
+        }
+    }
+    if files.is_empty() {
+        return Err(Failure::BadInput("no scenario files found".to_owned()));
+    }
+    Ok(files)
+}
+
+pub fn run(args: RunArgs) -> Result<(), Failure> {
+    let files = scenario_files(&args.paths)?;
+    let mut drills = Vec::new();
+    let mut invalid = Vec::new();
+    for file in &files {
+        match run_drill(file, args.seed) {
+            Ok(report) => drills.push(report),
+            Err(error) => invalid.push(error.to_string()),
+        }
+    }
+    for error in &invalid {
+        eprintln!("error: {error}");
+    }
+    let report = RunReport::new(drills);
+    let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    match args.format {
+        ReportFormat::Text => print!("{}", report.text(colour)),
+        ReportFormat::Json => println!("{}", report.json()),
+        ReportFormat::Junit => print!("{}", report.junit()),
+    }
+    if !invalid.is_empty() {
+        return Err(Failure::Quiet(2));
+    }
+    if report.summary.failed > 0 {
+        Err(Failure::Quiet(1))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn check(args: CheckArgs) -> Result<(), Failure> {
+    let files = scenario_files(&args.paths)?;
+    let mut bad = 0;
+    for file in &files {
+        match Drill::load(Path::new(file), None) {
+            Ok(_) => println!("ok: {}", file.display()),
+            Err(error) => {
+                bad += 1;
+                eprintln!("error: {error}");
+            }
+        }
+    }
+    if bad > 0 {
+        Err(Failure::Quiet(2))
+    } else {
+        Ok(())
+    }
+}
