@@ -37,6 +37,22 @@ pub struct CheckArgs {
     paths: Vec<PathBuf>,
 }
 
+/// An error with the offending line and a caret under the column, when there is a position.
+fn show(error: &slotdrill_scenario::ScenarioError) -> String {
+    let mut out = format!("error: {error}");
+    if let Some((line, column)) = error.position
+        && let Ok(text) = std::fs::read_to_string(&error.file)
+        && let Some(source) = text.lines().nth(line.saturating_sub(1))
+    {
+        let gutter = line.to_string().len();
+        out.push_str(&format!(
+            "\n {line} | {source}\n {:gutter$} | {:>column$}",
+            "", "^"
+        ));
+    }
+    out
+}
+
 /// The scenario files named by `paths`, directories expanded (not recursively), sorted.
 fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     let mut files = Vec::new();
@@ -75,11 +91,11 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
     for file in &files {
         match run_drill(file, args.seed) {
             Ok(report) => drills.push(report),
-            Err(error) => invalid.push(error.to_string()),
+            Err(error) => invalid.push(error),
         }
     }
     for error in &invalid {
-        eprintln!("error: {error}");
+        eprintln!("{}", show(error));
     }
     let report = RunReport::new(drills);
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -106,7 +122,7 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
             Ok(_) => println!("ok: {}", file.display()),
             Err(error) => {
                 bad += 1;
-                eprintln!("error: {error}");
+                eprintln!("{}", show(&error));
             }
         }
     }

@@ -161,25 +161,45 @@ impl RunReport {
                 drill.timeline.len(),
                 drill.virtual_ms as f64 / 1000.0
             );
-            for step in drill.steps.iter().filter(|s| s.outcome == "failed") {
+            for step in &drill.steps {
+                let broken = drill
+                    .expectations
+                    .iter()
+                    .any(|e| e.step == step.index && !e.passed);
+                let mark = match step.outcome.as_str() {
+                    _ if broken => paint("31", "✗"),
+                    "ok" | "expected_failure" => paint("32", "✓"),
+                    "skipped" => paint("33", "-"),
+                    _ => paint("31", "✗"),
+                };
+                let as_expected = if step.outcome == "expected_failure" {
+                    format!(
+                        " (failed as expected: {})",
+                        step.error_kind.as_deref().unwrap_or_default()
+                    )
+                } else {
+                    String::new()
+                };
                 let _ = writeln!(
                     out,
-                    "      {} step {} ({}): {}",
-                    paint("31", "✗"),
+                    "      {mark} {:>2}. [{:>7.1} s] {}{as_expected}",
                     step.index,
-                    step.kind,
+                    step.at_ms as f64 / 1000.0,
                     step.summary
                 );
-            }
-            for expectation in drill.expectations.iter().filter(|e| !e.passed) {
-                let _ = writeln!(
-                    out,
-                    "      {} step {}: expected {}; {}",
-                    paint("31", "✗"),
-                    expectation.step,
-                    expectation.description,
-                    expectation.detail
-                );
+                for expectation in drill
+                    .expectations
+                    .iter()
+                    .filter(|e| e.step == step.index && !e.passed)
+                {
+                    let _ = writeln!(
+                        out,
+                        "             {} expected {}; {}",
+                        paint("31", "✗"),
+                        expectation.description,
+                        expectation.detail
+                    );
+                }
             }
         }
         let s = &self.summary;

@@ -1,0 +1,35 @@
+//! The whole bundled drill library, as `slotdrill run scenarios` runs it (target: under 2 s in
+//! release mode on a 2-core machine).
+
+use std::path::PathBuf;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use slotdrill_scenario::{RunReport, run_drill};
+
+fn library(c: &mut Criterion) {
+    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios")
+        .expect("scenarios/")
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    let mut group = c.benchmark_group("drills");
+    group.sample_size(10);
+    group.bench_function("bundled-library", |b| {
+        b.iter(|| {
+            let report = RunReport::new(
+                files
+                    .iter()
+                    .map(|f| run_drill(f, None).expect("runs"))
+                    .collect(),
+            );
+            assert_eq!(report.summary.failed, 0);
+            report.text(false).len()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, library);
+criterion_main!(benches);

@@ -1,0 +1,104 @@
+//! `slotdrill run` and `slotdrill check` from the outside: exit codes 0, 1 and 2, and the three
+//! report formats.
+
+use std::process::{Command, Output};
+
+fn slotdrill(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_slotdrill"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn the_bundled_library_passes() {
+    let output = slotdrill(&["run", "scenarios"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(
+        stdout(&output).ends_with("0 failed (70 expectations, 0 broken)\n")
+            || stdout(&output).contains(" 0 failed ("),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        !stdout(&output).contains('\u{1b}'),
+        "no colour when not a terminal"
+    );
+}
+
+#[test]
+fn a_broken_expectation_exits_1_and_is_reported_in_every_format() {
+    let text = slotdrill(&["run", "tests/data/drills/broken-expectation.toml"]);
+    assert_eq!(text.status.code(), Some(1));
+    assert!(
+        stdout(&text).contains("FAIL")
+            && stdout(&text).contains("expected orders/production holds v2; it holds v1"),
+        "{}",
+        stdout(&text)
+    );
+    let junit = slotdrill(&[
+        "run",
+        "tests/data/drills/broken-expectation.toml",
+        "--format",
+        "junit",
+    ]);
+    let xml = stdout(&junit);
+    assert!(
+        xml.contains("<testsuites name=\"slotdrill\" tests=\"1\" failures=\"1\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<failure message=\"step 3: expected orders/production holds v2; it holds v1\"/>"
+        ),
+        "{xml}"
+    );
+    let json: serde_json::Value = serde_json::from_slice(
+        &slotdrill(&[
+            "run",
+            "tests/data/drills/broken-expectation.toml",
+            "--format",
+            "json",
+        ])
+        .stdout,
+    )
+    .expect("json");
+    assert_eq!(json["schema"], "slotdrill.report/1");
+    assert_eq!(json["summary"]["broken"], 1);
+    assert_eq!(json["drills"][0]["expectations"][0]["passed"], true);
+    assert_eq!(json["drills"][0]["expectations"][1]["passed"], false);
+}
+
+#[test]
+fn bad_input_exits_2_with_the_position() {
+    let output = slotdrill(&[
+        "run",
+        "crates/slotdrill-scenario/tests/data/malformed/unknown-step-key.toml",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown-step-key.toml:21:1: unknown field `swapp`"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains(" 21 | swapp = { app = \"orders\", source = \"deploy\" }\n    | ^"),
+        "the offending text, with a caret: {stderr}"
+    );
+    let missing = slotdrill(&["run", "no/such/dir"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+#[test]
+fn check_validates_without_running() {
+    let good = slotdrill(&["check", "scenarios"]);
+    assert_eq!(good.status.code(), Some(0));
+    assert_eq!(stdout(&good).lines().count(), 16);
+    let bad = slotdrill(&["check", "crates/slotdrill-scenario/tests/data/malformed"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
