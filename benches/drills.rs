@@ -1,5 +1,6 @@
 //! The whole bundled drill library, as `slotdrill run scenarios` runs it (target: under 2 s in
-//! release mode on a 2-core machine).
+//! release mode on a 2-core machine), and the same with the HTML report of every drill, one page
+//! and a page per drill (target: less than 20% more).
 
 use std::path::PathBuf;
 
@@ -26,6 +27,23 @@ fn library(c: &mut Criterion) {
             );
             assert_eq!(report.summary.failed, 0);
             report.text(false).len()
+        })
+    });
+    group.bench_function("bundled-library-with-html", |b| {
+        b.iter(|| {
+            let report = RunReport::new(
+                files
+                    .iter()
+                    .map(|f| run_drill(f, None).expect("runs"))
+                    .collect(),
+            );
+            let page = slotdrill_scenario::html::page(&report);
+            let pages: usize = report
+                .drills
+                .iter()
+                .map(|d| slotdrill_scenario::html::drill_page(d).len())
+                .sum();
+            page.len() + pages
         })
     });
     group.finish();

@@ -28,6 +28,51 @@ pub struct RunArgs {
     /// Use this seed instead of each file's.
     #[arg(long)]
     seed: Option<u64>,
+    /// Also write a self-contained HTML report of every drill to this file.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Also write one HTML page per drill and an index.html to this directory.
+    #[arg(long, value_name = "DIR")]
+    html_dir: Option<PathBuf>,
+}
+
+/// Writes `text` to `path` whole or not at all: a temporary file beside it, then a rename.
+fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+    let tmp = path.with_extension("html.partial");
+    std::fs::write(&tmp, text)
+        .and_then(|()| std::fs::rename(&tmp, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&tmp);
+            Failure::Failed(format!("{}: {e}", path.display()))
+        })
+}
+
+fn write_html(report: &RunReport, file: Option<&Path>, dir: Option<&Path>) -> Result<(), Failure> {
+    if let Some(file) = file {
+        write_atomically(file, &slotdrill_scenario::html::page(report))?;
+    }
+    if let Some(dir) = dir {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| Failure::Failed(format!("{}: {e}", dir.display())))?;
+        let mut links = Vec::new();
+        for drill in &report.drills {
+            let stem = Path::new(&drill.file)
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "drill".to_owned());
+            let name = format!("{stem}.html");
+            write_atomically(
+                &dir.join(&name),
+                &slotdrill_scenario::html::drill_page(drill),
+            )?;
+            links.push(name);
+        }
+        write_atomically(
+            &dir.join("index.html"),
+            &slotdrill_scenario::html::index_page(report, &links),
+        )?;
+    }
+    Ok(())
 }
 
 #[derive(Debug, Args)]
@@ -98,6 +143,7 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         eprintln!("{}", show(error));
     }
     let report = RunReport::new(drills);
+    write_html(&report, args.html.as_deref(), args.html_dir.as_deref())?;
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match args.format {
         ReportFormat::Text => print!("{}", report.text(colour)),

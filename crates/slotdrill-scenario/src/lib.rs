@@ -9,6 +9,7 @@ mod check;
 mod drill_cloud;
 mod error;
 mod estate;
+pub mod html;
 mod report;
 mod runner;
 mod schema;
@@ -17,7 +18,9 @@ pub mod steps;
 pub use check::check_steps;
 pub use error::ScenarioError;
 pub use estate::{LoadedEstate, load_estate, load_estate_seeded, load_estate_str};
-pub use report::{DrillReport, ExpectationReport, RunReport, StepReport, Summary};
+pub use report::{
+    AppMap, DrillReport, ExpectationReport, RunPoint, RunReport, SlotMap, StepReport, Summary,
+};
 pub use runner::{Drill, run_drill};
 pub use schema::{AppDef, FunctionDef, LogicAppDef, ReleaseDef, ScenarioFile};
 pub use slotdrill_emulator::EmulatorConfig;

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 use slotdrill_emulator::InvocationRecord;
-use slotdrill_engine::Plan;
+use slotdrill_engine::{Diagnosis, Plan, Record};
 
 /// The schema name in every JSON report.
 pub const SCHEMA: &str = "slotdrill.report/1";
@@ -64,6 +64,47 @@ pub struct DrillReport {
     pub warnings: Vec<String>,
     /// Every function invocation, in order.
     pub timeline: Vec<InvocationRecord>,
+    /// Every Logic App run, in order.
+    pub runs: Vec<RunPoint>,
+    /// The diagnoses behind the rollbacks' plans.
+    pub diagnoses: Vec<Diagnosis>,
+    /// The journal of the last rollback (no keys: literal keys are redacted in it).
+    pub journal: Vec<Record>,
+    /// Apps, slots, releases and callers when the drill started.
+    pub before: Vec<AppMap>,
+    /// … and when it ended.
+    pub after: Vec<AppMap>,
+}
+
+/// One Logic App run, for the timeline chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RunPoint {
+    /// Virtual time the run ended.
+    pub at_ms: u64,
+    /// The Logic App.
+    pub logic_app: String,
+    /// Whether it succeeded.
+    pub succeeded: bool,
+}
+
+/// One app: its slots with their releases, and the callers of each.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppMap {
+    /// The app.
+    pub app: String,
+    /// Its slots, production first.
+    pub slots: Vec<SlotMap>,
+}
+
+/// One slot of an [`AppMap`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SlotMap {
+    /// The slot.
+    pub slot: String,
+    /// The release it holds.
+    pub release: Option<String>,
+    /// `workflow/action → function` of every caller of this slot.
+    pub callers: Vec<String>,
 }
 
 /// Totals.

@@ -20,7 +20,7 @@ use crate::check::check_steps;
 use crate::drill_cloud::{ControlPlane, DrillCloud};
 use crate::error::{ScenarioError, locate};
 use crate::estate::load_estate_seeded;
-use crate::report::{DrillReport, ExpectationReport, StepReport};
+use crate::report::{AppMap, DrillReport, ExpectationReport, RunPoint, SlotMap, StepReport};
 use crate::steps::{Expect, StepDef};
 
 /// A loaded drill, ready to run.
@@ -98,6 +98,9 @@ struct Runner<'d> {
     journal: Option<PathBuf>,
     steps: Vec<StepReport>,
     expectations: Vec<ExpectationReport>,
+    runs: Vec<RunPoint>,
+    diagnoses: Vec<slotdrill_engine::Diagnosis>,
+    before: Vec<AppMap>,
 }
 
 /// Why a step failed: a kind for `fails = "…"` and a message.
@@ -186,7 +189,47 @@ impl<'d> Runner<'d> {
             journal: None,
             steps: Vec::new(),
             expectations: Vec::new(),
+            runs: Vec::new(),
+            diagnoses: Vec::new(),
+            before: Vec::new(),
         }
+    }
+
+    /// Apps, slots, releases and who calls each slot, now.
+    fn map(&self) -> Vec<AppMap> {
+        let callers = observe(&self.cloud).map(|o| o.callers).unwrap_or_default();
+        self.emulator().read(|e| {
+            e.apps()
+                .map(|app| {
+                    let mut slots: Vec<SlotMap> = app
+                        .slots()
+                        .map(|slot| SlotMap {
+                            slot: slot.name().to_owned(),
+                            release: slot.release_id().map(str::to_owned),
+                            callers: callers
+                                .iter()
+                                .filter(|c| {
+                                    c.app
+                                        .as_deref()
+                                        .is_some_and(|a| a.eq_ignore_ascii_case(app.name()))
+                                        && c.slot
+                                            .as_deref()
+                                            .is_some_and(|s| s.eq_ignore_ascii_case(slot.name()))
+                                })
+                                .map(|c| {
+                                    format!("{} → {}", c.id(), c.function.as_deref().unwrap_or("?"))
+                                })
+                                .collect(),
+                        })
+                        .collect();
+                    slots.sort_by_key(|s| !is_production(&s.slot));
+                    AppMap {
+                        app: app.name().to_owned(),
+                        slots,
+                    }
+                })
+                .collect()
+        })
     }
 
     fn emulator(&self) -> &'d Emulator {
@@ -194,6 +237,7 @@ impl<'d> Runner<'d> {
     }
 
     fn run(mut self, drill: &Drill) -> DrillReport {
+        self.before = self.map();
         let mut stopped = false;
         for (i, step) in drill.steps.iter().enumerate() {
             let kind = step.kinds().first().copied().unwrap_or("?").to_owned();
@@ -252,9 +296,15 @@ impl<'d> Runner<'d> {
                 error_kind,
             });
         }
-        if let Some(journal) = &self.journal {
-            let _ = std::fs::remove_file(journal);
+        let journal = self
+            .journal
+            .as_ref()
+            .and_then(|j| slotdrill_engine::Journal::read(j).ok())
+            .unwrap_or_default();
+        if let Some(path) = &self.journal {
+            let _ = std::fs::remove_file(path);
         }
+        let after = self.map();
         let passed = self.steps.iter().all(|s| s.outcome != "failed")
             && self.expectations.iter().all(|e| e.passed);
         DrillReport {
@@ -268,6 +318,11 @@ impl<'d> Runner<'d> {
             plans: self.plans,
             warnings: self.warnings,
             timeline: self.cloud.emulator.invocations(),
+            runs: self.runs,
+            diagnoses: self.diagnoses,
+            journal,
+            before: self.before,
+            after,
         }
     }
 
@@ -386,7 +441,13 @@ impl<'d> Runner<'d> {
             let body = r.body.clone().unwrap_or_else(|| json!({}));
             let mut statuses = Vec::new();
             for _ in 0..r.times {
-                statuses.push(self.emulator().run(&r.logic_app, body.clone())?.status);
+                let run = self.emulator().run(&r.logic_app, body.clone())?;
+                self.runs.push(RunPoint {
+                    at_ms: run.end.millis(),
+                    logic_app: r.logic_app.clone(),
+                    succeeded: run.status == Status::Succeeded,
+                });
+                statuses.push(run.status);
             }
             let ok = statuses.iter().filter(|s| **s == Status::Succeeded).count();
             self.last_runs
@@ -563,6 +624,7 @@ impl<'d> Runner<'d> {
             Some("full") => Mode::Full,
             _ => Mode::Auto,
         };
+        self.diagnoses.push(diagnosis.clone());
         let plan = plan(
             &observation,
             &diagnosis,
