@@ -31,6 +31,7 @@ fn slot(app: &str, name: &str, release: &str) -> SlotSnapshot {
         settings: Default::default(),
         deployed_since_swap: false,
         last_swap: Some(("deploy".to_owned(), "production".to_owned())),
+        live_since: None,
     }
 }
 

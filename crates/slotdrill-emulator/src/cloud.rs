@@ -50,6 +50,7 @@ impl Cloud for Emulator {
                             last_swap: slot.swap_status().map(|s| {
                                 (s.source_slot_name.clone(), s.destination_slot_name.clone())
                             }),
+                            live_since: Some(slot.live_since()),
                         })
                         .collect();
                     slots.sort_by_key(|s| !slotdrill_model::is_production(&s.name));
@@ -163,6 +164,7 @@ impl Cloud for Emulator {
                     run: run.name.clone(),
                     action: a.name.clone(),
                     status: format!("{:?}", a.status),
+                    started: Some(run.change_sequence),
                 })
             })
             .collect())

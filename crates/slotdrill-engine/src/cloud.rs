@@ -46,7 +46,15 @@ pub struct SlotSnapshot {
     pub deployed_since_swap: bool,
     /// `slotSwapStatus`: (source, destination) of its last swap.
     pub last_swap: Option<(String, String)>,
+    /// When the slot began serving what it serves now (its last swap, or a deploy after it), as
+    /// a [`HistoryMark`]; `None` when the back end cannot tell.
+    pub live_since: Option<HistoryMark>,
 }
+
+/// A position in a back end's history, comparable only with marks from the same back end: the
+/// emulator's change sequence, or milliseconds since the epoch from ARM. Diagnosis uses it to
+/// ignore runs that finished against content a slot no longer serves.
+pub type HistoryMark = u64;
 
 /// One function app as observed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -86,6 +94,8 @@ pub struct ActionOutcome {
     pub action: String,
     /// `Succeeded`, `Failed`, `Skipped`, `TimedOut`.
     pub status: String,
+    /// When the run started, as a [`HistoryMark`]; `None` when the back end cannot tell.
+    pub started: Option<HistoryMark>,
 }
 
 /// What the engine needs from a back end.

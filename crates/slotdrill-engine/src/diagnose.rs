@@ -2,13 +2,14 @@
 //! thresholds behind each verdict, and whether the `deploy` slot's copy of each is healthy.
 //!
 //! Evidence comes from probes of each function on each slot (the first answers after a restart
-//! are discarded: a cold start is not a bad release) and from the Logic Apps' run history,
+//! are discarded: a cold start is not a bad release) and from the Logic Apps' runs since production
+//! took its current content (older runs tested another release),
 //! attributed to the function each action calls.
 
 use serde::{Deserialize, Serialize};
 use slotdrill_model::PRODUCTION;
 
-use crate::cloud::Cloud;
+use crate::cloud::{ActionOutcome, Cloud};
 use crate::error::EngineError;
 use crate::observe::Observation;
 
@@ -151,9 +152,16 @@ pub fn diagnose(
                         cloud.run_history(&caller.workflow, config.history_runs)?,
                     );
                 }
+                // A run that started before production took its current content tested
+                // something else (usually the previous, good release).
+                let current = |o: &&ActionOutcome| match (o.started, production.live_since) {
+                    (Some(started), Some(since)) => started >= since,
+                    _ => true,
+                };
                 for outcome in histories[&caller.workflow]
                     .iter()
                     .filter(|o| o.action == caller.action)
+                    .filter(current)
                 {
                     match outcome.status.as_str() {
                         "Succeeded" => from_runs.add(false),

@@ -18,7 +18,9 @@ mod plan;
 mod verify;
 
 pub use apply::{ApplyReport, Interrupt, apply, restore};
-pub use cloud::{ActionOutcome, AppSnapshot, Cloud, CloudError, SlotSnapshot, WorkflowRead};
+pub use cloud::{
+    ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, SlotSnapshot, WorkflowRead,
+};
 pub use diagnose::{DiagnoseConfig, Diagnosis, Health, Verdict, diagnose, named_faulty};
 pub use error::EngineError;
 pub use guard::{check_deploy, check_swap, pinned_callers};

@@ -230,6 +230,17 @@ fn plan_app(
     }
     let release =
         |s: &crate::cloud::SlotSnapshot| s.release.clone().unwrap_or_else(|| "?".to_owned());
+    // Its copies may probe healthy only thanks to its own sticky settings; rolling back to the
+    // same code fixes nothing in production.
+    if production.release.is_some() && production.release == deploy.release {
+        return refuse(
+            plan,
+            format!(
+                "`{name}/{deploy_name}` holds release {}, the release production runs: no earlier release is left to roll back to",
+                release(deploy)
+            ),
+        );
+    }
     let unhealthy: Vec<&String> = case
         .faulty
         .iter()

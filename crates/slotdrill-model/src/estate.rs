@@ -158,6 +158,12 @@ impl Estate {
         self.now
     }
 
+    /// The change sequence: bumped by every deploy and swap, so it orders them against other
+    /// events (such as workflow runs) that share a virtual millisecond.
+    pub fn change_sequence(&self) -> u64 {
+        self.sequence
+    }
+
     /// Moves virtual time forward (never backward).
     pub fn advance_to(&mut self, now: Timestamp) -> Vec<Event> {
         self.now = self.now.max(now);

@@ -139,6 +139,15 @@ impl Slot {
         self.content_sequence
     }
 
+    /// The change sequence at which this slot began serving what it serves now: a deploy after
+    /// its last swap, else that swap, else the deploy of its content.
+    pub fn live_since(&self) -> u64 {
+        match &self.swap_status {
+            Some(status) if !self.deployed_since_swap() => status.sequence,
+            _ => self.content_sequence,
+        }
+    }
+
     /// True when something was deployed to this slot after its last swap (so it no longer holds
     /// what the swap left there).
     pub fn deployed_since_swap(&self) -> bool {

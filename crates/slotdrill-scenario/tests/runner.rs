@@ -1,4 +1,5 @@
-//! Runner behaviours the bundled drills do not show: warnings, and expectations that break.
+//! Runner behaviours the bundled drills do not show: warnings, expectations that break, and
+//! regressions found by `slotdrill explore`.
 
 use std::path::Path;
 
@@ -35,4 +36,29 @@ fn warnings_can_be_expected_and_a_missing_one_breaks() {
         "{:?}",
         report.warnings
     );
+}
+
+/// Drills `slotdrill explore` shrank from real engine bugs; each failed before its fix.
+#[test]
+fn explore_findings_stay_fixed() {
+    for name in [
+        "runs-before-the-swap.toml",
+        "same-release-on-both-slots.toml",
+    ] {
+        let report = run_drill(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/drills")
+                .join(name),
+            None,
+        )
+        .expect("runs");
+        let broken: Vec<&str> = report
+            .expectations
+            .iter()
+            .filter(|e| !e.passed)
+            .map(|e| e.description.as_str())
+            .collect();
+        assert!(report.passed, "{name}: broken {broken:?}");
+        assert!(!report.expectations.is_empty(), "{name}");
+    }
 }

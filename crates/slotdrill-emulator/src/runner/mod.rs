@@ -91,6 +91,10 @@ pub struct Run {
     pub start: Timestamp,
     /// Virtual end.
     pub end: Timestamp,
+    /// The estate's change sequence when the run started (orders it against swaps and deploys
+    /// in the same virtual millisecond).
+    #[serde(skip)]
+    pub change_sequence: u64,
     /// The trigger's body.
     pub trigger_body: Value,
     /// Every action that ran or was skipped, in the order they finished.
@@ -169,6 +173,7 @@ pub(crate) fn run(
     state.next_run += 1;
     let run_name = format!("08585{:015}", state.next_run);
     let start = state.estate.now();
+    let change_sequence = state.estate.change_sequence();
     let workflow = logic_app
         .document
         .workflow(Some(&logic_app.workflow))?
@@ -205,6 +210,7 @@ pub(crate) fn run(
         },
         start,
         end,
+        change_sequence,
         trigger_body,
         actions: std::mem::take(&mut runner.records),
         response: runner.response.take(),
