@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use crate::drills::{CheckArgs, RunArgs};
 use crate::engine_cmd::{Backend, Output, Planning};
+use crate::explore_cmd::ExploreArgs;
 use crate::serve::ServeArgs;
 use crate::workflow::WorkflowCommand;
 
@@ -26,6 +27,8 @@ enum Command {
     Run(RunArgs),
     /// Validate drills without running them.
     Check(CheckArgs),
+    /// Property-test an estate: random deploys, swaps, faults, rollbacks and restores.
+    Explore(ExploreArgs),
     /// Read Logic App workflows: list function calls, repoint one call at a slot (offline).
     #[command(subcommand)]
     Workflow(WorkflowCommand),
@@ -100,6 +103,7 @@ impl Cli {
             Command::Serve(args) => crate::serve::run(args),
             Command::Run(args) => crate::drills::run(args),
             Command::Check(args) => crate::drills::check(args),
+            Command::Explore(args) => crate::explore_cmd::run(args),
             Command::Status { backend, format } => crate::engine_cmd::status(backend, format),
             Command::Plan {
                 backend,

@@ -397,6 +397,7 @@ fn plan_app(
         });
         return Some(mode);
     }
+    let target = if planted_bug() { production } else { deploy };
     let mut by_workflow: BTreeMap<&str, Vec<RepointAction>> = BTreeMap::new();
     for caller in callers {
         by_workflow
@@ -406,8 +407,8 @@ fn plan_app(
                 action: caller.action.clone(),
                 app: name.clone(),
                 function: caller.function.clone().unwrap_or_default(),
-                slot: deploy.name.clone(),
-                host: deploy.host_name.clone(),
+                slot: target.name.clone(),
+                host: target.host_name.clone(),
             });
     }
     if by_workflow.is_empty() {
@@ -497,4 +498,17 @@ impl fmt::Display for Plan {
         }
         Ok(())
     }
+}
+
+/// A deliberately wrong plan step, to prove that `slotdrill explore` finds engine bugs: with
+/// `SLOTDRILL_PLANTED_BUG=partial-to-production` in a debug build, a partial rollback repoints
+/// callers at production instead of the deploy slot. Release builds compile the switch out.
+#[cfg(debug_assertions)]
+fn planted_bug() -> bool {
+    std::env::var_os("SLOTDRILL_PLANTED_BUG").is_some_and(|v| v == "partial-to-production")
+}
+
+#[cfg(not(debug_assertions))]
+fn planted_bug() -> bool {
+    false
 }

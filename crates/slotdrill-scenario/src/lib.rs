@@ -9,6 +9,7 @@ mod check;
 mod drill_cloud;
 mod error;
 mod estate;
+pub mod explore;
 pub mod html;
 mod report;
 mod runner;

@@ -33,6 +33,13 @@ pub struct Drill {
 }
 
 impl Drill {
+    /// The emulator holding the drill's estate (for library users driving it themselves).
+    pub fn emulator(&self) -> &Emulator {
+        &self.emulator
+    }
+}
+
+impl Drill {
     /// Loads and checks a drill; `seed` overrides the file's.
     pub fn load(path: &Path, seed: Option<u64>) -> Result<Drill, ScenarioError> {
         let file = path.display().to_string();
@@ -88,25 +95,25 @@ pub(crate) fn parse_rate(text: &str) -> Option<(&'static str, f64)> {
 
 static JOURNALS: AtomicU64 = AtomicU64::new(0);
 
-struct Runner<'d> {
+pub(crate) struct Runner<'d> {
     cloud: DrillCloud<'d>,
     originals: BTreeMap<String, String>,
     last_runs: BTreeMap<String, Vec<Status>>,
     last_calls: Vec<u16>,
-    plans: Vec<Plan>,
+    pub(crate) plans: Vec<Plan>,
     warnings: Vec<String>,
     journal: Option<PathBuf>,
     steps: Vec<StepReport>,
-    expectations: Vec<ExpectationReport>,
+    pub(crate) expectations: Vec<ExpectationReport>,
     runs: Vec<RunPoint>,
     diagnoses: Vec<slotdrill_engine::Diagnosis>,
     before: Vec<AppMap>,
 }
 
 /// Why a step failed: a kind for `fails = "…"` and a message.
-struct StepError {
-    kind: String,
-    message: String,
+pub(crate) struct StepError {
+    pub(crate) kind: String,
+    pub(crate) message: String,
 }
 
 fn model_kind(error: &ModelError) -> String {
@@ -168,7 +175,7 @@ fn definition_text(emulator: &Emulator, name: &str) -> String {
 }
 
 impl<'d> Runner<'d> {
-    fn new(drill: &'d Drill) -> Self {
+    pub(crate) fn new(drill: &'d Drill) -> Self {
         let originals = drill
             .emulator
             .logic_app_names()
@@ -232,7 +239,7 @@ impl<'d> Runner<'d> {
         })
     }
 
-    fn emulator(&self) -> &'d Emulator {
+    pub(crate) fn emulator(&self) -> &'d Emulator {
         self.cloud.emulator
     }
 
@@ -342,7 +349,7 @@ impl<'d> Runner<'d> {
         Ok(self.emulator().change(f)?)
     }
 
-    fn step(&mut self, index: usize, step: &StepDef) -> Result<String, StepError> {
+    pub(crate) fn step(&mut self, index: usize, step: &StepDef) -> Result<String, StepError> {
         if let Some(d) = &step.deploy {
             let observation = observe(&self.cloud)?;
             check_deploy(&observation, &d.app, &d.slot, d.force)?;
@@ -650,7 +657,17 @@ impl<'d> Runner<'d> {
             std::env::temp_dir().join(format!("slotdrill-drill-{}-{n}.jsonl", std::process::id()));
         let _ = std::fs::remove_file(&journal);
         self.journal = Some(journal.clone());
-        let report = apply(&self.cloud, Some(&plan), &journal, None)?;
+        let mut written = 0usize;
+        let mut crash = |_: &slotdrill_engine::Record| {
+            written += 1;
+            r.crash_after.is_none_or(|limit| written < limit)
+        };
+        let interrupt: Option<slotdrill_engine::Interrupt<'_>> = if r.crash_after.is_some() {
+            Some(&mut crash)
+        } else {
+            None
+        };
+        let report = apply(&self.cloud, Some(&plan), &journal, interrupt)?;
         Ok(format!(
             "{} rollback: {} step(s) applied",
             plan.chosen.map(|m| m.to_string()).unwrap_or_default(),

@@ -216,6 +216,8 @@ pub struct Rollback {
     /// Resume the interrupted rollback from its journal instead of planning a new one.
     #[serde(default)]
     pub resume: bool,
+    /// Stop the engine after this many journal records, as a crash would (resume it later).
+    pub crash_after: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
