@@ -2,8 +2,8 @@
 //! deploys, swaps (plain, with preview, auto), setting and sticky changes, faults (warm-up and
 //! restart failures, a throttled control plane, an engine crash mid-rollback), Logic App runs,
 //! rollbacks in every mode, restores — run on the emulator with the real engine. After every
-//! step every caller must resolve; after every rollback that claims success, every Logic App
-//! must succeed. A failure is shrunk and written as an ordinary drill whose `expect` steps fail
+//! step every caller must resolve and only a deploy may change the releases an app holds; after
+//! every rollback that claims success, every Logic App must succeed. A failure is shrunk and written as an ordinary drill whose `expect` steps fail
 //! today, so `slotdrill run` reproduces it and the team can keep it as a regression drill.
 //!
 //! Every operation is a drill step, written as TOML and parsed back before it runs, so the drill
@@ -269,6 +269,22 @@ pub struct Finding {
     pub steps: Vec<String>,
 }
 
+/// Every app's releases across its slots, sorted: what swaps must conserve.
+fn releases(runner: &Runner<'_>) -> Vec<(String, Vec<String>)> {
+    runner.emulator().read(|e| {
+        e.apps()
+            .map(|a| {
+                let mut held: Vec<String> = a
+                    .slots()
+                    .filter_map(|s| s.release_id().map(str::to_owned))
+                    .collect();
+                held.sort();
+                (a.name().to_owned(), held)
+            })
+            .collect()
+    })
+}
+
 /// What one rehearsal did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Rehearsal {
@@ -277,8 +293,8 @@ pub struct Rehearsal {
 }
 
 /// Rehearses `ops` on a fresh copy of the estate in `path` (its own steps ignored), checking the
-/// invariants after every step: every caller resolves, and after a rollback the engine claims,
-/// every Logic App succeeds. Returns what ran, or the finding with the steps that reproduce it.
+/// invariants after every step: every caller resolves, only a deploy changes the releases an app
+/// holds, and after a rollback the engine claims, every Logic App succeeds. Returns what ran, or the finding with the steps that reproduce it.
 ///
 /// ```
 /// use std::path::Path;
@@ -310,7 +326,18 @@ pub fn rehearse(path: &Path, seed: u64, ops: &[Op]) -> Result<Rehearsal, Finding
                 reason: format!("generated step does not parse: {e}"),
                 steps: steps.clone(),
             })?;
+            let before = releases(runner);
             let ok = runner.step(steps.len(), &step).is_ok();
+            // Only a deploy brings a release in or drops one; swaps and rollbacks move them.
+            if !body.starts_with("deploy") && releases(runner) != before {
+                return Err(Finding {
+                    reason: format!(
+                        "releases held changed without a deploy: {before:?} became {:?}",
+                        releases(runner)
+                    ),
+                    steps: steps.clone(),
+                });
+            }
             let broken = runner.emulator().read(|e| {
                 e.callers()
                     .find(|c| e.resolve(&c.target).is_err())
