@@ -1,6 +1,6 @@
 //! A thin ARM client: paths under the configured subscription and resource group, `api-version`,
-//! the bearer token, ARM error bodies turned into messages, and long-running operations polled
-//! to their end.
+//! the bearer token, ARM error bodies turned into messages, retries after throttling and server
+//! errors, and long-running operations polled to their end.
 
 use std::time::Duration;
 
@@ -74,6 +74,42 @@ pub enum ArmError {
     Setup(String),
 }
 
+/// Retries after the first attempt.
+const MAX_RETRIES: u32 = 4;
+/// The longest wait between attempts, whatever `Retry-After` says.
+const MAX_DELAY: Duration = Duration::from_secs(60);
+
+/// How long to wait before trying again, or `None` to stop. Throttling (429) is retried for any
+/// method: ARM did not act on the request. A server error or a lost answer is retried only for
+/// methods that are safe to repeat (GET, PUT, DELETE), never for a POST such as `slotsswap`.
+/// The wait is `Retry-After` when ARM gives one, else 1, 2, 4, 8 s.
+fn retry_after(
+    method: &Method,
+    result: &Result<Answer, ArmError>,
+    attempt: u32,
+) -> Option<Duration> {
+    if attempt >= MAX_RETRIES {
+        return None;
+    }
+    let idempotent = matches!(*method, Method::GET | Method::PUT | Method::DELETE);
+    let header = match result {
+        Ok(answer) if answer.status == 429 => answer.headers.get("retry-after"),
+        Ok(answer) if idempotent && matches!(answer.status, 500 | 502 | 503 | 504) => {
+            answer.headers.get("retry-after")
+        }
+        Err(ArmError::Transport { .. }) if idempotent => None,
+        _ => return None,
+    };
+    let seconds = header
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    Some(
+        seconds
+            .map_or(Duration::from_secs(1 << attempt), Duration::from_secs)
+            .min(MAX_DELAY),
+    )
+}
+
 /// An answer.
 pub(crate) struct Answer {
     pub(crate) status: u16,
@@ -145,31 +181,17 @@ impl Client {
             )
         };
         let path = path.split('?').next().unwrap_or_default().to_owned();
-        let mut request = self
-            .http
-            .request(method.clone(), &url)
-            .bearer_auth(self.config.token.expose());
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let transport = |e: reqwest::Error| ArmError::Transport {
-            method: method.to_string(),
-            path: path.clone(),
-            message: e.without_url().to_string(),
+        let mut attempt = 0;
+        let answer = loop {
+            let result = self.attempt(&method, &url, &path, body);
+            match retry_after(&method, &result, attempt) {
+                Some(delay) => {
+                    attempt += 1;
+                    std::thread::sleep(delay);
+                }
+                None => break result?,
+            }
         };
-        let answer = self.runtime.block_on(async {
-            let response = request.send().await.map_err(transport)?;
-            let status = response.status().as_u16();
-            let headers = response.headers().clone();
-            let text = response.text().await.map_err(transport)?;
-            Ok::<_, ArmError>(Answer {
-                status,
-                body: serde_json::from_str(&text).unwrap_or(Value::Null),
-                headers,
-            })
-        })?;
         if !(200..300).contains(&answer.status) {
             let error = answer.body.get("error");
             let field = |name: &str| {
@@ -188,6 +210,41 @@ impl Client {
             });
         }
         Ok(answer)
+    }
+
+    /// One request and its answer, whatever the status.
+    fn attempt(
+        &self,
+        method: &Method,
+        url: &str,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<Answer, ArmError> {
+        let mut request = self
+            .http
+            .request(method.clone(), url)
+            .bearer_auth(self.config.token.expose());
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let transport = |e: reqwest::Error| ArmError::Transport {
+            method: method.to_string(),
+            path: path.to_owned(),
+            message: e.without_url().to_string(),
+        };
+        self.runtime.block_on(async {
+            let response = request.send().await.map_err(transport)?;
+            let status = response.status().as_u16();
+            let headers = response.headers().clone();
+            let text = response.text().await.map_err(transport)?;
+            Ok::<_, ArmError>(Answer {
+                status,
+                body: serde_json::from_str(&text).unwrap_or(Value::Null),
+                headers,
+            })
+        })
     }
 
     /// Polls a long-running operation (`Azure-AsyncOperation`, else `Location`) to its end.

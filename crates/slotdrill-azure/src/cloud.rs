@@ -50,6 +50,33 @@ impl ArmCloud {
             .map_err(cloud_error)
     }
 
+    /// Every item of a list, following `nextLink` pages until `limit` items are read.
+    fn list(&self, path: &str, limit: usize) -> Result<Vec<Value>, CloudError> {
+        let mut items = Vec::new();
+        let mut next = Some(path.to_owned());
+        while let Some(page) = next.take() {
+            let mut body = self.get(&page)?;
+            if let Some(values) = body["value"].as_array_mut() {
+                items.append(values);
+            }
+            if items.len() >= limit {
+                items.truncate(limit);
+                break;
+            }
+            next = body["nextLink"].as_str().map(str::to_owned);
+            // The token goes wherever the link points: only ever to the configured endpoint.
+            if let Some(link) = &next
+                && !link.starts_with(self.client.config.endpoint.trim_end_matches('/'))
+            {
+                return Err(CloudError::Failed(format!(
+                    "{path}: nextLink leaves {}; not followed",
+                    self.client.config.endpoint
+                )));
+            }
+        }
+        Ok(items)
+    }
+
     fn post(&self, path: &str, body: Option<&Value>) -> Result<Value, CloudError> {
         self.client
             .send(Method::POST, path, body)
@@ -78,14 +105,11 @@ impl ArmCloud {
                     .collect()
             })
             .unwrap_or_default();
-        let functions = self.get(&format!("{path}/functions"))?["value"]
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .filter_map(|f| f["properties"]["name"].as_str().map(str::to_owned))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let functions = self
+            .list(&format!("{path}/functions"), usize::MAX)?
+            .iter()
+            .filter_map(|f| f["properties"]["name"].as_str().map(str::to_owned))
+            .collect();
         let properties = &site["properties"];
         let swap = properties["slotSwapStatus"].as_object();
         let last_swap = swap.map(|s| {
@@ -152,17 +176,16 @@ fn secure_parameters(definition: &Value) -> Vec<String> {
 
 impl Cloud for ArmCloud {
     fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
-        let sites = self.get(&self.client.path("Microsoft.Web", "sites"))?;
+        let sites = self.list(&self.client.path("Microsoft.Web", "sites"), usize::MAX)?;
         let mut apps = Vec::new();
-        for site in sites["value"].as_array().into_iter().flatten() {
+        for site in &sites {
             let name = site["name"].as_str().unwrap_or_default().to_owned();
             let mut slots = vec![self.slot_snapshot(&name, site)?];
-            for slot in self.get(&format!("{}/slots", self.site(&name, PRODUCTION)))?["value"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                slots.push(self.slot_snapshot(&name, slot)?);
+            for slot in self.list(
+                &format!("{}/slots", self.site(&name, PRODUCTION)),
+                usize::MAX,
+            )? {
+                slots.push(self.slot_snapshot(&name, &slot)?);
             }
             let sticky = self.get(&format!(
                 "{}/config/slotConfigNames",
@@ -186,11 +209,12 @@ impl Cloud for ArmCloud {
     }
 
     fn workflows(&self) -> Result<Vec<String>, CloudError> {
-        let list = self.get(&self.client.path("Microsoft.Logic", "workflows"))?;
-        Ok(list["value"]
-            .as_array()
-            .into_iter()
-            .flatten()
+        let list = self.list(
+            &self.client.path("Microsoft.Logic", "workflows"),
+            usize::MAX,
+        )?;
+        Ok(list
+            .iter()
             .filter_map(|w| w["name"].as_str().map(str::to_owned))
             .collect())
     }
@@ -288,18 +312,18 @@ impl Cloud for ArmCloud {
     }
 
     fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
-        let list = self.get(&format!("{}/runs", self.workflow_path(workflow)))?;
+        let list = self.list(&format!("{}/runs", self.workflow_path(workflow)), runs)?;
         let mut outcomes = Vec::new();
-        for run in list["value"].as_array().into_iter().flatten().take(runs) {
+        for run in &list {
             let run_name = run["name"].as_str().unwrap_or_default();
             let started = run["properties"]["startTime"]
                 .as_str()
                 .and_then(epoch_millis);
-            let actions = self.get(&format!(
-                "{}/runs/{run_name}/actions",
-                self.workflow_path(workflow)
-            ))?;
-            for action in actions["value"].as_array().into_iter().flatten() {
+            let actions = self.list(
+                &format!("{}/runs/{run_name}/actions", self.workflow_path(workflow)),
+                usize::MAX,
+            )?;
+            for action in &actions {
                 outcomes.push(ActionOutcome {
                     run: run_name.to_owned(),
                     action: action["name"].as_str().unwrap_or_default().to_owned(),
