@@ -110,6 +110,19 @@ fn retry_after(
     )
 }
 
+/// An error and its causes (`error sending request: … Connection refused`). URLs are already
+/// stripped, so no query value (such as a `code=` key) reaches the message.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(": ");
+        message.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    message
+}
+
 /// An answer.
 pub(crate) struct Answer {
     pub(crate) status: u16,
@@ -232,7 +245,7 @@ impl Client {
         let transport = |e: reqwest::Error| ArmError::Transport {
             method: method.to_string(),
             path: path.to_owned(),
-            message: e.without_url().to_string(),
+            message: chain(&e.without_url()),
         };
         self.runtime.block_on(async {
             let response = request.send().await.map_err(transport)?;
@@ -332,5 +345,60 @@ impl Client {
                 .map(|r| r.status().as_u16())
                 .unwrap_or(0)
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("error sending request")]
+    struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn transport_messages_carry_their_causes() {
+        let error = Outer(std::io::Error::new(
+            std::io::ErrorKind::ConnectionRefused,
+            "Connection refused",
+        ));
+        assert_eq!(chain(&error), "error sending request: Connection refused");
+    }
+
+    #[test]
+    fn only_throttling_and_safe_retries_wait() {
+        let answer = |status: u16| {
+            Ok(Answer {
+                status,
+                body: Value::Null,
+                headers: Default::default(),
+            })
+        };
+        let secs = |d: Option<Duration>| d.map(|d| d.as_secs());
+        assert_eq!(secs(retry_after(&Method::POST, &answer(429), 0)), Some(1));
+        assert_eq!(secs(retry_after(&Method::GET, &answer(503), 3)), Some(8));
+        assert_eq!(secs(retry_after(&Method::GET, &answer(503), 4)), None);
+        assert_eq!(secs(retry_after(&Method::POST, &answer(503), 0)), None);
+        assert_eq!(secs(retry_after(&Method::GET, &answer(404), 0)), None);
+        assert_eq!(secs(retry_after(&Method::GET, &answer(200), 0)), None);
+        let lost = Err(ArmError::Transport {
+            method: "PUT".to_owned(),
+            path: "/p".to_owned(),
+            message: "reset".to_owned(),
+        });
+        assert_eq!(secs(retry_after(&Method::PUT, &lost, 1)), Some(2));
+        let mut throttled = Answer {
+            status: 429,
+            body: Value::Null,
+            headers: Default::default(),
+        };
+        throttled
+            .headers
+            .insert("retry-after", "600".parse().expect("header"));
+        assert_eq!(
+            secs(retry_after(&Method::GET, &Ok(throttled), 0)),
+            Some(60),
+            "capped"
+        );
     }
 }
