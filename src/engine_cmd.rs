@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use serde_json::json;
-use slotdrill_azure::{ArmCloud, ArmConfig};
+use slotdrill_azure::{ArmCloud, ArmConfig, AzureCloud, Credential};
 use slotdrill_engine::{
     DiagnoseConfig, Mode, Observation, Plan, Policy, apply, diagnose, named_faulty, observe,
     pinned_callers, plan, restore, verify,
@@ -25,9 +25,12 @@ pub struct Backend {
     /// The resource group of the function apps and Logic Apps.
     #[arg(long)]
     resource_group: String,
-    /// The ARM endpoint (the emulator's address for rehearsals).
-    #[arg(long, default_value = "https://management.azure.com")]
-    arm_endpoint: String,
+    /// The ARM endpoint (the emulator's address for rehearsals); default: the cloud's.
+    #[arg(long)]
+    arm_endpoint: Option<String>,
+    /// The Azure cloud: AzureCloud, AzureUSGovernment or AzureChinaCloud.
+    #[arg(long, default_value = "AzureCloud")]
+    cloud: String,
     /// Allow a non-loopback endpoint (live Azure).
     #[arg(long)]
     live: bool,
@@ -75,31 +78,47 @@ pub struct Planning {
 
 impl Backend {
     fn cloud(&self) -> Result<ArmCloud, Failure> {
-        let config = ArmConfig {
-            endpoint: self.arm_endpoint.clone(),
+        let cloud = AzureCloud::from_name(&self.cloud).ok_or_else(|| {
+            Failure::BadInput(format!(
+                "--cloud {}: expected AzureCloud, AzureUSGovernment or AzureChinaCloud",
+                self.cloud
+            ))
+        })?;
+        let endpoint = self
+            .arm_endpoint
+            .clone()
+            .unwrap_or_else(|| cloud.management().to_owned());
+        let mut config = ArmConfig {
+            endpoint: endpoint.clone(),
             subscription: self.subscription.clone(),
             resource_group: self.resource_group.clone(),
-            token: Secret::new(String::new()),
+            credential: Credential::Token(Secret::new("slotdrill-emulator".to_owned())),
             web_api_version: "2024-11-01".to_owned(),
             logic_api_version: "2019-05-01".to_owned(),
             release_setting: self.release_setting.clone(),
         };
-        if !config.is_loopback() && !self.live {
-            return Err(Failure::BadInput(format!(
-                "{} is not on this machine: pass --live to manage live Azure",
-                self.arm_endpoint
-            )));
+        if !config.is_loopback() {
+            if !self.live {
+                return Err(Failure::BadInput(format!(
+                    "{endpoint} is not on this machine: pass --live to manage live Azure"
+                )));
+            }
+            // SLOTDRILL_ARM_TOKEN, then AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET,
+            // then `az login`; a token is fetched at the first request.
+            config.credential = Credential::from_environment(cloud, &endpoint);
+        } else if let Ok(token) = std::env::var("SLOTDRILL_ARM_TOKEN")
+            && !token.is_empty()
+        {
+            config.credential = Credential::Token(Secret::new(token));
         }
-        let token = match std::env::var("SLOTDRILL_ARM_TOKEN") {
-            Ok(token) if !token.is_empty() => token,
-            _ if config.is_loopback() => "slotdrill-emulator".to_owned(),
-            _ => return Err(Failure::BadInput("no credentials: set SLOTDRILL_ARM_TOKEN to a bearer token for Azure Resource Manager".to_owned())),
-        };
-        ArmCloud::new(ArmConfig {
-            token: Secret::new(token),
-            ..config
-        })
-        .map_err(|e| Failure::Failed(e.to_string()))
+        let live = !config.is_loopback();
+        let cloud = ArmCloud::new(config).map_err(|e| Failure::Failed(e.to_string()))?;
+        if live {
+            cloud
+                .authenticate()
+                .map_err(|e| Failure::BadInput(e.to_string()))?;
+        }
+        Ok(cloud)
     }
 }
 

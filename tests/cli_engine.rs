@@ -405,9 +405,12 @@ fn safety_rails() {
         "{}",
         text(&not_local)
     );
+    // No token, no service principal, and no `az` on the PATH.
     let live_without_token = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
         .args(["plan", "--resource-group", "rg", "--live"])
         .env_remove("SLOTDRILL_ARM_TOKEN")
+        .env_remove("AZURE_CLIENT_SECRET")
+        .env("PATH", "")
         .output()
         .expect("runs");
     assert_eq!(live_without_token.status.code(), Some(2));

@@ -8,6 +8,8 @@ use reqwest::Method;
 use serde_json::Value;
 use slotdrill_model::Secret;
 
+use crate::credential::Credential;
+
 /// Where and how to reach ARM.
 #[derive(Debug, Clone)]
 pub struct ArmConfig {
@@ -17,8 +19,8 @@ pub struct ArmConfig {
     pub subscription: String,
     /// The resource group everything lives in.
     pub resource_group: String,
-    /// The bearer token.
-    pub token: Secret,
+    /// Where the bearer token comes from.
+    pub credential: Credential,
     /// api-version for `Microsoft.Web`.
     pub web_api_version: String,
     /// api-version for `Microsoft.Logic`.
@@ -134,7 +136,12 @@ pub(crate) struct Client {
     pub(crate) config: ArmConfig,
     http: reqwest::Client,
     runtime: tokio::runtime::Runtime,
+    /// The token and when it expires.
+    token: std::sync::Mutex<Option<(Secret, Option<std::time::Instant>)>>,
 }
+
+/// How long before its expiry a token is fetched again.
+const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 impl Client {
     pub(crate) fn new(config: ArmConfig) -> Result<Client, ArmError> {
@@ -150,7 +157,51 @@ impl Client {
             config,
             http,
             runtime,
+            token: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The bearer token, fetched when there is none or it expires within five minutes.
+    pub(crate) fn bearer(&self) -> Result<Secret, ArmError> {
+        let mut cached = self.token.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((token, expires)) = cached.as_ref()
+            && expires.is_none_or(|at| at > std::time::Instant::now() + REFRESH_MARGIN)
+        {
+            return Ok(token.clone());
+        }
+        let fetched = self
+            .config
+            .credential
+            .fetch(&|url, form| self.post_form(url, form))?;
+        let token = fetched.0.clone();
+        *cached = Some(fetched);
+        Ok(token)
+    }
+
+    /// POSTs a form to the token endpoint; its JSON answer.
+    fn post_form(&self, url: &str, form: String) -> Result<Value, ArmError> {
+        let request = self
+            .http
+            .post(url)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(form);
+        let (status, body) = self
+            .runtime
+            .block_on(async {
+                let response = request.send().await?;
+                let status = response.status().as_u16();
+                Ok::<_, reqwest::Error>((status, response.text().await?))
+            })
+            .map_err(|e| ArmError::Setup(format!("credentials: {}", chain(&e.without_url()))))?;
+        let body: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        if !(200..300).contains(&status) {
+            // `error` is a code such as `invalid_client`; the description may echo input.
+            return Err(ArmError::Setup(format!(
+                "credentials: the token endpoint answered {status} {}",
+                body["error"].as_str().unwrap_or_default()
+            )));
+        }
+        Ok(body)
     }
 
     /// `/subscriptions/S/resourceGroups/RG/providers/PROVIDER/REST`.
@@ -233,10 +284,11 @@ impl Client {
         path: &str,
         body: Option<&Value>,
     ) -> Result<Answer, ArmError> {
+        let token = self.bearer()?;
         let mut request = self
             .http
             .request(method.clone(), url)
-            .bearer_auth(self.config.token.expose());
+            .bearer_auth(token.expose());
         if let Some(body) = body {
             request = request
                 .header("content-type", "application/json")

@@ -26,6 +26,11 @@ impl ArmCloud {
         })
     }
 
+    /// Gets a token now, so that missing or refused credentials are reported before any work.
+    pub fn authenticate(&self) -> Result<(), ArmError> {
+        self.client.bearer().map(|_| ())
+    }
+
     fn site(&self, app: &str, slot: &str) -> String {
         let base = format!("sites/{app}");
         self.client.path(

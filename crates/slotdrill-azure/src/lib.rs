@@ -2,14 +2,16 @@
 //!
 //! [`ArmCloud`] speaks the ARM REST API of azure-facts §5 — sites, slots, app settings, sticky
 //! names, functions and keys, long-running swaps, workflows, runs — so that the same engine runs
-//! against the emulator's management API (`slotdrill serve`) and, once credentials, TLS and
-//! retries land, against Azure. Against a loopback endpoint (the emulator) function calls for
+//! against the emulator's management API (`slotdrill serve`) and against Azure (HTTPS through
+//! rustls, a token from [`Credential`], retries after throttling, `nextLink` pages). Against a loopback endpoint (the emulator) function calls for
 //! probes go to the same listener with the slot's host name in `Host`.
 //!
 //! The engine is synchronous; this crate owns a small tokio runtime and blocks on each call.
 
 mod client;
 mod cloud;
+mod credential;
 
 pub use client::{ArmConfig, ArmError};
 pub use cloud::ArmCloud;
+pub use credential::{AzureCloud, Credential};
