@@ -28,8 +28,8 @@ pub struct Backend {
     /// The ARM endpoint (the emulator's address for rehearsals); default: the cloud's.
     #[arg(long)]
     arm_endpoint: Option<String>,
-    /// The Azure cloud: AzureCloud, AzureUSGovernment or AzureChinaCloud.
-    #[arg(long, default_value = "AzureCloud")]
+    /// The Azure cloud: public, usgov or china (sets the authority and the ARM endpoint).
+    #[arg(long, default_value = "public")]
     cloud: String,
     /// Allow a non-loopback endpoint (live Azure).
     #[arg(long)]
@@ -80,7 +80,7 @@ impl Backend {
     fn cloud(&self) -> Result<ArmCloud, Failure> {
         let cloud = AzureCloud::from_name(&self.cloud).ok_or_else(|| {
             Failure::BadInput(format!(
-                "--cloud {}: expected AzureCloud, AzureUSGovernment or AzureChinaCloud",
+                "--cloud {}: expected public, usgov or china (or AzureCloud, AzureUSGovernment, AzureChinaCloud)",
                 self.cloud
             ))
         })?;

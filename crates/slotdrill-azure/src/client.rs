@@ -80,15 +80,19 @@ pub enum ArmError {
 const MAX_RETRIES: u32 = 4;
 /// The longest wait between attempts, whatever `Retry-After` says.
 const MAX_DELAY: Duration = Duration::from_secs(60);
+/// The longest a request may spend waiting to be retried.
+const MAX_WAITING: Duration = Duration::from_secs(120);
 
 /// How long to wait before trying again, or `None` to stop. Throttling (429) is retried for any
 /// method: ARM did not act on the request. A server error or a lost answer is retried only for
 /// methods that are safe to repeat (GET, PUT, DELETE), never for a POST such as `slotsswap`.
-/// The wait is `Retry-After` when ARM gives one, else 1, 2, 4, 8 s.
+/// The wait is `Retry-After` when ARM gives one, else 1, 2, 4, 8 s times `spread` (the jitter,
+/// 0.5–1.5, so that clients throttled together do not come back together).
 fn retry_after(
     method: &Method,
     result: &Result<Answer, ArmError>,
     attempt: u32,
+    spread: f64,
 ) -> Option<Duration> {
     if attempt >= MAX_RETRIES {
         return None;
@@ -107,9 +111,26 @@ fn retry_after(
         .and_then(|v| v.trim().parse::<u64>().ok());
     Some(
         seconds
-            .map_or(Duration::from_secs(1 << attempt), Duration::from_secs)
+            .map_or(
+                Duration::from_secs(1 << attempt).mul_f64(spread),
+                Duration::from_secs,
+            )
             .min(MAX_DELAY),
     )
+}
+
+/// A jitter factor in 0.5–1.5 (real time is involved anyway: these are real network waits).
+fn spread() -> f64 {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    0.5 + f64::from(nanos % 1_000) / 1_000.0
+}
+
+/// True for ARM's answer to a token that expired while it was cached.
+fn expired_token(result: &Result<Answer, ArmError>) -> bool {
+    matches!(result, Ok(answer) if answer.status == 401
+        && answer.body["error"]["code"].as_str() == Some("ExpiredAuthenticationToken"))
 }
 
 /// An error and its causes (`error sending request: … Connection refused`). URLs are already
@@ -245,15 +266,21 @@ impl Client {
             )
         };
         let path = path.split('?').next().unwrap_or_default().to_owned();
-        let mut attempt = 0;
+        let (mut attempt, mut waited, mut refreshed) = (0, Duration::ZERO, false);
         let answer = loop {
             let result = self.attempt(&method, &url, &path, body);
-            match retry_after(&method, &result, attempt) {
-                Some(delay) => {
+            if expired_token(&result) && !refreshed {
+                refreshed = true;
+                *self.token.lock().unwrap_or_else(|e| e.into_inner()) = None;
+                continue;
+            }
+            match retry_after(&method, &result, attempt, spread()) {
+                Some(delay) if waited + delay <= MAX_WAITING => {
                     attempt += 1;
+                    waited += delay;
                     std::thread::sleep(delay);
                 }
-                None => break result?,
+                _ => break result?,
             }
         };
         if !(200..300).contains(&answer.status) {
@@ -427,18 +454,29 @@ mod tests {
             })
         };
         let secs = |d: Option<Duration>| d.map(|d| d.as_secs());
-        assert_eq!(secs(retry_after(&Method::POST, &answer(429), 0)), Some(1));
-        assert_eq!(secs(retry_after(&Method::GET, &answer(503), 3)), Some(8));
-        assert_eq!(secs(retry_after(&Method::GET, &answer(503), 4)), None);
-        assert_eq!(secs(retry_after(&Method::POST, &answer(503), 0)), None);
-        assert_eq!(secs(retry_after(&Method::GET, &answer(404), 0)), None);
-        assert_eq!(secs(retry_after(&Method::GET, &answer(200), 0)), None);
+        assert_eq!(
+            secs(retry_after(&Method::POST, &answer(429), 0, 1.0)),
+            Some(1)
+        );
+        assert_eq!(
+            secs(retry_after(&Method::GET, &answer(503), 3, 1.0)),
+            Some(8)
+        );
+        assert_eq!(secs(retry_after(&Method::GET, &answer(503), 4, 1.0)), None);
+        assert_eq!(secs(retry_after(&Method::POST, &answer(503), 0, 1.0)), None);
+        assert_eq!(secs(retry_after(&Method::GET, &answer(404), 0, 1.0)), None);
+        assert_eq!(secs(retry_after(&Method::GET, &answer(200), 0, 1.0)), None);
         let lost = Err(ArmError::Transport {
             method: "PUT".to_owned(),
             path: "/p".to_owned(),
             message: "reset".to_owned(),
         });
-        assert_eq!(secs(retry_after(&Method::PUT, &lost, 1)), Some(2));
+        assert_eq!(secs(retry_after(&Method::PUT, &lost, 1, 1.0)), Some(2));
+        let jittered = retry_after(&Method::PUT, &lost, 3, 0.5).expect("retried");
+        assert_eq!(jittered, Duration::from_secs(4), "8 s spread by half");
+        for _ in 0..100 {
+            assert!((0.5..1.5).contains(&spread()));
+        }
         let mut throttled = Answer {
             status: 429,
             body: Value::Null,
@@ -448,7 +486,7 @@ mod tests {
             .headers
             .insert("retry-after", "600".parse().expect("header"));
         assert_eq!(
-            secs(retry_after(&Method::GET, &Ok(throttled), 0)),
+            secs(retry_after(&Method::GET, &Ok(throttled), 0, 1.0)),
             Some(60),
             "capped"
         );

@@ -1,7 +1,8 @@
-//! Where the bearer token comes from, in the order an Azure engineer expects: a token given
-//! outright, a service principal's client secret (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`,
-//! `AZURE_CLIENT_SECRET`), else the Azure CLI's login. Tokens are cached and fetched again five
-//! minutes before they expire. Neither a secret nor a token ever appears in an error.
+//! Where the bearer token comes from, in the order an Azure engineer expects: a service
+//! principal's client secret (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`), a
+//! token given outright (`SLOTDRILL_ARM_TOKEN`), else the Azure CLI's login. Tokens are cached,
+//! fetched again five minutes before they expire or after ARM answers 401
+//! `ExpiredAuthenticationToken`. Neither a secret nor a token ever appears in an error.
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -23,11 +24,12 @@ pub enum AzureCloud {
 }
 
 impl AzureCloud {
-    /// By the name `az cloud list` uses (`AzureCloud`, `AzureUSGovernment`, `AzureChinaCloud`).
+    /// By the name `az cloud list` uses (`AzureCloud`, `AzureUSGovernment`, `AzureChinaCloud`)
+    /// or the short one (`public`, `usgov`, `china`).
     pub fn from_name(name: &str) -> Option<AzureCloud> {
         match name.to_ascii_lowercase().as_str() {
             "azurecloud" | "public" => Some(AzureCloud::Public),
-            "azureusgovernment" | "usgovernment" => Some(AzureCloud::UsGovernment),
+            "azureusgovernment" | "usgovernment" | "usgov" => Some(AzureCloud::UsGovernment),
             "azurechinacloud" | "china" => Some(AzureCloud::China),
             _ => None,
         }
@@ -80,13 +82,10 @@ pub enum Credential {
 }
 
 impl Credential {
-    /// The chain from the environment: `SLOTDRILL_ARM_TOKEN`, then the `AZURE_*` client secret
-    /// variables, then the Azure CLI.
+    /// The chain from the environment: the `AZURE_*` client secret variables, then
+    /// `SLOTDRILL_ARM_TOKEN`, then the Azure CLI.
     pub fn from_environment(cloud: AzureCloud, resource: &str) -> Credential {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        if let Some(token) = var("SLOTDRILL_ARM_TOKEN") {
-            return Credential::Token(Secret::new(token));
-        }
         if let (Some(tenant), Some(client_id), Some(secret)) = (
             var("AZURE_TENANT_ID"),
             var("AZURE_CLIENT_ID"),
@@ -100,6 +99,9 @@ impl Credential {
                 secret: Secret::new(secret),
                 resource: resource.to_owned(),
             };
+        }
+        if let Some(token) = var("SLOTDRILL_ARM_TOKEN") {
+            return Credential::Token(Secret::new(token));
         }
         Credential::AzureCli {
             program: PathBuf::from("az"),

@@ -299,3 +299,42 @@ fn the_azure_cli_login_is_used_when_nothing_else_is_set() {
     let error = cloud.workflows().expect_err("no login").to_string();
     assert!(error.contains("az login"), "{error}");
 }
+
+#[test]
+fn an_expired_token_is_fetched_again_once() {
+    let token = |t: &str| {
+        (
+            200,
+            format!(r#"{{"access_token":"{t}","expires_in":3600}}"#),
+        )
+    };
+    let expired = (
+        401,
+        r#"{"error":{"code":"ExpiredAuthenticationToken","message":"The access token expiry UTC time is earlier than current UTC time."}}"#.to_owned(),
+    );
+    let (cloud, script, _) = scripted_with(
+        vec![
+            token("tok-1"),
+            expired.clone(),
+            token("tok-2"),
+            (200, ONE_WORKFLOW.to_owned()),
+        ],
+        client_secret,
+    );
+    assert_eq!(
+        cloud.workflows().expect("lists"),
+        vec!["order-flow".to_owned()]
+    );
+    let seen = script.seen.lock().expect("lock").clone();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert!(seen[1].contains("[Bearer tok-1]") && seen[3].contains("[Bearer tok-2]"));
+
+    // A token refused again right after a refresh is an error, not a loop.
+    let (cloud, script, _) = scripted_with(
+        vec![token("tok-1"), expired.clone(), token("tok-2"), expired],
+        client_secret,
+    );
+    let error = cloud.workflows().expect_err("refused").to_string();
+    assert!(error.contains("401 ExpiredAuthenticationToken"), "{error}");
+    assert_eq!(script.count.load(Ordering::SeqCst), 4);
+}
