@@ -41,6 +41,14 @@ enum Command {
         #[arg(long, value_enum, default_value_t)]
         format: Output,
     },
+    /// Read a resource group into an estate file (a digital twin to rehearse on).
+    Import {
+        #[command(flatten)]
+        backend: Backend,
+        /// The estate file to write; Logic App definitions go to `workflows/` beside it.
+        #[arg(short = 'o', long = "output")]
+        output: std::path::PathBuf,
+    },
     /// Diagnose and print a rollback plan (changes nothing).
     Plan {
         #[command(flatten)]
@@ -105,6 +113,7 @@ impl Cli {
             Command::Check(args) => crate::drills::check(args),
             Command::Explore(args) => crate::explore_cmd::run(args),
             Command::Status { backend, format } => crate::engine_cmd::status(backend, format),
+            Command::Import { backend, output } => crate::engine_cmd::import(backend, &output),
             Command::Plan {
                 backend,
                 planning,

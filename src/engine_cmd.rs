@@ -170,6 +170,40 @@ fn make_plan(cloud: &ArmCloud, planning: &Planning) -> Result<(Observation, Plan
     Ok((observation, plan))
 }
 
+/// `slotdrill import -o FILE`: the estate file and `workflows/*.json` beside it, each written
+/// whole (a temporary file renamed) so an interrupted import leaves no half-written file.
+pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), Failure> {
+    let cloud = backend.cloud()?;
+    let imported = cloud.import(&backend.resource_group).map_err(failed)?;
+    let dir = output
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let write = |path: &std::path::Path, text: &str| {
+        let partial = path.with_extension("partial");
+        std::fs::write(&partial, text)
+            .and_then(|()| std::fs::rename(&partial, path))
+            .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))
+    };
+    if !imported.workflows.is_empty() {
+        let workflows = dir.join("workflows");
+        std::fs::create_dir_all(&workflows)
+            .map_err(|e| Failure::Failed(format!("{}: {e}", workflows.display())))?;
+        for (file, json) in &imported.workflows {
+            write(&workflows.join(file), json)?;
+        }
+    }
+    write(output, &imported.estate)?;
+    println!(
+        "imported {} into {} ({} workflow file(s) in {})",
+        backend.resource_group,
+        output.display(),
+        imported.workflows.len(),
+        dir.join("workflows").display()
+    );
+    Ok(())
+}
+
 pub fn status(backend: Backend, output: Output) -> Result<(), Failure> {
     let cloud = backend.cloud()?;
     let observation = observe(&cloud).map_err(failed)?;

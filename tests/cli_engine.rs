@@ -424,3 +424,34 @@ fn safety_rails() {
     let no_journal = slotdrill(&server, &["rollback", "--apply"]);
     assert_eq!(no_journal.status.code(), Some(2), "{}", text(&no_journal));
 }
+
+#[test]
+fn import_writes_a_twin_that_loads() {
+    let server = serve();
+    release_v2(&server);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let estate = dir.path().join("estate.toml");
+    let imported = slotdrill(&server, &["import", "-o", estate.to_str().expect("utf-8")]);
+    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported));
+    let file = std::fs::read_to_string(&estate).expect("written");
+    for expected in [
+        "name = \"orders\"",
+        "plan = \"premium\"",
+        "slots = [\"deploy\"]",
+        "sticky = [\"DB_CONNECTION\"]",
+        "[app.release.v2.functions]",
+        "definition = \"workflows/order-flow.json\"",
+    ] {
+        assert!(file.contains(expected), "no {expected} in\n{file}");
+    }
+    assert!(
+        !file.contains("prod-db") && !file.contains("staging-db"),
+        "secret-looking values are replaced:\n{file}"
+    );
+    assert!(dir.path().join("workflows/order-flow.json").exists());
+    let check = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
+        .args(["check", estate.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert_eq!(check.status.code(), Some(0), "{}", text(&check));
+}

@@ -26,6 +26,11 @@ impl ArmCloud {
         })
     }
 
+    /// Every site of the resource group, as ARM returns it.
+    pub(crate) fn sites(&self) -> Result<Vec<Value>, CloudError> {
+        self.list(&self.client.path("Microsoft.Web", "sites"), usize::MAX)
+    }
+
     /// Gets a token now, so that missing or refused credentials are reported before any work.
     pub fn authenticate(&self) -> Result<(), ArmError> {
         self.client.bearer().map(|_| ())
@@ -181,7 +186,7 @@ fn secure_parameters(definition: &Value) -> Vec<String> {
 
 impl Cloud for ArmCloud {
     fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
-        let sites = self.list(&self.client.path("Microsoft.Web", "sites"), usize::MAX)?;
+        let sites = self.sites()?;
         let mut apps = Vec::new();
         for site in &sites {
             let name = site["name"].as_str().unwrap_or_default().to_owned();

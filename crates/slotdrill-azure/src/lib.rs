@@ -11,7 +11,9 @@
 mod client;
 mod cloud;
 mod credential;
+mod import;
 
 pub use client::{ArmConfig, ArmError};
 pub use cloud::ArmCloud;
 pub use credential::{AzureCloud, Credential};
+pub use import::{Imported, OMITTED};

@@ -1,0 +1,200 @@
+//! `slotdrill import`: a resource group's function apps, slots, sticky names, settings, functions
+//! and Logic Apps as an estate file that `serve` and scenarios accept — a digital twin to rehearse
+//! on. Values of settings that look like secrets are replaced; keys are never read.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+use slotdrill_engine::{Cloud, CloudError};
+
+use crate::cloud::ArmCloud;
+
+/// What a secret setting's value becomes.
+pub const OMITTED: &str = "(omitted by slotdrill import)";
+
+/// An imported estate: the scenario file's text and the workflow files it names.
+#[derive(Debug, Clone)]
+pub struct Imported {
+    /// The estate, in the scenario format (no steps).
+    pub estate: String,
+    /// `(file name under workflows/, JSON)` for each Logic App.
+    pub workflows: Vec<(String, String)>,
+}
+
+/// True for settings whose value must not leave Azure.
+fn secret(name: &str, value: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    [
+        "key",
+        "secret",
+        "password",
+        "token",
+        "connection",
+        "sas",
+        "credential",
+    ]
+    .iter()
+    .any(|word| name.contains(word))
+        || ["accountkey=", "sharedaccesskey=", "password=", "sig="]
+            .iter()
+            .any(|marker| value.to_ascii_lowercase().contains(marker))
+}
+
+/// The scenario spelling of a site's `sku` (Azure's tier names).
+fn plan(sku: &str) -> &'static str {
+    match sku.to_ascii_lowercase().as_str() {
+        "dynamic" => "consumption",
+        "flexconsumption" => "flex",
+        "elasticpremium" => "premium",
+        "free" => "free",
+        "shared" => "shared",
+        "basic" => "basic",
+        "premium" => "premium-v1",
+        "premiumv2" => "premium-v2",
+        "premiumv3" | "premium0v3" | "premiummv3" => "premium-v3",
+        "isolated" => "isolated",
+        "isolatedv2" => "isolated-v2",
+        _ => "standard",
+    }
+}
+
+/// A TOML basic string (JSON's escapes are valid TOML).
+fn quoted(text: &str) -> String {
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// A TOML key, quoted when it is not bare.
+fn key(text: &str) -> String {
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        text.to_owned()
+    } else {
+        quoted(text)
+    }
+}
+
+fn table(entries: &BTreeMap<String, String>) -> String {
+    let inner: Vec<String> = entries
+        .iter()
+        .map(|(k, v)| format!("{} = {}", key(k), quoted(v)))
+        .collect();
+    format!("{{ {} }}", inner.join(", "))
+}
+
+impl ArmCloud {
+    /// Reads the resource group into an estate file.
+    pub fn import(&self, resource_group: &str) -> Result<Imported, CloudError> {
+        let sites: BTreeMap<String, Value> = self
+            .sites()?
+            .into_iter()
+            .map(|s| (s["name"].as_str().unwrap_or_default().to_owned(), s))
+            .collect();
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "# Imported by `slotdrill import` from resource group {resource_group}. Values of\n# settings that look like secrets are replaced; keys are not imported.\nname = {}\nseed = 1\nresource_group = {}",
+            quoted(&format!("imported from {resource_group}")),
+            quoted(resource_group)
+        );
+        for app in self.apps()? {
+            let site = &sites[&app.name];
+            let _ = writeln!(out, "\n[[app]]\nname = {}", quoted(&app.name));
+            let _ = writeln!(
+                out,
+                "plan = {}",
+                quoted(plan(site["properties"]["sku"].as_str().unwrap_or_default()))
+            );
+            if site["kind"].as_str().unwrap_or_default().contains("linux") {
+                let _ = writeln!(out, "os = \"linux\"");
+            }
+            let slots: Vec<String> = app.slots.iter().skip(1).map(|s| quoted(&s.name)).collect();
+            let _ = writeln!(out, "slots = [{}]", slots.join(", "));
+            let sticky: Vec<String> = app.sticky.iter().map(|s| quoted(s)).collect();
+            let _ = writeln!(out, "sticky = [{}]", sticky.join(", "));
+            let mut deployed = BTreeMap::new();
+            let mut releases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for slot in &app.slots {
+                let settings: BTreeMap<String, String> = slot
+                    .settings
+                    .iter()
+                    .map(|(k, v)| {
+                        let value = if secret(k, v) { OMITTED } else { v.as_str() };
+                        (k.clone(), value.to_owned())
+                    })
+                    .collect();
+                let _ = writeln!(out, "settings.{} = {}", key(&slot.name), table(&settings));
+                let release = slot
+                    .release
+                    .clone()
+                    .unwrap_or_else(|| format!("imported-{}", slot.name));
+                deployed.insert(slot.name.clone(), release.clone());
+                releases
+                    .entry(release)
+                    .or_insert_with(|| slot.functions.clone());
+            }
+            let _ = writeln!(out, "deployed = {}", table(&deployed));
+            for (release, functions) in releases {
+                let _ = writeln!(out, "\n[app.release.{}.functions]", key(&release));
+                for function in functions {
+                    let _ = writeln!(out, "{} = {{}}", key(&function));
+                }
+            }
+        }
+        let mut workflows = Vec::new();
+        for name in self.workflows()? {
+            let read = self.read_workflow(&name)?;
+            let workflow = read
+                .document
+                .workflow(None)
+                .map_err(|e| CloudError::Failed(e.to_string()))?;
+            let definition = read.document.definition(workflow);
+            let file = format!("{name}.json");
+            let _ = writeln!(
+                out,
+                "\n[[logic_app]]\nname = {}\ndefinition = {}",
+                quoted(&name),
+                quoted(&format!("workflows/{file}"))
+            );
+            workflows.push((
+                file,
+                serde_json::to_string_pretty(definition).unwrap_or_default() + "\n",
+            ));
+        }
+        Ok(Imported {
+            estate: out,
+            workflows,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_are_recognised_by_name_and_by_value() {
+        assert!(secret("AzureWebJobsStorage_KEY", "x"));
+        assert!(secret("DB_CONNECTION", "server=db"));
+        assert!(secret(
+            "AzureWebJobsStorage",
+            "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc=="
+        ));
+        assert!(secret("QUEUE", "https://q?sv=1&sig=abc"));
+        assert!(!secret("SLOTDRILL_RELEASE", "v2"));
+        assert!(!secret("FUNCTIONS_WORKER_RUNTIME", "dotnet-isolated"));
+    }
+
+    #[test]
+    fn tiers_become_scenario_plans() {
+        assert_eq!(plan("Dynamic"), "consumption");
+        assert_eq!(plan("ElasticPremium"), "premium");
+        assert_eq!(plan("Premium"), "premium-v1");
+        assert_eq!(plan("PremiumV3"), "premium-v3");
+        assert_eq!(key("deploy"), "deploy");
+        assert_eq!(key("my slot"), "\"my slot\"");
+    }
+}
