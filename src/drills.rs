@@ -37,8 +37,10 @@ pub struct RunArgs {
 }
 
 /// Writes `text` to `path` whole or not at all: a temporary file beside it, then a rename.
-fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
-    let tmp = path.with_extension("html.partial");
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".partial");
+    let tmp = std::path::PathBuf::from(tmp);
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| {

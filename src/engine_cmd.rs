@@ -179,12 +179,7 @@ pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), Failure>
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
-    let write = |path: &std::path::Path, text: &str| {
-        let partial = path.with_extension("partial");
-        std::fs::write(&partial, text)
-            .and_then(|()| std::fs::rename(&partial, path))
-            .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))
-    };
+    let write = crate::drills::write_atomically;
     if !imported.workflows.is_empty() {
         let workflows = dir.join("workflows");
         std::fs::create_dir_all(&workflows)
