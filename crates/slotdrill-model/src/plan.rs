@@ -64,6 +64,33 @@ impl HostingPlan {
         }
     }
 
+    /// The tier ARM reports in a site's `properties.sku` (`Dynamic`, `ElasticPremium`, …).
+    pub fn sku_tier(self) -> &'static str {
+        match self {
+            HostingPlan::Consumption => "Dynamic",
+            HostingPlan::Flex => "FlexConsumption",
+            HostingPlan::Premium => "ElasticPremium",
+            HostingPlan::Free => "Free",
+            HostingPlan::Shared => "Shared",
+            HostingPlan::Basic => "Basic",
+            HostingPlan::Standard => "Standard",
+            HostingPlan::PremiumV1 => "Premium",
+            HostingPlan::PremiumV2 => "PremiumV2",
+            HostingPlan::PremiumV3 => "PremiumV3",
+            HostingPlan::Isolated => "Isolated",
+            HostingPlan::IsolatedV2 => "IsolatedV2",
+        }
+    }
+
+    /// The plan of an ARM `sku` tier (case-insensitive). Not [`FromStr`]: there `premium` is
+    /// the scenario spelling of Elastic Premium, while the tier `Premium` is Premium V1.
+    pub fn from_sku_tier(tier: &str) -> Option<HostingPlan> {
+        HostingPlan::ALL
+            .iter()
+            .copied()
+            .find(|p| p.sku_tier().eq_ignore_ascii_case(tier))
+    }
+
     /// The spelling used in scenario files.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -130,4 +157,22 @@ pub enum OperatingSystem {
     Windows,
     /// Linux.
     Linux,
+}
+
+#[cfg(test)]
+mod sku_tests {
+    use super::HostingPlan;
+
+    #[test]
+    fn every_plan_round_trips_through_its_sku_tier() {
+        for plan in HostingPlan::ALL {
+            assert_eq!(HostingPlan::from_sku_tier(plan.sku_tier()), Some(plan));
+        }
+        assert_eq!(
+            HostingPlan::from_sku_tier("premium"),
+            Some(HostingPlan::PremiumV1),
+            "the tier, not the scenario spelling"
+        );
+        assert_eq!(HostingPlan::from_sku_tier("Y1"), None);
+    }
 }

@@ -2,9 +2,7 @@
 //! so that real clients deserialize them.
 
 use serde_json::{Value, json};
-use slotdrill_model::{
-    FunctionApp, HostingPlan, OperatingSystem, RampUpRule, Slot, SlotState, is_production,
-};
+use slotdrill_model::{FunctionApp, OperatingSystem, RampUpRule, Slot, SlotState, is_production};
 
 use crate::clock::rfc3339;
 
@@ -18,23 +16,6 @@ pub(crate) fn site_id(subscription: &str, app: &FunctionApp, slot: &str) -> Stri
         base
     } else {
         format!("{base}/slots/{slot}")
-    }
-}
-
-fn sku(plan: HostingPlan) -> &'static str {
-    match plan {
-        HostingPlan::Consumption => "Dynamic",
-        HostingPlan::Flex => "FlexConsumption",
-        HostingPlan::Premium => "ElasticPremium",
-        HostingPlan::Free => "Free",
-        HostingPlan::Shared => "Shared",
-        HostingPlan::Basic => "Basic",
-        HostingPlan::Standard => "Standard",
-        HostingPlan::PremiumV1 => "Premium",
-        HostingPlan::PremiumV2 => "PremiumV2",
-        HostingPlan::PremiumV3 => "PremiumV3",
-        HostingPlan::Isolated => "Isolated",
-        HostingPlan::IsolatedV2 => "IsolatedV2",
     }
 }
 
@@ -67,7 +48,7 @@ pub(crate) fn site(subscription: &str, app: &FunctionApp, slot: &Slot) -> Value 
             "enabled": true,
             "availabilityState": "Normal",
             "reserved": linux,
-            "sku": sku(app.spec().plan),
+            "sku": app.spec().plan.sku_tier(),
             "resourceGroup": app.spec().resource_group,
             "serverFarmId": format!("/subscriptions/{subscription}/resourceGroups/{}/providers/Microsoft.Web/serverfarms/{}-plan", app.spec().resource_group, app.name()),
             "lastModifiedTimeUtc": last_modified(slot),
