@@ -31,6 +31,39 @@ impl ArmCloud {
         self.list(&self.client.path("Microsoft.Web", "sites"), usize::MAX)
     }
 
+    /// The apps of `sites` (a `sites` list as ARM returns it), with their slots and sticky names.
+    pub(crate) fn apps_of(&self, sites: &[Value]) -> Result<Vec<AppSnapshot>, CloudError> {
+        let mut apps = Vec::new();
+        for site in sites {
+            let name = site["name"].as_str().unwrap_or_default().to_owned();
+            let mut slots = vec![self.slot_snapshot(&name, site)?];
+            for slot in self.list(
+                &format!("{}/slots", self.site(&name, PRODUCTION)),
+                usize::MAX,
+            )? {
+                slots.push(self.slot_snapshot(&name, &slot)?);
+            }
+            let sticky = self.get(&format!(
+                "{}/config/slotConfigNames",
+                self.site(&name, PRODUCTION)
+            ))?["properties"]["appSettingNames"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default();
+            apps.push(AppSnapshot {
+                name,
+                sticky,
+                slots,
+            });
+        }
+        Ok(apps)
+    }
+
     /// Gets a token now, so that missing or refused credentials are reported before any work.
     pub fn authenticate(&self) -> Result<(), ArmError> {
         self.client.bearer().map(|_| ())
@@ -186,36 +219,7 @@ fn secure_parameters(definition: &Value) -> Vec<String> {
 
 impl Cloud for ArmCloud {
     fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
-        let sites = self.sites()?;
-        let mut apps = Vec::new();
-        for site in &sites {
-            let name = site["name"].as_str().unwrap_or_default().to_owned();
-            let mut slots = vec![self.slot_snapshot(&name, site)?];
-            for slot in self.list(
-                &format!("{}/slots", self.site(&name, PRODUCTION)),
-                usize::MAX,
-            )? {
-                slots.push(self.slot_snapshot(&name, &slot)?);
-            }
-            let sticky = self.get(&format!(
-                "{}/config/slotConfigNames",
-                self.site(&name, PRODUCTION)
-            ))?["properties"]["appSettingNames"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            apps.push(AppSnapshot {
-                name,
-                sticky,
-                slots,
-            });
-        }
-        Ok(apps)
+        self.apps_of(&self.sites()?)
     }
 
     fn workflows(&self) -> Result<Vec<String>, CloudError> {

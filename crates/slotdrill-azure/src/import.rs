@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 use slotdrill_engine::{Cloud, CloudError};
+use slotdrill_model::HostingPlan;
 
 use crate::cloud::ArmCloud;
 
@@ -41,22 +42,9 @@ fn secret(name: &str, value: &str) -> bool {
             .any(|marker| value.to_ascii_lowercase().contains(marker))
 }
 
-/// The scenario spelling of a site's `sku` (Azure's tier names).
+/// The scenario spelling of a site's `sku` tier; `standard` when ARM gives none we know.
 fn plan(sku: &str) -> &'static str {
-    match sku.to_ascii_lowercase().as_str() {
-        "dynamic" => "consumption",
-        "flexconsumption" => "flex",
-        "elasticpremium" => "premium",
-        "free" => "free",
-        "shared" => "shared",
-        "basic" => "basic",
-        "premium" => "premium-v1",
-        "premiumv2" => "premium-v2",
-        "premiumv3" | "premium0v3" | "premiummv3" => "premium-v3",
-        "isolated" => "isolated",
-        "isolatedv2" => "isolated-v2",
-        _ => "standard",
-    }
+    HostingPlan::from_sku_tier(sku).map_or("standard", HostingPlan::as_str)
 }
 
 /// A TOML basic string (JSON's escapes are valid TOML).
@@ -88,10 +76,10 @@ fn table(entries: &BTreeMap<String, String>) -> String {
 impl ArmCloud {
     /// Reads the resource group into an estate file.
     pub fn import(&self, resource_group: &str) -> Result<Imported, CloudError> {
-        let sites: BTreeMap<String, Value> = self
-            .sites()?
-            .into_iter()
-            .map(|s| (s["name"].as_str().unwrap_or_default().to_owned(), s))
+        let listed = self.sites()?;
+        let sites: BTreeMap<&str, &Value> = listed
+            .iter()
+            .map(|s| (s["name"].as_str().unwrap_or_default(), s))
             .collect();
         let mut out = String::new();
         let _ = writeln!(
@@ -100,8 +88,8 @@ impl ArmCloud {
             quoted(&format!("imported from {resource_group}")),
             quoted(resource_group)
         );
-        for app in self.apps()? {
-            let site = &sites[&app.name];
+        for app in self.apps_of(&listed)? {
+            let site = sites[app.name.as_str()];
             let _ = writeln!(out, "\n[[app]]\nname = {}", quoted(&app.name));
             let _ = writeln!(
                 out,
@@ -194,6 +182,7 @@ mod tests {
         assert_eq!(plan("ElasticPremium"), "premium");
         assert_eq!(plan("Premium"), "premium-v1");
         assert_eq!(plan("PremiumV3"), "premium-v3");
+        assert_eq!(plan("SomethingNew"), "standard");
         assert_eq!(key("deploy"), "deploy");
         assert_eq!(key("my slot"), "\"my slot\"");
     }
