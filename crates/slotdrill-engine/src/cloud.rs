@@ -106,6 +106,10 @@ pub trait Cloud {
     fn workflows(&self) -> Result<Vec<String>, CloudError>;
     /// Reads a workflow.
     fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError>;
+    /// Reads several workflows, in `names`' order; a back end over a network reads them at once.
+    fn read_workflows(&self, names: &[String]) -> Result<Vec<WorkflowRead>, CloudError> {
+        names.iter().map(|name| self.read_workflow(name)).collect()
+    }
     /// Writes a workflow if it is still at `expected_version`; returns the new version.
     fn write_workflow(
         &self,
@@ -113,7 +117,7 @@ pub trait Cloud {
         document: &Document,
         expected_version: &str,
     ) -> Result<String, CloudError>;
-    /// The `default` key of a function on a slot (`listsecrets`).
+    /// The `default` key of a function on a slot (`listkeys`).
     fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError>;
     /// Calls a function on a slot `samples` times with the slot's own key; the statuses (0 for
     /// no answer).

@@ -89,8 +89,8 @@ pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
         workflow_versions: BTreeMap::new(),
     };
     let hints = observation.hints();
-    for workflow in cloud.workflows()? {
-        let read = cloud.read_workflow(&workflow)?;
+    let workflows = cloud.workflows()?;
+    for (workflow, read) in workflows.iter().zip(cloud.read_workflows(&workflows)?) {
         for call in find_calls(&read.document, &hints) {
             observation.callers.push(CallerObservation {
                 workflow: workflow.clone(),
@@ -102,7 +102,9 @@ pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
                 reason: call.reason,
             });
         }
-        observation.workflow_versions.insert(workflow, read.version);
+        observation
+            .workflow_versions
+            .insert(workflow.clone(), read.version);
     }
     Ok(observation)
 }
