@@ -9,6 +9,7 @@ use serde_json::Value;
 use slotdrill_model::Secret;
 
 use crate::credential::Credential;
+use crate::retry::{RetryPolicy, spread};
 
 /// Where and how to reach ARM.
 #[derive(Debug, Clone)]
@@ -27,9 +28,39 @@ pub struct ArmConfig {
     pub logic_api_version: String,
     /// The app setting that names the release a slot holds (it travels with the code).
     pub release_setting: String,
+    /// When failed requests are sent again.
+    pub retry: RetryPolicy,
+    /// Reads in flight at once when observing an estate.
+    pub read_concurrency: usize,
 }
 
+/// api-version used for `Microsoft.Web` unless configured.
+pub const WEB_API_VERSION: &str = "2024-11-01";
+/// api-version used for `Microsoft.Logic` unless configured.
+pub const LOGIC_API_VERSION: &str = "2019-05-01";
+
 impl ArmConfig {
+    /// A configuration with the default api-versions, release setting (`SLOTDRILL_RELEASE`),
+    /// retries and eight reads in flight.
+    pub fn new(
+        endpoint: impl Into<String>,
+        subscription: impl Into<String>,
+        resource_group: impl Into<String>,
+        credential: Credential,
+    ) -> ArmConfig {
+        ArmConfig {
+            endpoint: endpoint.into(),
+            subscription: subscription.into(),
+            resource_group: resource_group.into(),
+            credential,
+            web_api_version: WEB_API_VERSION.to_owned(),
+            logic_api_version: LOGIC_API_VERSION.to_owned(),
+            release_setting: "SLOTDRILL_RELEASE".to_owned(),
+            retry: RetryPolicy::default(),
+            read_concurrency: 8,
+        }
+    }
+
     /// True when the endpoint is on this machine (the emulator).
     pub fn is_loopback(&self) -> bool {
         let host = self
@@ -48,7 +79,7 @@ impl ArmConfig {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArmError {
     /// ARM answered with an error body.
-    #[error("{method} {path}: {status} {code}: {message}")]
+    #[error("{method} {path}: {status} {code}: {message} ({})", hint(*.status, .code))]
     Status {
         /// The method.
         method: String,
@@ -71,60 +102,46 @@ pub enum ArmError {
         /// What happened.
         message: String,
     },
+    /// A long-running operation ended `Failed` or `Canceled`.
+    #[error("{operation}: the operation ended {status}: {code}: {message} ({})", hint(0, .code))]
+    Operation {
+        /// What was running (`POST …/slotsswap`).
+        operation: String,
+        /// `Failed` or `Canceled`.
+        status: String,
+        /// ARM's error code.
+        code: String,
+        /// ARM's message.
+        message: String,
+    },
     /// The client could not start.
     #[error("{0}")]
     Setup(String),
 }
 
-/// Retries after the first attempt.
-const MAX_RETRIES: u32 = 4;
-/// The longest wait between attempts, whatever `Retry-After` says.
-const MAX_DELAY: Duration = Duration::from_secs(60);
-/// The longest a request may spend waiting to be retried.
-const MAX_WAITING: Duration = Duration::from_secs(120);
-
-/// How long to wait before trying again, or `None` to stop. Throttling (429) is retried for any
-/// method: ARM did not act on the request. A server error or a lost answer is retried only for
-/// methods that are safe to repeat (GET, PUT, DELETE), never for a POST such as `slotsswap`.
-/// The wait is `Retry-After` when ARM gives one, else 1, 2, 4, 8 s times `spread` (the jitter,
-/// 0.5–1.5, so that clients throttled together do not come back together).
-fn retry_after(
-    method: &Method,
-    result: &Result<Answer, ArmError>,
-    attempt: u32,
-    spread: f64,
-) -> Option<Duration> {
-    if attempt >= MAX_RETRIES {
-        return None;
-    }
-    let idempotent = matches!(*method, Method::GET | Method::PUT | Method::DELETE);
-    let header = match result {
-        Ok(answer) if answer.status == 429 => answer.headers.get("retry-after"),
-        Ok(answer) if idempotent && matches!(answer.status, 500 | 502 | 503 | 504) => {
-            answer.headers.get("retry-after")
+/// What to do about an ARM error, from its status and code.
+fn hint(status: u16, code: &str) -> &'static str {
+    match (status, code) {
+        (_, "ExpiredAuthenticationToken" | "InvalidAuthenticationToken") => {
+            "sign in again: az login, or a fresh SLOTDRILL_ARM_TOKEN"
         }
-        Err(ArmError::Transport { .. }) if idempotent => None,
-        _ => return None,
-    };
-    let seconds = header
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
-    Some(
-        seconds
-            .map_or(
-                Duration::from_secs(1 << attempt).mul_f64(spread),
-                Duration::from_secs,
-            )
-            .min(MAX_DELAY),
-    )
-}
-
-/// A jitter factor in 0.5–1.5 (real time is involved anyway: these are real network waits).
-fn spread() -> f64 {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    0.5 + f64::from(nanos % 1_000) / 1_000.0
+        (401, _) => {
+            "check the credentials (AZURE_TENANT_ID/CLIENT_ID/CLIENT_SECRET, SLOTDRILL_ARM_TOKEN or az login)"
+        }
+        (403, _) | (_, "AuthorizationFailed") => {
+            "the principal needs Website Contributor and Logic App Contributor on the resource group"
+        }
+        (404, _) => "check --subscription, --resource-group and the resource's name",
+        (409, _) | (_, "Conflict") => {
+            "another operation is running on the resource; retry when it has finished"
+        }
+        (429, _) => "ARM throttled the requests and the retries ran out; wait a minute and retry",
+        (500..=599, _) => "Azure had a server error and the retries ran out; retry later",
+        (_, "SwapFailed" | "WarmupFailed") => {
+            "the target slot did not warm up; check its health and app settings, then retry"
+        }
+        _ => "see the message; nothing was retried",
+    }
 }
 
 /// True for ARM's answer to a token that expired while it was cached.
@@ -166,7 +183,9 @@ const REFRESH_MARGIN: Duration = Duration::from_secs(300);
 
 impl Client {
     pub(crate) fn new(config: ArmConfig) -> Result<Client, ArmError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
+        // Multi-threaded so that several reads can block on it at once (`ArmCloud::parallel`).
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
             .enable_all()
             .build()
             .map_err(|e| ArmError::Setup(e.to_string()))?;
@@ -274,8 +293,8 @@ impl Client {
                 *self.token.lock().unwrap_or_else(|e| e.into_inner()) = None;
                 continue;
             }
-            match retry_after(&method, &result, attempt, spread()) {
-                Some(delay) if waited + delay <= MAX_WAITING => {
+            match self.config.retry.delay(&method, &result, attempt, spread()) {
+                Some(delay) if waited + delay <= self.config.retry.max_waiting => {
                     attempt += 1;
                     waited += delay;
                     std::thread::sleep(delay);
@@ -339,8 +358,9 @@ impl Client {
         })
     }
 
-    /// Polls a long-running operation (`Azure-AsyncOperation`, else `Location`) to its end.
-    pub(crate) fn wait(&self, started: &Answer) -> Result<(), ArmError> {
+    /// Polls a long-running operation (`Azure-AsyncOperation`, else `Location`) to its end,
+    /// waiting `Retry-After` (10 s without one) between polls. `operation` names it in errors.
+    pub(crate) fn wait(&self, operation: &str, started: &Answer) -> Result<(), ArmError> {
         let header = |name: &str| {
             started
                 .headers
@@ -355,23 +375,20 @@ impl Client {
         };
         for _ in 0..360 {
             let answer = self.send(Method::GET, &url, None)?;
+            let status = answer.body["status"].as_str();
             let running = if async_form {
-                !matches!(
-                    answer.body["status"].as_str(),
-                    Some("Succeeded" | "Failed" | "Canceled")
-                )
+                !matches!(status, Some("Succeeded" | "Failed" | "Canceled"))
             } else {
                 answer.status == 202
             };
             if !running {
-                return match answer.body["status"].as_str() {
-                    Some("Failed" | "Canceled") => Err(ArmError::Status {
-                        method: "GET".into(),
-                        path: "operation".into(),
-                        status: 200,
+                return match status {
+                    Some(end @ ("Failed" | "Canceled")) => Err(ArmError::Operation {
+                        operation: operation.to_owned(),
+                        status: end.to_owned(),
                         code: answer.body["error"]["code"]
                             .as_str()
-                            .unwrap_or("Failed")
+                            .unwrap_or(end)
                             .to_owned(),
                         message: answer.body["error"]["message"]
                             .as_str()
@@ -394,8 +411,8 @@ impl Client {
         }
         Err(ArmError::Transport {
             method: "GET".into(),
-            path: "operation".into(),
-            message: "the operation did not finish".into(),
+            path: operation.to_owned(),
+            message: "the operation did not finish after 360 polls".into(),
         })
     }
 
@@ -442,53 +459,5 @@ mod tests {
             "Connection refused",
         ));
         assert_eq!(chain(&error), "error sending request: Connection refused");
-    }
-
-    #[test]
-    fn only_throttling_and_safe_retries_wait() {
-        let answer = |status: u16| {
-            Ok(Answer {
-                status,
-                body: Value::Null,
-                headers: Default::default(),
-            })
-        };
-        let secs = |d: Option<Duration>| d.map(|d| d.as_secs());
-        assert_eq!(
-            secs(retry_after(&Method::POST, &answer(429), 0, 1.0)),
-            Some(1)
-        );
-        assert_eq!(
-            secs(retry_after(&Method::GET, &answer(503), 3, 1.0)),
-            Some(8)
-        );
-        assert_eq!(secs(retry_after(&Method::GET, &answer(503), 4, 1.0)), None);
-        assert_eq!(secs(retry_after(&Method::POST, &answer(503), 0, 1.0)), None);
-        assert_eq!(secs(retry_after(&Method::GET, &answer(404), 0, 1.0)), None);
-        assert_eq!(secs(retry_after(&Method::GET, &answer(200), 0, 1.0)), None);
-        let lost = Err(ArmError::Transport {
-            method: "PUT".to_owned(),
-            path: "/p".to_owned(),
-            message: "reset".to_owned(),
-        });
-        assert_eq!(secs(retry_after(&Method::PUT, &lost, 1, 1.0)), Some(2));
-        let jittered = retry_after(&Method::PUT, &lost, 3, 0.5).expect("retried");
-        assert_eq!(jittered, Duration::from_secs(4), "8 s spread by half");
-        for _ in 0..100 {
-            assert!((0.5..1.5).contains(&spread()));
-        }
-        let mut throttled = Answer {
-            status: 429,
-            body: Value::Null,
-            headers: Default::default(),
-        };
-        throttled
-            .headers
-            .insert("retry-after", "600".parse().expect("header"));
-        assert_eq!(
-            secs(retry_after(&Method::GET, &Ok(throttled), 0, 1.0)),
-            Some(60),
-            "capped"
-        );
     }
 }

@@ -1,9 +1,12 @@
 //! [`ArmCloud`]: each `Cloud` call as the ARM requests azure-facts §5 lists. The release a slot
 //! holds is read from its release setting (`SLOTDRILL_RELEASE` unless configured), which travels
-//! with the code;
-//! "deployed since the last swap" compares `lastModifiedTimeUtc` with `slotSwapStatus`.
+//! with the code; "deployed since the last swap" compares `lastModifiedTimeUtc` with
+//! `slotSwapStatus`. Reads of an estate run at most `read_concurrency` at once; writes to one
+//! app (or one workflow) never overlap. A slot's host name and its function keys are read once.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -12,10 +15,24 @@ use slotdrill_model::{PRODUCTION, Secret, is_production};
 use slotdrill_wdl::Document;
 
 use crate::client::{ArmConfig, ArmError, Client};
+use crate::timestamp::epoch_millis;
+
+/// `(app, slot, function)`.
+type FunctionId = (String, String, String);
 
 /// The engine's back end over ARM.
 pub struct ArmCloud {
     client: Client,
+    /// Function keys already read; an app's are forgotten when it swaps.
+    keys: Mutex<HashMap<FunctionId, Secret>>,
+    /// `(app, slot)` → default host name (a slot's host name never moves).
+    hosts: Mutex<HashMap<(String, String), String>>,
+    /// One lock per app or workflow written to.
+    writes: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+}
+
+fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl ArmCloud {
@@ -23,7 +40,47 @@ impl ArmCloud {
     pub fn new(config: ArmConfig) -> Result<ArmCloud, ArmError> {
         Ok(ArmCloud {
             client: Client::new(config)?,
+            keys: Mutex::default(),
+            hosts: Mutex::default(),
+            writes: Mutex::default(),
         })
+    }
+
+    /// `read` of every item, at most `read_concurrency` at once; the results in the items'
+    /// order. Each worker blocks on the client's runtime, which serves them all.
+    fn parallel<T: Sync, R: Send>(&self, items: &[T], read: impl Fn(&T) -> R + Sync) -> Vec<R> {
+        let workers = self
+            .client
+            .config
+            .read_concurrency
+            .clamp(1, items.len().max(1));
+        if workers == 1 {
+            return items.iter().map(read).collect();
+        }
+        let next = AtomicUsize::new(0);
+        let results: Vec<Mutex<Option<R>>> = items.iter().map(|_| Mutex::new(None)).collect();
+        std::thread::scope(|scope| {
+            for _ in 0..workers {
+                scope.spawn(|| {
+                    loop {
+                        let index = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(index) else { break };
+                        *locked(&results[index]) = Some(read(item));
+                    }
+                });
+            }
+        });
+        results
+            .into_iter()
+            .filter_map(|r| r.into_inner().unwrap_or_else(|e| e.into_inner()))
+            .collect()
+    }
+
+    /// Holds the write lock of `resource` (an app, or `workflow:NAME`) while `write` runs.
+    fn serialised<R>(&self, resource: &str, write: impl FnOnce() -> R) -> R {
+        let lock = Arc::clone(locked(&self.writes).entry(resource.to_owned()).or_default());
+        let _held = locked(&lock);
+        write()
     }
 
     /// Every site of the resource group, as ARM returns it.
@@ -31,35 +88,60 @@ impl ArmCloud {
         self.list(&self.client.path("Microsoft.Web", "sites"), usize::MAX)
     }
 
-    /// The apps of `sites` (a `sites` list as ARM returns it), with their slots and sticky names.
+    /// The apps of `sites` (a `sites` list as ARM returns it), with their slots and sticky names:
+    /// first each app's slot list and sticky names, then each slot's settings and functions.
     pub(crate) fn apps_of(&self, sites: &[Value]) -> Result<Vec<AppSnapshot>, CloudError> {
-        let mut apps = Vec::new();
-        for site in sites {
-            let name = site["name"].as_str().unwrap_or_default().to_owned();
-            let mut slots = vec![self.slot_snapshot(&name, site)?];
-            for slot in self.list(
-                &format!("{}/slots", self.site(&name, PRODUCTION)),
-                usize::MAX,
-            )? {
-                slots.push(self.slot_snapshot(&name, &slot)?);
-            }
-            let sticky = self.get(&format!(
-                "{}/config/slotConfigNames",
-                self.site(&name, PRODUCTION)
-            ))?["properties"]["appSettingNames"]
-                .as_array()
-                .map(|a| {
-                    a.iter()
-                        .filter_map(Value::as_str)
-                        .map(str::to_owned)
-                        .collect()
-                })
-                .unwrap_or_default();
-            apps.push(AppSnapshot {
-                name,
-                sticky,
-                slots,
-            });
+        let names: Vec<String> = sites
+            .iter()
+            .map(|site| site["name"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let per_app = self
+            .parallel(&names, |name| {
+                let slots = self.list(
+                    &format!("{}/slots", self.site(name, PRODUCTION)),
+                    usize::MAX,
+                )?;
+                let sticky = self.get(&format!(
+                    "{}/config/slotConfigNames",
+                    self.site(name, PRODUCTION)
+                ))?;
+                Ok((slots, sticky))
+            })
+            .into_iter()
+            .collect::<Result<Vec<(Vec<Value>, Value)>, CloudError>>()?;
+        let slot_sites: Vec<(usize, &Value)> = sites
+            .iter()
+            .enumerate()
+            .zip(&per_app)
+            .flat_map(|((index, site), (slots, _))| {
+                std::iter::once((index, site)).chain(slots.iter().map(move |s| (index, s)))
+            })
+            .collect();
+        let snapshots = self
+            .parallel(&slot_sites, |(index, site)| {
+                self.slot_snapshot(&names[*index], site)
+            })
+            .into_iter()
+            .collect::<Result<Vec<SlotSnapshot>, CloudError>>()?;
+        let mut apps: Vec<AppSnapshot> = names
+            .iter()
+            .zip(&per_app)
+            .map(|(name, (_, sticky))| AppSnapshot {
+                name: name.clone(),
+                sticky: sticky["properties"]["appSettingNames"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                slots: Vec::new(),
+            })
+            .collect();
+        for ((index, _), snapshot) in slot_sites.iter().zip(snapshots) {
+            apps[*index].slots.push(snapshot);
         }
         Ok(apps)
     }
@@ -127,6 +209,85 @@ impl ArmCloud {
             .map_err(cloud_error)
     }
 
+    /// The write itself: re-read the version, refuse when it moved or when securestring values
+    /// would be lost, then PUT.
+    fn write_workflow_now(
+        &self,
+        name: &str,
+        document: &Document,
+        expected_version: &str,
+    ) -> Result<String, CloudError> {
+        let current = self.get(&self.workflow_path(name))?;
+        let found = current["properties"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        if found != expected_version {
+            return Err(CloudError::VersionChanged {
+                workflow: name.to_owned(),
+                expected: expected_version.to_owned(),
+                found,
+            });
+        }
+        let definition = document
+            .root
+            .pointer("/properties/definition")
+            .cloned()
+            .unwrap_or(Value::Null);
+        let parameters = document
+            .root
+            .pointer("/properties/parameters")
+            .cloned()
+            .unwrap_or_else(|| json!({}));
+        // ARM never returns securestring values: writing back without them would erase them.
+        let missing: Vec<String> = secure_parameters(&definition)
+            .into_iter()
+            .filter(|p| parameters[p]["value"].is_null())
+            .collect();
+        if !missing.is_empty() {
+            return Err(CloudError::Failed(format!(
+                "refusing to write `{name}` back: its securestring parameter(s) {} have no value (ARM does not return them); supply them and retry",
+                missing.join(", ")
+            )));
+        }
+        let body = json!({ "location": current["location"], "properties": { "definition": definition, "parameters": parameters, "state": current["properties"]["state"] } });
+        let written = self
+            .client
+            .send(Method::PUT, &self.workflow_path(name), Some(&body))
+            .map_err(cloud_error)?;
+        Ok(written.body["properties"]["version"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned())
+    }
+
+    /// A function's key through `listkeys`, whose answer is a flat `{"default": KEY}` in reality
+    /// and `{"properties": {…}}` in the REST spec: both are accepted, `default` first.
+    fn read_function_key(
+        &self,
+        app: &str,
+        slot: &str,
+        function: &str,
+    ) -> Result<Secret, CloudError> {
+        let body = self.post(
+            &format!("{}/functions/{function}/listkeys", self.site(app, slot)),
+            None,
+        )?;
+        let keys = body
+            .get("properties")
+            .filter(|p| p.is_object())
+            .unwrap_or(&body);
+        keys.get("default")
+            .and_then(Value::as_str)
+            .or_else(|| keys.as_object()?.values().find_map(Value::as_str))
+            .map(|k| Secret::new(k.to_owned()))
+            .ok_or_else(|| {
+                CloudError::Failed(format!(
+                    "listkeys of `{app}/{slot}/{function}` returned no key: give the function a key (az functionapp function keys set)"
+                ))
+            })
+    }
+
     fn slot_snapshot(&self, app: &str, site: &Value) -> Result<SlotSnapshot, CloudError> {
         let name = site["name"].as_str().unwrap_or_default();
         let slot = name
@@ -171,12 +332,14 @@ impl ArmCloud {
             (Some(_), None) => false,
             (None, _) => true,
         };
+        let host_name = properties["defaultHostName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        locked(&self.hosts).insert((app.to_owned(), slot.clone()), host_name.clone());
         Ok(SlotSnapshot {
             name: slot,
-            host_name: properties["defaultHostName"]
-                .as_str()
-                .unwrap_or_default()
-                .to_owned(),
+            host_name,
             release: settings.get(&self.client.config.release_setting).cloned(),
             running: properties["state"].as_str() == Some("Running"),
             functions,
@@ -233,6 +396,12 @@ impl Cloud for ArmCloud {
             .collect())
     }
 
+    fn read_workflows(&self, names: &[String]) -> Result<Vec<WorkflowRead>, CloudError> {
+        self.parallel(names, |name| self.read_workflow(name))
+            .into_iter()
+            .collect()
+    }
+
     fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
         let body = self.get(&self.workflow_path(name))?;
         let version = body["properties"]["version"]
@@ -251,60 +420,19 @@ impl Cloud for ArmCloud {
         document: &Document,
         expected_version: &str,
     ) -> Result<String, CloudError> {
-        let current = self.get(&self.workflow_path(name))?;
-        let found = current["properties"]["version"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        if found != expected_version {
-            return Err(CloudError::VersionChanged {
-                workflow: name.to_owned(),
-                expected: expected_version.to_owned(),
-                found,
-            });
-        }
-        let definition = document
-            .root
-            .pointer("/properties/definition")
-            .cloned()
-            .unwrap_or(Value::Null);
-        let parameters = document
-            .root
-            .pointer("/properties/parameters")
-            .cloned()
-            .unwrap_or_else(|| json!({}));
-        // ARM never returns securestring values: writing back without them would erase them.
-        let missing: Vec<String> = secure_parameters(&definition)
-            .into_iter()
-            .filter(|p| parameters[p]["value"].is_null())
-            .collect();
-        if !missing.is_empty() {
-            return Err(CloudError::Failed(format!(
-                "refusing to write `{name}` back: its securestring parameter(s) {} have no value (ARM does not return them); supply them and retry",
-                missing.join(", ")
-            )));
-        }
-        let body = json!({ "location": current["location"], "properties": { "definition": definition, "parameters": parameters, "state": current["properties"]["state"] } });
-        let written = self
-            .client
-            .send(Method::PUT, &self.workflow_path(name), Some(&body))
-            .map_err(cloud_error)?;
-        Ok(written.body["properties"]["version"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned())
+        self.serialised(&format!("workflow:{name}"), || {
+            self.write_workflow_now(name, document, expected_version)
+        })
     }
 
     fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {
-        let body = self.post(
-            &format!("{}/functions/{function}/listsecrets", self.site(app, slot)),
-            None,
-        )?;
-        body["key"].as_str().map(Secret::new).ok_or_else(|| {
-            CloudError::Failed(format!(
-                "listsecrets of `{app}/{slot}/{function}` returned no key"
-            ))
-        })
+        let id = (app.to_owned(), slot.to_owned(), function.to_owned());
+        if let Some(key) = locked(&self.keys).get(&id) {
+            return Ok(key.clone());
+        }
+        let key = self.read_function_key(app, slot, function)?;
+        locked(&self.keys).insert(id, key.clone());
+        Ok(key)
     }
 
     fn probe(
@@ -314,11 +442,20 @@ impl Cloud for ArmCloud {
         function: &str,
         samples: u32,
     ) -> Result<Vec<u16>, CloudError> {
-        let site = self.get(&self.site(app, slot))?;
-        let host = site["properties"]["defaultHostName"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
+        let cached = locked(&self.hosts)
+            .get(&(app.to_owned(), slot.to_owned()))
+            .cloned();
+        let host = match cached {
+            Some(host) => host,
+            None => {
+                let host = self.get(&self.site(app, slot))?["properties"]["defaultHostName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                locked(&self.hosts).insert((app.to_owned(), slot.to_owned()), host.clone());
+                host
+            }
+        };
         let key = self.function_key(app, slot, function)?;
         Ok((0..samples)
             .map(|_| self.client.call_function(&host, function, &key))
@@ -327,8 +464,7 @@ impl Cloud for ArmCloud {
 
     fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
         let list = self.list(&format!("{}/runs", self.workflow_path(workflow)), runs)?;
-        let mut outcomes = Vec::new();
-        for run in &list {
+        let per_run = self.parallel(&list, |run| {
             let run_name = run["name"].as_str().unwrap_or_default();
             let started = run["properties"]["startTime"]
                 .as_str()
@@ -337,8 +473,9 @@ impl Cloud for ArmCloud {
                 &format!("{}/runs/{run_name}/actions", self.workflow_path(workflow)),
                 usize::MAX,
             )?;
-            for action in &actions {
-                outcomes.push(ActionOutcome {
+            Ok(actions
+                .iter()
+                .map(|action| ActionOutcome {
                     run: run_name.to_owned(),
                     action: action["name"].as_str().unwrap_or_default().to_owned(),
                     status: action["properties"]["status"]
@@ -346,8 +483,12 @@ impl Cloud for ArmCloud {
                         .unwrap_or_default()
                         .to_owned(),
                     started,
-                });
-            }
+                })
+                .collect::<Vec<_>>())
+        });
+        let mut outcomes = Vec::new();
+        for run in per_run {
+            outcomes.extend(run?);
         }
         Ok(outcomes)
     }
@@ -365,11 +506,13 @@ impl Cloud for ArmCloud {
                 json!({ "targetSlot": target, "preserveVnet": true }),
             )
         };
-        let started = self
-            .client
-            .send(Method::POST, &path, Some(&body))
-            .map_err(cloud_error)?;
-        self.client.wait(&started).map_err(cloud_error)
+        let result = self.serialised(app, || {
+            let started = self.client.send(Method::POST, &path, Some(&body))?;
+            self.client.wait(&format!("POST {path}"), &started)
+        });
+        // Keys stored with the slot's files move or reset with a swap: read them again.
+        locked(&self.keys).retain(|(key_app, _, _), _| key_app != app);
+        result.map_err(cloud_error)
     }
 
     fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
@@ -392,53 +535,27 @@ impl Cloud for ArmCloud {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let status = self.get(&format!("{}/runs/{run}", self.workflow_path(workflow)))?;
-        Ok(status["properties"]["status"].as_str() == Some("Succeeded"))
-    }
-}
-
-/// Milliseconds since the epoch of an ARM UTC timestamp (`2026-11-26T10:00:00.1234567Z`); `None`
-/// for anything else, so diagnosis falls back to counting the run.
-fn epoch_millis(text: &str) -> Option<u64> {
-    let text = text.strip_suffix('Z').unwrap_or(text);
-    let (date, time) = text.split_once('T')?;
-    let mut date = date.splitn(3, '-').map(str::parse::<i64>);
-    let (year, month, day) = (date.next()?.ok()?, date.next()?.ok()?, date.next()?.ok()?);
-    let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
-    let mut clock = clock.splitn(3, ':').map(str::parse::<u64>);
-    let (hour, minute, second) = (
-        clock.next()?.ok()?,
-        clock.next()?.ok()?,
-        clock.next()?.ok()?,
-    );
-    let millis: u64 = format!("{fraction:0<3}").get(..3)?.parse().ok()?;
-    // Days from the civil date (Howard Hinnant's algorithm).
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (month + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = u64::try_from(era * 146_097 + doe - 719_468).ok()?;
-    Some(((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::epoch_millis;
-
-    #[test]
-    fn arm_timestamps_become_epoch_millis() {
-        assert_eq!(epoch_millis("1970-01-01T00:00:00Z"), Some(0));
-        assert_eq!(
-            epoch_millis("2026-11-26T10:00:00.1234567Z"),
-            Some(1_795_687_200_123)
-        );
-        assert_eq!(
-            epoch_millis("2000-03-01T00:00:01.5Z"),
-            Some(951_868_801_500)
-        );
-        assert!(epoch_millis("2026-11-26T10:00:00.1Z") > epoch_millis("2026-11-26T10:00:00Z"));
-        assert_eq!(epoch_millis("yesterday"), None);
+        // A run goes on after the trigger answers: wait for it to end (Running, Waiting, …).
+        for _ in 0..120 {
+            let answer = self
+                .client
+                .send(
+                    Method::GET,
+                    &format!("{}/runs/{run}", self.workflow_path(workflow)),
+                    None,
+                )
+                .map_err(cloud_error)?;
+            match answer.body["properties"]["status"].as_str() {
+                Some("Succeeded") => return Ok(true),
+                Some("Running" | "Waiting" | "Paused" | "Suspended") => {}
+                _ => return Ok(false),
+            }
+            if !self.client.config.is_loopback() {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+            }
+        }
+        Err(CloudError::Failed(format!(
+            "run `{run}` of `{workflow}` had not finished after 10 minutes"
+        )))
     }
 }

@@ -12,8 +12,11 @@ mod client;
 mod cloud;
 mod credential;
 mod import;
+mod retry;
+mod timestamp;
 
-pub use client::{ArmConfig, ArmError};
+pub use client::{ArmConfig, ArmError, LOGIC_API_VERSION, WEB_API_VERSION};
 pub use cloud::ArmCloud;
 pub use credential::{AzureCloud, Credential};
 pub use import::{Imported, OMITTED};
+pub use retry::RetryPolicy;
