@@ -19,9 +19,9 @@ use crate::cli::Failure;
 /// Where the estate is.
 #[derive(Debug, Args)]
 pub struct Backend {
-    /// The subscription id.
-    #[arg(long, default_value = "00000000-0000-0000-0000-000000000000")]
-    subscription: String,
+    /// The subscription id (required with --live; the emulator's is all zeros).
+    #[arg(long)]
+    subscription: Option<String>,
     /// The resource group of the function apps and Logic Apps.
     #[arg(long)]
     resource_group: String,
@@ -37,7 +37,19 @@ pub struct Backend {
     /// The app setting that names the release a slot holds.
     #[arg(long, default_value = "SLOTDRILL_RELEASE")]
     release_setting: String,
+    /// api-version for Microsoft.Web (sites, slots, settings, functions, swaps).
+    #[arg(long, default_value = slotdrill_azure::WEB_API_VERSION)]
+    web_api_version: String,
+    /// api-version for Microsoft.Logic (workflows and their runs).
+    #[arg(long, default_value = slotdrill_azure::LOGIC_API_VERSION)]
+    logic_api_version: String,
+    /// ARM reads in flight at once while observing the estate.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
+    read_concurrency: u16,
 }
+
+/// The emulator's subscription (`slotdrill serve` accepts any, and imports use this one).
+const EMULATOR_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum Output {
@@ -88,20 +100,29 @@ impl Backend {
             .arm_endpoint
             .clone()
             .unwrap_or_else(|| cloud.management().to_owned());
-        let mut config = ArmConfig {
-            endpoint: endpoint.clone(),
-            subscription: self.subscription.clone(),
-            resource_group: self.resource_group.clone(),
-            credential: Credential::Token(Secret::new("slotdrill-emulator".to_owned())),
-            web_api_version: "2024-11-01".to_owned(),
-            logic_api_version: "2019-05-01".to_owned(),
-            release_setting: self.release_setting.clone(),
-        };
+        let mut config = ArmConfig::new(
+            endpoint.clone(),
+            self.subscription
+                .clone()
+                .unwrap_or_else(|| EMULATOR_SUBSCRIPTION.to_owned()),
+            self.resource_group.clone(),
+            Credential::Token(Secret::new("slotdrill-emulator".to_owned())),
+        );
+        config.web_api_version = self.web_api_version.clone();
+        config.logic_api_version = self.logic_api_version.clone();
+        config.release_setting = self.release_setting.clone();
+        config.read_concurrency = usize::from(self.read_concurrency);
         if !config.is_loopback() {
             if !self.live {
                 return Err(Failure::BadInput(format!(
                     "{endpoint} is not on this machine: pass --live to manage live Azure"
                 )));
+            }
+            if self.subscription.is_none() {
+                return Err(Failure::BadInput(
+                    "--live needs --subscription: the subscription every request stays inside"
+                        .to_owned(),
+                ));
             }
             // SLOTDRILL_ARM_TOKEN, then AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET,
             // then `az login`; a token is fetched at the first request.

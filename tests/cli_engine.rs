@@ -405,9 +405,26 @@ fn safety_rails() {
         "{}",
         text(&not_local)
     );
+    let live_without_subscription = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
+        .args(["plan", "--resource-group", "rg", "--live"])
+        .output()
+        .expect("runs");
+    assert_eq!(live_without_subscription.status.code(), Some(2));
+    assert!(
+        text(&live_without_subscription).contains("--live needs --subscription"),
+        "{}",
+        text(&live_without_subscription)
+    );
     // No token, no service principal, and no `az` on the PATH.
     let live_without_token = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
-        .args(["plan", "--resource-group", "rg", "--live"])
+        .args([
+            "plan",
+            "--resource-group",
+            "rg",
+            "--subscription",
+            "11111111-1111-1111-1111-111111111111",
+            "--live",
+        ])
         .env_remove("SLOTDRILL_ARM_TOKEN")
         .env_remove("AZURE_CLIENT_SECRET")
         .env("PATH", "")
