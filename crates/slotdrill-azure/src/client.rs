@@ -32,6 +32,8 @@ pub struct ArmConfig {
     pub retry: RetryPolicy,
     /// Reads in flight at once when observing an estate.
     pub read_concurrency: usize,
+    /// How old a workflow read may be to stand as the version check before a write.
+    pub fresh_read: Duration,
 }
 
 /// api-version used for `Microsoft.Web` unless configured.
@@ -41,7 +43,7 @@ pub const LOGIC_API_VERSION: &str = "2019-05-01";
 
 impl ArmConfig {
     /// A configuration with the default api-versions, release setting (`SLOTDRILL_RELEASE`),
-    /// retries and eight reads in flight.
+    /// retries, eight reads in flight and workflow reads fresh for ten seconds.
     pub fn new(
         endpoint: impl Into<String>,
         subscription: impl Into<String>,
@@ -58,6 +60,7 @@ impl ArmConfig {
             release_setting: "SLOTDRILL_RELEASE".to_owned(),
             retry: RetryPolicy::default(),
             read_concurrency: 8,
+            fresh_read: Duration::from_secs(10),
         }
     }
 

@@ -3,10 +3,13 @@
 //! with the code; "deployed since the last swap" compares `lastModifiedTimeUtc` with
 //! `slotSwapStatus`. Reads of an estate run at most `read_concurrency` at once; writes to one
 //! app (or one workflow) never overlap. A slot's host name and its function keys are read once.
+//! A workflow write checks `properties.version` against a read at most `fresh_read` old (the
+//! engine's, just before it rewrites) or reads it again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use reqwest::Method;
 use serde_json::{Value, json};
@@ -29,6 +32,14 @@ pub struct ArmCloud {
     hosts: Mutex<HashMap<(String, String), String>>,
     /// One lock per app or workflow written to.
     writes: Mutex<HashMap<String, Arc<Mutex<()>>>>,
+    /// The last read of each workflow, until a write uses it.
+    reads: Mutex<HashMap<String, FreshRead>>,
+}
+
+/// A workflow as ARM returned it, and when.
+struct FreshRead {
+    body: Value,
+    at: Instant,
 }
 
 fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -43,6 +54,7 @@ impl ArmCloud {
             keys: Mutex::default(),
             hosts: Mutex::default(),
             writes: Mutex::default(),
+            reads: Mutex::default(),
         })
     }
 
@@ -217,7 +229,16 @@ impl ArmCloud {
         document: &Document,
         expected_version: &str,
     ) -> Result<String, CloudError> {
-        let current = self.get(&self.workflow_path(name))?;
+        // The engine reads a workflow right before it rewrites it; that read, if recent, is the
+        // re-read. ARM has no ETag for workflows: either way the check narrows the race.
+        let fresh = locked(&self.reads).remove(name).filter(|read| {
+            read.at.elapsed() <= self.client.config.fresh_read
+                && read.body["properties"]["version"].as_str() == Some(expected_version)
+        });
+        let current = match fresh {
+            Some(read) => read.body,
+            None => self.get(&self.workflow_path(name))?,
+        };
         let found = current["properties"]["version"]
             .as_str()
             .unwrap_or_default()
@@ -411,6 +432,13 @@ impl Cloud for ArmCloud {
         let resource = json!({ "name": name, "location": body["location"], "properties": { "definition": body["properties"]["definition"], "parameters": body["properties"]["parameters"] } });
         let document = Document::from_value(&format!("workflow `{name}`"), name, resource, None)
             .map_err(|e| CloudError::Failed(e.to_string()))?;
+        locked(&self.reads).insert(
+            name.to_owned(),
+            FreshRead {
+                body,
+                at: Instant::now(),
+            },
+        );
         Ok(WorkflowRead { document, version })
     }
 
