@@ -1,0 +1,134 @@
+//! Helpers for the tests that drive `slotdrill serve` from outside: start it on the orders
+//! estate, run the CLI against it, call its ARM API, release v2 into production.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+use serde_json::{Value, json};
+
+pub const ESTATE: &str = "tests/data/orders-estate.toml";
+pub const SITE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-orders/providers/Microsoft.Web/sites/orders";
+pub const FLOW: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-orders/providers/Microsoft.Logic/workflows/order-flow?api-version=2019-05-01";
+
+/// `slotdrill serve`, killed when dropped.
+pub struct Server {
+    child: Child,
+    pub base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `slotdrill serve --estate ESTATE` on a free loopback port.
+pub fn serve() -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
+        .args(["serve", "--estate", ESTATE, "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut first = String::new();
+    BufReader::new(child.stdout.as_mut().expect("stdout"))
+        .read_line(&mut first)
+        .expect("first line");
+    Server {
+        base: first.trim().trim_start_matches("listening on ").to_owned(),
+        child,
+    }
+}
+
+/// The CLI with `args`, pointed at `server`.
+pub fn slotdrill(server: &Server, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_slotdrill"))
+        .args(args)
+        .args([
+            "--arm-endpoint",
+            &server.base,
+            "--resource-group",
+            "rg-orders",
+        ])
+        .env_remove("SLOTDRILL_ARM_TOKEN")
+        .output()
+        .expect("runs")
+}
+
+/// Stdout then stderr.
+pub fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// One ARM request to `server`; its JSON answer (null when none).
+pub fn arm(server: &Server, method: &str, path: &str, body: Option<Value>) -> Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let mut request = client
+            .request(
+                reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
+                format!("{}{path}", server.base),
+            )
+            .bearer_auth("t");
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await.expect("answered");
+        response.json().await.unwrap_or(Value::Null)
+    })
+}
+
+/// Swaps v2 into production over ARM and polls it to the end.
+pub fn release_v2(server: &Server) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let started = client
+            .post(format!(
+                "{}{SITE}/slotsswap?api-version=2024-11-01",
+                server.base
+            ))
+            .bearer_auth("t")
+            .header("content-type", "application/json")
+            .body(json!({ "targetSlot": "deploy" }).to_string())
+            .send()
+            .await
+            .expect("swap");
+        let poll = started.headers()["azure-asyncoperation"]
+            .to_str()
+            .expect("header")
+            .to_owned();
+        for _ in 0..10 {
+            let body: Value = client
+                .get(&poll)
+                .bearer_auth("t")
+                .send()
+                .await
+                .expect("poll")
+                .json()
+                .await
+                .expect("json");
+            if body["status"] != "InProgress" {
+                assert_eq!(body["status"], "Succeeded");
+                return;
+            }
+        }
+        panic!("the swap never finished");
+    });
+}
