@@ -64,6 +64,13 @@ impl ArmConfig {
         }
     }
 
+    /// True when `url` is on the configured endpoint (scheme, host and port).
+    pub(crate) fn owns(&self, url: &str) -> bool {
+        let endpoint = self.endpoint.trim_end_matches('/');
+        url.strip_prefix(endpoint)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(['/', '?']))
+    }
+
     /// True when the endpoint is on this machine (the emulator).
     pub fn is_loopback(&self) -> bool {
         let host = self
@@ -271,6 +278,13 @@ impl Client {
         body: Option<&Value>,
     ) -> Result<Answer, ArmError> {
         let (url, path) = if path_or_url.starts_with("http") {
+            // Operation and page links carry the token: follow them only on the endpoint.
+            if !self.config.owns(path_or_url) {
+                return Err(ArmError::Setup(format!(
+                    "{method}: a link ARM returned leaves {}; not followed, so the token stays there",
+                    self.config.endpoint
+                )));
+            }
             let path = path_or_url
                 .split_once("://")
                 .and_then(|(_, r)| r.find('/').map(|i| r[i..].to_owned()))
@@ -454,6 +468,26 @@ mod tests {
     #[derive(Debug, thiserror::Error)]
     #[error("error sending request")]
     struct Outer(#[source] std::io::Error);
+
+    #[test]
+    fn only_links_on_the_endpoint_are_its_own() {
+        let config = ArmConfig::new(
+            "https://management.azure.com/",
+            "s",
+            "rg",
+            Credential::Token(Secret::new("t".to_owned())),
+        );
+        assert!(config.owns("https://management.azure.com/subscriptions/s?x=1"));
+        assert!(config.owns("https://management.azure.com"));
+        assert!(!config.owns("https://management.azure.com.evil.example/steal"));
+        assert!(!config.owns("http://management.azure.com/subscriptions"));
+        let local = ArmConfig {
+            endpoint: "http://127.0.0.1:1234".to_owned(),
+            ..config
+        };
+        assert!(!local.owns("http://127.0.0.1:12345/op"));
+        assert!(local.owns("http://127.0.0.1:1234/op"));
+    }
 
     #[test]
     fn transport_messages_carry_their_causes() {

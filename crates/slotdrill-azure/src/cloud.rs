@@ -203,7 +203,7 @@ impl ArmCloud {
             next = body["nextLink"].as_str().map(str::to_owned);
             // The token goes wherever the link points: only ever to the configured endpoint.
             if let Some(link) = &next
-                && !link.starts_with(self.client.config.endpoint.trim_end_matches('/'))
+                && !self.client.config.owns(link)
             {
                 return Err(CloudError::Failed(format!(
                     "{path}: nextLink leaves {}; not followed",

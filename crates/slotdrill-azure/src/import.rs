@@ -133,8 +133,8 @@ impl ArmCloud {
             }
         }
         let mut workflows = Vec::new();
-        for name in self.workflows()? {
-            let read = self.read_workflow(&name)?;
+        let names = self.workflows()?;
+        for (name, read) in names.iter().zip(self.read_workflows(&names)?) {
             let workflow = read
                 .document
                 .workflow(None)
@@ -144,7 +144,7 @@ impl ArmCloud {
             let _ = writeln!(
                 out,
                 "\n[[logic_app]]\nname = {}\ndefinition = {}",
-                quoted(&name),
+                quoted(name),
                 quoted(&format!("workflows/{file}"))
             );
             workflows.push((

@@ -400,3 +400,30 @@ fn arm_errors_are_typed_and_say_what_to_do() {
         "{error}"
     );
 }
+
+#[test]
+fn an_operation_link_to_another_host_is_not_polled() {
+    let arm = Arm::start();
+    // The same host on another port is another endpoint too.
+    let elsewhere = arm
+        .uri()
+        .rsplit_once(':')
+        .map(|(host, port)| format!("{host}:{port}9"))
+        .expect("a port");
+    arm.mount(
+        at("POST", &format!("{SITES}/orders/slotsswap"))
+            .respond_with(
+                ResponseTemplate::new(202)
+                    .insert_header("azure-asyncoperation", format!("{elsewhere}/op").as_str()),
+            )
+            .expect(1),
+    );
+    let error = arm
+        .cloud()
+        .swap("orders", "deploy", "production")
+        .expect_err("not followed")
+        .to_string();
+    assert!(error.contains("not followed"), "{error}");
+    assert!(!error.contains(TOKEN), "{error}");
+    arm.verify();
+}
