@@ -3,17 +3,16 @@
 
 mod engine_support;
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeMap;
 
 use engine_support::{definitions, estate, plan_for, traffic};
 use serde_json::json;
 use slotdrill_emulator::{Emulator, Status};
 use slotdrill_engine::{
-    ActionOutcome, AppSnapshot, Cloud, CloudError, EngineError, Mode, Record, WorkflowRead, apply,
+    Cloud, CloudCall, CloudError, CloudHooks, EngineError, Hooked, Mode, Record, apply,
     check_deploy, observe, pinned_callers, restore, verify,
 };
-use slotdrill_model::Secret;
-use slotdrill_wdl::Document;
 
 fn journal() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -198,67 +197,27 @@ fn pinned_callers_guard_the_next_deploy_and_a_full_rollback() {
     );
 }
 
-/// A back end that counts what the engine does through it.
-struct Counting<'a> {
-    inner: &'a Emulator,
-    writes: Cell<usize>,
-    swaps: Cell<usize>,
-    reads: Cell<usize>,
-    secrets: Cell<usize>,
-}
+/// Counts what the engine does through a back end.
+#[derive(Default)]
+struct Counts(RefCell<BTreeMap<CloudCall, usize>>);
 
-impl Cloud for Counting<'_> {
-    fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
-        self.inner.apps()
-    }
-    fn workflows(&self) -> Result<Vec<String>, CloudError> {
-        self.inner.workflows()
-    }
-    fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
-        self.reads.set(self.reads.get() + 1);
-        self.inner.read_workflow(name)
-    }
-    fn write_workflow(
-        &self,
-        name: &str,
-        document: &Document,
-        version: &str,
-    ) -> Result<String, CloudError> {
-        self.writes.set(self.writes.get() + 1);
-        self.inner.write_workflow(name, document, version)
-    }
-    fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {
-        self.secrets.set(self.secrets.get() + 1);
-        self.inner.function_key(app, slot, function)
-    }
-    fn probe(
-        &self,
-        app: &str,
-        slot: &str,
-        function: &str,
-        samples: u32,
-    ) -> Result<Vec<u16>, CloudError> {
-        self.inner.probe(app, slot, function, samples)
-    }
-    fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
-        self.inner.run_history(workflow, runs)
-    }
-    fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
-        self.swaps.set(self.swaps.get() + 1);
-        self.inner.swap(app, source, target)
-    }
-    fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
-        self.inner.trigger(workflow)
+impl Counts {
+    fn of(&self, call: CloudCall) -> usize {
+        self.0.borrow().get(&call).copied().unwrap_or_default()
     }
 }
 
-fn counting(emulator: &Emulator) -> Counting<'_> {
-    Counting {
+impl CloudHooks for Counts {
+    fn before(&self, call: CloudCall) -> Result<(), CloudError> {
+        *self.0.borrow_mut().entry(call).or_default() += 1;
+        Ok(())
+    }
+}
+
+fn counting(emulator: &Emulator) -> Hooked<'_, Counts> {
+    Hooked {
         inner: emulator,
-        writes: Cell::new(0),
-        swaps: Cell::new(0),
-        reads: Cell::new(0),
-        secrets: Cell::new(0),
+        hooks: Counts::default(),
     }
 }
 
@@ -288,7 +247,10 @@ fn crash_after_every_record(previous: &str, new: &str, mode: Mode) {
     let records = slotdrill_engine::Journal::read(&path)
         .expect("journal")
         .len();
-    let expected_writes = (cloud.writes.get(), cloud.swaps.get());
+    let expected_writes = (
+        cloud.hooks.of(CloudCall::WriteWorkflow),
+        cloud.hooks.of(CloudCall::Swap),
+    );
     assert!(records >= 3);
 
     for stop_after in 1..=records {
@@ -315,7 +277,10 @@ fn crash_after_every_record(previous: &str, new: &str, mode: Mode) {
             "stopped after record {stop_after}"
         );
         assert_eq!(
-            (cloud.writes.get(), cloud.swaps.get()),
+            (
+                cloud.hooks.of(CloudCall::WriteWorkflow),
+                cloud.hooks.of(CloudCall::Swap)
+            ),
             expected_writes,
             "stopped after record {stop_after}: a step was applied twice"
         );
@@ -341,70 +306,35 @@ fn a_partial_rollback_costs_one_read_one_write_per_workflow_and_one_secret_per_c
     let (_dir, path) = journal();
     apply(&cloud, Some(&plan), &path, None).expect("applies");
     assert_eq!(
-        (cloud.reads.get(), cloud.writes.get(), cloud.secrets.get()),
+        (
+            cloud.hooks.of(CloudCall::ReadWorkflow),
+            cloud.hooks.of(CloudCall::WriteWorkflow),
+            cloud.hooks.of(CloudCall::FunctionKey)
+        ),
         (3, 3, 3)
     );
 }
 
-/// A back end whose first write or swap succeeds but whose answer is lost: the engine crashes
-/// between the change and its `done` record.
-struct LostAnswer<'a> {
-    inner: Counting<'a>,
+/// Counts calls; the first write or swap succeeds but its answer is lost, so the engine
+/// crashes between the change and its `done` record.
+#[derive(Default)]
+struct LostAnswer {
+    counts: Counts,
     lost: Cell<bool>,
 }
 
-impl LostAnswer<'_> {
-    fn lose(&self) -> Result<(), CloudError> {
-        if self.lost.replace(true) {
-            Ok(())
-        } else {
-            Err(CloudError::Failed(
-                "the connection dropped after the request was sent".into(),
-            ))
-        }
+impl CloudHooks for LostAnswer {
+    fn before(&self, call: CloudCall) -> Result<(), CloudError> {
+        self.counts.before(call)
     }
-}
 
-impl Cloud for LostAnswer<'_> {
-    fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
-        self.inner.apps()
-    }
-    fn workflows(&self) -> Result<Vec<String>, CloudError> {
-        self.inner.workflows()
-    }
-    fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
-        self.inner.read_workflow(name)
-    }
-    fn write_workflow(
-        &self,
-        name: &str,
-        document: &Document,
-        version: &str,
-    ) -> Result<String, CloudError> {
-        let version = self.inner.write_workflow(name, document, version)?;
-        self.lose().map(|()| version)
-    }
-    fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {
-        self.inner.function_key(app, slot, function)
-    }
-    fn probe(
-        &self,
-        app: &str,
-        slot: &str,
-        function: &str,
-        samples: u32,
-    ) -> Result<Vec<u16>, CloudError> {
-        self.inner.probe(app, slot, function, samples)
-    }
-    fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
-        self.inner.run_history(workflow, runs)
-    }
-    fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
-        self.inner.swap(app, source, target)?;
-        self.lose()
-    }
-    fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
-        self.inner.trigger(workflow)
+    fn after(&self, call: CloudCall) -> Result<(), CloudError> {
+        if !call.is_write() || self.lost.replace(true) {
+            return Ok(());
+        }
+        Err(CloudError::Failed(
+            "the connection dropped after the request was sent".into(),
+        ))
     }
 }
 
@@ -418,9 +348,9 @@ fn resume_after_a_lost_answer(previous: &str, new: &str, mode: Mode) {
     let emulator = estate(previous, new);
     traffic(&emulator, 3);
     let (_dir, path) = journal();
-    let cloud = LostAnswer {
-        inner: counting(&emulator),
-        lost: Cell::new(false),
+    let cloud = Hooked {
+        inner: &emulator,
+        hooks: LostAnswer::default(),
     };
     assert!(
         apply(&cloud, Some(&plan), &path, None).is_err(),
@@ -430,7 +360,7 @@ fn resume_after_a_lost_answer(previous: &str, new: &str, mode: Mode) {
     assert_eq!(final_state(&emulator), final_state(&reference));
     let steps = plan.steps.len();
     assert_eq!(
-        cloud.inner.writes.get() + cloud.inner.swaps.get(),
+        cloud.hooks.counts.of(CloudCall::WriteWorkflow) + cloud.hooks.counts.of(CloudCall::Swap),
         steps,
         "no step applied twice"
     );

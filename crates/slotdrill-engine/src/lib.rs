@@ -12,6 +12,7 @@ mod cloud;
 mod diagnose;
 mod error;
 mod guard;
+mod hooked;
 mod journal;
 mod observe;
 mod plan;
@@ -24,6 +25,7 @@ pub use cloud::{
 pub use diagnose::{DiagnoseConfig, Diagnosis, Health, Verdict, diagnose, named_faulty};
 pub use error::EngineError;
 pub use guard::{check_deploy, check_swap, pinned_callers};
+pub use hooked::{CloudCall, CloudHooks, Hooked};
 pub use journal::{Journal, Record};
 pub use observe::{CallerObservation, Observation, observe};
 pub use plan::{Mode, Plan, Policy, RepointAction, Step, StepAction, plan};

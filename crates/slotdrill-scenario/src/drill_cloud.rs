@@ -2,12 +2,10 @@
 //! a drill injects (throttled or failing writes), applied deterministically so that the same
 //! drill always fails at the same step.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 
 use slotdrill_emulator::Emulator;
-use slotdrill_engine::{ActionOutcome, AppSnapshot, Cloud, CloudError, WorkflowRead};
-use slotdrill_model::Secret;
-use slotdrill_wdl::Document;
+use slotdrill_engine::{CloudCall, CloudError, CloudHooks, Hooked};
 
 /// Control-plane faults of a drill.
 #[derive(Debug, Clone, Default)]
@@ -18,14 +16,32 @@ pub(crate) struct ControlPlane {
     pub(crate) server_error: Option<(f64, u16)>,
 }
 
-pub(crate) struct DrillCloud<'a> {
+/// The faults armed now.
+pub(crate) struct DrillFaults<'a> {
+    /// Rolls the dice for server errors (the emulator's seeded generator).
     pub(crate) emulator: &'a Emulator,
     pub(crate) faults: RefCell<ControlPlane>,
-    pub(crate) writes: Cell<u32>,
 }
 
-impl DrillCloud<'_> {
-    fn write(&self) -> Result<(), CloudError> {
+/// The emulator with the drill's faults before every write.
+pub(crate) type DrillCloud<'a> = Hooked<'a, DrillFaults<'a>>;
+
+/// A drill's back end over `emulator`, no faults armed.
+pub(crate) fn drill_cloud(emulator: &Emulator) -> DrillCloud<'_> {
+    Hooked {
+        inner: emulator,
+        hooks: DrillFaults {
+            emulator,
+            faults: RefCell::new(ControlPlane::default()),
+        },
+    }
+}
+
+impl CloudHooks for DrillFaults<'_> {
+    fn before(&self, call: CloudCall) -> Result<(), CloudError> {
+        if !call.is_write() {
+            return Ok(());
+        }
         let mut faults = self.faults.borrow_mut();
         if let Some(left) = faults.writes_left.as_mut() {
             if *left == 0 {
@@ -44,50 +60,6 @@ impl DrillCloud<'_> {
                 )));
             }
         }
-        self.writes.set(self.writes.get() + 1);
         Ok(())
-    }
-}
-
-impl Cloud for DrillCloud<'_> {
-    fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
-        self.emulator.apps()
-    }
-    fn workflows(&self) -> Result<Vec<String>, CloudError> {
-        self.emulator.workflows()
-    }
-    fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
-        self.emulator.read_workflow(name)
-    }
-    fn write_workflow(
-        &self,
-        name: &str,
-        document: &Document,
-        version: &str,
-    ) -> Result<String, CloudError> {
-        self.write()?;
-        self.emulator.write_workflow(name, document, version)
-    }
-    fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {
-        self.emulator.function_key(app, slot, function)
-    }
-    fn probe(
-        &self,
-        app: &str,
-        slot: &str,
-        function: &str,
-        samples: u32,
-    ) -> Result<Vec<u16>, CloudError> {
-        self.emulator.probe(app, slot, function, samples)
-    }
-    fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
-        self.emulator.run_history(workflow, runs)
-    }
-    fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
-        self.write()?;
-        self.emulator.swap(app, source, target)
-    }
-    fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
-        self.emulator.trigger(workflow)
     }
 }

@@ -2,7 +2,6 @@
 //! on the in-process emulator and the real engine on virtual time, and report what happened.
 //! The same file and seed always give the same report.
 
-use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -17,7 +16,7 @@ use slotdrill_model::{ModelError, RampUpRule, SlotConfigNames, is_production};
 use slotdrill_wdl::{Hints, RepointRequest, find_calls, repoint};
 
 use crate::check::check_steps;
-use crate::drill_cloud::{ControlPlane, DrillCloud};
+use crate::drill_cloud::{ControlPlane, DrillCloud, drill_cloud};
 use crate::error::{ScenarioError, locate};
 use crate::estate::load_estate_seeded;
 use crate::report::{AppMap, DrillReport, ExpectationReport, RunPoint, SlotMap, StepReport};
@@ -183,11 +182,7 @@ impl<'d> Runner<'d> {
             .map(|n| (n.clone(), definition_text(&drill.emulator, &n)))
             .collect();
         Runner {
-            cloud: DrillCloud {
-                emulator: &drill.emulator,
-                faults: RefCell::new(ControlPlane::default()),
-                writes: Cell::new(0),
-            },
+            cloud: drill_cloud(&drill.emulator),
             originals,
             last_runs: BTreeMap::new(),
             last_calls: Vec::new(),
@@ -240,7 +235,7 @@ impl<'d> Runner<'d> {
     }
 
     pub(crate) fn emulator(&self) -> &'d Emulator {
-        self.cloud.emulator
+        self.cloud.hooks.emulator
     }
 
     fn run(mut self, drill: &Drill) -> DrillReport {
@@ -324,7 +319,7 @@ impl<'d> Runner<'d> {
             expectations: self.expectations,
             plans: self.plans,
             warnings: self.warnings,
-            timeline: self.cloud.emulator.invocations(),
+            timeline: self.cloud.hooks.emulator.invocations(),
             runs: self.runs,
             diagnoses: self.diagnoses,
             journal,
@@ -677,7 +672,7 @@ impl<'d> Runner<'d> {
 
     fn fault(&mut self, f: &crate::steps::FaultStep) -> String {
         if f.clear {
-            *self.cloud.faults.borrow_mut() = ControlPlane::default();
+            *self.cloud.hooks.faults.borrow_mut() = ControlPlane::default();
             self.emulator().clear_faults();
             return "cleared every fault".to_owned();
         }
@@ -686,12 +681,12 @@ impl<'d> Runner<'d> {
         };
         match fault {
             ArmFault::Throttle { writes, .. } => {
-                self.cloud.faults.borrow_mut().writes_left = Some(*writes)
+                self.cloud.hooks.faults.borrow_mut().writes_left = Some(*writes)
             }
             ArmFault::ServerError {
                 probability,
                 status,
-            } => self.cloud.faults.borrow_mut().server_error = Some((*probability, *status)),
+            } => self.cloud.hooks.faults.borrow_mut().server_error = Some((*probability, *status)),
             other => self.emulator().inject(other.clone()),
         }
         format!(
