@@ -43,6 +43,7 @@ pub enum EmulatorError {
     UnknownLogicApp(String),
 }
 
+#[derive(Clone)]
 pub(crate) struct State {
     pub(crate) estate: Estate,
     /// Lower-case host name → (app, slot).
@@ -256,6 +257,15 @@ impl Emulator {
         Emulator {
             state: Mutex::new(state),
             config,
+        }
+    }
+
+    /// An independent emulator in exactly this one's state (estate, clock, random sequence,
+    /// Logic Apps, faults): what a fresh load of the same estate would be, without the files.
+    pub fn fork(&self) -> Emulator {
+        Emulator {
+            state: Mutex::new(self.lock().clone()),
+            config: self.config.clone(),
         }
     }
 

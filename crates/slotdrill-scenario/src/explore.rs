@@ -314,6 +314,12 @@ pub fn rehearse(path: &Path, seed: u64, ops: &[Op]) -> Result<Rehearsal, Finding
         reason: e.to_string(),
         steps: Vec::new(),
     })?;
+    rehearse_on(&drill, ops)
+}
+
+/// [`rehearse`] on a loaded drill, which it leaves as it was: the rehearsal runs on a fork.
+pub fn rehearse_on(loaded: &Drill, ops: &[Op]) -> Result<Rehearsal, Finding> {
+    let drill = loaded.fork();
     let logic_apps = drill.emulator().logic_app_names();
     let mut runner = Runner::new(&drill);
     let mut steps: Vec<String> = Vec::new();
@@ -460,7 +466,7 @@ pub fn explore(
         covered
             .borrow_mut()
             .extend(ops.iter().map(|o| o.kind.clone()));
-        match rehearse(path, seed, &ops) {
+        match rehearse_on(&drill, &ops) {
             Ok(counts) => {
                 steps.set(steps.get() + counts.steps);
                 Ok(())

@@ -36,6 +36,23 @@ impl Drill {
     pub fn emulator(&self) -> &Emulator {
         &self.emulator
     }
+
+    /// Runs the drill's steps on its emulator and reports what happened.
+    pub fn run(&self) -> DrillReport {
+        Runner::new(self).run(self)
+    }
+
+    /// The same drill on an independent copy of its emulator, as loading the file again would
+    /// give while nothing has run (the explorer rehearses each case on one).
+    pub fn fork(&self) -> Drill {
+        Drill {
+            file: self.file.clone(),
+            name: self.name.clone(),
+            seed: self.seed,
+            steps: self.steps.clone(),
+            emulator: self.emulator.fork(),
+        }
+    }
 }
 
 impl Drill {
@@ -77,8 +94,7 @@ impl Drill {
 
 /// Loads, checks and runs one drill.
 pub fn run_drill(path: &Path, seed: Option<u64>) -> Result<DrillReport, ScenarioError> {
-    let drill = Drill::load(path, seed)?;
-    Ok(Runner::new(&drill).run(&drill))
+    Ok(Drill::load(path, seed)?.run())
 }
 
 /// `>= 80%` → (op, 80.0). A bare `80%` means at least 80%.

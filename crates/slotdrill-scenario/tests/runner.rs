@@ -1,5 +1,5 @@
-//! Runner behaviours the bundled drills do not show: warnings, expectations that break, and
-//! regressions found by `slotdrill explore`.
+//! Runner behaviours the bundled drills do not show: warnings, expectations that break,
+//! regressions found by `slotdrill explore`, and forks of a loaded drill.
 
 use std::path::Path;
 
@@ -61,4 +61,25 @@ fn explore_findings_stay_fixed() {
         assert!(report.passed, "{name}: broken {broken:?}");
         assert!(!report.expectations.is_empty(), "{name}");
     }
+}
+
+#[test]
+fn a_fork_runs_as_a_fresh_load_does() {
+    // Throttling and injected server errors draw on the estate's seeded random sequence.
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios/16-throttled-rollback-resume.toml");
+    let loaded = slotdrill_scenario::Drill::load(&path, Some(5)).expect("loads");
+    let fork = loaded.fork();
+    let first = loaded.run();
+    assert_eq!(
+        fork.run(),
+        first,
+        "the fork shares nothing with the drill that ran"
+    );
+    assert_eq!(run_drill(&path, Some(5)).expect("runs"), first);
+    assert_ne!(
+        loaded.fork().run(),
+        first,
+        "a fork taken after the run starts where the run ended"
+    );
 }
