@@ -67,18 +67,28 @@ pub fn text(output: &Output) -> String {
     )
 }
 
-/// One ARM request to `server`; its JSON answer (null when none).
-pub fn arm(server: &Server, method: &str, path: &str, body: Option<Value>) -> Value {
+/// One request to `server` (a path on it, or a whole URL): the answer's headers and JSON body
+/// (null when none).
+pub fn request(
+    server: &Server,
+    method: &str,
+    path_or_url: &str,
+    body: Option<Value>,
+) -> (reqwest::header::HeaderMap, Value) {
+    let url = if path_or_url.starts_with("http") {
+        path_or_url.to_owned()
+    } else {
+        format!("{}{path_or_url}", server.base)
+    };
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
     runtime.block_on(async {
-        let client = reqwest::Client::new();
-        let mut request = client
+        let mut request = reqwest::Client::new()
             .request(
                 reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
-                format!("{}{path}", server.base),
+                url,
             )
             .bearer_auth("t");
         if let Some(body) = body {
@@ -87,48 +97,31 @@ pub fn arm(server: &Server, method: &str, path: &str, body: Option<Value>) -> Va
                 .body(body.to_string());
         }
         let response = request.send().await.expect("answered");
-        response.json().await.unwrap_or(Value::Null)
+        let headers = response.headers().clone();
+        (headers, response.json().await.unwrap_or(Value::Null))
     })
+}
+
+/// One ARM request to `server`; its JSON answer (null when none).
+pub fn arm(server: &Server, method: &str, path: &str, body: Option<Value>) -> Value {
+    request(server, method, path, body).1
 }
 
 /// Swaps v2 into production over ARM and polls it to the end.
 pub fn release_v2(server: &Server) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let client = reqwest::Client::new();
-        let started = client
-            .post(format!(
-                "{}{SITE}/slotsswap?api-version=2024-11-01",
-                server.base
-            ))
-            .bearer_auth("t")
-            .header("content-type", "application/json")
-            .body(json!({ "targetSlot": "deploy" }).to_string())
-            .send()
-            .await
-            .expect("swap");
-        let poll = started.headers()["azure-asyncoperation"]
-            .to_str()
-            .expect("header")
-            .to_owned();
-        for _ in 0..10 {
-            let body: Value = client
-                .get(&poll)
-                .bearer_auth("t")
-                .send()
-                .await
-                .expect("poll")
-                .json()
-                .await
-                .expect("json");
-            if body["status"] != "InProgress" {
-                assert_eq!(body["status"], "Succeeded");
-                return;
-            }
+    let (headers, _) = request(
+        server,
+        "POST",
+        &format!("{SITE}/slotsswap?api-version=2024-11-01"),
+        Some(json!({ "targetSlot": "deploy" })),
+    );
+    let poll = headers["azure-asyncoperation"].to_str().expect("header");
+    for _ in 0..10 {
+        let status = arm(server, "GET", poll, None)["status"].clone();
+        if status != "InProgress" {
+            assert_eq!(status, "Succeeded");
+            return;
         }
-        panic!("the swap never finished");
-    });
+    }
+    panic!("the swap never finished");
 }
