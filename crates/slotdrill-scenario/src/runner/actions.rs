@@ -1,0 +1,208 @@
+//! The steps that act as a person or the engine would: a direct function call, a hand-made
+//! repoint, a rollback through the engine, and an injected fault.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+
+use slotdrill_emulator::{ArmFault, HostRequest};
+use slotdrill_engine::{
+    DiagnoseConfig, Mode, Policy, apply, diagnose, named_faulty, observe, plan,
+};
+use slotdrill_model::ModelError;
+use slotdrill_wdl::{Hints, RepointRequest, find_calls, repoint};
+
+use super::{JOURNALS, Runner, StepError};
+use crate::drill_cloud::ControlPlane;
+
+impl Runner<'_> {
+    pub(super) fn call(&mut self, c: &crate::steps::Call) -> Result<String, StepError> {
+        let (host, key) = self.emulator().read(|e| {
+            let slot = e.slot(&c.app, &c.slot)?;
+            let key = match c.key.as_deref().unwrap_or("own") {
+                "production" => Some(
+                    e.slot(&c.app, "production")?
+                        .keys()
+                        .function_default(&c.function),
+                ),
+                "none" => None,
+                _ => Some(slot.keys().function_default(&c.function)),
+            };
+            Ok::<_, ModelError>((slot.host_name().to_owned(), key))
+        })?;
+        let mut request = HostRequest::new("POST", &format!("https://{host}/api/{}", c.function));
+        if let Some(key) = key {
+            request = request.with_header("x-functions-key", key.expose());
+        }
+        self.last_calls = (0..c.times)
+            .map(|_| self.emulator().invoke(&request).status)
+            .collect();
+        let mut counts: BTreeMap<u16, usize> = BTreeMap::new();
+        for status in &self.last_calls {
+            *counts.entry(*status).or_insert(0) += 1;
+        }
+        let counts: Vec<String> = counts.iter().map(|(s, n)| format!("{n}× {s}")).collect();
+        Ok(format!(
+            "called {}/{}/{} {} time(s): {}",
+            c.app,
+            c.slot,
+            c.function,
+            c.times,
+            counts.join(", ")
+        ))
+    }
+
+    /// A repoint made by hand, as a script would — possibly with the wrong key.
+    pub(super) fn hand_repoint(&mut self, r: &crate::steps::Repoint) -> Result<String, StepError> {
+        let logic_app = self
+            .emulator()
+            .logic_app(&r.logic_app)
+            .ok_or_else(|| StepError {
+                kind: "not_found".into(),
+                message: format!("Logic App `{}`", r.logic_app),
+            })?;
+        let call = find_calls(&logic_app.document, &Hints::default())
+            .into_iter()
+            .find(|c| c.action == r.action);
+        let (Some(app), Some(function)) = (
+            call.as_ref().and_then(|c| c.app.clone()),
+            call.and_then(|c| c.function),
+        ) else {
+            return Err(StepError {
+                kind: "workflow_error".into(),
+                message: format!(
+                    "`{}/{}` does not call a known function",
+                    r.logic_app, r.action
+                ),
+            });
+        };
+        let key_slot = if r.key == "production" {
+            "production"
+        } else {
+            r.slot.as_str()
+        };
+        let (host, key) = self.emulator().read(|e| {
+            Ok::<_, ModelError>((
+                e.slot(&app, &r.slot)?.host_name().to_owned(),
+                e.slot(&app, key_slot)?.keys().function_default(&function),
+            ))
+        })?;
+        let request = RepointRequest {
+            workflow: None,
+            action: &r.action,
+            slot: &r.slot,
+            host: &host,
+            key: Some(&key),
+        };
+        let (document, _) =
+            repoint(&logic_app.document, &request, &Hints::default()).map_err(|e| StepError {
+                kind: "workflow_error".into(),
+                message: e.to_string(),
+            })?;
+        self.emulator()
+            .save_logic_app(&r.logic_app, document, None)?;
+        Ok(format!(
+            "repointed {}/{} at {app}/{} by hand, with the {} key",
+            r.logic_app, r.action, r.slot, r.key
+        ))
+    }
+
+    pub(super) fn rollback(&mut self, r: &crate::steps::Rollback) -> Result<String, StepError> {
+        if r.resume {
+            let journal = self.journal.clone().ok_or_else(|| StepError {
+                kind: "journal_error".into(),
+                message: "no interrupted rollback to resume".into(),
+            })?;
+            let report = apply(&self.cloud, None, &journal, None)?;
+            return Ok(format!(
+                "resumed from the journal: {} step(s) performed, {} already done",
+                report.performed.len(),
+                report.already_done.len()
+            ));
+        }
+        let observation = observe(&self.cloud)?;
+        let config = DiagnoseConfig::default();
+        let diagnosis = if r.faulty.is_empty() {
+            diagnose(&self.cloud, &observation, &config)?
+        } else {
+            let named: Vec<(String, String)> = r
+                .faulty
+                .iter()
+                .filter_map(|f| f.split_once('/'))
+                .map(|(a, f)| (a.to_owned(), f.to_owned()))
+                .collect();
+            named_faulty(&observation, &named, &config)
+        };
+        let mode = match r.mode.as_deref() {
+            Some("partial") => Mode::Partial,
+            Some("full") => Mode::Full,
+            _ => Mode::Auto,
+        };
+        self.diagnoses.push(diagnosis.clone());
+        let plan = plan(
+            &observation,
+            &diagnosis,
+            &Policy {
+                mode,
+                accept_sticky_diff: r.accept_sticky_diff,
+                force: r.force,
+                ..Policy::default()
+            },
+        );
+        self.warnings.extend(plan.warnings.iter().cloned());
+        self.plans.push(plan.clone());
+        if plan.refused.is_some() || plan.steps.is_empty() {
+            return Ok(format!(
+                "plan: {}",
+                plan.refused
+                    .clone()
+                    .unwrap_or_else(|| plan.reasons.join("; "))
+            ));
+        }
+        let n = JOURNALS.fetch_add(1, Ordering::SeqCst);
+        let journal =
+            std::env::temp_dir().join(format!("slotdrill-drill-{}-{n}.jsonl", std::process::id()));
+        let _ = std::fs::remove_file(&journal);
+        self.journal = Some(journal.clone());
+        let mut written = 0usize;
+        let mut crash = |_: &slotdrill_engine::Record| {
+            written += 1;
+            r.crash_after.is_none_or(|limit| written < limit)
+        };
+        let interrupt: Option<slotdrill_engine::Interrupt<'_>> = if r.crash_after.is_some() {
+            Some(&mut crash)
+        } else {
+            None
+        };
+        let report = apply(&self.cloud, Some(&plan), &journal, interrupt)?;
+        Ok(format!(
+            "{} rollback: {} step(s) applied",
+            plan.chosen.map(|m| m.to_string()).unwrap_or_default(),
+            report.performed.len()
+        ))
+    }
+
+    pub(super) fn fault(&mut self, f: &crate::steps::FaultStep) -> String {
+        if f.clear {
+            *self.cloud.hooks.faults.borrow_mut() = ControlPlane::default();
+            self.emulator().clear_faults();
+            return "cleared every fault".to_owned();
+        }
+        let Some(fault) = &f.inject else {
+            return "no fault".to_owned();
+        };
+        match fault {
+            ArmFault::Throttle { writes, .. } => {
+                self.cloud.hooks.faults.borrow_mut().writes_left = Some(*writes)
+            }
+            ArmFault::ServerError {
+                probability,
+                status,
+            } => self.cloud.hooks.faults.borrow_mut().server_error = Some((*probability, *status)),
+            other => self.emulator().inject(other.clone()),
+        }
+        format!(
+            "injected {}",
+            serde_json::to_string(fault).unwrap_or_default()
+        )
+    }
+}
