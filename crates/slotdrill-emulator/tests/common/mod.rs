@@ -1,6 +1,8 @@
 //! The estate the emulator tests share, and helpers to reach the emulator over HTTP.
 #![allow(dead_code)] // each test file uses part of it
 
+pub mod arm;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

@@ -1,0 +1,106 @@
+//! A client for the emulator's management plane over HTTP: requests with the api-version and
+//! token filled in, raw requests to test them, and long-running operations polled to the end.
+
+use serde_json::Value;
+use slotdrill_emulator::Emulator;
+
+/// `Microsoft.Web/sites` of the shared estate's resource group.
+pub const SITE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Web/sites";
+/// `Microsoft.Logic/workflows` of the same resource group.
+pub const FLOWS: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Logic/workflows";
+
+pub struct Arm {
+    pub served: super::Served,
+    pub token: &'static str,
+}
+
+pub struct Answer {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Arm {
+    pub async fn new(emulator: Emulator) -> Arm {
+        Arm {
+            served: super::serve(emulator).await,
+            token: "any-token",
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        if path.starts_with("http") {
+            path.to_owned()
+        } else {
+            format!("http://127.0.0.1:{}{path}", self.served.addr.port())
+        }
+    }
+
+    pub async fn send(&self, method: &str, path: &str, body: Option<Value>) -> Answer {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let url = if path.contains("api-version=") || path.starts_with("/_slotdrill") {
+            self.url(path)
+        } else {
+            self.url(&format!("{path}{separator}api-version=2024-11-01"))
+        };
+        self.raw(method, &url, body, Some(self.token))
+            .await
+            .expect("answered")
+    }
+
+    pub async fn raw(
+        &self,
+        method: &str,
+        url: &str,
+        body: Option<Value>,
+        token: Option<&str>,
+    ) -> Result<Answer, reqwest::Error> {
+        let mut request = self.served.client.request(
+            reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
+            url,
+        );
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let text = response.text().await?;
+        Ok(Answer {
+            status,
+            headers,
+            body: serde_json::from_str(&text).unwrap_or(Value::Null),
+        })
+    }
+
+    /// Polls a long-running operation to its end (bounded), returning every answer.
+    pub async fn poll(&self, url: &str) -> Vec<Answer> {
+        let mut answers = Vec::new();
+        for _ in 0..20 {
+            let answer = self
+                .raw("GET", url, None, Some(self.token))
+                .await
+                .expect("poll");
+            let running = answer.status == 202 || answer.body["status"] == "InProgress";
+            answers.push(answer);
+            if !running {
+                break;
+            }
+        }
+        answers
+    }
+}
+
+pub fn header(answer: &Answer, name: &str) -> String {
+    answer
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
