@@ -123,6 +123,27 @@ fn options_of_the_engine_commands() {
         "{}",
         text(&bad_rate)
     );
+    // The api-versions reach every request: the emulator, like ARM, refuses unknown ones.
+    for flag in ["--web-api-version", "--logic-api-version"] {
+        let refused = slotdrill(&server, &["status", flag, "1999-01-01"]);
+        assert_eq!(refused.status.code(), Some(1), "{}", text(&refused));
+        assert!(
+            text(&refused).contains("1999-01-01"),
+            "{flag}: {}",
+            text(&refused)
+        );
+    }
+    let older = slotdrill(
+        &server,
+        &[
+            "status",
+            "--web-api-version",
+            "2022-03-01",
+            "--logic-api-version",
+            "2016-06-01",
+        ],
+    );
+    assert_eq!(older.status.code(), Some(0), "{}", text(&older));
     // With a release setting nobody sets, releases are unknown, and the plan says so.
     let unknown = slotdrill(&server, &["status", "--release-setting", "NO_SUCH_SETTING"]);
     assert!(text(&unknown).contains("release ?"), "{}", text(&unknown));
