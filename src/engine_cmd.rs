@@ -86,6 +86,35 @@ pub struct Planning {
     /// Failure rate (0–1) at or above which a function is faulty.
     #[arg(long, default_value_t = 0.5)]
     failure_rate: f64,
+    /// Call functions to judge their health (a POST with the slot's key, before planning and
+    /// after applying). auto: on against the emulator, off against Azure, where a probe runs
+    /// production code with its side effects; diagnosis then uses Logic App run history.
+    #[arg(long, value_enum, default_value = "auto")]
+    probes: Probes,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Probes {
+    Auto,
+    On,
+    Off,
+}
+
+impl Planning {
+    /// Samples per probe: 0 when probing is off for this back end.
+    fn probe_samples(&self, cloud: &ArmCloud) -> u32 {
+        let on = match self.probes {
+            Probes::On => true,
+            Probes::Off => false,
+            Probes::Auto => cloud.config().is_loopback(),
+        };
+        if !on {
+            eprintln!(
+                "probes off: no function is called; diagnosis reads Logic App run history only (--probes on to call them)"
+            );
+        }
+        if on { 5 } else { 0 }
+    }
 }
 
 impl Backend {
@@ -147,7 +176,12 @@ fn failed(e: impl std::fmt::Display) -> Failure {
     Failure::Failed(e.to_string())
 }
 
-fn make_plan(cloud: &ArmCloud, planning: &Planning) -> Result<(Observation, Plan), Failure> {
+/// Observes, diagnoses (probing with `samples` per function; 0 for none) and plans.
+fn make_plan(
+    cloud: &ArmCloud,
+    planning: &Planning,
+    samples: u32,
+) -> Result<(Observation, Plan), Failure> {
     let observation = observe(cloud).map_err(failed)?;
     if !(0.0..=1.0).contains(&planning.failure_rate) {
         return Err(Failure::BadInput(format!(
@@ -155,10 +189,14 @@ fn make_plan(cloud: &ArmCloud, planning: &Planning) -> Result<(Observation, Plan
             planning.failure_rate
         )));
     }
+    let defaults = DiagnoseConfig::default();
+    let probing = samples > 0;
     let config = DiagnoseConfig {
         min_samples: planning.min_samples,
         failure_rate: planning.failure_rate,
-        ..DiagnoseConfig::default()
+        probe_samples: if probing { defaults.probe_samples } else { 0 },
+        discard_first: if probing { defaults.discard_first } else { 0 },
+        ..defaults
     };
     let diagnosis = if planning.faulty.is_empty() {
         diagnose(cloud, &observation, &config).map_err(failed)?
@@ -276,7 +314,8 @@ pub fn status(backend: Backend, output: Output) -> Result<(), Failure> {
 
 pub fn plan_command(backend: Backend, planning: Planning, output: Output) -> Result<(), Failure> {
     let cloud = backend.cloud()?;
-    let (_, plan) = make_plan(&cloud, &planning)?;
+    let samples = planning.probe_samples(&cloud);
+    let (_, plan) = make_plan(&cloud, &planning, samples)?;
     print_plan(&plan, output)?;
     if plan.refused.is_some() {
         Err(Failure::Refused)
@@ -326,7 +365,8 @@ pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Res
         );
         return Ok(());
     }
-    let (_, plan) = make_plan(&cloud, &planning)?;
+    let samples = planning.probe_samples(&cloud);
+    let (_, plan) = make_plan(&cloud, &planning, samples)?;
     print_plan(&plan, output)?;
     if plan.refused.is_some() {
         return Err(Failure::Refused);
@@ -341,7 +381,7 @@ pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Res
         )
     })?;
     let report = apply(&cloud, Some(&plan), &path, None).map_err(failed)?;
-    let checks = verify(&cloud, &plan, 5, verify_runs).map_err(failed)?;
+    let checks = verify(&cloud, &plan, samples, verify_runs).map_err(failed)?;
     match output {
         Output::Json => println!(
             "{}",

@@ -123,6 +123,30 @@ fn options_of_the_engine_commands() {
         "{}",
         text(&bad_rate)
     );
+    // Probes off (the default against Azure): no function is called, so without Logic App
+    // runs there is no evidence and nothing to roll back; naming the function still works, and
+    // verification then has no probe checks to report.
+    let unprobed = slotdrill(&server, &["plan", "--probes", "off"]);
+    assert!(
+        text(&unprobed).contains("probes off: no function is called"),
+        "{}",
+        text(&unprobed)
+    );
+    assert!(
+        !text(&unprobed).contains("SendInvoice → orders/deploy"),
+        "{}",
+        text(&unprobed)
+    );
+    let probed = slotdrill(
+        &server,
+        &["plan", "--mode", "partial", "--accept-sticky-diff"],
+    );
+    assert!(
+        text(&probed).contains("SendInvoice → orders/deploy/SendInvoice")
+            && !text(&probed).contains("probes off"),
+        "on against the emulator by default: {}",
+        text(&probed)
+    );
     // The api-versions reach every request: the emulator, like ARM, refuses unknown ones.
     for flag in ["--web-api-version", "--logic-api-version"] {
         let refused = slotdrill(&server, &["status", flag, "1999-01-01"]);
@@ -209,6 +233,39 @@ fn options_of_the_engine_commands() {
     )
     .expect("json");
     assert_eq!(done["restored"]["performed"], json!([0]));
+}
+
+#[test]
+fn a_rollback_without_probes_reports_no_probe_checks() {
+    let server = serve();
+    release_v2(&server);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journal = dir.path().join("j.jsonl");
+    let applied = slotdrill(
+        &server,
+        &[
+            "rollback",
+            "--probes",
+            "off",
+            "--faulty",
+            "orders/SendInvoice",
+            "--mode",
+            "partial",
+            "--accept-sticky-diff",
+            "--apply",
+            "--journal",
+            journal.to_str().expect("path"),
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(applied.status.code(), Some(0), "{}", text(&applied));
+    let stdout = String::from_utf8_lossy(&applied.stdout);
+    let report: Value =
+        serde_json::from_str(&stdout[stdout.find("{\n  \"applied\"").expect("the apply report")..])
+            .expect("json");
+    assert_eq!(report["applied"]["performed"], json!([0]));
+    assert_eq!(report["verify"]["checks"], json!([]), "nothing probed");
 }
 
 #[test]

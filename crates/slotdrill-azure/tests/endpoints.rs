@@ -290,6 +290,14 @@ fn a_probe_calls_the_slot_host_with_the_slot_key() {
         [503],
         "host name and key are read once"
     );
+    let requests = arm.requests().len();
+    assert!(
+        cloud
+            .probe("orders", "production", "SendInvoice", 0)
+            .expect("nothing to do")
+            .is_empty()
+    );
+    assert_eq!(arm.requests().len(), requests, "no samples, no requests");
     arm.verify();
 }
 

@@ -123,7 +123,11 @@ fn a_full_rollback_puts_back_the_release_production_ran_before_the_swap() {
             .map(str::to_owned)),
         Some("v1".to_owned())
     );
-    assert!(verify(&emulator, &plan, 5, false).expect("verify").ok());
+    let probed = verify(&emulator, &plan, 5, false).expect("verify");
+    assert!(probed.ok() && !probed.checks.is_empty(), "{probed:?}");
+    // No samples (live probes off): no probe checks, rather than checks that pass unprobed.
+    let unprobed = verify(&emulator, &plan, 0, false).expect("verify");
+    assert!(unprobed.checks.is_empty(), "{unprobed:?}");
 }
 
 #[test]
