@@ -3,6 +3,7 @@
 //! without `--apply`; a non-loopback endpoint needs `--live`; the plan is printed and journaled
 //! before the first write.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -43,6 +44,11 @@ pub struct Backend {
     /// api-version for Microsoft.Logic (workflows and their runs).
     #[arg(long, default_value = slotdrill_azure::LOGIC_API_VERSION)]
     logic_api_version: String,
+    /// WORKFLOW/PARAMETER=ENV_VAR: the value of a securestring workflow parameter, read from
+    /// that environment variable (ARM never returns them; a workflow is not written without
+    /// them). Repeatable.
+    #[arg(long = "secure-parameter", value_name = "WORKFLOW/PARAMETER=ENV_VAR")]
+    secure_parameters: Vec<String>,
     /// ARM reads in flight at once while observing the estate.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     read_concurrency: u16,
@@ -118,6 +124,33 @@ impl Planning {
 }
 
 impl Backend {
+    /// `--secure-parameter` values, each read from its environment variable.
+    fn secure_parameter_values(&self) -> Result<BTreeMap<String, Secret>, Failure> {
+        let mut values = BTreeMap::new();
+        for given in &self.secure_parameters {
+            let (key, variable) = given
+                .split_once('=')
+                .filter(|(k, v)| {
+                    k.split_once('/')
+                        .is_some_and(|(w, p)| !w.is_empty() && !p.is_empty())
+                        && !v.is_empty()
+                })
+                .ok_or_else(|| {
+                    // Not echoed: a value typed here by mistake is a secret.
+                    Failure::BadInput(
+                        "--secure-parameter: expected WORKFLOW/PARAMETER=ENV_VAR".to_owned(),
+                    )
+                })?;
+            let value = std::env::var(variable).map_err(|_| {
+                Failure::BadInput(format!(
+                    "--secure-parameter {key}: the environment variable named after `=` is not set (it holds the value; the value itself never goes on the command line)"
+                ))
+            })?;
+            values.insert(key.to_owned(), Secret::new(value));
+        }
+        Ok(values)
+    }
+
     fn cloud(&self) -> Result<ArmCloud, Failure> {
         let cloud = AzureCloud::from_name(&self.cloud).ok_or_else(|| {
             Failure::BadInput(format!(
@@ -141,6 +174,7 @@ impl Backend {
         config.logic_api_version = self.logic_api_version.clone();
         config.release_setting = self.release_setting.clone();
         config.read_concurrency = usize::from(self.read_concurrency);
+        config.secure_parameters = self.secure_parameter_values()?;
         if !config.is_loopback() {
             if !self.live {
                 return Err(Failure::BadInput(format!(

@@ -147,6 +147,31 @@ fn options_of_the_engine_commands() {
         "on against the emulator by default: {}",
         text(&probed)
     );
+    // Securestring values come from the environment, and a mistyped value is never echoed.
+    let typed_value = slotdrill(
+        &server,
+        &[
+            "plan",
+            "--secure-parameter",
+            "order-flow/apiKey=hunter2-secret",
+        ],
+    );
+    assert_eq!(typed_value.status.code(), Some(2), "{}", text(&typed_value));
+    assert!(
+        text(&typed_value)
+            .contains("order-flow/apiKey: the environment variable named after `=` is not set")
+            && !text(&typed_value).contains("hunter2"),
+        "{}",
+        text(&typed_value)
+    );
+    let malformed = slotdrill(&server, &["plan", "--secure-parameter", "apiKey=s3cret"]);
+    assert_eq!(malformed.status.code(), Some(2));
+    assert!(
+        text(&malformed).contains("expected WORKFLOW/PARAMETER=ENV_VAR")
+            && !text(&malformed).contains("s3cret"),
+        "{}",
+        text(&malformed)
+    );
     // The api-versions reach every request: the emulator, like ARM, refuses unknown ones.
     for flag in ["--web-api-version", "--logic-api-version"] {
         let refused = slotdrill(&server, &["status", flag, "1999-01-01"]);

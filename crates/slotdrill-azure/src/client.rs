@@ -2,6 +2,7 @@
 //! the bearer token, ARM error bodies turned into messages, retries after throttling and server
 //! errors, and long-running operations polled to their end.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use reqwest::Method;
@@ -34,6 +35,9 @@ pub struct ArmConfig {
     pub read_concurrency: usize,
     /// How old a workflow read may be to stand as the version check before a write.
     pub fresh_read: Duration,
+    /// Values of `securestring` workflow parameters, by `workflow/parameter`: ARM never returns
+    /// them, and a workflow is not written back without them.
+    pub secure_parameters: BTreeMap<String, Secret>,
 }
 
 /// api-version used for `Microsoft.Web` unless configured.
@@ -61,7 +65,16 @@ impl ArmConfig {
             retry: RetryPolicy::default(),
             read_concurrency: 8,
             fresh_read: Duration::from_secs(10),
+            secure_parameters: BTreeMap::new(),
         }
+    }
+
+    /// The supplied value of `workflow`'s securestring `parameter` (names case-insensitive).
+    pub fn secure_parameter(&self, workflow: &str, parameter: &str) -> Option<&Secret> {
+        self.secure_parameters.iter().find_map(|(key, value)| {
+            let (w, p) = key.split_once('/')?;
+            (w.eq_ignore_ascii_case(workflow) && p.eq_ignore_ascii_case(parameter)).then_some(value)
+        })
     }
 
     /// True when `url` is on the configured endpoint (scheme, host and port).

@@ -260,20 +260,34 @@ impl ArmCloud {
             .pointer("/properties/definition")
             .cloned()
             .unwrap_or(Value::Null);
-        let parameters = document
+        let mut parameters = document
             .root
             .pointer("/properties/parameters")
             .cloned()
             .unwrap_or_else(|| json!({}));
         // ARM never returns securestring values: writing back without them would erase them.
-        let missing: Vec<String> = secure_parameters(&definition)
-            .into_iter()
-            .filter(|p| parameters[p]["value"].is_null())
-            .collect();
+        // The operator may supply them (`--secure-parameter`); otherwise the write is refused.
+        let mut missing = Vec::new();
+        for parameter in secure_parameters(&definition) {
+            if !parameters[&parameter]["value"].is_null() {
+                continue;
+            }
+            match self.client.config.secure_parameter(name, &parameter) {
+                Some(value) if parameters.is_object() => {
+                    parameters[&parameter] = json!({ "value": value.expose() });
+                }
+                _ => missing.push(parameter),
+            }
+        }
         if !missing.is_empty() {
+            let hint: Vec<String> = missing
+                .iter()
+                .map(|p| format!("--secure-parameter {name}/{p}=ENV_VAR"))
+                .collect();
             return Err(CloudError::Failed(format!(
-                "refusing to write `{name}` back: its securestring parameter(s) {} have no value (ARM does not return them); supply them and retry",
-                missing.join(", ")
+                "refusing to write `{name}` back: its securestring parameter(s) {} have no value (ARM does not return them); pass {} with the value in that environment variable",
+                missing.join(", "),
+                hint.join(" ")
             )));
         }
         let body = json!({ "location": current["location"], "properties": { "definition": definition, "parameters": parameters, "state": current["properties"]["state"] } });

@@ -360,7 +360,8 @@ fn a_workflow_is_never_written_back_without_its_securestring_values() {
         .expect_err("refused")
         .to_string();
     assert!(
-        error.contains("refusing to write `order-flow` back") && error.contains("apiKey"),
+        error.contains("refusing to write `order-flow` back")
+            && error.contains("--secure-parameter order-flow/apiKey=ENV_VAR"),
         "{error}"
     );
     arm.verify();
@@ -425,5 +426,44 @@ fn an_operation_link_to_another_host_is_not_polled() {
         .to_string();
     assert!(error.contains("not followed"), "{error}");
     assert!(!error.contains(TOKEN), "{error}");
+    arm.verify();
+}
+
+#[test]
+fn supplied_securestring_values_are_written_back() {
+    let arm = Arm::start();
+    let flow = format!("{WORKFLOWS}/order-flow");
+    arm.mount(
+        at("GET", &flow)
+            .respond_with(json_answer(200, workflow("v1", json!({ "apiKey": {} }))))
+            .expect(1),
+    );
+    let written = workflow("v1", json!({ "apiKey": { "value": "from-the-vault" } }));
+    arm.mount(
+        at("PUT", &flow)
+            .and(wiremock::matchers::body_json(json!({
+                "location": "westeurope",
+                "properties": {
+                    "definition": written["properties"]["definition"],
+                    "parameters": { "apiKey": { "value": "from-the-vault" } },
+                    "state": "Enabled"
+                }
+            })))
+            .respond_with(json_answer(200, workflow("v2", json!({ "apiKey": {} }))))
+            .expect(1),
+    );
+    let mut config = arm.config();
+    config.secure_parameters.insert(
+        "ORDER-FLOW/apikey".to_owned(),
+        slotdrill_model::Secret::new("from-the-vault".to_owned()),
+    );
+    let cloud = slotdrill_azure::ArmCloud::new(config).expect("client");
+    let read = cloud.read_workflow("order-flow").expect("read");
+    assert_eq!(
+        cloud
+            .write_workflow("order-flow", &read.document, &read.version)
+            .expect("written"),
+        "v2"
+    );
     arm.verify();
 }
