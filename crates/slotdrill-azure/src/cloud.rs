@@ -36,7 +36,7 @@ pub struct ArmCloud {
     reads: Mutex<HashMap<String, FreshRead>>,
 }
 
-/// A workflow as ARM returned it, and when.
+/// A workflow's location, state and version as ARM returned them, and when.
 struct FreshRead {
     body: Value,
     at: Instant,
@@ -451,10 +451,12 @@ impl Cloud for ArmCloud {
         let resource = json!({ "name": name, "location": body["location"], "properties": { "definition": body["properties"]["definition"], "parameters": body["properties"]["parameters"] } });
         let document = Document::from_value(&format!("workflow `{name}`"), name, resource, None)
             .map_err(|e| CloudError::Failed(e.to_string()))?;
+        // Only what a write needs: an estate's definitions are not kept twice.
+        let kept = json!({ "location": body["location"], "properties": { "version": body["properties"]["version"], "state": body["properties"]["state"] } });
         locked(&self.reads).insert(
             name.to_owned(),
             FreshRead {
-                body,
+                body: kept,
                 at: Instant::now(),
             },
         );
