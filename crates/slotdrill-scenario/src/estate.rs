@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use slotdrill_emulator::{Emulator, EmulatorConfig};
 use slotdrill_model::{
-    AppSpec, AuthLevel, Estate, FunctionBehaviour, HostNameStyle, OperatingSystem, Release,
-    SlotConfigNames,
+    AppSpec, AuthLevel, Estate, FunctionBehaviour, HostNameStyle, OperatingSystem, RampUpRule,
+    Release, SlotConfigNames,
 };
 use slotdrill_wdl::Document;
 
@@ -305,6 +305,24 @@ fn add_app(
         estate
             .deploy(&app.name, slot, release)
             .map_err(|e| err("deployed", e.to_string()))?;
+    }
+    for (slot, target) in &app.auto_swap {
+        estate
+            .set_auto_swap(&app.name, slot, Some(target))
+            .map_err(|e| err("auto_swap", e.to_string()))?;
+    }
+    if !app.routing.is_empty() {
+        let mut rules = Vec::new();
+        for (slot, percentage) in &app.routing {
+            let host = estate
+                .slot(&app.name, slot)
+                .map(|s| s.host_name().to_owned())
+                .map_err(|e| err("routing", e.to_string()))?;
+            rules.push(RampUpRule::fixed(slot, host, *percentage));
+        }
+        estate
+            .set_routing(&app.name, rules)
+            .map_err(|e| err("routing", e.to_string()))?;
     }
     Ok(())
 }

@@ -56,6 +56,12 @@ pub struct AppDef {
     /// The release each slot holds at the start.
     #[serde(default)]
     pub deployed: BTreeMap<String, String>,
+    /// Auto swap at the start: slot → the slot it swaps into after each deploy.
+    #[serde(default)]
+    pub auto_swap: BTreeMap<String, String>,
+    /// Traffic routing at the start: slot → the share (0–100) of production traffic it gets.
+    #[serde(default)]
+    pub routing: BTreeMap<String, f64>,
     /// Releases by id.
     #[serde(default)]
     pub release: BTreeMap<String, ReleaseDef>,

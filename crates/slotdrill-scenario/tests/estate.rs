@@ -61,7 +61,7 @@ const APP: &str = "[[app]]\nname = \"orders\"\nplan = \"premium\"\n";
 
 #[test]
 fn unknown_keys_are_errors() {
-    insta::assert_snapshot!(error(&format!("{APP}colour = \"blue\"\n")), @"drill.toml:4:1: unknown field `colour`, expected one of `name`, `plan`, `slots`, `sticky`, `settings`, `deployed`, `release`, `host_names`, `os`, `resource_group`, `location`");
+    insta::assert_snapshot!(error(&format!("{APP}colour = \"blue\"\n")), @"drill.toml:4:1: unknown field `colour`, expected one of `name`, `plan`, `slots`, `sticky`, `settings`, `deployed`, `auto_swap`, `routing`, `release`, `host_names`, `os`, `resource_group`, `location`");
 }
 
 #[test]
@@ -87,6 +87,34 @@ fn a_dangling_release_is_named() {
 #[test]
 fn the_plan_limit_applies() {
     insta::assert_snapshot!(error("[[app]]\nname = \"orders\"\nplan = \"consumption\"\nslots = [\"deploy\", \"staging\"]\n"), @"drill.toml:4:1: app[0].slots: the consumption plan allows 2 slot(s) including production; function app `orders` already has 2");
+}
+
+#[test]
+fn auto_swap_and_routing_can_be_set_from_the_start() {
+    let text = format!(
+        "{APP}slots = [\"deploy\", \"staging\"]\nauto_swap = {{ staging = \"production\" }}\nrouting = {{ deploy = 12.5 }}\n"
+    );
+    let loaded =
+        load_estate_str("drill.toml", &text, data(), EmulatorConfig::default()).expect("loads");
+    loaded.emulator.read(|e| {
+        assert_eq!(
+            e.slot("orders", "staging")
+                .expect("slot")
+                .auto_swap_slot_name(),
+            Some("production")
+        );
+        let rules = e.app("orders").expect("app").routing();
+        assert_eq!(rules.len(), 1);
+        assert_eq!(rules[0].name, "deploy");
+        assert_eq!(rules[0].reroute_percentage, 12.5);
+    });
+}
+
+#[test]
+fn bad_auto_swap_and_routing_are_named() {
+    insta::assert_snapshot!(error(&format!("{APP}slots = [\"deploy\"]\nauto_swap = {{ production = \"deploy\" }}\n")), @"drill.toml:5:1: app[0].auto_swap: invalid configuration for `orders`: auto swap is configured on a staging slot, not on production");
+    insta::assert_snapshot!(error(&format!("{APP}slots = [\"deploy\"]\nrouting = {{ deploy = 150.0 }}\n")), @"drill.toml:5:1: app[0].routing: invalid routing rules for `orders`: rule `deploy`: reroutePercentage 150 is outside 0–100");
+    insta::assert_snapshot!(error(&format!("{APP}routing = {{ canary = 5.0 }}\n")), @"drill.toml:4:1: app[0].routing: slot `canary` does not exist in function app `orders`");
 }
 
 #[test]
