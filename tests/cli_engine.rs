@@ -352,6 +352,38 @@ fn safety_rails() {
 fn import_writes_a_twin_that_loads() {
     let server = serve();
     release_v2(&server);
+    // A canary share and an auto swap, as ARM sets them: the twin must carry both.
+    let deploy_host = arm(
+        &server,
+        "GET",
+        &format!("{SITE}/slots/deploy?api-version=2024-11-01"),
+        None,
+    )["properties"]["defaultHostName"]
+        .as_str()
+        .expect("host")
+        .to_owned();
+    let routed = arm(
+        &server,
+        "PUT",
+        &format!("{SITE}/config/web?api-version=2024-11-01"),
+        Some(json!({ "properties": { "experiments": { "rampUpRules": [
+            { "name": "deploy", "actionHostName": deploy_host, "reroutePercentage": 12.5 }
+        ] } } })),
+    );
+    assert_eq!(
+        routed["properties"]["experiments"]["rampUpRules"][0]["reroutePercentage"], 12.5,
+        "{routed}"
+    );
+    let swapping = arm(
+        &server,
+        "PUT",
+        &format!("{SITE}/slots/deploy/config/web?api-version=2024-11-01"),
+        Some(json!({ "properties": { "autoSwapSlotName": "production" } })),
+    );
+    assert_eq!(
+        swapping["properties"]["autoSwapSlotName"], "production",
+        "{swapping}"
+    );
     let dir = tempfile::tempdir().expect("tempdir");
     let estate = dir.path().join("estate.toml");
     let imported = slotdrill(&server, &["import", "-o", estate.to_str().expect("utf-8")]);
@@ -364,6 +396,8 @@ fn import_writes_a_twin_that_loads() {
         "sticky = [\"DB_CONNECTION\"]",
         "[app.release.v2.functions]",
         "definition = \"workflows/order-flow.json\"",
+        "auto_swap = { deploy = \"production\" }",
+        "routing = { deploy = 12.5 }",
     ] {
         assert!(file.contains(expected), "no {expected} in\n{file}");
     }

@@ -60,7 +60,11 @@ impl ArmCloud {
 
     /// `read` of every item, at most `read_concurrency` at once; the results in the items'
     /// order. Each worker blocks on the client's runtime, which serves them all.
-    fn parallel<T: Sync, R: Send>(&self, items: &[T], read: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    pub(crate) fn parallel<T: Sync, R: Send>(
+        &self,
+        items: &[T],
+        read: impl Fn(&T) -> R + Sync,
+    ) -> Vec<R> {
         let workers = self
             .client
             .config
@@ -168,7 +172,7 @@ impl ArmCloud {
         self.client.bearer().map(|_| ())
     }
 
-    fn site(&self, app: &str, slot: &str) -> String {
+    pub(crate) fn site(&self, app: &str, slot: &str) -> String {
         let base = format!("sites/{app}");
         self.client.path(
             "Microsoft.Web",
@@ -185,7 +189,7 @@ impl ArmCloud {
             .path("Microsoft.Logic", &format!("workflows/{name}"))
     }
 
-    fn get(&self, path: &str) -> Result<Value, CloudError> {
+    pub(crate) fn get(&self, path: &str) -> Result<Value, CloudError> {
         self.client
             .send(Method::GET, path, None)
             .map(|a| a.body)

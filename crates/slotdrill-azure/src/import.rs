@@ -1,12 +1,12 @@
-//! `slotdrill import`: a resource group's function apps, slots, sticky names, settings, functions
-//! and Logic Apps as an estate file that `serve` and scenarios accept — a digital twin to rehearse
+//! `slotdrill import`: a resource group's function apps, slots, sticky names, settings, auto swap,
+//! traffic routing, functions and Logic Apps as an estate file that `serve` and scenarios accept — a digital twin to rehearse
 //! on. Values of settings that look like secrets are replaced; keys are never read.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use serde_json::Value;
-use slotdrill_engine::{Cloud, CloudError};
+use slotdrill_engine::{AppSnapshot, Cloud, CloudError};
 use slotdrill_model::HostingPlan;
 
 use crate::cloud::ArmCloud;
@@ -74,6 +74,56 @@ fn table(entries: &BTreeMap<String, String>) -> String {
 }
 
 impl ArmCloud {
+    /// `auto_swap` and `routing` of an app, from each slot's `config/web`. A routing rule whose
+    /// host is not one of the app's slots is left out, with a comment saying so.
+    fn write_slot_config(&self, out: &mut String, app: &AppSnapshot) -> Result<(), CloudError> {
+        let configs = self
+            .parallel(&app.slots, |slot| {
+                self.get(&format!("{}/config/web", self.site(&app.name, &slot.name)))
+            })
+            .into_iter()
+            .collect::<Result<Vec<Value>, CloudError>>()?;
+        let mut auto_swap = BTreeMap::new();
+        let mut routing = Vec::new();
+        for (slot, config) in app.slots.iter().zip(&configs) {
+            let properties = &config["properties"];
+            if let Some(target) = properties["autoSwapSlotName"]
+                .as_str()
+                .filter(|t| !t.is_empty())
+            {
+                auto_swap.insert(slot.name.clone(), target.to_owned());
+            }
+            for rule in properties["experiments"]["rampUpRules"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let host = rule["actionHostName"].as_str().unwrap_or_default();
+                let percentage = rule["reroutePercentage"].as_f64().unwrap_or_default();
+                match app
+                    .slots
+                    .iter()
+                    .find(|s| s.host_name.eq_ignore_ascii_case(host))
+                {
+                    Some(target) => routing.push(format!("{} = {percentage:?}", key(&target.name))),
+                    None => {
+                        let _ = writeln!(
+                            out,
+                            "# routing rule to {host} left out: not a slot of this app"
+                        );
+                    }
+                }
+            }
+        }
+        if !auto_swap.is_empty() {
+            let _ = writeln!(out, "auto_swap = {}", table(&auto_swap));
+        }
+        if !routing.is_empty() {
+            let _ = writeln!(out, "routing = {{ {} }}", routing.join(", "));
+        }
+        Ok(())
+    }
+
     /// Reads the resource group into an estate file.
     pub fn import(&self, resource_group: &str) -> Result<Imported, CloudError> {
         let listed = self.sites()?;
@@ -125,6 +175,7 @@ impl ArmCloud {
                     .or_insert_with(|| slot.functions.clone());
             }
             let _ = writeln!(out, "deployed = {}", table(&deployed));
+            self.write_slot_config(&mut out, &app)?;
             for (release, functions) in releases {
                 let _ = writeln!(out, "\n[app.release.{}.functions]", key(&release));
                 for function in functions {
