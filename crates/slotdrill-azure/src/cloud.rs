@@ -1,19 +1,17 @@
-//! [`ArmCloud`]: each `Cloud` call as the ARM requests azure-facts §5 lists. The release a slot
-//! holds is read from its release setting (`SLOTDRILL_RELEASE` unless configured), which travels
-//! with the code; "deployed since the last swap" compares `lastModifiedTimeUtc` with
-//! `slotSwapStatus`. Reads of an estate run at most `read_concurrency` at once; writes to one
-//! app (or one workflow) never overlap. A slot's host name and its function keys are read once.
+//! [`ArmCloud`]: each `Cloud` call as the ARM requests azure-facts §5 lists (the estate's
+//! snapshots are read in `snapshot.rs`). Reads of an estate run at most `read_concurrency` at
+//! once; writes to one app (or one workflow) never overlap. A slot's host name and its function keys are read once.
 //! A workflow write checks `properties.version` against a read at most `fresh_read` old (the
 //! engine's, just before it rewrites) or reads it again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use slotdrill_engine::{ActionOutcome, AppSnapshot, Cloud, CloudError, SlotSnapshot, WorkflowRead};
+use slotdrill_engine::{ActionOutcome, AppSnapshot, Cloud, CloudError, WorkflowRead};
 use slotdrill_model::{PRODUCTION, Secret, is_production};
 use slotdrill_wdl::Document;
 
@@ -25,11 +23,11 @@ type FunctionId = (String, String, String);
 
 /// The engine's back end over ARM.
 pub struct ArmCloud {
-    client: Client,
+    pub(crate) client: Client,
     /// Function keys already read; an app's are forgotten when it swaps.
     keys: Mutex<HashMap<FunctionId, Secret>>,
     /// `(app, slot)` → default host name (a slot's host name never moves).
-    hosts: Mutex<HashMap<(String, String), String>>,
+    pub(crate) hosts: Mutex<HashMap<(String, String), String>>,
     /// One lock per app or workflow written to.
     writes: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     /// The last read of each workflow, until a write uses it.
@@ -42,7 +40,7 @@ struct FreshRead {
     at: Instant,
 }
 
-fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn locked<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -104,69 +102,6 @@ impl ArmCloud {
         write()
     }
 
-    /// Every site of the resource group, as ARM returns it.
-    pub(crate) fn sites(&self) -> Result<Vec<Value>, CloudError> {
-        self.list(&self.client.path("Microsoft.Web", "sites"), usize::MAX)
-    }
-
-    /// The apps of `sites` (a `sites` list as ARM returns it), with their slots and sticky names:
-    /// first each app's slot list and sticky names, then each slot's settings and functions.
-    pub(crate) fn apps_of(&self, sites: &[Value]) -> Result<Vec<AppSnapshot>, CloudError> {
-        let names: Vec<String> = sites
-            .iter()
-            .map(|site| site["name"].as_str().unwrap_or_default().to_owned())
-            .collect();
-        let per_app = self
-            .parallel(&names, |name| {
-                let slots = self.list(
-                    &format!("{}/slots", self.site(name, PRODUCTION)),
-                    usize::MAX,
-                )?;
-                let sticky = self.get(&format!(
-                    "{}/config/slotConfigNames",
-                    self.site(name, PRODUCTION)
-                ))?;
-                Ok((slots, sticky))
-            })
-            .into_iter()
-            .collect::<Result<Vec<(Vec<Value>, Value)>, CloudError>>()?;
-        let slot_sites: Vec<(usize, &Value)> = sites
-            .iter()
-            .enumerate()
-            .zip(&per_app)
-            .flat_map(|((index, site), (slots, _))| {
-                std::iter::once((index, site)).chain(slots.iter().map(move |s| (index, s)))
-            })
-            .collect();
-        let snapshots = self
-            .parallel(&slot_sites, |(index, site)| {
-                self.slot_snapshot(&names[*index], site)
-            })
-            .into_iter()
-            .collect::<Result<Vec<SlotSnapshot>, CloudError>>()?;
-        let mut apps: Vec<AppSnapshot> = names
-            .iter()
-            .zip(&per_app)
-            .map(|(name, (_, sticky))| AppSnapshot {
-                name: name.clone(),
-                sticky: sticky["properties"]["appSettingNames"]
-                    .as_array()
-                    .map(|a| {
-                        a.iter()
-                            .filter_map(Value::as_str)
-                            .map(str::to_owned)
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                slots: Vec::new(),
-            })
-            .collect();
-        for ((index, _), snapshot) in slot_sites.iter().zip(snapshots) {
-            apps[*index].slots.push(snapshot);
-        }
-        Ok(apps)
-    }
-
     /// Gets a token now, so that missing or refused credentials are reported before any work.
     pub fn authenticate(&self) -> Result<(), ArmError> {
         self.client.bearer().map(|_| ())
@@ -197,7 +132,7 @@ impl ArmCloud {
     }
 
     /// Every item of a list, following `nextLink` pages until `limit` items are read.
-    fn list(&self, path: &str, limit: usize) -> Result<Vec<Value>, CloudError> {
+    pub(crate) fn list(&self, path: &str, limit: usize) -> Result<Vec<Value>, CloudError> {
         let mut items = Vec::new();
         let mut next = Some(path.to_owned());
         while let Some(page) = next.take() {
@@ -223,7 +158,7 @@ impl ArmCloud {
         Ok(items)
     }
 
-    fn post(&self, path: &str, body: Option<&Value>) -> Result<Value, CloudError> {
+    pub(crate) fn post(&self, path: &str, body: Option<&Value>) -> Result<Value, CloudError> {
         self.client
             .send(Method::POST, path, body)
             .map(|a| a.body)
@@ -330,73 +265,6 @@ impl ArmCloud {
                     "listkeys of `{app}/{slot}/{function}` returned no key: give the function a key (az functionapp function keys set)"
                 ))
             })
-    }
-
-    fn slot_snapshot(&self, app: &str, site: &Value) -> Result<SlotSnapshot, CloudError> {
-        let name = site["name"].as_str().unwrap_or_default();
-        let slot = name
-            .split_once('/')
-            .map_or(PRODUCTION, |(_, s)| s)
-            .to_owned();
-        let path = self.site(app, &slot);
-        let settings: BTreeMap<String, String> = self
-            .post(&format!("{path}/config/appsettings/list"), None)?["properties"]
-            .as_object()
-            .map(|m| {
-                m.iter()
-                    .map(|(k, v)| {
-                        (
-                            k.clone(),
-                            v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default();
-        let functions = self
-            .list(&format!("{path}/functions"), usize::MAX)?
-            .iter()
-            .filter_map(|f| f["properties"]["name"].as_str().map(str::to_owned))
-            .collect();
-        let properties = &site["properties"];
-        let swap = properties["slotSwapStatus"].as_object();
-        let last_swap = swap.map(|s| {
-            (
-                s["sourceSlotName"].as_str().unwrap_or_default().to_owned(),
-                s["destinationSlotName"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            )
-        });
-        let swapped_at = swap.and_then(|s| s["timestampUtc"].as_str());
-        let modified_at = properties["lastModifiedTimeUtc"].as_str();
-        let deployed_since_swap = match (swapped_at, modified_at) {
-            (Some(swapped), Some(modified)) => modified > swapped,
-            (Some(_), None) => false,
-            (None, _) => true,
-        };
-        let host_name = properties["defaultHostName"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        locked(&self.hosts).insert((app.to_owned(), slot.clone()), host_name.clone());
-        Ok(SlotSnapshot {
-            name: slot,
-            host_name,
-            release: settings.get(&self.client.config.release_setting).cloned(),
-            running: properties["state"].as_str() == Some("Running"),
-            functions,
-            settings,
-            deployed_since_swap,
-            last_swap,
-            live_since: if deployed_since_swap {
-                modified_at
-            } else {
-                swapped_at
-            }
-            .and_then(epoch_millis),
-        })
     }
 }
 

@@ -13,6 +13,7 @@ mod cloud;
 mod credential;
 mod import;
 mod retry;
+mod snapshot;
 mod timestamp;
 
 pub use client::{ArmConfig, ArmError, LOGIC_API_VERSION, WEB_API_VERSION};

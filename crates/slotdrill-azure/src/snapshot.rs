@@ -1,0 +1,149 @@
+//! Reading an estate into the engine's snapshots: the resource group's sites, each app's slots
+//! and sticky names, then each slot's settings and functions, at most `read_concurrency` reads
+//! at once. The release a slot holds is its release setting, which travels with the code;
+//! "deployed since the last swap" compares `lastModifiedTimeUtc` with `slotSwapStatus`.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+use slotdrill_engine::{AppSnapshot, CloudError, SlotSnapshot};
+use slotdrill_model::PRODUCTION;
+
+use crate::cloud::{ArmCloud, locked};
+use crate::timestamp::epoch_millis;
+
+impl ArmCloud {
+    /// Every site of the resource group, as ARM returns it.
+    pub(crate) fn sites(&self) -> Result<Vec<Value>, CloudError> {
+        self.list(&self.client.path("Microsoft.Web", "sites"), usize::MAX)
+    }
+
+    /// The apps of `sites` (a `sites` list as ARM returns it), with their slots and sticky names:
+    /// first each app's slot list and sticky names, then each slot's settings and functions.
+    pub(crate) fn apps_of(&self, sites: &[Value]) -> Result<Vec<AppSnapshot>, CloudError> {
+        let names: Vec<String> = sites
+            .iter()
+            .map(|site| site["name"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let per_app = self
+            .parallel(&names, |name| {
+                let slots = self.list(
+                    &format!("{}/slots", self.site(name, PRODUCTION)),
+                    usize::MAX,
+                )?;
+                let sticky = self.get(&format!(
+                    "{}/config/slotConfigNames",
+                    self.site(name, PRODUCTION)
+                ))?;
+                Ok((slots, sticky))
+            })
+            .into_iter()
+            .collect::<Result<Vec<(Vec<Value>, Value)>, CloudError>>()?;
+        let slot_sites: Vec<(usize, &Value)> = sites
+            .iter()
+            .enumerate()
+            .zip(&per_app)
+            .flat_map(|((index, site), (slots, _))| {
+                std::iter::once((index, site)).chain(slots.iter().map(move |s| (index, s)))
+            })
+            .collect();
+        let snapshots = self
+            .parallel(&slot_sites, |(index, site)| {
+                self.slot_snapshot(&names[*index], site)
+            })
+            .into_iter()
+            .collect::<Result<Vec<SlotSnapshot>, CloudError>>()?;
+        let mut apps: Vec<AppSnapshot> = names
+            .iter()
+            .zip(&per_app)
+            .map(|(name, (_, sticky))| AppSnapshot {
+                name: name.clone(),
+                sticky: sticky["properties"]["appSettingNames"]
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                slots: Vec::new(),
+            })
+            .collect();
+        for ((index, _), snapshot) in slot_sites.iter().zip(snapshots) {
+            apps[*index].slots.push(snapshot);
+        }
+        Ok(apps)
+    }
+
+    pub(crate) fn slot_snapshot(
+        &self,
+        app: &str,
+        site: &Value,
+    ) -> Result<SlotSnapshot, CloudError> {
+        let name = site["name"].as_str().unwrap_or_default();
+        let slot = name
+            .split_once('/')
+            .map_or(PRODUCTION, |(_, s)| s)
+            .to_owned();
+        let path = self.site(app, &slot);
+        let settings: BTreeMap<String, String> = self
+            .post(&format!("{path}/config/appsettings/list"), None)?["properties"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .map(|(k, v)| {
+                        (
+                            k.clone(),
+                            v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let functions = self
+            .list(&format!("{path}/functions"), usize::MAX)?
+            .iter()
+            .filter_map(|f| f["properties"]["name"].as_str().map(str::to_owned))
+            .collect();
+        let properties = &site["properties"];
+        let swap = properties["slotSwapStatus"].as_object();
+        let last_swap = swap.map(|s| {
+            (
+                s["sourceSlotName"].as_str().unwrap_or_default().to_owned(),
+                s["destinationSlotName"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        });
+        let swapped_at = swap.and_then(|s| s["timestampUtc"].as_str());
+        let modified_at = properties["lastModifiedTimeUtc"].as_str();
+        let deployed_since_swap = match (swapped_at, modified_at) {
+            (Some(swapped), Some(modified)) => modified > swapped,
+            (Some(_), None) => false,
+            (None, _) => true,
+        };
+        let host_name = properties["defaultHostName"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        locked(&self.hosts).insert((app.to_owned(), slot.clone()), host_name.clone());
+        Ok(SlotSnapshot {
+            name: slot,
+            host_name,
+            release: settings.get(&self.client.config.release_setting).cloned(),
+            running: properties["state"].as_str() == Some("Running"),
+            functions,
+            settings,
+            deployed_since_swap,
+            last_swap,
+            live_since: if deployed_since_swap {
+                modified_at
+            } else {
+                swapped_at
+            }
+            .and_then(epoch_millis),
+        })
+    }
+}
