@@ -187,8 +187,8 @@ impl Backend {
                         .to_owned(),
                 ));
             }
-            // SLOTDRILL_ARM_TOKEN, then AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET,
-            // then `az login`; a token is fetched at the first request.
+            // AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, then SLOTDRILL_ARM_TOKEN,
+            // then `az login`; the token is fetched below, before any work.
             config.credential = Credential::from_environment(cloud, &endpoint);
         } else if let Ok(token) = std::env::var("SLOTDRILL_ARM_TOKEN")
             && !token.is_empty()

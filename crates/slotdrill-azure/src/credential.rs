@@ -85,7 +85,16 @@ impl Credential {
     /// The chain from the environment: the `AZURE_*` client secret variables, then
     /// `SLOTDRILL_ARM_TOKEN`, then the Azure CLI.
     pub fn from_environment(cloud: AzureCloud, resource: &str) -> Credential {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        Credential::from_variables(cloud, resource, &|name| std::env::var(name).ok())
+    }
+
+    /// The chain from variables `lookup` finds (empty values count as unset).
+    fn from_variables(
+        cloud: AzureCloud,
+        resource: &str,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Credential {
+        let var = |name: &str| lookup(name).filter(|v| !v.is_empty());
         if let (Some(tenant), Some(client_id), Some(secret)) = (
             var("AZURE_TENANT_ID"),
             var("AZURE_CLIENT_ID"),
@@ -202,6 +211,59 @@ mod tests {
     fn form_values_are_percent_encoded() {
         assert_eq!(encode("a b&c=d/é"), "a%20b%26c%3Dd%2F%C3%A9");
         assert_eq!(encode("Abc-1._~"), "Abc-1._~");
+    }
+
+    fn chain(variables: &[(&str, &str)]) -> Credential {
+        let lookup = |name: &str| {
+            variables
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+        };
+        Credential::from_variables(AzureCloud::UsGovernment, "https://arm.example", &lookup)
+    }
+
+    #[test]
+    fn the_chain_prefers_a_client_secret_then_a_token_then_the_cli() {
+        let principal = [
+            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_CLIENT_ID", "c"),
+            ("AZURE_CLIENT_SECRET", "s"),
+            ("SLOTDRILL_ARM_TOKEN", "tok"),
+        ];
+        match chain(&principal) {
+            Credential::ClientSecret {
+                authority,
+                tenant,
+                resource,
+                ..
+            } => {
+                assert_eq!(authority, "https://login.microsoftonline.us", "the cloud's");
+                assert_eq!(
+                    (tenant.as_str(), resource.as_str()),
+                    ("t", "https://arm.example")
+                );
+            }
+            other => panic!("expected a client secret, got {other:?}"),
+        }
+        let mut elsewhere = principal.to_vec();
+        elsewhere.push(("AZURE_AUTHORITY_HOST", "https://login.example"));
+        assert!(matches!(
+            chain(&elsewhere),
+            Credential::ClientSecret { authority, .. } if authority == "https://login.example"
+        ));
+        // A service principal missing its secret (or with an empty one) is not used.
+        let incomplete = [
+            ("AZURE_TENANT_ID", "t"),
+            ("AZURE_CLIENT_ID", "c"),
+            ("AZURE_CLIENT_SECRET", ""),
+            ("SLOTDRILL_ARM_TOKEN", "tok"),
+        ];
+        assert!(matches!(chain(&incomplete), Credential::Token(t) if t.expose() == "tok"));
+        assert!(matches!(
+            chain(&[("SLOTDRILL_ARM_TOKEN", "")]),
+            Credential::AzureCli { resource, .. } if resource == "https://arm.example"
+        ));
     }
 
     #[test]
