@@ -33,6 +33,20 @@ pub fn load_estate_seeded(
     config: EmulatorConfig,
     seed: Option<u64>,
 ) -> Result<LoadedEstate, ScenarioError> {
+    let source = read_scenario(path)?;
+    load_estate_text(&source.file, &source.text, &source.dir, config, seed)
+}
+
+/// A scenario file as read: its name for messages, its text, and the folder its workflow
+/// paths are relative to.
+pub(crate) struct ScenarioText {
+    pub(crate) file: String,
+    pub(crate) text: String,
+    pub(crate) dir: PathBuf,
+}
+
+/// Reads a scenario file once, for building its estate and for locating errors in it.
+pub(crate) fn read_scenario(path: &Path) -> Result<ScenarioText, ScenarioError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
         file: file.clone(),
@@ -43,7 +57,7 @@ pub fn load_estate_seeded(
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."));
-    load_estate_text(&file, &text, &dir, config, seed)
+    Ok(ScenarioText { file, text, dir })
 }
 
 /// Builds the estate of a scenario given as text; workflow paths are relative to `dir`.
@@ -56,7 +70,7 @@ pub fn load_estate_str(
     load_estate_text(file, text, dir, config, None)
 }
 
-fn load_estate_text(
+pub(crate) fn load_estate_text(
     file: &str,
     text: &str,
     dir: &Path,

@@ -14,7 +14,7 @@ use slotdrill_model::{ModelError, RampUpRule, SlotConfigNames, is_production};
 use crate::check::check_steps;
 use crate::drill_cloud::{DrillCloud, drill_cloud};
 use crate::error::{ScenarioError, locate};
-use crate::estate::load_estate_seeded;
+use crate::estate::{ScenarioText, load_estate_text, read_scenario};
 use crate::report::{AppMap, DrillReport, ExpectationReport, RunPoint, SlotMap, StepReport};
 use crate::steps::StepDef;
 
@@ -57,10 +57,9 @@ impl Drill {
 impl Drill {
     /// Loads and checks a drill; `seed` overrides the file's.
     pub fn load(path: &Path, seed: Option<u64>) -> Result<Drill, ScenarioError> {
-        let file = path.display().to_string();
-        let loaded = load_estate_seeded(path, EmulatorConfig::default(), seed)?;
+        let ScenarioText { file, text, dir } = read_scenario(path)?;
+        let loaded = load_estate_text(&file, &text, &dir, EmulatorConfig::default(), seed)?;
         let (scenario, emulator) = (loaded.scenario, loaded.emulator);
-        let text = std::fs::read_to_string(path).unwrap_or_default();
         let is_toml = !file.to_ascii_lowercase().ends_with(".json");
         let error = |index: usize, key: Option<&str>, message: String| ScenarioError {
             file: file.clone(),
