@@ -536,7 +536,11 @@ fn write_drill(
         position: None,
         message: e.to_string(),
     };
-    let text = std::fs::read_to_string(path).map_err(error)?;
+    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+        file: path.display().to_string(),
+        position: None,
+        message: format!("cannot read the file: {e}"),
+    })?;
     let stem = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
