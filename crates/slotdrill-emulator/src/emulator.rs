@@ -99,6 +99,13 @@ pub(crate) struct Revert {
 }
 
 impl State {
+    /// A saved Logic App, by name in any case.
+    fn logic_app_mut(&mut self, name: &str) -> Result<&mut LogicApp, EmulatorError> {
+        self.logic_apps
+            .get_mut(&name.to_ascii_lowercase())
+            .ok_or_else(|| EmulatorError::UnknownLogicApp(name.to_owned()))
+    }
+
     /// Applies a model change and keeps what depends on it current.
     pub(crate) fn apply(
         &mut self,
@@ -381,10 +388,7 @@ impl Emulator {
         location: &str,
     ) -> Result<(), EmulatorError> {
         let mut state = self.lock();
-        let logic_app = state
-            .logic_apps
-            .get_mut(&name.to_ascii_lowercase())
-            .ok_or_else(|| EmulatorError::UnknownLogicApp(name.to_owned()))?;
+        let logic_app = state.logic_app_mut(name)?;
         logic_app.resource_group = resource_group.to_owned();
         logic_app.location = location.to_owned();
         Ok(())
@@ -414,10 +418,7 @@ impl Emulator {
         settings: BTreeMap<String, String>,
     ) -> Result<(), EmulatorError> {
         let mut state = self.lock();
-        let logic_app = state
-            .logic_apps
-            .get_mut(&name.to_ascii_lowercase())
-            .ok_or_else(|| EmulatorError::UnknownLogicApp(name.to_owned()))?;
+        let logic_app = state.logic_app_mut(name)?;
         logic_app.app_settings = settings;
         Ok(())
     }

@@ -39,6 +39,15 @@ pub struct HostRequest {
 }
 
 impl HostRequest {
+    /// The host name the request is for: the `Host` header without its port, in lower case.
+    pub fn host_name(&self) -> String {
+        self.host
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    }
+
     /// A request for `url` (`https://HOST/path?query`).
     pub fn new(method: &str, url: &str) -> Self {
         let parsed = slotdrill_wdl::split_url(url);
@@ -191,12 +200,7 @@ impl State {
     }
 
     fn answer(&mut self, request: &HostRequest) -> HostResponse {
-        let host = request
-            .host
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let host = request.host_name();
         let Some((app, slot)) = self.hosts.get(&host).cloned() else {
             return HostResponse::error(404, format!("no emulated function host `{host}`"));
         };

@@ -417,12 +417,7 @@ impl Runner<'_> {
 
     /// One attempt: an emulated host answers in process; anything else needs a stub.
     fn send(&mut self, request: &HostRequest, caller: &str) -> Result<HostResponse, String> {
-        let host = request
-            .host
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase();
+        let host = request.host_name();
         if self.state.hosts.contains_key(&host) {
             return Ok(self.state.invoke(request, Some(caller)));
         }
