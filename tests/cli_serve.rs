@@ -2,49 +2,16 @@
 //! listed, a swap started and polled to completion, and the host names then serve the swapped
 //! releases; management requests are logged without secrets.
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
+mod common;
 
+use std::io::Read;
+use std::process::{Command, Stdio};
+
+use common::{SITE, Server, serve_with};
 use serde_json::{Value, json};
 
-const SITE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-orders/providers/Microsoft.Web/sites/orders";
-
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(extra: &[&str]) -> Server {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
-        .args([
-            "serve",
-            "--estate",
-            "tests/data/orders-estate.toml",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .args(extra)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("slotdrill starts");
-    let mut first = String::new();
-    BufReader::new(child.stdout.as_mut().expect("stdout"))
-        .read_line(&mut first)
-        .expect("a first line");
-    let base = first
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
-        .to_owned();
-    Server { child, base }
+    serve_with(extra, Stdio::piped())
 }
 
 async fn call(

@@ -14,7 +14,7 @@ pub const FLOW: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/reso
 
 /// `slotdrill serve`, killed when dropped.
 pub struct Server {
-    child: Child,
+    pub child: Child,
     pub base: String,
 }
 
@@ -27,20 +27,28 @@ impl Drop for Server {
 
 /// `slotdrill serve --estate ESTATE` on a free loopback port.
 pub fn serve() -> Server {
+    serve_with(&[], Stdio::null())
+}
+
+/// The same with `extra` arguments, its log (stderr) going to `stderr`.
+pub fn serve_with(extra: &[&str], stderr: Stdio) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
         .args(["serve", "--estate", ESTATE, "--listen", "127.0.0.1:0"])
+        .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(stderr)
         .spawn()
         .expect("serve starts");
     let mut first = String::new();
     BufReader::new(child.stdout.as_mut().expect("stdout"))
         .read_line(&mut first)
         .expect("first line");
-    Server {
-        base: first.trim().trim_start_matches("listening on ").to_owned(),
-        child,
-    }
+    let base = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    Server { child, base }
 }
 
 /// The CLI with `args`, pointed at `server`.
