@@ -174,6 +174,8 @@ impl Backend {
         config.logic_api_version = self.logic_api_version.clone();
         config.release_setting = self.release_setting.clone();
         config.read_concurrency = usize::from(self.read_concurrency);
+        // The emulator's clock moves by each Retry-After it answers; only Azure needs waiting.
+        config.poll_in_real_time = !config.is_loopback();
         config.secure_parameters = self.secure_parameter_values()?;
         if !config.is_loopback() {
             if !self.live {

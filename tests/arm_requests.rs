@@ -90,13 +90,14 @@ fn tally(lines: &[String]) -> BTreeMap<String, usize> {
 #[test]
 fn a_partial_rollback_of_two_functions_from_three_workflows() {
     let (endpoint, lines) = serve_logged();
-    let cloud = ArmCloud::new(ArmConfig::new(
+    let mut config = ArmConfig::new(
         endpoint,
         "00000000-0000-0000-0000-000000000000",
         "rg-orders",
         Credential::Token(Secret::new("emulator".to_owned())),
-    ))
-    .expect("client");
+    );
+    config.poll_in_real_time = false;
+    let cloud = ArmCloud::new(config).expect("client");
 
     let observation = observe(&cloud).expect("observed");
     let diagnosis = diagnose(&cloud, &observation, &DiagnoseConfig::default()).expect("diagnosed");

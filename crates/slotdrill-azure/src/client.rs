@@ -35,6 +35,9 @@ pub struct ArmConfig {
     pub read_concurrency: usize,
     /// How old a workflow read may be to stand as the version check before a write.
     pub fresh_read: Duration,
+    /// Wait in real time between polls of a long-running operation or a run (`Retry-After`,
+    /// else 10 s; runs 5 s). Off against the emulator, whose clock moves with each poll.
+    pub poll_in_real_time: bool,
     /// Values of `securestring` workflow parameters, by `workflow/parameter`: ARM never returns
     /// them, and a workflow is not written back without them.
     pub secure_parameters: BTreeMap<String, Secret>,
@@ -65,6 +68,7 @@ impl ArmConfig {
             retry: RetryPolicy::default(),
             read_concurrency: 8,
             fresh_read: Duration::from_secs(10),
+            poll_in_real_time: true,
             secure_parameters: BTreeMap::new(),
         }
     }
@@ -428,22 +432,27 @@ impl Client {
                     _ => Ok(()),
                 };
             }
-            // The emulator's operations move on virtual time with each poll; Azure's need waiting.
-            if !self.config.is_loopback() {
-                let seconds = answer
-                    .headers
-                    .get("retry-after")
-                    .and_then(|v| v.to_str().ok())
-                    .and_then(|v| v.parse().ok())
-                    .unwrap_or(10);
-                std::thread::sleep(Duration::from_secs(seconds));
-            }
+            let seconds = answer
+                .headers
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse().ok())
+                .unwrap_or(10);
+            self.pause(Duration::from_secs(seconds));
         }
         Err(ArmError::Transport {
             method: "GET".into(),
             path: operation.to_owned(),
             message: "the operation did not finish after 360 polls".into(),
         })
+    }
+
+    /// Waits between polls of something still running, in real time unless `poll_in_real_time`
+    /// is off (the emulator moves its virtual clock by each `Retry-After` it answers).
+    pub(crate) fn pause(&self, wait: Duration) {
+        if self.config.poll_in_real_time {
+            std::thread::sleep(wait.min(self.config.retry.max_delay));
+        }
     }
 
     /// A function call on the data plane: to the slot's host, or — against the emulator — to the

@@ -475,9 +475,7 @@ impl Cloud for ArmCloud {
                 Some("Running" | "Waiting" | "Paused" | "Suspended") => {}
                 _ => return Ok(false),
             }
-            if !self.client.config.is_loopback() {
-                std::thread::sleep(std::time::Duration::from_secs(5));
-            }
+            self.client.pause(std::time::Duration::from_secs(5));
         }
         Err(CloudError::Failed(format!(
             "run `{run}` of `{workflow}` had not finished after 10 minutes"

@@ -151,6 +151,7 @@ fn gated(gate: Gate, read_concurrency: usize) -> (ArmCloud, Arc<Gate>) {
         Credential::Token(Secret::new("t".to_owned())),
     );
     config.read_concurrency = read_concurrency;
+    config.poll_in_real_time = false;
     (ArmCloud::new(config).expect("client"), gate)
 }
 

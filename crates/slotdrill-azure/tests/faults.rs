@@ -102,6 +102,38 @@ fn a_swap_is_polled_through_azure_async_operation_in_preference_to_location() {
 }
 
 #[test]
+fn polls_wait_what_retry_after_says() {
+    let arm = Arm::start();
+    arm.mount(
+        at("POST", &format!("{SITES}/orders/slotsswap")).respond_with(
+            ResponseTemplate::new(202)
+                .insert_header("azure-asyncoperation", format!("{}/op", arm.uri()).as_str()),
+        ),
+    );
+    arm.mount(
+        at("GET", "/op")
+            .respond_with(in_turn(vec![
+                json_answer(200, json!({ "status": "InProgress" }))
+                    .insert_header("retry-after", "1"),
+                json_answer(200, json!({ "status": "Succeeded" })),
+            ]))
+            .expect(2),
+    );
+    let mut config = arm.config();
+    config.poll_in_real_time = true;
+    let started = Instant::now();
+    slotdrill_azure::ArmCloud::new(config)
+        .expect("client")
+        .swap("orders", "deploy", "production")
+        .expect("swapped");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After honoured between polls"
+    );
+    arm.verify();
+}
+
+#[test]
 fn a_swap_is_polled_through_location_when_that_is_all_there_is() {
     let arm = Arm::start();
     arm.mount(

@@ -77,6 +77,8 @@ impl Arm {
             base_delay: Duration::from_millis(5),
             ..RetryPolicy::default()
         };
+        // Polls do not wait unless a test asks (it then sends `Retry-After` itself).
+        config.poll_in_real_time = false;
         config
     }
 
