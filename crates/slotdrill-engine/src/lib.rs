@@ -27,6 +27,6 @@ pub use error::EngineError;
 pub use guard::{check_deploy, check_swap, pinned_callers};
 pub use hooked::{CloudCall, CloudHooks, Hooked};
 pub use journal::{Journal, Record};
-pub use observe::{CallerObservation, Observation, observe};
+pub use observe::{CallerObservation, Observation, hints_for, observe};
 pub use plan::{Mode, Plan, Policy, RepointAction, Step, StepAction, plan};
 pub use verify::{Check, VerifyReport, verify};

@@ -61,22 +61,26 @@ impl Observation {
 
     /// The names of the apps that exist and their host names, to resolve calls exactly.
     pub fn hints(&self) -> Hints {
-        Hints {
-            hosts: self
-                .apps
-                .iter()
-                .flat_map(|a| {
-                    a.slots.iter().map(|s| {
-                        (
-                            s.host_name.to_ascii_lowercase(),
-                            (a.name.clone(), s.name.clone()),
-                        )
-                    })
+        hints_for(&self.apps)
+    }
+}
+
+/// The names of `apps` and their slots' host names: what resolves a call exactly.
+pub fn hints_for(apps: &[AppSnapshot]) -> Hints {
+    Hints {
+        hosts: apps
+            .iter()
+            .flat_map(|a| {
+                a.slots.iter().map(|s| {
+                    (
+                        s.host_name.to_ascii_lowercase(),
+                        (a.name.clone(), s.name.clone()),
+                    )
                 })
-                .collect(),
-            apps: self.apps.iter().map(|a| a.name.clone()).collect(),
-            ..Hints::default()
-        }
+            })
+            .collect(),
+        apps: apps.iter().map(|a| a.name.clone()).collect(),
+        ..Hints::default()
     }
 }
 

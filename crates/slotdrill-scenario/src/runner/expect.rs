@@ -2,7 +2,7 @@
 //! runner's record of runs, calls and plans.
 
 use slotdrill_emulator::Status;
-use slotdrill_engine::observe;
+use slotdrill_engine::{Cloud, hints_for};
 use slotdrill_model::is_production;
 use slotdrill_wdl::find_calls;
 
@@ -164,8 +164,9 @@ impl Runner<'_> {
     fn caller_target(&self, caller: &str) -> Option<String> {
         let (workflow, action) = caller.split_once('/')?;
         let logic_app = self.emulator().logic_app(workflow)?;
-        let observation = observe(&self.cloud).ok()?;
-        let call = find_calls(&logic_app.document, &observation.hints())
+        // Only the apps' host names are needed, not every workflow read again.
+        let apps = self.cloud.apps().ok()?;
+        let call = find_calls(&logic_app.document, &hints_for(&apps))
             .into_iter()
             .find(|c| c.action == action)?;
         let (app, slot) = (call.app?, call.slot?);
