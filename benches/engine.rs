@@ -30,7 +30,12 @@ fn slot(app: &str, name: &str, release: &str) -> SlotSnapshot {
         functions: (0..10).map(|f| format!("F{f}")).collect(),
         settings: Default::default(),
         deployed_since_swap: false,
-        last_swap: Some(("deploy".to_owned(), "production".to_owned())),
+        release_source: slotdrill_engine::ReleaseSource::Label,
+        last_swap: Some(slotdrill_engine::LastSwap {
+            source: "deploy".to_owned(),
+            destination: "production".to_owned(),
+            at: None,
+        }),
         live_since: None,
     }
 }
@@ -85,10 +90,10 @@ impl Cloud for Estate {
         })
     }
     fn write_workflow(&self, _: &str, _: &Document, _: &str) -> Result<String, CloudError> {
-        Err(CloudError::Failed("read only".into()))
+        Err(CloudError::failed("read only".into()))
     }
     fn function_key(&self, _: &str, _: &str, _: &str) -> Result<Secret, CloudError> {
-        Err(CloudError::Failed("read only".into()))
+        Err(CloudError::failed("read only".into()))
     }
     fn probe(&self, _: &str, _: &str, _: &str, _: u32) -> Result<Vec<u16>, CloudError> {
         Ok(Vec::new())
@@ -97,7 +102,7 @@ impl Cloud for Estate {
         Ok(Vec::new())
     }
     fn swap(&self, _: &str, _: &str, _: &str) -> Result<(), CloudError> {
-        Err(CloudError::Failed("read only".into()))
+        Err(CloudError::failed("read only".into()))
     }
     fn trigger(&self, _: &str) -> Result<bool, CloudError> {
         Ok(true)

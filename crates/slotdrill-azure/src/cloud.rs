@@ -149,7 +149,7 @@ impl ArmCloud {
             if let Some(link) = &next
                 && !self.client.config.owns(link)
             {
-                return Err(CloudError::Failed(format!(
+                return Err(CloudError::failed(format!(
                     "{path}: nextLink leaves {}; not followed",
                     self.client.config.endpoint
                 )));
@@ -223,7 +223,7 @@ impl ArmCloud {
                 .iter()
                 .map(|p| format!("--secure-parameter {name}/{p}=ENV_VAR"))
                 .collect();
-            return Err(CloudError::Failed(format!(
+            return Err(CloudError::failed(format!(
                 "refusing to write `{name}` back: its securestring parameter(s) {} have no value (ARM does not return them); pass {} with the value in that environment variable",
                 missing.join(", "),
                 hint.join(" ")
@@ -261,17 +261,31 @@ impl ArmCloud {
             .or_else(|| keys.as_object()?.values().find_map(Value::as_str))
             .map(|k| Secret::new(k.to_owned()))
             .ok_or_else(|| {
-                CloudError::Failed(format!(
+                CloudError::failed(format!(
                     "listkeys of `{app}/{slot}/{function}` returned no key: give the function a key (az functionapp function keys set)"
                 ))
             })
     }
 }
 
+/// ARM's answer as a kind the engine acts on; the message keeps the request and the hint.
 fn cloud_error(error: ArmError) -> CloudError {
+    let message = error.to_string();
     match &error {
-        ArmError::Status { status: 404, .. } => CloudError::NotFound(error.to_string()),
-        _ => CloudError::Failed(error.to_string()),
+        ArmError::Status { status: 404, .. } => CloudError::NotFound(message),
+        ArmError::Status { status: 409, .. } => CloudError::Conflict {
+            message,
+            retry_after_ms: None,
+        },
+        ArmError::Status { status: 429, .. } => CloudError::Throttled {
+            message,
+            retry_after_ms: None,
+        },
+        ArmError::Status {
+            status: 401 | 403, ..
+        } => CloudError::Unauthorized(message),
+        ArmError::Transport { .. } => CloudError::NoAnswer(message),
+        _ => CloudError::caused_by(message, error),
     }
 }
 
@@ -322,7 +336,7 @@ impl Cloud for ArmCloud {
             .to_owned();
         let resource = json!({ "name": name, "location": body["location"], "properties": { "definition": body["properties"]["definition"], "parameters": body["properties"]["parameters"] } });
         let document = Document::from_value(&format!("workflow `{name}`"), name, resource, None)
-            .map_err(|e| CloudError::Failed(e.to_string()))?;
+            .map_err(|e| CloudError::failed(e.to_string()))?;
         // Only what a write needs: an estate's definitions are not kept twice.
         let kept = json!({ "location": body["location"], "properties": { "version": body["properties"]["version"], "state": body["properties"]["state"] } });
         locked(&self.reads).insert(
@@ -477,7 +491,7 @@ impl Cloud for ArmCloud {
             }
             self.client.pause(std::time::Duration::from_secs(5));
         }
-        Err(CloudError::Failed(format!(
+        Err(CloudError::failed(format!(
             "run `{run}` of `{workflow}` had not finished after 10 minutes"
         )))
     }

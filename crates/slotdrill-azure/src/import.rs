@@ -189,7 +189,7 @@ impl ArmCloud {
             let workflow = read
                 .document
                 .workflow(None)
-                .map_err(|e| CloudError::Failed(e.to_string()))?;
+                .map_err(|e| CloudError::failed(e.to_string()))?;
             let definition = read.document.definition(workflow);
             let file = format!("{name}.json");
             let _ = writeln!(

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use slotdrill_engine::{AppSnapshot, CloudError, SlotSnapshot};
+use slotdrill_engine::{AppSnapshot, CloudError, LastSwap, ReleaseSource, SlotSnapshot};
 use slotdrill_model::PRODUCTION;
 
 use crate::cloud::{ArmCloud, locked};
@@ -108,16 +108,15 @@ impl ArmCloud {
             .collect();
         let properties = &site["properties"];
         let swap = properties["slotSwapStatus"].as_object();
-        let last_swap = swap.map(|s| {
-            (
-                s["sourceSlotName"].as_str().unwrap_or_default().to_owned(),
-                s["destinationSlotName"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned(),
-            )
-        });
         let swapped_at = swap.and_then(|s| s["timestampUtc"].as_str());
+        let last_swap = swap.map(|s| LastSwap {
+            source: s["sourceSlotName"].as_str().unwrap_or_default().to_owned(),
+            destination: s["destinationSlotName"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            at: swapped_at.and_then(epoch_millis),
+        });
         let modified_at = properties["lastModifiedTimeUtc"].as_str();
         let deployed_since_swap = match (swapped_at, modified_at) {
             (Some(swapped), Some(modified)) => modified > swapped,
@@ -133,6 +132,11 @@ impl ArmCloud {
             name: slot,
             host_name,
             release: settings.get(&self.client.config.release_setting).cloned(),
+            release_source: if settings.contains_key(&self.client.config.release_setting) {
+                ReleaseSource::Label
+            } else {
+                ReleaseSource::Unknown
+            },
             running: properties["state"].as_str() == Some("Running"),
             functions,
             settings,

@@ -99,10 +99,9 @@ fn apps_reads_sites_slots_settings_functions_and_sticky_names() {
         !production.deployed_since_swap,
         "modified before the last swap"
     );
-    assert_eq!(
-        production.last_swap,
-        Some(("deploy".to_owned(), "production".to_owned()))
-    );
+    let last_swap = production.last_swap.as_ref().expect("slotSwapStatus");
+    assert!(last_swap.moved("deploy", "production"), "{last_swap:?}");
+    assert!(last_swap.at.is_some(), "timestampUtc read");
     let deploy = orders.slot("deploy").expect("deploy");
     assert_eq!(deploy.release.as_deref(), Some("v3"));
     assert!(deploy.deployed_since_swap, "modified after the last swap");

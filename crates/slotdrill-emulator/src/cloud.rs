@@ -1,7 +1,10 @@
 //! The emulator behind the engine's `Cloud` port, in process: what the engine reads and writes
 //! here is what it would read and write through ARM, without the network.
 
-use slotdrill_engine::{ActionOutcome, AppSnapshot, Cloud, CloudError, SlotSnapshot, WorkflowRead};
+use slotdrill_engine::{
+    ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, LastSwap, ReleaseSource,
+    SlotSnapshot, WorkflowRead,
+};
 use slotdrill_model::{ModelError, Secret, SlotState};
 use slotdrill_wdl::Document;
 
@@ -14,7 +17,7 @@ pub const RELEASE_SETTING: &str = "SLOTDRILL_RELEASE";
 fn failed(e: ModelError) -> CloudError {
     match e.kind() {
         slotdrill_model::ErrorKind::NotFound => CloudError::NotFound(e.to_string()),
-        _ => CloudError::Failed(e.to_string()),
+        _ => CloudError::failed(e.to_string()),
     }
 }
 
@@ -40,6 +43,13 @@ impl Cloud for Emulator {
                                 .setting(&setting)
                                 .map(str::to_owned)
                                 .or_else(|| slot.release_id().map(str::to_owned)),
+                            release_source: if slot.config().setting(&setting).is_some() {
+                                ReleaseSource::Label
+                            } else if slot.release_id().is_some() {
+                                ReleaseSource::Deployment
+                            } else {
+                                ReleaseSource::Unknown
+                            },
                             running: slot.state() == SlotState::Running,
                             functions: slot
                                 .release()
@@ -47,8 +57,10 @@ impl Cloud for Emulator {
                                 .unwrap_or_default(),
                             settings: slot.config().app_settings.clone(),
                             deployed_since_swap: slot.deployed_since_swap(),
-                            last_swap: slot.swap_status().map(|s| {
-                                (s.source_slot_name.clone(), s.destination_slot_name.clone())
+                            last_swap: slot.swap_status().map(|s| LastSwap {
+                                source: s.source_slot_name.clone(),
+                                destination: s.destination_slot_name.clone(),
+                                at: Some(s.sequence),
                             }),
                             live_since: Some(slot.live_since()),
                         })
@@ -105,7 +117,7 @@ impl Cloud for Emulator {
         let workflow = current.workflow.clone();
         let version = state
             .save_logic_app(name, document.clone(), Some(&workflow))
-            .map_err(|e| CloudError::Failed(e.to_string()))?;
+            .map_err(|e| CloudError::failed(e.to_string()))?;
         Ok(version.to_string())
     }
 
@@ -170,6 +182,10 @@ impl Cloud for Emulator {
             .collect())
     }
 
+    fn now(&self) -> Result<Option<HistoryMark>, CloudError> {
+        Ok(Some(self.read(|estate| estate.change_sequence())))
+    }
+
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
         self.change(|e| e.swap(app, source, target))
             .map(|_| ())
@@ -179,7 +195,7 @@ impl Cloud for Emulator {
     fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
         let run = self
             .run(workflow, serde_json::json!({}))
-            .map_err(|e| CloudError::Failed(e.to_string()))?;
+            .map_err(|e| CloudError::failed(e.to_string()))?;
         Ok(run.status == crate::runner::Status::Succeeded)
     }
 }

@@ -336,7 +336,7 @@ impl CloudHooks for LostAnswer {
         if !call.is_write() || self.lost.replace(true) {
             return Ok(());
         }
-        Err(CloudError::Failed(
+        Err(CloudError::NoAnswer(
             "the connection dropped after the request was sent".into(),
         ))
     }

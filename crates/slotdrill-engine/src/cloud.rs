@@ -6,8 +6,12 @@ use serde::{Deserialize, Serialize};
 use slotdrill_model::Secret;
 use slotdrill_wdl::Document;
 
-/// Why a back-end call failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a back-end call failed, in the kinds the engine acts on.
+///
+/// [`CloudError::did_nothing`] tells a refusal (the back end certainly changed nothing) from a
+/// failure whose effect is unknown (a lost answer, a server error): a resumed rollback retries
+/// the first and judges the second by what the estate shows.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum CloudError {
     /// What was asked for does not exist.
     #[error("not found: {0}")]
@@ -22,9 +26,65 @@ pub enum CloudError {
         /// The version it found.
         found: String,
     },
-    /// The back end refused or failed the operation.
-    #[error("{0}")]
-    Failed(String),
+    /// 409: another operation holds the resource, or its state forbids the change (a swap with
+    /// preview pending). Nothing was changed.
+    #[error("conflict: {message}")]
+    Conflict {
+        /// The back end's own message (App Service's `Message`, or ARM's `error.message`).
+        message: String,
+        /// `Retry-After`, when the back end sent one.
+        retry_after_ms: Option<u64>,
+    },
+    /// 429: too many requests. Nothing was changed.
+    #[error("throttled: {message}")]
+    Throttled {
+        /// The back end's message.
+        message: String,
+        /// `Retry-After`, when the back end sent one.
+        retry_after_ms: Option<u64>,
+    },
+    /// 401 or 403. Nothing was changed.
+    #[error("not authorized: {0}")]
+    Unauthorized(String),
+    /// The request went out and no answer came back: it may or may not have acted.
+    #[error("no answer: {0}")]
+    NoAnswer(String),
+    /// The back end failed the operation; whether it acted is unknown.
+    #[error("{message}")]
+    Failed {
+        /// What failed, for people.
+        message: String,
+        /// The underlying error, when there is one.
+        #[source]
+        source: Option<std::sync::Arc<dyn std::error::Error + Send + Sync>>,
+    },
+}
+
+impl CloudError {
+    /// A failure described by `message`, with no underlying error.
+    pub fn failed(message: impl Into<String>) -> CloudError {
+        CloudError::Failed {
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// A failure described by `message`, caused by `source`.
+    pub fn caused_by(
+        message: impl Into<String>,
+        source: impl std::error::Error + Send + Sync + 'static,
+    ) -> CloudError {
+        CloudError::Failed {
+            message: message.into(),
+            source: Some(std::sync::Arc::new(source)),
+        }
+    }
+
+    /// True when the back end certainly changed nothing (a refusal); false when the request may
+    /// have acted (no answer, or a failure whose effect is unknown).
+    pub fn did_nothing(&self) -> bool {
+        !matches!(self, CloudError::NoAnswer(_) | CloudError::Failed { .. })
+    }
 }
 
 /// One slot as observed.
@@ -34,8 +94,13 @@ pub struct SlotSnapshot {
     pub name: String,
     /// `defaultHostName`.
     pub host_name: String,
-    /// The release it holds (the release setting, else what the back end knows).
+    /// What identifies the release it holds: the release label setting, else the id of its
+    /// active deployment, else the package `WEBSITE_RUN_FROM_PACKAGE` names (without its query,
+    /// which may hold a SAS token); `None` when nothing does.
     pub release: Option<String>,
+    /// Where [`SlotSnapshot::release`] came from.
+    #[serde(default)]
+    pub release_source: ReleaseSource,
     /// Whether it is running.
     pub running: bool,
     /// The functions of the release it holds.
@@ -44,11 +109,45 @@ pub struct SlotSnapshot {
     pub settings: std::collections::BTreeMap<String, String>,
     /// True when something was deployed to it after its last swap.
     pub deployed_since_swap: bool,
-    /// `slotSwapStatus`: (source, destination) of its last swap.
-    pub last_swap: Option<(String, String)>,
+    /// `slotSwapStatus`: its last swap.
+    pub last_swap: Option<LastSwap>,
     /// When the slot began serving what it serves now (its last swap, or a deploy after it), as
     /// a [`HistoryMark`]; `None` when the back end cannot tell.
     pub live_since: Option<HistoryMark>,
+}
+
+/// Where a slot's release identity came from, strongest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReleaseSource {
+    /// The release label app setting (`SLOTDRILL_RELEASE` unless configured).
+    Label,
+    /// The slot's active deployment record (`GET …/deployments`, `active: true`).
+    Deployment,
+    /// The package URL in `WEBSITE_RUN_FROM_PACKAGE`.
+    Package,
+    /// Nothing identifies the release.
+    #[default]
+    Unknown,
+}
+
+/// `slotSwapStatus` of a slot: its last swap.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastSwap {
+    /// `sourceSlotName`.
+    pub source: String,
+    /// `destinationSlotName`.
+    pub destination: String,
+    /// `timestampUtc` as a [`HistoryMark`]; `None` when the back end did not say.
+    pub at: Option<HistoryMark>,
+}
+
+impl LastSwap {
+    /// True when this swap moved `source` into `destination` (names case-insensitive).
+    pub fn moved(&self, source: &str, destination: &str) -> bool {
+        self.source.eq_ignore_ascii_case(source)
+            && self.destination.eq_ignore_ascii_case(destination)
+    }
 }
 
 /// A position in a back end's history, comparable only with marks from the same back end: the
@@ -130,6 +229,12 @@ pub trait Cloud {
     ) -> Result<Vec<u16>, CloudError>;
     /// Recent run history of a workflow, newest runs first.
     fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError>;
+    /// The back end's current position in its history (the emulator's change sequence, or the
+    /// `Date` ARM answers with), to tell later whether a swap happened after this moment;
+    /// `None` when the back end cannot tell.
+    fn now(&self) -> Result<Option<HistoryMark>, CloudError> {
+        Ok(None)
+    }
     /// Swaps `source` into `target` and waits for the result.
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError>;
     /// Runs a workflow's trigger once; true when the run succeeded.

@@ -3,7 +3,7 @@
 use crate::cloud::CloudError;
 
 /// Why the engine stopped.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum EngineError {
     /// The back end failed.
     #[error(transparent)]

@@ -132,6 +132,10 @@ impl<H: CloudHooks> Cloud for Hooked<'_, H> {
         })
     }
 
+    fn now(&self) -> Result<Option<crate::cloud::HistoryMark>, CloudError> {
+        self.inner.now()
+    }
+
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
         self.around(CloudCall::Swap, || self.inner.swap(app, source, target))
     }

@@ -20,7 +20,8 @@ mod verify;
 
 pub use apply::{ApplyReport, Interrupt, apply, restore};
 pub use cloud::{
-    ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, SlotSnapshot, WorkflowRead,
+    ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, LastSwap, ReleaseSource,
+    SlotSnapshot, WorkflowRead,
 };
 pub use diagnose::{DiagnoseConfig, Diagnosis, Health, Verdict, diagnose, named_faulty};
 pub use error::EngineError;

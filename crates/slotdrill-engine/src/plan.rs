@@ -212,9 +212,10 @@ fn plan_app(
             format!("`{name}` has no `{deploy_name}` slot to roll back to"),
         );
     };
-    let swapped_from_deploy = deploy.last_swap.as_ref().is_some_and(|(s, d)| {
-        s.eq_ignore_ascii_case(deploy_name) && d.eq_ignore_ascii_case(PRODUCTION)
-    });
+    let swapped_from_deploy = deploy
+        .last_swap
+        .as_ref()
+        .is_some_and(|s| s.moved(deploy_name, PRODUCTION));
     if !swapped_from_deploy || deploy.deployed_since_swap {
         let why = if !swapped_from_deploy {
             "no swap from it into production is recorded"

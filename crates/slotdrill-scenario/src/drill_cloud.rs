@@ -45,17 +45,17 @@ impl CloudHooks for DrillFaults<'_> {
         let mut faults = self.faults.borrow_mut();
         if let Some(left) = faults.writes_left.as_mut() {
             if *left == 0 {
-                return Err(CloudError::Failed(
-                    "429 TooManyRequests: the request is being throttled; retry after 10 s"
-                        .to_owned(),
-                ));
+                return Err(CloudError::Throttled {
+                    message: "the request is being throttled; retry after 10 s".to_owned(),
+                    retry_after_ms: Some(10_000),
+                });
             }
             *left -= 1;
         }
         if let Some((probability, status)) = faults.server_error {
             let roll = self.emulator.roll();
             if roll < probability {
-                return Err(CloudError::Failed(format!(
+                return Err(CloudError::failed(format!(
                     "{status}: an injected server error"
                 )));
             }
