@@ -31,6 +31,7 @@ fn slot(app: &str, name: &str, release: &str) -> SlotSnapshot {
         settings: Default::default(),
         deployed_since_swap: false,
         release_source: slotdrill_engine::ReleaseSource::Label,
+        release_note: None,
         last_swap: Some(slotdrill_engine::LastSwap {
             source: "deploy".to_owned(),
             destination: "production".to_owned(),

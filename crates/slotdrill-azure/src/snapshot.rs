@@ -137,6 +137,7 @@ impl ArmCloud {
             } else {
                 ReleaseSource::Unknown
             },
+            release_note: None,
             running: properties["state"].as_str() == Some("Running"),
             functions,
             settings,

@@ -50,6 +50,7 @@ impl Cloud for Emulator {
                             } else {
                                 ReleaseSource::Unknown
                             },
+                            release_note: None,
                             running: slot.state() == SlotState::Running,
                             functions: slot
                                 .release()

@@ -28,15 +28,16 @@ pub enum CloudError {
     },
     /// 409: another operation holds the resource, or its state forbids the change (a swap with
     /// preview pending). Nothing was changed.
-    #[error("conflict: {message}")]
+    #[error("{message}")]
     Conflict {
-        /// The back end's own message (App Service's `Message`, or ARM's `error.message`).
+        /// The back end's message with its status (App Service's `Message`, or ARM's
+        /// `error.message`).
         message: String,
         /// `Retry-After`, when the back end sent one.
         retry_after_ms: Option<u64>,
     },
     /// 429: too many requests. Nothing was changed.
-    #[error("throttled: {message}")]
+    #[error("{message}")]
     Throttled {
         /// The back end's message.
         message: String,
@@ -47,7 +48,7 @@ pub enum CloudError {
     #[error("not authorized: {0}")]
     Unauthorized(String),
     /// The request went out and no answer came back: it may or may not have acted.
-    #[error("no answer: {0}")]
+    #[error("{0}")]
     NoAnswer(String),
     /// The back end failed the operation; whether it acted is unknown.
     #[error("{message}")]
@@ -101,6 +102,10 @@ pub struct SlotSnapshot {
     /// Where [`SlotSnapshot::release`] came from.
     #[serde(default)]
     pub release_source: ReleaseSource,
+    /// What the back end says about that release, for people (a deployment's message and
+    /// time); never used to compare releases.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release_note: Option<String>,
     /// Whether it is running.
     pub running: bool,
     /// The functions of the release it holds.

@@ -46,7 +46,9 @@ impl CloudHooks for DrillFaults<'_> {
         if let Some(left) = faults.writes_left.as_mut() {
             if *left == 0 {
                 return Err(CloudError::Throttled {
-                    message: "the request is being throttled; retry after 10 s".to_owned(),
+                    message:
+                        "429 TooManyRequests: the request is being throttled; retry after 10 s"
+                            .to_owned(),
                     retry_after_ms: Some(10_000),
                 });
             }
