@@ -5,8 +5,8 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Map, json};
 use slotdrill_engine::{
-    ActionOutcome, AppSnapshot, Cloud, CloudError, DiagnoseConfig, Mode, Policy, SlotSnapshot,
-    WorkflowRead, named_faulty, observe, plan,
+    ActionOutcome, AppFunction, AppSnapshot, Cloud, CloudError, Decision, DiagnoseConfig, Mode,
+    Policy, SlotSnapshot, WorkflowRead, named_faulty, observe, plan,
 };
 use slotdrill_model::Secret;
 use slotdrill_wdl::Document;
@@ -91,10 +91,10 @@ impl Cloud for Estate {
         })
     }
     fn write_workflow(&self, _: &str, _: &Document, _: &str) -> Result<String, CloudError> {
-        Err(CloudError::failed("read only".into()))
+        Err(CloudError::failed("read only"))
     }
     fn function_key(&self, _: &str, _: &str, _: &str) -> Result<Secret, CloudError> {
-        Err(CloudError::failed("read only".into()))
+        Err(CloudError::failed("read only"))
     }
     fn probe(&self, _: &str, _: &str, _: &str, _: u32) -> Result<Vec<u16>, CloudError> {
         Ok(Vec::new())
@@ -103,7 +103,7 @@ impl Cloud for Estate {
         Ok(Vec::new())
     }
     fn swap(&self, _: &str, _: &str, _: &str) -> Result<(), CloudError> {
-        Err(CloudError::failed("read only".into()))
+        Err(CloudError::failed("read only"))
     }
     fn trigger(&self, _: &str) -> Result<bool, CloudError> {
         Ok(true)
@@ -121,8 +121,8 @@ fn peak_memory_mib() -> Option<u64> {
 }
 
 fn planning(c: &mut Criterion) {
-    let faulty: Vec<(String, String)> = (0..10)
-        .map(|i| (format!("app{:05}", i * 37), format!("F{}", i % 10)))
+    let faulty: Vec<AppFunction> = (0..10)
+        .map(|i| AppFunction::new(format!("app{:05}", i * 37), format!("F{}", i % 10)))
         .collect();
     let mut group = c.benchmark_group("engine/plan-partial-10-faulty");
     group.sample_size(10);
@@ -131,7 +131,8 @@ fn planning(c: &mut Criterion) {
         group.bench_function(format!("{apps}-apps-{workflows}-logic-apps"), |b| {
             b.iter(|| {
                 let observation = observe(&cloud).expect("observe");
-                let diagnosis = named_faulty(&observation, &faulty, &DiagnoseConfig::default());
+                let diagnosis = named_faulty(&observation, &faulty, &DiagnoseConfig::default())
+                    .expect("named functions exist");
                 let plan = plan(
                     &observation,
                     &diagnosis,
@@ -140,7 +141,7 @@ fn planning(c: &mut Criterion) {
                         ..Policy::default()
                     },
                 );
-                assert_eq!(plan.chosen, Some(Mode::Partial));
+                assert_eq!(plan.decision, Decision::Partial);
                 plan
             })
         });

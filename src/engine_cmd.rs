@@ -10,8 +10,8 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use slotdrill_azure::{ArmCloud, ArmConfig, AzureCloud, Credential};
 use slotdrill_engine::{
-    DiagnoseConfig, Mode, Observation, Plan, Policy, apply, diagnose, named_faulty, observe,
-    pinned_callers, plan, restore, verify,
+    AppFunction, ApplyOptions, ApplyReport, DiagnoseConfig, EngineError, Mode, Plan, Policy,
+    Rollback, RollbackRequest, VerifyOptions, VerifyReport, observe, pinned_callers, restore,
 };
 use slotdrill_model::Secret;
 
@@ -74,9 +74,10 @@ pub enum ModeArg {
 /// How to plan.
 #[derive(Debug, Args)]
 pub struct Planning {
-    /// Full, partial, or let the engine choose.
-    #[arg(long, value_enum, default_value = "auto")]
-    mode: ModeArg,
+    /// Full, partial, or let the engine choose (default: auto; a resumed rollback keeps its
+    /// journal's mode and refuses another).
+    #[arg(long, value_enum)]
+    mode: Option<ModeArg>,
     /// APP/FUNCTION known to be broken; skips diagnosis (repeatable).
     #[arg(long = "faulty", value_name = "APP/FUNCTION")]
     faulty: Vec<String>,
@@ -212,57 +213,78 @@ fn failed(e: impl std::fmt::Display) -> Failure {
     Failure::Failed(e.to_string())
 }
 
-/// Observes, diagnoses (probing with `samples` per function; 0 for none) and plans.
-fn make_plan(
-    cloud: &ArmCloud,
-    planning: &Planning,
-    samples: u32,
-) -> Result<(Observation, Plan), Failure> {
-    let observation = observe(cloud).map_err(failed)?;
-    if !(0.0..=1.0).contains(&planning.failure_rate) {
-        return Err(Failure::BadInput(format!(
-            "--failure-rate {} is outside 0–1",
-            planning.failure_rate
-        )));
-    }
-    let defaults = DiagnoseConfig::default();
-    let probing = samples > 0;
-    let config = DiagnoseConfig {
-        min_samples: planning.min_samples,
-        failure_rate: planning.failure_rate,
-        probe_samples: if probing { defaults.probe_samples } else { 0 },
-        discard_first: if probing { defaults.discard_first } else { 0 },
-        ..defaults
-    };
-    let diagnosis = if planning.faulty.is_empty() {
-        diagnose(cloud, &observation, &config).map_err(failed)?
-    } else {
-        let named = planning
+impl Planning {
+    /// The engine's request for these options, probing with `samples` per function (0: none).
+    fn request<'a>(
+        &self,
+        samples: u32,
+        apply: Option<ApplyOptions<'a>>,
+        trigger: bool,
+    ) -> Result<RollbackRequest<'a>, Failure> {
+        if !(0.0..=1.0).contains(&self.failure_rate) {
+            return Err(Failure::BadInput(format!(
+                "--failure-rate {} is outside 0–1",
+                self.failure_rate
+            )));
+        }
+        let defaults = DiagnoseConfig::default();
+        let probing = samples > 0;
+        let faulty = self
             .faulty
             .iter()
             .map(|f| {
-                f.split_once('/')
-                    .map(|(a, b)| (a.to_owned(), b.to_owned()))
-                    .ok_or_else(|| {
-                        Failure::BadInput(format!("--faulty expects APP/FUNCTION, got `{f}`"))
-                    })
+                f.parse::<AppFunction>()
+                    .map_err(|e| Failure::BadInput(format!("--faulty: {e}")))
             })
             .collect::<Result<Vec<_>, _>>()?;
-        named_faulty(&observation, &named, &config)
-    };
-    let mode = match planning.mode {
-        ModeArg::Auto => Mode::Auto,
-        ModeArg::Partial => Mode::Partial,
-        ModeArg::Full => Mode::Full,
-    };
-    let policy = Policy {
-        mode,
-        accept_sticky_diff: planning.accept_sticky_diff,
-        force: planning.force,
-        ..Policy::default()
-    };
-    let plan = plan(&observation, &diagnosis, &policy);
-    Ok((observation, plan))
+        Ok(RollbackRequest {
+            mode: self.mode.map(|m| match m {
+                ModeArg::Auto => Mode::Auto,
+                ModeArg::Partial => Mode::Partial,
+                ModeArg::Full => Mode::Full,
+            }),
+            policy: Policy {
+                accept_sticky_diff: self.accept_sticky_diff,
+                force: self.force,
+                ..Policy::default()
+            },
+            diagnose: DiagnoseConfig {
+                min_samples: self.min_samples,
+                failure_rate: self.failure_rate,
+                probe_samples: if probing { defaults.probe_samples } else { 0 },
+                discard_first: if probing { defaults.discard_first } else { 0 },
+                ..defaults
+            },
+            faulty,
+            planner: slotdrill_engine::plan,
+            apply,
+            verify: VerifyOptions { samples, trigger },
+        })
+    }
+}
+
+/// The engine's error with the exit code it maps to: 2 when the operator must change the
+/// command (a finished journal, a name that matches nothing), else 1.
+fn engine_failure(error: EngineError) -> Failure {
+    match &error {
+        EngineError::JournalFinished { path, .. } => Failure::BadInput(format!(
+            "{error}, for example --journal {}",
+            fresh_journal_path(std::path::Path::new(path)).display()
+        )),
+        EngineError::UnknownFunction(_) => Failure::BadInput(error.to_string()),
+        _ => Failure::Failed(error.to_string()),
+    }
+}
+
+/// A new journal path beside `used`, named after the time now (seconds since the epoch).
+fn fresh_journal_path(used: &std::path::Path) -> PathBuf {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let stem = used
+        .file_stem()
+        .map_or_else(|| "rollback".into(), |s| s.to_string_lossy());
+    used.with_file_name(format!("{stem}-{now}.jsonl"))
 }
 
 /// `slotdrill import -o FILE`: the estate file and `workflows/*.json` beside it, each written
@@ -351,9 +373,11 @@ pub fn status(backend: Backend, output: Output) -> Result<(), Failure> {
 pub fn plan_command(backend: Backend, planning: Planning, output: Output) -> Result<(), Failure> {
     let cloud = backend.cloud()?;
     let samples = planning.probe_samples(&cloud);
-    let (_, plan) = make_plan(&cloud, &planning, samples)?;
-    print_plan(&plan, output)?;
-    if plan.refused.is_some() {
+    let request = planning.request(samples, None, false)?;
+    let rolled =
+        slotdrill_engine::rollback(&cloud, request, &mut |_, _| {}).map_err(engine_failure)?;
+    print_plan(&rolled.plan, output)?;
+    if rolled.plan.is_refused() {
         Err(Failure::Refused)
     } else {
         Ok(())
@@ -384,67 +408,105 @@ pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Res
         output,
     } = args;
     let cloud = backend.cloud()?;
-    // An existing journal is an interrupted rollback: resume its plan.
-    if let Some(path) = journal.as_ref().filter(|p| p.exists()) {
-        if !apply_it {
-            return Err(Failure::BadInput(format!(
-                "{} exists: pass --apply to resume it",
-                path.display()
-            )));
-        }
-        let report = apply(&cloud, None, path, None).map_err(failed)?;
-        println!(
-            "resumed {}: {} step(s) performed, {} already done",
-            path.display(),
-            report.performed.len(),
-            report.already_done.len()
-        );
-        return Ok(());
+    let resuming = journal.as_ref().filter(|p| p.exists());
+    if let Some(path) = resuming
+        && !apply_it
+    {
+        return Err(Failure::BadInput(format!(
+            "{} exists: pass --apply to resume it",
+            path.display()
+        )));
     }
+    let path = match (apply_it, journal.as_deref()) {
+        (true, None) => {
+            return Err(Failure::BadInput(
+                "--apply needs --journal FILE (the crash-safe record of every step)".to_owned(),
+            ));
+        }
+        (true, Some(path)) => Some(path),
+        (false, _) => None,
+    };
+    // A resumed rollback is verified exactly as a fresh one.
     let samples = planning.probe_samples(&cloud);
-    let (_, plan) = make_plan(&cloud, &planning, samples)?;
-    print_plan(&plan, output)?;
-    if plan.refused.is_some() {
+    let apply = path.map(|journal| ApplyOptions {
+        journal,
+        interrupt: None,
+    });
+    let request = planning.request(samples, apply, verify_runs)?;
+    let mut printed = Ok(());
+    let rolled = slotdrill_engine::rollback(&cloud, request, &mut |plan, _| {
+        printed = print_plan(plan, output);
+    })
+    .map_err(engine_failure)?;
+    printed?;
+    if rolled.plan.is_refused() {
         return Err(Failure::Refused);
     }
-    if !apply_it {
+    let Some(report) = &rolled.applied else {
         println!("dry run: nothing changed (pass --apply and --journal FILE to roll back)");
         return Ok(());
-    }
-    let path = journal.ok_or_else(|| {
-        Failure::BadInput(
-            "--apply needs --journal FILE (the crash-safe record of every step)".to_owned(),
-        )
-    })?;
-    let report = apply(&cloud, Some(&plan), &path, None).map_err(failed)?;
-    let checks = verify(&cloud, &plan, samples, verify_runs).map_err(failed)?;
-    match output {
-        Output::Json => println!(
-            "{}",
-            serde_json::to_string_pretty(&json!({ "applied": report, "verify": checks }))
-                .map_err(failed)?
-        ),
-        Output::Text => {
-            println!(
-                "applied {} step(s); journal {}",
-                report.performed.len(),
-                path.display()
-            );
-            for check in &checks.checks {
-                println!(
-                    "  {} {}: {}",
-                    if check.ok { "ok  " } else { "FAIL" },
-                    check.what,
-                    check.detail
-                );
-            }
-        }
-    }
+    };
+    let checks = rolled
+        .verified
+        .clone()
+        .unwrap_or(VerifyReport { checks: Vec::new() });
+    print_applied(
+        &rolled,
+        report,
+        &checks,
+        path.unwrap_or(std::path::Path::new("-")),
+        output,
+    )?;
     if checks.ok() {
         Ok(())
     } else {
         Err(Failure::Refused)
     }
+}
+
+fn print_applied(
+    rolled: &Rollback,
+    report: &ApplyReport,
+    checks: &VerifyReport,
+    path: &std::path::Path,
+    output: Output,
+) -> Result<(), Failure> {
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
+    match output {
+        Output::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(
+                &json!({ "applied": report, "verify": checks, "resumed": rolled.resumed })
+            )
+            .map_err(failed)?
+        ),
+        Output::Text if rolled.resumed => {
+            println!(
+                "resumed {}: {} step(s) performed, {} already done",
+                path.display(),
+                report.performed.len(),
+                report.already_done.len()
+            );
+        }
+        Output::Text => println!(
+            "applied {} step(s); journal {}",
+            report.performed.len(),
+            path.display()
+        ),
+    }
+    if let Output::Text = output {
+        for check in &checks.checks {
+            println!(
+                "  {} {}: {}",
+                if check.ok { "ok  " } else { "FAIL" },
+                check.what,
+                check.detail
+            );
+        }
+    }
+    Ok(())
 }
 
 pub fn restore_command(

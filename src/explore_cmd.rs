@@ -51,6 +51,7 @@ pub fn run(args: ExploreArgs) -> Result<(), Failure> {
         &faults,
         &args.out,
         &mut progress,
+        slotdrill_engine::plan,
     )
     .map_err(|e| Failure::BadInput(e.to_string()))?;
     if terminal {

@@ -78,10 +78,10 @@ fn in_process(mode: Mode) -> (Value, Value) {
             ..Policy::default()
         },
     );
-    assert!(planned.refused.is_none(), "{mode:?}: {:?}", planned.refused);
+    assert!(!planned.is_refused(), "{mode:?}: {:?}", planned.decision);
     let dir = tempfile::tempdir().expect("temp dir");
     let journal = dir.path().join("local.jsonl");
-    apply(&local, Some(&planned), &journal, None).expect("applies");
+    apply(&local, &planned, &journal, None).expect("applies");
     assert!(verify(&local, &planned, 5, false).expect("verifies").ok());
     let rolled_back = local_state(&local);
     restore(&local, &journal, None).expect("restores");

@@ -43,10 +43,12 @@ impl Cloud for Emulator {
                                 .setting(&setting)
                                 .map(str::to_owned)
                                 .or_else(|| slot.release_id().map(str::to_owned)),
-                            release_source: if slot.config().setting(&setting).is_some() {
+                            // Until the emulator serves deployment records, what is deployed
+                            // stands in for a label.
+                            release_source: if slot.config().setting(&setting).is_some()
+                                || slot.release_id().is_some()
+                            {
                                 ReleaseSource::Label
-                            } else if slot.release_id().is_some() {
-                                ReleaseSource::Deployment
                             } else {
                                 ReleaseSource::Unknown
                             },

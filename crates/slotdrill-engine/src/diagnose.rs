@@ -11,6 +11,7 @@ use slotdrill_model::PRODUCTION;
 
 use crate::cloud::{ActionOutcome, Cloud};
 use crate::error::EngineError;
+use crate::names::AppFunction;
 use crate::observe::Observation;
 
 /// Thresholds and sample sizes.
@@ -229,20 +230,32 @@ pub fn diagnose(
 
 /// The operator's fast path: these functions are faulty, no probing. The deploy slot's copies
 /// are not checked.
+///
+/// A name that matches no function of any app's production slot is an error, not ignored.
 pub fn named_faulty(
     observation: &Observation,
-    faulty: &[(String, String)],
+    faulty: &[AppFunction],
     config: &DiagnoseConfig,
-) -> Diagnosis {
+) -> Result<Diagnosis, EngineError> {
+    if let Some(unknown) = faulty.iter().find(|named| {
+        !observation.apps.iter().any(|app| {
+            app.slot(PRODUCTION).is_some_and(|production| {
+                production
+                    .functions
+                    .iter()
+                    .any(|function| named.is(&app.name, function))
+            })
+        })
+    }) {
+        return Err(EngineError::UnknownFunction(unknown.clone()));
+    }
     let mut verdicts = Vec::new();
     for app in &observation.apps {
         let Some(production) = app.slot(PRODUCTION) else {
             continue;
         };
         for function in &production.functions {
-            let named = faulty.iter().any(|(a, f)| {
-                a.eq_ignore_ascii_case(&app.name) && f.eq_ignore_ascii_case(function)
-            });
+            let named = faulty.iter().any(|f| f.is(&app.name, function));
             verdicts.push(Verdict {
                 app: app.name.clone(),
                 function: function.clone(),
@@ -258,8 +271,8 @@ pub fn named_faulty(
             });
         }
     }
-    Diagnosis {
+    Ok(Diagnosis {
         config: config.clone(),
         verdicts,
-    }
+    })
 }

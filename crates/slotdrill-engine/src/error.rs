@@ -19,6 +19,39 @@ pub enum EngineError {
         /// What is no longer true.
         reason: String,
     },
+    /// A step's write was answered as done, yet the estate shows otherwise.
+    #[error("step {step}: the write did not take effect: {reason}")]
+    PostconditionFailed {
+        /// The step.
+        step: usize,
+        /// What the estate shows.
+        reason: String,
+    },
+    /// A resume cannot tell from the estate whether a step whose answer was lost took effect.
+    #[error("step {step}: cannot tell whether it took effect: the estate shows {saw}. {check}")]
+    CannotTell {
+        /// The step.
+        step: usize,
+        /// What the engine saw.
+        saw: String,
+        /// What the operator should check.
+        check: String,
+    },
+    /// The journal records a rollback that finished: it is not resumed for another incident.
+    #[error(
+        "journal {path} records a finished {decision} rollback ({steps} step(s)); pass a new --journal path to roll back again"
+    )]
+    JournalFinished {
+        /// The journal file.
+        path: String,
+        /// How many steps it applied.
+        steps: usize,
+        /// `partial`, `full` or `mixed`.
+        decision: String,
+    },
+    /// An `app/function` that names no function of the estate.
+    #[error("{0}: no such function in production")]
+    UnknownFunction(crate::names::AppFunction),
     /// The plan refuses to roll back.
     #[error("refused: {0}")]
     Refused(String),

@@ -1,16 +1,23 @@
 //! The journal: JSON lines, one record per line, synced to disk after each. It holds the plan,
-//! a `begin` record (with before-images and what will be written) before every step, a `done`
-//! record after, and `restored` records. It never holds a key: repoint records redact literal
-//! keys, and the key a repointed call uses is only referenced.
+//! a `begin` record (with before-images, what will be written and, for a swap, the back end's
+//! moment) before every step, a `done` record after, a `refused` record when the back end
+//! refused a write (it changed nothing), `restored` records, and `finished` at the end. It never
+//! holds a key: repoint records redact literal keys, and the key a repointed call uses is only
+//! referenced.
+//!
+//! A crash can cut the last line short. Opening such a journal drops that torn record (with a
+//! warning) so the next record starts on a line of its own; any other unreadable line is damage
+//! and stops the engine. A finished journal is never resumed: the next incident gets a new one.
 
 use std::fs::{File, OpenOptions};
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use slotdrill_wdl::RepointRecord;
 
+use crate::cloud::HistoryMark;
 use crate::error::EngineError;
 use crate::plan::Plan;
 
@@ -31,6 +38,10 @@ pub enum Record {
         before: Value,
         /// For repoints: how to undo each action.
         records: Vec<RepointRecord>,
+        /// For swaps: the back end's moment just before the swap was asked for, so a resume
+        /// can tell whether `slotSwapStatus` shows this swap or an earlier one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        at: Option<HistoryMark>,
     },
     /// A step wrote and its result was checked.
     Done {
@@ -38,6 +49,14 @@ pub enum Record {
         step: usize,
         /// What it left (the new workflow version, the releases).
         after: Value,
+    },
+    /// The back end refused a step's write and changed nothing (409, 429, 401/403, not
+    /// found): a resume runs the step again.
+    Refused {
+        /// The step.
+        step: usize,
+        /// The back end's answer.
+        error: String,
     },
     /// A repoint step's callers are back to their original definitions.
     Restored {
@@ -48,11 +67,35 @@ pub enum Record {
     Finished,
 }
 
+/// Where a step stands in the journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum StepState {
+    /// No record of it: it never wrote.
+    NotBegun,
+    /// Begun, and its last record is a refusal: it changed nothing.
+    Refused,
+    /// Begun with no answer recorded: it may or may not have written. Carries the back end's
+    /// moment recorded before a swap.
+    Unknown(Option<HistoryMark>),
+    /// Done.
+    Done,
+}
+
 /// An open journal file.
 pub struct Journal {
     path: PathBuf,
     file: File,
     records: Vec<Record>,
+    warnings: Vec<String>,
+}
+
+/// The records of a journal file and what was wrong with its last line, if anything.
+struct Contents {
+    records: Vec<Record>,
+    /// Byte length of the complete lines (where a torn record starts).
+    complete: u64,
+    /// A warning about a torn last record.
+    torn: Option<String>,
 }
 
 impl Journal {
@@ -63,46 +106,118 @@ impl Journal {
         }
     }
 
-    /// Opens `path`, reading the records already there (an interrupted run), or creates it.
-    pub fn open(path: &Path) -> Result<Journal, EngineError> {
-        let records = if path.exists() {
-            Journal::read(path)?
-        } else {
-            Vec::new()
-        };
+    /// Creates a journal for a new rollback at `path`, which must not hold one already.
+    pub fn create(path: &Path) -> Result<Journal, EngineError> {
         let file = OpenOptions::new()
-            .create(true)
-            .append(true)
+            .write(true)
+            .create_new(true)
             .open(path)
-            .map_err(|e| Journal::error(path, e))?;
+            .map_err(|e| match e.kind() {
+                std::io::ErrorKind::AlreadyExists => Journal::error(
+                    path,
+                    "already exists: it belongs to another rollback (resume it, or pass a new path)",
+                ),
+                _ => Journal::error(path, e),
+            })?;
         Ok(Journal {
             path: path.to_path_buf(),
             file,
-            records,
+            records: Vec::new(),
+            warnings: Vec::new(),
         })
     }
 
-    /// Reads every record of a journal file.
+    /// Opens the journal of an interrupted rollback at `path`, dropping a torn last record.
+    pub fn open(path: &Path) -> Result<Journal, EngineError> {
+        let contents = Journal::contents(path)?;
+        let file = OpenOptions::new()
+            .append(true)
+            .open(path)
+            .map_err(|e| Journal::error(path, e))?;
+        let mut warnings = Vec::new();
+        if let Some(torn) = contents.torn {
+            // The next record must start on a line of its own.
+            file.set_len(contents.complete)
+                .and_then(|()| file.sync_data())
+                .map_err(|e| Journal::error(path, e))?;
+            warnings.push(torn);
+        }
+        Ok(Journal {
+            path: path.to_path_buf(),
+            file,
+            records: contents.records,
+            warnings,
+        })
+    }
+
+    /// Reads every record of a journal file (a torn last record is left out).
     pub fn read(path: &Path) -> Result<Vec<Record>, EngineError> {
-        let file = File::open(path).map_err(|e| Journal::error(path, e))?;
+        Ok(Journal::contents(path)?.records)
+    }
+
+    fn contents(path: &Path) -> Result<Contents, EngineError> {
+        let bytes = std::fs::read(path).map_err(|e| Journal::error(path, e))?;
         let mut records = Vec::new();
-        for (i, line) in BufReader::new(file).lines().enumerate() {
-            let line = line.map_err(|e| Journal::error(path, e))?;
-            if line.trim().is_empty() {
-                continue;
-            }
-            // A line cut short by a crash is the last one; anything else is damage.
-            match serde_json::from_str(&line) {
-                Ok(record) => records.push(record),
-                Err(e) => return Err(Journal::error(path, format!("line {}: {e}", i + 1))),
+        let mut offset = 0usize;
+        let mut line_number = 0usize;
+        while offset < bytes.len() {
+            line_number += 1;
+            let end = bytes[offset..].iter().position(|b| *b == b'\n');
+            let line = &bytes[offset..end.map_or(bytes.len(), |e| offset + e)];
+            let parsed = std::str::from_utf8(line)
+                .map_err(|e| e.to_string())
+                .and_then(|text| {
+                    if text.trim().is_empty() {
+                        Ok(None)
+                    } else {
+                        serde_json::from_str(text)
+                            .map(Some)
+                            .map_err(|e| e.to_string())
+                    }
+                });
+            match (parsed, end) {
+                (Ok(record), Some(end)) => {
+                    records.extend(record);
+                    offset += end + 1;
+                }
+                // Only a crash mid-write leaves a last line without its newline.
+                (Ok(None), None) => break,
+                (Ok(Some(_)) | Err(_), None) => {
+                    return Ok(Contents {
+                        records,
+                        complete: offset as u64,
+                        torn: Some(format!(
+                            "{}: ignored a torn last record at line {line_number} ({} byte(s) cut short by a crash mid-write)",
+                            path.display(),
+                            line.len()
+                        )),
+                    });
+                }
+                (Err(e), Some(_)) => {
+                    return Err(Journal::error(path, format!("line {line_number}: {e}")));
+                }
             }
         }
-        Ok(records)
+        Ok(Contents {
+            records,
+            complete: offset as u64,
+            torn: None,
+        })
+    }
+
+    /// The path of the journal file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The records so far.
     pub fn records(&self) -> &[Record] {
         &self.records
+    }
+
+    /// What opening the journal found and tolerated (a torn last record).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Appends a record and syncs it to disk before returning.
@@ -127,11 +242,26 @@ impl Journal {
         })
     }
 
-    pub(crate) fn done(&self, step: usize) -> Option<&Value> {
-        self.records.iter().find_map(|r| match r {
-            Record::Done { step: s, after } if *s == step => Some(after),
-            _ => None,
-        })
+    /// True when the journal records a finished rollback.
+    pub fn is_finished(&self) -> bool {
+        self.records.iter().any(|r| matches!(r, Record::Finished))
+    }
+
+    /// Where `step` stands, judged from its last record.
+    pub(crate) fn state(&self, step: usize) -> StepState {
+        let last = self.records.iter().rev().find(|r| match r {
+            Record::Begin { step: s, .. }
+            | Record::Done { step: s, .. }
+            | Record::Refused { step: s, .. } => *s == step,
+            _ => false,
+        });
+        match last {
+            None => StepState::NotBegun,
+            Some(Record::Done { .. }) => StepState::Done,
+            Some(Record::Refused { .. }) => StepState::Refused,
+            Some(Record::Begin { at, .. }) => StepState::Unknown(*at),
+            Some(_) => StepState::NotBegun,
+        }
     }
 
     pub(crate) fn begun(&self, step: usize) -> Option<&[RepointRecord]> {

@@ -3,8 +3,9 @@
 //! Everything goes through the [`Cloud`] port, so the same engine runs against the in-process
 //! emulator, the emulator's ARM API and Azure. A [`Plan`] is data: serializable, deterministic,
 //! readable, each step with its precondition and expected result. [`apply`] writes every step to
-//! a JSON-lines journal (synced) before and after it runs, never a key; an interrupted apply
-//! resumes from the journal without applying any step twice. [`restore`] returns every
+//! a JSON-lines journal (synced) before and after it runs, never a key; [`resume`] continues an
+//! interrupted apply without applying any step twice, judging steps whose outcome was lost by
+//! what the estate shows. [`rollback`] is the whole sequence every front end runs. [`restore`] returns every
 //! repointed caller to its exact original definition.
 
 mod apply;
@@ -14,11 +15,13 @@ mod error;
 mod guard;
 mod hooked;
 mod journal;
+mod names;
 mod observe;
 mod plan;
+mod rollback;
 mod verify;
 
-pub use apply::{ApplyReport, Interrupt, apply, restore};
+pub use apply::{ApplyReport, Interrupt, apply, restore, resume};
 pub use cloud::{
     ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, LastSwap, ReleaseSource,
     SlotSnapshot, WorkflowRead,
@@ -28,6 +31,10 @@ pub use error::EngineError;
 pub use guard::{check_deploy, check_swap, pinned_callers};
 pub use hooked::{CloudCall, CloudHooks, Hooked};
 pub use journal::{Journal, Record};
+pub use names::{AppFunction, AppFunctionError};
 pub use observe::{CallerObservation, Observation, hints_for, observe};
-pub use plan::{Mode, Plan, Policy, RepointAction, Step, StepAction, plan};
+pub use plan::{
+    Decision, Mode, Plan, Policy, Refusal, RepointAction, SlotMoved, Step, StepAction, plan,
+};
+pub use rollback::{ApplyOptions, Planner, Rollback, RollbackRequest, VerifyOptions, rollback};
 pub use verify::{Check, VerifyReport, verify};

@@ -76,10 +76,9 @@ pub fn verify(
                 for faulty in plan
                     .faulty
                     .iter()
-                    .filter_map(|f| f.split_once('/'))
-                    .filter(|(a, _)| a.eq_ignore_ascii_case(app))
+                    .filter(|f| f.app.eq_ignore_ascii_case(app))
                 {
-                    probe(app, PRODUCTION, faulty.1, &mut checks)?;
+                    probe(app, PRODUCTION, &faulty.function, &mut checks)?;
                 }
             }
         }

@@ -40,6 +40,8 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
 use serde::Serialize;
 
+use slotdrill_engine::Planner;
+
 use crate::error::ScenarioError;
 use crate::runner::{Drill, Runner};
 use crate::steps::StepDef;
@@ -367,7 +369,7 @@ pub fn rehearse_on(loaded: &Drill, ops: &[Op]) -> Result<Rehearsal, Finding> {
             && runner
                 .plans
                 .last()
-                .is_some_and(|p| p.chosen.is_some() && !p.steps.is_empty());
+                .is_some_and(|p| !p.is_refused() && !p.steps.is_empty());
         if claimed {
             // The engine claims a rollback: every Logic App must work again.
             for logic_app in &logic_apps {
@@ -385,7 +387,7 @@ pub fn rehearse_on(loaded: &Drill, ops: &[Op]) -> Result<Rehearsal, Finding> {
                     let plan = runner
                         .plans
                         .last()
-                        .map(|p| p.chosen.map(|m| m.to_string()).unwrap_or_default())
+                        .map(|p| p.decision.label().to_owned())
                         .unwrap_or_default();
                     return Err(Finding {
                         reason: format!(
@@ -428,7 +430,12 @@ impl Summary {
 }
 
 /// Explores the estate of `path`: `cases` random sequences of up to `max_steps` operations. On a
-/// failure, the shrunk case is written as a drill into `out`.
+/// failure, the shrunk case is written as a drill into `out`. `planner` plans each rollback
+/// ([`slotdrill_engine::plan`], or a test's wrong one).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "each is one of the command's options; a struct would only rename them"
+)]
 pub fn explore(
     path: &Path,
     cases: u32,
@@ -437,8 +444,9 @@ pub fn explore(
     faults: &Faults,
     out: &Path,
     progress: &mut dyn FnMut(u32),
+    planner: Planner,
 ) -> Result<Summary, ScenarioError> {
-    let drill = Drill::load(path, Some(seed))?;
+    let drill = Drill::load(path, Some(seed))?.with_planner(planner);
     let shape = Shape::of(&drill);
     let strategy = operations(&shape, max_steps, faults);
     let config = Config {

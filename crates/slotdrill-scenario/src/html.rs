@@ -57,11 +57,7 @@ fn verdict(passed: bool) -> &'static str {
 fn plan_mode(drill: &DrillReport) -> String {
     drill.plans.last().map_or_else(
         || "no rollback".to_owned(),
-        |p| match (p.chosen, &p.refused) {
-            (Some(mode), _) => mode.to_string(),
-            (None, Some(_)) => "refused".to_owned(),
-            (None, None) => "none".to_owned(),
-        },
+        |p| p.decision.label().to_owned(),
     )
 }
 
@@ -539,6 +535,9 @@ fn journal(drill: &DrillReport) -> String {
             ),
             slotdrill_engine::Record::Done { step, after } => {
                 format!("done step {}: {after}", step + 1)
+            }
+            slotdrill_engine::Record::Refused { step, error } => {
+                format!("step {} refused: {error}", step + 1)
             }
             slotdrill_engine::Record::Restored { step } => format!("restored step {}", step + 1),
             slotdrill_engine::Record::Finished => "finished".to_owned(),

@@ -180,19 +180,7 @@ impl RunReport {
             let _ = writeln!(out, "{badge}  {}  ({})", drill.name, drill.file);
             let plan = drill.plans.last().map_or_else(
                 || "no rollback".to_owned(),
-                |p| {
-                    format!(
-                        "plan {}",
-                        p.chosen.map_or_else(
-                            || if p.refused.is_some() {
-                                "refused".to_owned()
-                            } else {
-                                "none".to_owned()
-                            },
-                            |m| m.to_string()
-                        )
-                    )
-                },
+                |p| format!("plan {}", p.decision.label()),
             );
             let _ = writeln!(
                 out,

@@ -1,9 +1,13 @@
-//! `explore::rehearse` reports a broken invariant with the steps that reproduce it. (The
-//! generated operations never delete a slot; a hand-written one shows the release check fires.)
+//! `explore::rehearse` reports a broken invariant with the steps that reproduce it (the
+//! generated operations never delete a slot; a hand-written one shows the release check fires),
+//! and `explore` finds a planner that is wrong on purpose, shrinks the case and writes a drill
+//! that reproduces it with that planner and passes with the engine's own.
 
 use std::path::Path;
 
-use slotdrill_scenario::explore::{Op, rehearse};
+use slotdrill_engine::{Diagnosis, Observation, Plan, Planner, Policy, StepAction};
+use slotdrill_scenario::Drill;
+use slotdrill_scenario::explore::{Faults, Op, Summary, explore, rehearse};
 
 fn op(kind: &str, step: &str) -> Op {
     Op {
@@ -31,4 +35,105 @@ fn a_release_lost_without_a_deploy_is_a_finding() {
         finding.reason
     );
     assert_eq!(finding.steps.len(), 2, "{:?}", finding.steps);
+}
+
+/// A planner that is wrong on purpose: a partial rollback repoints the callers at production
+/// (the faulty code) instead of the deploy slot. `explore` must find it.
+fn repoints_at_production(
+    observation: &Observation,
+    diagnosis: &Diagnosis,
+    policy: &Policy,
+) -> Plan {
+    let mut plan = slotdrill_engine::plan(observation, diagnosis, policy);
+    for step in &mut plan.steps {
+        if let StepAction::Repoint { actions, .. } = &mut step.action {
+            for action in actions {
+                let production = observation
+                    .app(&action.app)
+                    .and_then(|a| a.slot("production"))
+                    .expect("production");
+                action.slot = production.name.clone();
+                action.host = production.host_name.clone();
+            }
+        }
+    }
+    plan
+}
+
+fn bundled(name: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../scenarios")
+        .join(name)
+}
+
+fn explore_with(planner: Planner, seed: u64, out: &Path) -> Summary {
+    explore(
+        &bundled("02-partial-rollback.toml"),
+        300,
+        12,
+        seed,
+        &Faults::all(),
+        out,
+        &mut |_| {},
+        planner,
+    )
+    .expect("explores")
+}
+
+#[test]
+fn a_wrong_planner_is_found_shrunk_and_reproduced() {
+    let out = tempfile::tempdir().expect("tempdir");
+    let summary = explore_with(repoints_at_production, 3, out.path());
+    let (finding, drill) = summary.failure.expect("the wrong plan is found");
+    assert!(
+        finding.reason.contains("after a partial rollback"),
+        "{}",
+        finding.reason
+    );
+    assert!(
+        drill.ends_with("explore-02-partial-rollback-seed3.toml"),
+        "{drill}"
+    );
+    let text = std::fs::read_to_string(&drill).expect("written");
+    // Shrunk: a swap, the rollback, then the run and expectation that show the damage.
+    let steps = text.matches("[[step]]").count();
+    assert!(steps <= 6, "not shrunk ({steps} steps):\n{text}");
+
+    let report = |planner: Planner| {
+        Drill::load(Path::new(&drill), None)
+            .expect("the written drill loads")
+            .with_planner(planner)
+            .run()
+    };
+    let wrong = report(repoints_at_production);
+    assert!(!wrong.passed, "the drill reproduces the finding");
+    let broken: Vec<_> = wrong.expectations.iter().filter(|e| !e.passed).collect();
+    assert_eq!(broken.len(), 1, "{broken:?}");
+    assert!(
+        finding.reason.contains(&broken[0].description),
+        "{:?} vs {}",
+        broken[0],
+        finding.reason
+    );
+    assert!(
+        report(slotdrill_engine::plan).passed,
+        "the engine's own planner passes"
+    );
+}
+
+#[test]
+fn the_same_seed_finds_the_same_case_and_writes_the_same_file() {
+    let (first, second) = (
+        tempfile::tempdir().expect("tempdir"),
+        tempfile::tempdir().expect("tempdir"),
+    );
+    let findings: Vec<(String, Vec<u8>)> = [first.path(), second.path()]
+        .iter()
+        .map(|dir| {
+            let summary = explore_with(repoints_at_production, 11, dir);
+            let (finding, drill) = summary.failure.expect("found");
+            (finding.reason, std::fs::read(drill).expect("written"))
+        })
+        .collect();
+    assert_eq!(findings[0], findings[1]);
 }

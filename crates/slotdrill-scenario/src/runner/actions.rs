@@ -6,7 +6,8 @@ use std::sync::atomic::Ordering;
 
 use slotdrill_emulator::{ArmFault, HostRequest};
 use slotdrill_engine::{
-    DiagnoseConfig, Mode, Policy, apply, diagnose, named_faulty, observe, plan,
+    AppFunction, ApplyOptions, DiagnoseConfig, Mode, Policy, RollbackRequest, VerifyOptions,
+    rollback,
 };
 use slotdrill_model::ModelError;
 use slotdrill_wdl::{Hints, RepointRequest, find_calls, repoint};
@@ -106,78 +107,103 @@ impl Runner<'_> {
         ))
     }
 
+    /// A rollback through [`slotdrill_engine::rollback`], as the CLI runs it: a new journal
+    /// per rollback, the last one resumed by `resume = true`. Drills verify with their own
+    /// expectations, so the engine's verification calls nothing here.
     pub(super) fn rollback(&mut self, r: &crate::steps::Rollback) -> Result<String, StepError> {
-        if r.resume {
-            let journal = self.journal.clone().ok_or_else(|| StepError {
-                kind: "journal_error".into(),
-                message: "no interrupted rollback to resume".into(),
-            })?;
-            let report = apply(&self.cloud, None, &journal, None)?;
-            return Ok(format!(
-                "resumed from the journal: {} step(s) performed, {} already done",
-                report.performed.len(),
-                report.already_done.len()
-            ));
-        }
-        let observation = observe(&self.cloud)?;
-        let config = DiagnoseConfig::default();
-        let diagnosis = if r.faulty.is_empty() {
-            diagnose(&self.cloud, &observation, &config)?
+        let journal = if r.resume {
+            self.journal
+                .clone()
+                .filter(|path| path.exists())
+                .ok_or_else(|| StepError {
+                    kind: "journal_error".into(),
+                    message: "no interrupted rollback to resume".into(),
+                })?
         } else {
-            let named: Vec<(String, String)> = r
-                .faulty
-                .iter()
-                .filter_map(|f| f.split_once('/'))
-                .map(|(a, f)| (a.to_owned(), f.to_owned()))
-                .collect();
-            named_faulty(&observation, &named, &config)
+            let n = JOURNALS.fetch_add(1, Ordering::SeqCst);
+            let path = std::env::temp_dir()
+                .join(format!("slotdrill-drill-{}-{n}.jsonl", std::process::id()));
+            let _ = std::fs::remove_file(&path);
+            path
         };
+        let faulty = r
+            .faulty
+            .iter()
+            .map(|f| f.parse::<AppFunction>())
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| StepError {
+                kind: "bad_input".into(),
+                message: e.to_string(),
+            })?;
         let mode = match r.mode.as_deref() {
-            Some("partial") => Mode::Partial,
-            Some("full") => Mode::Full,
-            _ => Mode::Auto,
+            Some("partial") => Some(Mode::Partial),
+            Some("full") => Some(Mode::Full),
+            Some(_) => Some(Mode::Auto),
+            None if r.resume => None,
+            None => Some(Mode::Auto),
         };
-        self.diagnoses.push(diagnosis.clone());
-        let plan = plan(
-            &observation,
-            &diagnosis,
-            &Policy {
-                mode,
-                accept_sticky_diff: r.accept_sticky_diff,
-                force: r.force,
-                ..Policy::default()
-            },
-        );
-        self.warnings.extend(plan.warnings.iter().cloned());
-        self.plans.push(plan.clone());
-        if plan.refused.is_some() || plan.steps.is_empty() {
-            return Ok(format!(
-                "plan: {}",
-                plan.refused
-                    .clone()
-                    .unwrap_or_else(|| plan.reasons.join("; "))
-            ));
-        }
-        let n = JOURNALS.fetch_add(1, Ordering::SeqCst);
-        let journal =
-            std::env::temp_dir().join(format!("slotdrill-drill-{}-{n}.jsonl", std::process::id()));
-        let _ = std::fs::remove_file(&journal);
-        self.journal = Some(journal.clone());
         let mut written = 0usize;
         let mut crash = |_: &slotdrill_engine::Record| {
             written += 1;
             r.crash_after.is_none_or(|limit| written < limit)
         };
-        let interrupt: Option<slotdrill_engine::Interrupt<'_>> = if r.crash_after.is_some() {
-            Some(&mut crash)
-        } else {
-            None
+        let request = RollbackRequest {
+            mode,
+            policy: Policy {
+                accept_sticky_diff: r.accept_sticky_diff,
+                force: r.force,
+                ..Policy::default()
+            },
+            diagnose: DiagnoseConfig::default(),
+            faulty,
+            planner: self.planner,
+            apply: Some(ApplyOptions {
+                journal: &journal,
+                interrupt: if r.crash_after.is_some() {
+                    Some(&mut crash)
+                } else {
+                    None
+                },
+            }),
+            verify: VerifyOptions::default(),
         };
-        let report = apply(&self.cloud, Some(&plan), &journal, interrupt)?;
+        let (mut plans, mut diagnoses) = (Vec::new(), Vec::new());
+        let outcome = rollback(&self.cloud, request, &mut |plan, diagnosis| {
+            plans.push(plan.clone());
+            diagnoses.extend(diagnosis.cloned());
+        });
+        if journal.exists() {
+            // A refused plan writes no journal: `restore` and `resume` keep the last one.
+            self.journal = Some(journal.clone());
+        }
+        if !r.resume {
+            self.diagnoses.extend(diagnoses);
+            for plan in plans {
+                self.warnings.extend(plan.warnings.iter().cloned());
+                self.plans.push(plan);
+            }
+        }
+        let outcome = outcome?;
+        let plan = &outcome.plan;
+        let Some(applied) = outcome.applied.filter(|_| !plan.steps.is_empty()) else {
+            return Ok(format!(
+                "plan: {}",
+                plan.decision
+                    .refusal()
+                    .unwrap_or_else(|| plan.reasons.join("; "))
+            ));
+        };
+        if outcome.resumed {
+            return Ok(format!(
+                "resumed from the journal: {} step(s) performed, {} already done",
+                applied.performed.len(),
+                applied.already_done.len()
+            ));
+        }
         Ok(format!(
             "{} rollback: {} step(s) applied",
-            plan.chosen.map(|m| m.to_string()).unwrap_or_default(),
-            report.performed.len()
+            plan.decision.label(),
+            applied.performed.len()
         ))
     }
 

@@ -68,17 +68,13 @@ impl Runner<'_> {
         }
         if let Some(expected) = &e.plan {
             let last = self.plans.last();
-            let chosen = last.map(|p| match (p.chosen, &p.refused) {
-                (Some(mode), _) => mode.to_string(),
-                (None, Some(_)) => "refused".to_owned(),
-                (None, None) => "none".to_owned(),
-            });
+            let chosen = last.map(|p| p.decision.label().to_owned());
             let text = last
                 .map(|p| {
                     format!(
                         "{} {}",
                         p.reasons.join("; "),
-                        p.refused.clone().unwrap_or_default()
+                        p.decision.refusal().unwrap_or_default()
                     )
                 })
                 .unwrap_or_default();

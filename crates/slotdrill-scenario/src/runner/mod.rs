@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicU64;
 
 use serde_json::json;
 use slotdrill_emulator::{Emulator, EmulatorConfig, Status};
-use slotdrill_engine::{EngineError, Plan, check_deploy, check_swap, observe, restore};
+use slotdrill_engine::{EngineError, Plan, Planner, check_deploy, check_swap, observe, restore};
 use slotdrill_model::{ModelError, RampUpRule, SlotConfigNames, is_production};
 
 use crate::check::check_steps;
@@ -28,9 +28,17 @@ pub struct Drill {
     seed: u64,
     steps: Vec<StepDef>,
     emulator: Emulator,
+    planner: Planner,
 }
 
 impl Drill {
+    /// The same drill planned by `planner` instead of the engine's own (a test's deliberately
+    /// wrong planner shows that the checks around the engine catch a wrong plan).
+    pub fn with_planner(mut self, planner: Planner) -> Drill {
+        self.planner = planner;
+        self
+    }
+
     /// The emulator holding the drill's estate (for library users driving it themselves).
     pub fn emulator(&self) -> &Emulator {
         &self.emulator
@@ -50,6 +58,7 @@ impl Drill {
             seed: self.seed,
             steps: self.steps.clone(),
             emulator: self.emulator.fork(),
+            planner: self.planner,
         }
     }
 }
@@ -86,6 +95,7 @@ impl Drill {
             seed: scenario.seed,
             steps: scenario.step,
             emulator,
+            planner: slotdrill_engine::plan,
         })
     }
 }
@@ -114,6 +124,8 @@ pub(crate) struct Runner<'d> {
     last_runs: BTreeMap<String, Vec<Status>>,
     last_calls: Vec<u16>,
     pub(crate) plans: Vec<Plan>,
+    /// Plans rollbacks: the engine's own, or a test's wrong one.
+    planner: Planner,
     warnings: Vec<String>,
     journal: Option<PathBuf>,
     steps: Vec<StepReport>,
@@ -156,6 +168,10 @@ impl From<EngineError> for StepError {
             EngineError::Cloud(_) => "control_plane_failed",
             EngineError::Workflow(_) => "workflow_error",
             EngineError::PreconditionFailed { .. } => "precondition_failed",
+            EngineError::PostconditionFailed { .. } => "postcondition_failed",
+            EngineError::CannotTell { .. } => "cannot_tell",
+            EngineError::JournalFinished { .. } => "journal_finished",
+            EngineError::UnknownFunction(_) => "unknown_function",
             EngineError::Refused(_) => "refused",
             EngineError::Journal { .. } => "journal_error",
             EngineError::Interrupted { .. } => "interrupted",
@@ -197,6 +213,7 @@ impl<'d> Runner<'d> {
             .collect();
         Runner {
             cloud: drill_cloud(&drill.emulator),
+            planner: drill.planner,
             originals,
             last_runs: BTreeMap::new(),
             last_calls: Vec::new(),

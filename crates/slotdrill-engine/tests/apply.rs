@@ -1,18 +1,18 @@
 //! Applying plans: partial and full rollbacks, verify, restore, the journal, preconditions, the
 //! pinned-caller guard, and a crash after every journal record in turn.
 
-mod engine_support;
+mod support;
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 
-use engine_support::{definitions, estate, plan_for, traffic};
 use serde_json::json;
 use slotdrill_emulator::{Emulator, Status};
 use slotdrill_engine::{
     Cloud, CloudCall, CloudError, CloudHooks, EngineError, Hooked, Mode, Record, apply,
-    check_deploy, observe, pinned_callers, restore, verify,
+    check_deploy, observe, pinned_callers, restore, resume, verify,
 };
+use support::{definitions, estate, plan_for, traffic};
 
 fn journal() -> (tempfile::TempDir, std::path::PathBuf) {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -35,7 +35,7 @@ fn a_partial_rollback_moves_exactly_the_callers_of_the_faulty_function() {
     assert_eq!(run_status(&emulator, "order-flow"), Status::Failed);
     let plan = plan_for(&emulator, Mode::Auto);
     let (_dir, path) = journal();
-    let report = apply(&emulator, Some(&plan), &path, None).expect("applies");
+    let report = apply(&emulator, &plan, &path, None).expect("applies");
     assert_eq!(report.performed, vec![0, 1, 2]);
 
     // Every caller of SendInvoice now reaches the deploy slot with a valid key; the rest stay.
@@ -114,7 +114,7 @@ fn a_full_rollback_puts_back_the_release_production_ran_before_the_swap() {
     traffic(&emulator, 2);
     let plan = plan_for(&emulator, Mode::Auto);
     let (_dir, path) = journal();
-    apply(&emulator, Some(&plan), &path, None).expect("applies");
+    apply(&emulator, &plan, &path, None).expect("applies");
     assert_eq!(
         emulator.read(|e| e
             .slot("orders", "production")
@@ -135,10 +135,10 @@ fn a_workflow_changed_after_planning_is_not_overwritten() {
     let emulator = estate("v1", "v2");
     traffic(&emulator, 3);
     let plan = plan_for(&emulator, Mode::Auto);
-    engine_support::save_workflows(&emulator); // someone saves the workflows again
+    support::save_workflows(&emulator); // someone saves the workflows again
     let before = definitions(&emulator);
     let (_dir, path) = journal();
-    let error = apply(&emulator, Some(&plan), &path, None).expect_err("refused");
+    let error = apply(&emulator, &plan, &path, None).expect_err("refused");
     assert!(
         matches!(error, EngineError::PreconditionFailed { step: 0, .. }),
         "{error}"
@@ -158,7 +158,7 @@ fn a_refused_plan_is_never_applied() {
     let plan = plan_for(&emulator, Mode::Auto);
     let (_dir, path) = journal();
     assert!(matches!(
-        apply(&emulator, Some(&plan), &path, None),
+        apply(&emulator, &plan, &path, None),
         Err(EngineError::Refused(_))
     ));
 }
@@ -169,7 +169,7 @@ fn pinned_callers_guard_the_next_deploy_and_a_full_rollback() {
     traffic(&emulator, 3);
     let plan = plan_for(&emulator, Mode::Partial);
     let (_dir, path) = journal();
-    apply(&emulator, Some(&plan), &path, None).expect("applies");
+    apply(&emulator, &plan, &path, None).expect("applies");
     let observation = observe(&emulator).expect("observe");
     let pinned: Vec<String> = pinned_callers(&observation)
         .iter()
@@ -194,8 +194,8 @@ fn pinned_callers_guard_the_next_deploy_and_a_full_rollback() {
     check_deploy(&observation, "orders", "production", false).expect("production is not pinned");
     let full = plan_for(&emulator, Mode::Full);
     assert!(
-        full.refused
-            .as_deref()
+        full.decision
+            .refusal()
             .is_some_and(|r| r.contains("pinned")),
         "{full}"
     );
@@ -246,7 +246,7 @@ fn crash_after_every_record(previous: &str, new: &str, mode: Mode) {
     let plan = plan_for(&reference, mode);
     let (_dir, path) = journal();
     let cloud = counting(&reference);
-    apply(&cloud, Some(&plan), &path, None).expect("uninterrupted");
+    apply(&cloud, &plan, &path, None).expect("uninterrupted");
     let expected = final_state(&reference);
     let records = slotdrill_engine::Journal::read(&path)
         .expect("journal")
@@ -267,13 +267,13 @@ fn crash_after_every_record(previous: &str, new: &str, mode: Mode) {
             seen += 1;
             seen < stop_after
         };
-        let first = apply(&cloud, Some(&plan), &path, Some(&mut crash));
+        let first = apply(&cloud, &plan, &path, Some(&mut crash));
         if stop_after < records {
             assert!(
                 matches!(first, Err(EngineError::Interrupted { .. })),
                 "stopped after record {stop_after}: {first:?}"
             );
-            apply(&cloud, None, &path, None).expect("resumes from the journal");
+            resume(&cloud, &path, None).expect("resumes from the journal");
         }
         assert_eq!(
             final_state(&emulator),
@@ -308,7 +308,7 @@ fn a_partial_rollback_costs_one_read_one_write_per_workflow_and_one_secret_per_c
     let plan = plan_for(&emulator, Mode::Partial);
     let cloud = counting(&emulator);
     let (_dir, path) = journal();
-    apply(&cloud, Some(&plan), &path, None).expect("applies");
+    apply(&cloud, &plan, &path, None).expect("applies");
     assert_eq!(
         (
             cloud.hooks.of(CloudCall::ReadWorkflow),
@@ -347,7 +347,7 @@ fn resume_after_a_lost_answer(previous: &str, new: &str, mode: Mode) {
     traffic(&reference, 3);
     let plan = plan_for(&reference, mode);
     let (_dir, path) = journal();
-    apply(&reference, Some(&plan), &path, None).expect("uninterrupted");
+    apply(&reference, &plan, &path, None).expect("uninterrupted");
 
     let emulator = estate(previous, new);
     traffic(&emulator, 3);
@@ -357,10 +357,10 @@ fn resume_after_a_lost_answer(previous: &str, new: &str, mode: Mode) {
         hooks: LostAnswer::default(),
     };
     assert!(
-        apply(&cloud, Some(&plan), &path, None).is_err(),
+        apply(&cloud, &plan, &path, None).is_err(),
         "the lost answer stops the engine"
     );
-    apply(&cloud, None, &path, None).expect("resumes");
+    resume(&cloud, &path, None).expect("resumes");
     assert_eq!(final_state(&emulator), final_state(&reference));
     let steps = plan.steps.len();
     assert_eq!(

@@ -1,17 +1,17 @@
 //! Plans for the situations an operator meets, as the text the CLI prints (reviewed snapshots).
 
-mod engine_support;
+mod support;
 
-use engine_support::{estate, observe_and_diagnose, plan_for, traffic};
-use slotdrill_engine::{DiagnoseConfig, Mode, Policy, named_faulty, plan};
+use slotdrill_engine::{AppFunction, Decision, DiagnoseConfig, Mode, Policy, named_faulty, plan};
 use slotdrill_model::SlotConfigNames;
+use support::{estate, observe_and_diagnose, plan_for, traffic};
 
 #[test]
 fn one_faulty_function_gets_a_partial_rollback() {
     let emulator = estate("v1", "v2");
     traffic(&emulator, 3);
     let plan = plan_for(&emulator, Mode::Auto);
-    assert_eq!(plan.chosen, Some(Mode::Partial));
+    assert_eq!(plan.decision, Decision::Partial);
     insta::assert_snapshot!("partial_one_faulty_function", plan.to_string());
 }
 
@@ -20,7 +20,7 @@ fn most_of_the_release_broken_gets_a_full_rollback() {
     let emulator = estate("v1", "v3");
     traffic(&emulator, 3);
     let plan = plan_for(&emulator, Mode::Auto);
-    assert_eq!(plan.chosen, Some(Mode::Full));
+    assert_eq!(plan.decision, Decision::Full);
     insta::assert_snapshot!("full_most_broken", plan.to_string());
 }
 
@@ -40,7 +40,7 @@ fn a_deploy_slot_deployed_to_since_the_swap_is_refused() {
         .change(|e| e.deploy("orders", "deploy", "v3"))
         .expect("hotfix deployed to deploy");
     let plan = plan_for(&emulator, Mode::Auto);
-    assert!(plan.refused.is_some() && plan.steps.is_empty());
+    assert!(plan.is_refused() && plan.steps.is_empty());
     insta::assert_snapshot!("refused_deploy_redeployed", plan.to_string());
 }
 
@@ -48,7 +48,7 @@ fn a_deploy_slot_deployed_to_since_the_swap_is_refused() {
 fn an_unhealthy_copy_in_the_deploy_slot_is_refused() {
     let emulator = estate("v1-bad", "v2");
     let plan = plan_for(&emulator, Mode::Auto);
-    assert!(plan.refused.is_some());
+    assert!(plan.is_refused());
     insta::assert_snapshot!("refused_no_good_release_left", plan.to_string());
 }
 
@@ -69,7 +69,7 @@ fn sticky_differences_make_auto_fall_back_to_full() {
     let emulator = estate("v1", "v2");
     sticky_db(&emulator);
     let plan = plan_for(&emulator, Mode::Auto);
-    assert_eq!(plan.chosen, Some(Mode::Full));
+    assert_eq!(plan.decision, Decision::Full);
     insta::assert_snapshot!("fallback_sticky_difference", plan.to_string());
 }
 
@@ -78,7 +78,7 @@ fn sticky_differences_refuse_partial_unless_accepted() {
     let emulator = estate("v1", "v2");
     sticky_db(&emulator);
     let refused = plan_for(&emulator, Mode::Partial);
-    assert!(refused.refused.is_some());
+    assert!(refused.is_refused());
     insta::assert_snapshot!("refused_partial_sticky_difference", refused.to_string());
     let (observation, diagnosis) = observe_and_diagnose(&emulator);
     let accepted = plan(
@@ -90,7 +90,7 @@ fn sticky_differences_refuse_partial_unless_accepted() {
             ..Policy::default()
         },
     );
-    assert_eq!(accepted.chosen, Some(Mode::Partial));
+    assert_eq!(accepted.decision, Decision::Partial);
     insta::assert_snapshot!("partial_sticky_difference_accepted", accepted.to_string());
 }
 
@@ -110,7 +110,7 @@ fn an_unresolvable_caller_makes_auto_fall_back_to_full() {
         )
         .expect("saved");
     let plan = plan_for(&emulator, Mode::Auto);
-    assert_eq!(plan.chosen, Some(Mode::Full));
+    assert_eq!(plan.decision, Decision::Full);
     insta::assert_snapshot!("fallback_unresolvable_caller", plan.to_string());
 }
 
@@ -120,16 +120,33 @@ fn the_operator_can_name_the_faulty_function() {
     let observation = slotdrill_engine::observe(&emulator).expect("observe");
     let diagnosis = named_faulty(
         &observation,
-        &[("orders".into(), "SendInvoice".into())],
+        &[AppFunction::new("orders", "SendInvoice")],
         &DiagnoseConfig::default(),
-    );
+    )
+    .expect("a function of the estate");
     let plan = plan(&observation, &diagnosis, &Policy::default());
-    assert_eq!(plan.chosen, Some(Mode::Partial));
+    assert_eq!(plan.decision, Decision::Partial);
     assert!(
         emulator.invocations().is_empty(),
         "the fast path probes nothing"
     );
     insta::assert_snapshot!("named_by_operator", plan.to_string());
+}
+
+#[test]
+fn a_named_function_that_does_not_exist_is_an_error_not_ignored() {
+    let emulator = estate("v1", "v2");
+    let observation = slotdrill_engine::observe(&emulator).expect("observe");
+    let error = named_faulty(
+        &observation,
+        &["orders/SendInvoce".parse().expect("app/function")],
+        &DiagnoseConfig::default(),
+    )
+    .expect_err("a typo names nothing");
+    assert_eq!(
+        error.to_string(),
+        "orders/SendInvoce: no such function in production"
+    );
 }
 
 #[test]
@@ -144,7 +161,7 @@ fn cold_starts_right_after_a_swap_are_not_a_faulty_release() {
     let emulator = estate("v1", "v2");
     let mut cold = slotdrill_model::FunctionBehaviour::ok();
     cold.fail_first = 3;
-    let release = engine_support::FUNCTIONS
+    let release = support::FUNCTIONS
         .iter()
         .fold(slotdrill_model::Release::new("v4"), |r, f| {
             r.with_function(*f, cold.clone())

@@ -1,4 +1,4 @@
-//! Invariants 5–9 of DESIGN.md over random estates, releases, faulty-function sets and modes:
+//! Invariants 5–9 of ARCHITECTURE.md over random estates, releases, faulty-function sets and modes:
 //! every call resolves; a full rollback restores the release from before the swap; a partial
 //! one moves exactly the callers of the faulty functions to a slot that serves the previous
 //! good release with a valid key; restore is exact; a crash at any journal record resumes to
@@ -10,7 +10,8 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use slotdrill_emulator::Emulator;
 use slotdrill_engine::{
-    DiagnoseConfig, Mode, Policy, Record, apply, diagnose, observe, plan, restore,
+    Decision, DiagnoseConfig, EngineError, Journal, Mode, Policy, Record, Refusal, apply, diagnose,
+    observe, plan, restore, resume,
 };
 use slotdrill_model::{AppSpec, Estate, FunctionBehaviour, HostingPlan, Release};
 use slotdrill_wdl::Document;
@@ -164,6 +165,37 @@ fn cases() -> u32 {
         .unwrap_or(48)
 }
 
+/// The decision the generated estate calls for: no good release left → refused for that
+/// reason; otherwise the mode asked for, auto choosing full when most of the release is broken.
+fn expected_decision(spec: &Spec) -> &'static str {
+    let broken = spec.broken.iter().filter(|b| **b).count();
+    match spec.mode {
+        _ if spec.previous_bad => "refused",
+        Mode::Full => "full",
+        Mode::Partial => "partial",
+        Mode::Auto if broken * 2 > spec.broken.len() => "full",
+        Mode::Auto => "partial",
+    }
+}
+
+/// Runs every Logic App once and returns, for each action that called a function, the slot and
+/// release that answered and the action's code: the data plane's word, not the engine's.
+fn served(emulator: &Emulator) -> BTreeMap<String, (String, Option<String>, String)> {
+    let mut served = BTreeMap::new();
+    for name in emulator.logic_app_names() {
+        let run = emulator.run(&name, json!({})).expect("runs");
+        for action in run.actions {
+            if let Some(by) = &action.served_by {
+                served.insert(
+                    action.name.clone(),
+                    (by.slot.clone(), by.release.clone(), action.code.clone()),
+                );
+            }
+        }
+    }
+    served
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -176,53 +208,50 @@ proptest! {
         let faulty: Vec<String> = spec.broken.iter().enumerate().filter(|(_, b)| **b).map(|(i, _)| format!("orders/{}", function(i))).collect();
         prop_assert_eq!(&diagnosis.faulty().iter().map(|(a, f)| format!("{a}/{f}")).collect::<Vec<_>>(), &faulty);
         let plan = plan(&observation, &diagnosis, &Policy { mode: spec.mode, ..Policy::default() });
+        // Every decision is judged against what the generated estate calls for: an engine that
+        // refused everything, or chose the wrong mode, fails here.
+        prop_assert_eq!(plan.decision.label(), expected_decision(&spec), "{}", plan);
         if spec.previous_bad {
-            // No good release is left: the engine must say so, not claim a rollback.
-            prop_assert!(plan.refused.as_deref().is_some_and(|r| r.contains("no good release")), "{}", plan);
-            return Ok(());
-        }
-        if plan.refused.is_some() {
+            let Decision::Refused(reasons) = &plan.decision else { unreachable!("checked above") };
+            prop_assert!(matches!(reasons.as_slice(), [Refusal::NoGoodRelease { .. }]), "{}", plan);
             prop_assert!(plan.steps.is_empty());
             return Ok(());
         }
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("journal.jsonl");
-        apply(&emulator, Some(&plan), &path, None).expect("applies");
+        apply(&emulator, &plan, &path, None).expect("applies");
         let applied = state(&emulator);
 
-        // 5: every call of every workflow resolves.
+        // 5: every call of every workflow resolves (the model's callers).
         emulator.read(|e| {
             for caller in e.callers() {
                 assert!(e.resolve(&caller.target).is_ok(), "{} does not resolve", caller.id);
             }
         });
-        let after = observe(&emulator).expect("observe");
-        prop_assert!(after.callers.iter().all(|c| c.app.is_some() && c.slot.is_some()));
-        match plan.chosen {
-            // 6: production serves the release it served before the last swap.
-            Some(Mode::Full) => prop_assert_eq!(applied.1.as_deref(), Some("good")),
-            // 7: exactly the callers of faulty functions moved, to the previous good release.
-            Some(Mode::Partial) => {
-                for caller in &after.callers {
-                    let is_faulty = faulty.contains(&format!("orders/{}", caller.function.clone().unwrap_or_default()));
-                    prop_assert_eq!(caller.slot.as_deref(), Some(if is_faulty { "deploy" } else { "production" }), "{}", caller.id());
-                }
-                for name in emulator.logic_app_names() {
-                    let run = emulator.run(&name, json!({})).expect("runs");
-                    for action in run.actions.iter().filter(|a| a.served_by.is_some()) {
-                        let served = action.served_by.as_ref().expect("served");
-                        let moved = served.slot == "deploy";
-                        if moved {
-                            prop_assert_eq!(served.release.as_deref(), Some("good"));
-                            prop_assert_eq!(action.code.as_str(), "OK", "{} reaches the deploy slot with a valid key", action.name);
-                        }
-                    }
-                }
-                // 8: restore is exact.
-                restore(&emulator, &path, None).expect("restores");
-                prop_assert_eq!(definitions(&emulator), original.clone());
-            }
-            _ => {}
+        // 6 and 7, from the data plane: which slot and release answered each call.
+        let calls: BTreeMap<String, usize> = spec.workflows.iter().enumerate().flat_map(|(w, calls)| {
+            calls.iter().enumerate().map(move |(c, (f, _, _))| (format!("Call{w}_{c}"), *f))
+        }).collect();
+        let served = served(&emulator);
+        prop_assert_eq!(served.len(), calls.len(), "every call was answered: {:?}", served);
+        for (action, f) in &calls {
+            let (slot, release, code) = &served[action];
+            let moved = plan.decision == Decision::Partial && spec.broken[*f];
+            let (want_slot, want_release) = match plan.decision {
+                // 6: production serves the release it served before the last swap.
+                Decision::Full => ("production", "good"),
+                // 7: exactly the callers of faulty functions moved, to the previous good release.
+                _ if moved => ("deploy", "good"),
+                _ => ("production", "new"),
+            };
+            prop_assert_eq!(slot.as_str(), want_slot, "{} (calls {})", action, function(*f));
+            prop_assert_eq!(release.as_deref(), Some(want_release), "{}", action);
+            prop_assert_eq!(code.as_str(), "OK", "{} succeeds with a valid key", action);
+        }
+        if plan.decision == Decision::Partial {
+            // 8: restore is exact.
+            restore(&emulator, &path, None).expect("restores");
+            prop_assert_eq!(definitions(&emulator), original.clone());
         }
 
         // 9: a crash after journal record k, then a resume, ends in the same state.
@@ -231,8 +260,14 @@ proptest! {
         let crash_path = crash_dir.path().join("journal.jsonl");
         let mut seen = 0usize;
         let mut stop = |_: &Record| { seen += 1; seen < spec.crash_after };
-        if apply(&crashed, Some(&plan), &crash_path, Some(&mut stop)).is_err() {
-            apply(&crashed, None, &crash_path, None).expect("resumes");
+        if apply(&crashed, &plan, &crash_path, Some(&mut stop)).is_err() {
+            let finished = Journal::read(&crash_path).expect("journal").last() == Some(&Record::Finished);
+            match resume(&crashed, &crash_path, None) {
+                Ok(_) => prop_assert!(!finished, "a finished journal was resumed"),
+                // A crash after the last record: the rollback finished and must not run again.
+                Err(EngineError::JournalFinished { .. }) => prop_assert!(finished),
+                Err(e) => prop_assert!(false, "resume failed: {e}"),
+            }
         }
         prop_assert_eq!(state(&crashed), applied);
     }

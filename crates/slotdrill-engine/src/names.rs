@@ -1,0 +1,78 @@
+//! `app/function`, the one way the engine, the CLI and drills name a function of an app, parsed
+//! once. Azure compares app and function names without regard to case, and so does this type.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// A function of a function app, written `app/function`.
+#[derive(Debug, Clone, Eq)]
+pub struct AppFunction {
+    /// The function app, as written (Azure resolves it without regard to case).
+    pub app: String,
+    /// The function within it, as written.
+    pub function: String,
+}
+
+/// Why a string is not `app/function`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("expected APP/FUNCTION (for example `orders/SendInvoice`), got `{0}`")]
+pub struct AppFunctionError(pub String);
+
+impl AppFunction {
+    /// `function` of `app`.
+    pub fn new(app: impl Into<String>, function: impl Into<String>) -> AppFunction {
+        AppFunction {
+            app: app.into(),
+            function: function.into(),
+        }
+    }
+
+    /// True when this names `function` of `app` (names compared without regard to case).
+    pub fn is(&self, app: &str, function: &str) -> bool {
+        self.app.eq_ignore_ascii_case(app) && self.function.eq_ignore_ascii_case(function)
+    }
+}
+
+impl PartialEq for AppFunction {
+    fn eq(&self, other: &AppFunction) -> bool {
+        self.is(&other.app, &other.function)
+    }
+}
+
+impl FromStr for AppFunction {
+    type Err = AppFunctionError;
+
+    fn from_str(text: &str) -> Result<AppFunction, AppFunctionError> {
+        match text.split_once('/') {
+            Some((app, function))
+                if !app.trim().is_empty()
+                    && !function.trim().is_empty()
+                    && !function.contains('/') =>
+            {
+                Ok(AppFunction::new(app.trim(), function.trim()))
+            }
+            _ => Err(AppFunctionError(text.to_owned())),
+        }
+    }
+}
+
+impl fmt::Display for AppFunction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.app, self.function)
+    }
+}
+
+impl Serialize for AppFunction {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for AppFunction {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AppFunction, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
