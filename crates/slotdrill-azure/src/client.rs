@@ -1,6 +1,7 @@
 //! A thin ARM client: paths under the configured subscription and resource group, `api-version`,
-//! the bearer token, ARM error bodies turned into messages, retries after throttling and server
-//! errors, and long-running operations polled to their end.
+//! the bearer token, error bodies in ARM's and App Service's shapes turned into typed errors,
+//! retries after throttling, busy resources and server errors, and long-running operations
+//! polled to their end.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,7 +11,8 @@ use serde_json::Value;
 use slotdrill_model::Secret;
 
 use crate::credential::Credential;
-use crate::retry::{RetryPolicy, spread};
+use crate::error_body::{ErrorBody, another_operation_in_progress, prepared_for_swap};
+use crate::retry::{RetryPolicy, retry_after, spread};
 
 /// Where and how to reach ARM.
 #[derive(Debug, Clone)]
@@ -105,32 +107,37 @@ impl ArmConfig {
 /// Why an ARM call failed. Messages never hold a token or a key.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ArmError {
-    /// ARM answered with an error body.
-    #[error("{method} {path}: {status} {code}: {message} ({})", hint(*.status, .code))]
+    /// ARM answered with an error status; the body in either shape (ARM's `{"error":{…}}` or
+    /// App Service's `{"Code","Message","Details":[…]}`).
+    #[error("{request}: {status} {}: {message} ({})", coded(.code, .extended_code.as_deref()), hint(*.status, .code, .message))]
     Status {
-        /// The method.
-        method: String,
-        /// The path (no query).
-        path: String,
+        /// The method and the path, without its query (`GET /subscriptions/…`).
+        request: String,
         /// The HTTP status.
         status: u16,
         /// ARM's error code.
         code: String,
         /// ARM's message.
         message: String,
+        /// App Service's `ErrorEntity.ExtendedCode` (`"59203"`), when the body has one.
+        extended_code: Option<String>,
+        /// `Retry-After`, in milliseconds, when the answer had one.
+        retry_after_ms: Option<u64>,
     },
     /// The request did not get an answer.
-    #[error("{method} {path}: {message}")]
+    #[error("{request}: {}{message}", if *.sent { "" } else { "not sent, so nothing was changed: " })]
     Transport {
-        /// The method.
-        method: String,
-        /// The path.
-        path: String,
+        /// The method and the path, without its query (`GET /subscriptions/…`).
+        request: String,
         /// What happened.
         message: String,
+        /// False when the connection was never made (refused, no such host, TLS handshake
+        /// failed): the request never left, so it certainly did nothing. True when it may have
+        /// reached ARM and acted.
+        sent: bool,
     },
     /// A long-running operation ended `Failed` or `Canceled`.
-    #[error("{operation}: the operation ended {status}: {code}: {message} ({})", hint(0, .code))]
+    #[error("{operation}: the operation ended {status}: {code}: {message} ({})", hint(0, .code, .message))]
     Operation {
         /// What was running (`POST …/slotsswap`).
         operation: String,
@@ -146,8 +153,27 @@ pub enum ArmError {
     Setup(String),
 }
 
-/// What to do about an ARM error, from its status and code.
-fn hint(status: u16, code: &str) -> &'static str {
+/// `Conflict (59203)`: the code, with App Service's extended code when there is one.
+fn coded(code: &str, extended: Option<&str>) -> String {
+    match extended {
+        Some(extended) => format!("{code} ({extended})"),
+        None => code.to_owned(),
+    }
+}
+
+/// What to do about an ARM error, from its status, code and message.
+fn hint(status: u16, code: &str, message: &str) -> &'static str {
+    let body = ErrorBody {
+        code: code.to_owned(),
+        message: message.to_owned(),
+        extended_code: None,
+    };
+    if prepared_for_swap(&body) {
+        return "a swap with preview is pending on this app: complete it or cancel it (az webapp deployment slot swap --action swap|reset) before changing either slot";
+    }
+    if status == 409 && another_operation_in_progress(&body) {
+        return "another operation was still running after the retries; retry when it has finished";
+    }
     match (status, code) {
         (_, "ExpiredAuthenticationToken" | "InvalidAuthenticationToken") => {
             "sign in again: az login, or a fresh SLOTDRILL_ARM_TOKEN"
@@ -160,7 +186,7 @@ fn hint(status: u16, code: &str) -> &'static str {
         }
         (404, _) => "check --subscription, --resource-group and the resource's name",
         (409, _) | (_, "Conflict") => {
-            "another operation is running on the resource; retry when it has finished"
+            "the resource's current state refuses the change; see the message, nothing was retried"
         }
         (429, _) => "ARM throttled the requests and the retries ran out; wait a minute and retry",
         (500..=599, _) => "Azure had a server error and the retries ran out; retry later",
@@ -174,7 +200,7 @@ fn hint(status: u16, code: &str) -> &'static str {
 /// True for ARM's answer to a token that expired while it was cached.
 fn expired_token(result: &Result<Answer, ArmError>) -> bool {
     matches!(result, Ok(answer) if answer.status == 401
-        && answer.body["error"]["code"].as_str() == Some("ExpiredAuthenticationToken"))
+        && ErrorBody::read(&answer.body).code == "ExpiredAuthenticationToken")
 }
 
 /// An error and its causes (`error sending request: … Connection refused`). URLs are already
@@ -337,20 +363,15 @@ impl Client {
             }
         };
         if !(200..300).contains(&answer.status) {
-            let error = answer.body.get("error");
-            let field = |name: &str| {
-                error
-                    .and_then(|e| e.get(name))
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned()
-            };
+            let error = ErrorBody::read(&answer.body);
             return Err(ArmError::Status {
-                method: method.to_string(),
-                path,
+                request: format!("{method} {path}"),
                 status: answer.status,
-                code: field("code"),
-                message: field("message"),
+                code: error.code,
+                message: error.message,
+                extended_code: error.extended_code,
+                retry_after_ms: retry_after(&answer.headers)
+                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
             });
         }
         Ok(answer)
@@ -375,8 +396,10 @@ impl Client {
                 .body(body.to_string());
         }
         let transport = |e: reqwest::Error| ArmError::Transport {
-            method: method.to_string(),
-            path: path.to_owned(),
+            request: format!("{method} {path}"),
+            // reqwest says `is_connect` only for failures while connecting (refused, DNS, TLS
+            // handshake), before any byte of the request is written.
+            sent: !e.is_connect(),
             message: chain(&e.without_url()),
         };
         self.runtime.block_on(async {
@@ -417,33 +440,28 @@ impl Client {
             };
             if !running {
                 return match status {
-                    Some(end @ ("Failed" | "Canceled")) => Err(ArmError::Operation {
-                        operation: operation.to_owned(),
-                        status: end.to_owned(),
-                        code: answer.body["error"]["code"]
-                            .as_str()
-                            .unwrap_or(end)
-                            .to_owned(),
-                        message: answer.body["error"]["message"]
-                            .as_str()
-                            .unwrap_or_default()
-                            .to_owned(),
-                    }),
+                    Some(end @ ("Failed" | "Canceled")) => {
+                        let error = ErrorBody::read(&answer.body);
+                        Err(ArmError::Operation {
+                            operation: operation.to_owned(),
+                            status: end.to_owned(),
+                            code: if error.code.is_empty() {
+                                end.to_owned()
+                            } else {
+                                error.code
+                            },
+                            message: error.message,
+                        })
+                    }
                     _ => Ok(()),
                 };
             }
-            let seconds = answer
-                .headers
-                .get("retry-after")
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(10);
-            self.pause(Duration::from_secs(seconds));
+            self.pause(retry_after(&answer.headers).unwrap_or(Duration::from_secs(10)));
         }
         Err(ArmError::Transport {
-            method: "GET".into(),
-            path: operation.to_owned(),
+            request: operation.to_owned(),
             message: "the operation did not finish after 360 polls".into(),
+            sent: true,
         })
     }
 

@@ -268,23 +268,36 @@ impl ArmCloud {
     }
 }
 
-/// ARM's answer as a kind the engine acts on; the message keeps the request and the hint.
-fn cloud_error(error: ArmError) -> CloudError {
+/// ARM's answer as a kind the engine acts on; the message keeps the request, Azure's own
+/// message and the hint.
+pub(crate) fn cloud_error(error: ArmError) -> CloudError {
     let message = error.to_string();
     match &error {
         ArmError::Status { status: 404, .. } => CloudError::NotFound(message),
-        ArmError::Status { status: 409, .. } => CloudError::Conflict {
+        ArmError::Status {
+            status: 409,
+            retry_after_ms,
+            ..
+        } => CloudError::Conflict {
             message,
-            retry_after_ms: None,
+            retry_after_ms: *retry_after_ms,
         },
-        ArmError::Status { status: 429, .. } => CloudError::Throttled {
+        ArmError::Status {
+            status: 429,
+            retry_after_ms,
+            ..
+        } => CloudError::Throttled {
             message,
-            retry_after_ms: None,
+            retry_after_ms: *retry_after_ms,
         },
         ArmError::Status {
             status: 401 | 403, ..
         } => CloudError::Unauthorized(message),
-        ArmError::Transport { .. } => CloudError::NoAnswer(message),
+        ArmError::Transport { sent: true, .. } => CloudError::NoAnswer(message),
+        // A connection never made sent nothing, but the port has no kind that says "did nothing"
+        // for it (Conflict, Throttled, … each claim a cause that is not this one). `Failed` keeps
+        // the `ArmError` as its source, whose message says the request was not sent; the engine
+        // then treats the effect as unknown, which is safe, only less precise.
         _ => CloudError::caused_by(message, error),
     }
 }

@@ -11,6 +11,7 @@
 mod client;
 mod cloud;
 mod credential;
+mod error_body;
 mod import;
 mod retry;
 mod snapshot;
