@@ -13,6 +13,7 @@ mod cloud;
 mod credential;
 mod error_body;
 mod import;
+mod release;
 mod retry;
 mod snapshot;
 mod timestamp;

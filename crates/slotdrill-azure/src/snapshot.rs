@@ -1,7 +1,8 @@
 //! Reading an estate into the engine's snapshots: the resource group's sites, each app's slots
 //! and sticky names, then each slot's settings and functions, at most `read_concurrency` reads
-//! at once. The release a slot holds is its release setting, which travels with the code;
-//! "deployed since the last swap" compares `lastModifiedTimeUtc` with `slotSwapStatus`.
+//! at once. What identifies the release a slot runs comes from `release.rs` (the label setting,
+//! else the active deployment record, else the package URL); "deployed since the last swap"
+//! compares `lastModifiedTimeUtc` with `slotSwapStatus`.
 
 use std::collections::BTreeMap;
 
@@ -10,6 +11,7 @@ use slotdrill_engine::{AppSnapshot, CloudError, LastSwap, ReleaseSource, SlotSna
 use slotdrill_model::PRODUCTION;
 
 use crate::cloud::{ArmCloud, locked};
+use crate::release::{self, Identity};
 use crate::timestamp::epoch_millis;
 
 impl ArmCloud {
@@ -76,6 +78,35 @@ impl ArmCloud {
         Ok(apps)
     }
 
+    /// What identifies the release of the slot at `path`, whose settings are `settings`: the
+    /// label when present (and then nothing more is read), else the active deployment record,
+    /// else the package `WEBSITE_RUN_FROM_PACKAGE` names.
+    fn release_identity(
+        &self,
+        path: &str,
+        settings: &BTreeMap<String, String>,
+    ) -> Result<Identity, CloudError> {
+        let label = &self.client.config.release_setting;
+        if let Some(release) = settings.get(label) {
+            return Ok(Identity {
+                release: Some(release.clone()),
+                source: ReleaseSource::Label,
+                note: None,
+            });
+        }
+        // Kudu serves this list from the slot's own files. A 404 means there is no history to
+        // serve (a site without an SCM site, or a back end without the endpoint): the slot
+        // itself was just listed, so the 404 is not about the slot, and it reads as no records.
+        // Any other failure is reported: an unreadable history is not an unknown release.
+        let records = match self.list(&format!("{path}/deployments"), usize::MAX) {
+            Ok(records) => records,
+            Err(CloudError::NotFound(_)) => Vec::new(),
+            Err(error) => return Err(error),
+        };
+        Ok(release::from_deployments(&records)
+            .unwrap_or_else(|| release::from_settings(settings, label)))
+    }
+
     pub(crate) fn slot_snapshot(
         &self,
         app: &str,
@@ -87,7 +118,7 @@ impl ArmCloud {
             .map_or(PRODUCTION, |(_, s)| s)
             .to_owned();
         let path = self.site(app, &slot);
-        let settings: BTreeMap<String, String> = self
+        let mut settings: BTreeMap<String, String> = self
             .post(&format!("{path}/config/appsettings/list"), None)?["properties"]
             .as_object()
             .map(|m| {
@@ -101,6 +132,8 @@ impl ArmCloud {
                     .collect()
             })
             .unwrap_or_default();
+        let identity = self.release_identity(&path, &settings)?;
+        release::without_package_secrets(&mut settings);
         let functions = self
             .list(&format!("{path}/functions"), usize::MAX)?
             .iter()
@@ -131,13 +164,9 @@ impl ArmCloud {
         Ok(SlotSnapshot {
             name: slot,
             host_name,
-            release: settings.get(&self.client.config.release_setting).cloned(),
-            release_source: if settings.contains_key(&self.client.config.release_setting) {
-                ReleaseSource::Label
-            } else {
-                ReleaseSource::Unknown
-            },
-            release_note: None,
+            release: identity.release,
+            release_source: identity.source,
+            release_note: identity.note,
             running: properties["state"].as_str() == Some("Running"),
             functions,
             settings,

@@ -66,6 +66,12 @@ fn apps_reads_sites_slots_settings_functions_and_sticky_names() {
             .expect(1),
     );
     for (slot, release) in [("", "v2"), ("/slots/deploy", "v3")] {
+        // Both slots carry the release label: their deployment records are not read.
+        arm.mount(
+            get(&format!("{SITES}/orders{slot}/deployments"))
+                .respond_with(json_answer(200, json!({ "value": [] })))
+                .expect(0),
+        );
         arm.mount(
             post(&format!("{SITES}/orders{slot}/config/appsettings/list"))
                 .and(web())
