@@ -11,12 +11,12 @@ use std::time::Instant;
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use slotdrill_engine::{ActionOutcome, AppSnapshot, Cloud, CloudError, WorkflowRead};
+use slotdrill_engine::{ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, WorkflowRead};
 use slotdrill_model::{PRODUCTION, Secret, is_production};
 use slotdrill_wdl::Document;
 
 use crate::client::{ArmConfig, ArmError, Client};
-use crate::timestamp::epoch_millis;
+use crate::timestamp::{epoch_millis, http_date_millis};
 
 /// `(app, slot, function)`.
 type FunctionId = (String, String, String);
@@ -443,6 +443,29 @@ impl Cloud for ArmCloud {
             outcomes.extend(run?);
         }
         Ok(outcomes)
+    }
+
+    /// The `Date` of a fresh answer from ARM, as epoch milliseconds: the server's clock, the one
+    /// `slotSwapStatus.timestampUtc` is on, so the two compare without any local clock. The read
+    /// is the first page of the resource group's sites: one request the principal is already
+    /// allowed (observing reads it), which every back end serves. A fresh request rather than the
+    /// last answer seen: the engine asks rarely (before a journaled write), and an old answer
+    /// plus local elapsed time would mix clocks. `Date` has one-second resolution and is the
+    /// second the request was processed in, so the mark may be up to a second early.
+    fn now(&self) -> Result<Option<HistoryMark>, CloudError> {
+        let answer = self
+            .client
+            .send(
+                Method::GET,
+                &self.client.path("Microsoft.Web", "sites"),
+                None,
+            )
+            .map_err(cloud_error)?;
+        Ok(answer
+            .headers
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(http_date_millis))
     }
 
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {

@@ -444,3 +444,83 @@ fn api_versions_are_configurable() {
         .expect("key");
     arm.verify();
 }
+
+#[test]
+fn now_is_the_date_arm_answers_with_on_the_clock_of_slot_swap_status() {
+    let arm = Arm::start();
+    arm.mount(
+        get(SITES)
+            .and(query_param("api-version", "2024-11-01"))
+            .respond_with(
+                json_answer(
+                    200,
+                    json!({ "value": [site("orders", "orders.azurewebsites.net", "2026-11-26T09:00:00Z")] }),
+                )
+                .insert_header("date", "Thu, 26 Nov 2026 10:00:00 GMT"),
+            ),
+    );
+    let cloud = arm.cloud();
+    let now = cloud.now().expect("answered").expect("a Date");
+    assert_eq!(now, 1_795_687_200_000);
+    // `site()`'s slotSwapStatus.timestampUtc is the same instant: both are the server's clock.
+    let sites = arm.requests().len();
+    assert_eq!(sites, 1, "one request: {:?}", arm.seen());
+    let (slots, sticky) = (
+        format!("{SITES}/orders/slots"),
+        format!("{SITES}/orders/config/slotConfigNames"),
+    );
+    arm.mount(get(&slots).respond_with(json_answer(200, json!({ "value": [] }))));
+    arm.mount(get(&sticky).respond_with(json_answer(200, json!({ "properties": {} }))));
+    arm.mount(
+        post(&format!("{SITES}/orders/config/appsettings/list")).respond_with(json_answer(
+            200,
+            json!({ "properties": { "SLOTDRILL_RELEASE": "v1" } }),
+        )),
+    );
+    arm.mount(
+        get(&format!("{SITES}/orders/functions"))
+            .respond_with(json_answer(200, json!({ "value": [] }))),
+    );
+    let swapped = cloud.apps().expect("apps")[0].slots[0]
+        .last_swap
+        .as_ref()
+        .and_then(|s| s.at)
+        .expect("timestampUtc");
+    assert_eq!(swapped, now, "comparable marks");
+}
+
+#[test]
+fn now_reads_the_servers_own_date_and_is_none_without_one() {
+    // wiremock's server stamps its own `Date`, the real time.
+    let arm = Arm::start();
+    arm.mount(get(SITES).respond_with(json_answer(200, json!({ "value": [] }))));
+    let before = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_millis() as u64;
+    let now = arm.cloud().now().expect("answered").expect("a Date");
+    assert!(
+        now + 2_000 >= before && now <= before + 2_000,
+        "{now} vs {before}"
+    );
+
+    // A server that sends no `Date`: the back end cannot tell.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let endpoint = format!("http://{}", listener.local_addr().expect("addr"));
+    std::thread::spawn(move || {
+        use std::io::{Read, Write};
+        let (mut stream, _) = listener.accept().expect("a request");
+        let mut buffer = [0u8; 4096];
+        let _ = stream.read(&mut buffer);
+        let body = r#"{"value":[]}"#;
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(answer.as_bytes()).expect("answer");
+    });
+    let mut config = arm.config();
+    config.endpoint = endpoint;
+    let cloud = slotdrill_azure::ArmCloud::new(config).expect("client");
+    assert_eq!(cloud.now().expect("answered"), None);
+}
