@@ -102,3 +102,25 @@ fn check_validates_without_running() {
     let bad = slotdrill(&["check", "crates/slotdrill-scenario/tests/data/malformed"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+#[test]
+fn check_refuses_an_unknown_failure_kind_and_lists_the_valid_ones() {
+    let output = slotdrill(&[
+        "check",
+        "crates/slotdrill-scenario/tests/data/malformed/unknown-fail-kind.toml",
+    ]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("unknown-fail-kind.toml:22:9: unknown variant `nonsense`, expected one of"),
+        "{stderr}"
+    );
+    for kind in [
+        "`warmup_failed`",
+        "`slot_limit`",
+        "`pinned_callers`",
+        "`control_plane_failed`",
+    ] {
+        assert!(stderr.contains(kind), "{kind} is listed: {stderr}");
+    }
+}

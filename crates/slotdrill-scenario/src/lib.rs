@@ -10,6 +10,7 @@ mod drill_cloud;
 mod error;
 mod estate;
 pub mod explore;
+mod fail_kind;
 pub mod html;
 mod report;
 mod runner;
@@ -19,6 +20,7 @@ pub mod steps;
 pub use check::check_steps;
 pub use error::ScenarioError;
 pub use estate::{LoadedEstate, load_estate, load_estate_seeded, load_estate_str};
+pub use fail_kind::FailKind;
 pub use report::{
     AppMap, DrillReport, ExpectationReport, RunPoint, RunReport, SlotMap, StepReport, Summary,
 };

@@ -31,8 +31,8 @@ pub struct StepDef {
     pub fault: Option<FaultStep>,
     pub advance: Option<Advance>,
     pub expect: Option<Expect>,
-    /// The error kind this step is expected to fail with (`warmup_failed`, `slot_limit`, …).
-    pub fails: Option<String>,
+    /// The kind of failure this step is expected to end with; `None`: it must succeed.
+    pub fails: Option<crate::FailKind>,
     /// A note for the report.
     pub note: Option<String>,
 }

@@ -15,6 +15,7 @@ use crate::check::check_steps;
 use crate::drill_cloud::{DrillCloud, drill_cloud};
 use crate::error::{ScenarioError, locate};
 use crate::estate::{ScenarioText, load_estate_text, read_scenario};
+use crate::fail_kind::{FailKind, Failure};
 use crate::report::{AppMap, DrillReport, ExpectationReport, RunPoint, SlotMap, StepReport};
 use crate::steps::StepDef;
 
@@ -137,62 +138,36 @@ pub(crate) struct Runner<'d> {
 
 /// Why a step failed: a kind for `fails = "…"` and a message.
 pub(crate) struct StepError {
+    /// The [`FailKind`]'s name. A string only while `actions.rs` still builds `StepError`s from
+    /// literals; everything else goes through [`StepError::new`].
     pub(crate) kind: String,
     pub(crate) message: String,
 }
 
-fn model_kind(error: &ModelError) -> String {
-    let kind = format!("{:?}", error.kind());
-    let mut snake = String::new();
-    for (i, c) in kind.chars().enumerate() {
-        if c.is_uppercase() && i > 0 {
-            snake.push('_');
+impl StepError {
+    pub(crate) fn new(kind: FailKind, message: impl Into<String>) -> Self {
+        StepError {
+            kind: kind.as_str().to_owned(),
+            message: message.into(),
         }
-        snake.push(c.to_ascii_lowercase());
     }
-    snake
 }
 
 impl From<ModelError> for StepError {
     fn from(error: ModelError) -> Self {
-        StepError {
-            kind: model_kind(&error),
-            message: error.to_string(),
-        }
+        StepError::new(FailKind::of(Failure::Model(&error)), error.to_string())
     }
 }
 
 impl From<EngineError> for StepError {
     fn from(error: EngineError) -> Self {
-        let kind = match &error {
-            EngineError::Cloud(_) => "control_plane_failed",
-            EngineError::Workflow(_) => "workflow_error",
-            EngineError::PreconditionFailed { .. } => "precondition_failed",
-            EngineError::PostconditionFailed { .. } => "postcondition_failed",
-            EngineError::CannotTell { .. } => "cannot_tell",
-            EngineError::JournalFinished { .. } => "journal_finished",
-            EngineError::UnknownFunction(_) => "unknown_function",
-            EngineError::Refused(_) => "refused",
-            EngineError::Journal { .. } => "journal_error",
-            EngineError::Interrupted { .. } => "interrupted",
-            EngineError::PinnedCallers { .. } => "pinned_callers",
-        };
-        StepError {
-            kind: kind.to_owned(),
-            message: error.to_string(),
-        }
+        StepError::new(FailKind::of(Failure::Engine(&error)), error.to_string())
     }
 }
 
 impl From<slotdrill_emulator::EmulatorError> for StepError {
     fn from(error: slotdrill_emulator::EmulatorError) -> Self {
-        match error {
-            slotdrill_emulator::EmulatorError::Model(e) => e.into(),
-            other => StepError {
-                kind: "workflow_error".to_owned(),
-                message: other.to_string(),
-            },
-        }
+        StepError::new(FailKind::of(Failure::Emulator(&error)), error.to_string())
     }
 }
 
@@ -298,7 +273,7 @@ impl<'d> Runner<'d> {
                     );
                     ("ok", summary, None)
                 }
-                (Err(e), Some(expected)) if *expected == e.kind => {
+                (Err(e), Some(expected)) if expected.as_str() == e.kind => {
                     ("expected_failure", e.message, Some(e.kind))
                 }
                 (Err(e), Some(expected)) => {
@@ -500,10 +475,10 @@ impl<'d> Runner<'d> {
             return self.rollback(r);
         }
         if step.restore.is_some() {
-            let journal = self.journal.clone().ok_or_else(|| StepError {
-                kind: "journal_error".into(),
-                message: "no rollback to restore".into(),
-            })?;
+            let journal = self
+                .journal
+                .clone()
+                .ok_or_else(|| StepError::new(FailKind::JournalError, "no rollback to restore"))?;
             let report = restore(&self.cloud, &journal, None)?;
             return Ok(format!(
                 "restored {} workflow step(s)",
@@ -529,9 +504,6 @@ impl<'d> Runner<'d> {
                 if passed { "held" } else { "BROKEN" }
             ));
         }
-        Err(StepError {
-            kind: "invalid".into(),
-            message: "a step with no kind".into(),
-        })
+        Err(StepError::new(FailKind::Invalid, "a step with no kind"))
     }
 }
