@@ -1,5 +1,5 @@
-//! Command-line arguments and dispatch. Exit codes: 0 success, 1 a failed check or refusal,
-//! 2 bad input (DESIGN.md).
+//! Command-line arguments and dispatch. Exit codes, the same for every command: 0 success, 1 a
+//! failed check or refusal, 2 bad input.
 
 use std::process::ExitCode;
 

@@ -1,5 +1,5 @@
-//! `slotdrill workflow …` from the outside: the JSON contract of DESIGN.md, repoint output, and
-//! exit code 2 with file:line:col on bad input.
+//! `slotdrill workflow …` from the outside: the JSON contract of `slotdrill_wdl::FunctionCall`,
+//! repoint output, and exit code 2 with file:line:col on bad input.
 
 use assert_cmd::Command;
 use serde_json::Value;

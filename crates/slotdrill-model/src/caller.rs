@@ -163,7 +163,7 @@ impl CallerIndex {
         breaks
     }
 
-    /// Refuses `changes` if they would strand a caller (DESIGN.md invariant 5).
+    /// Refuses `changes` if they would strand a caller (invariant 5 in ARCHITECTURE.md).
     pub(crate) fn refuse(
         &self,
         app: &str,

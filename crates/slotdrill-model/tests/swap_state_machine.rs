@@ -1,6 +1,6 @@
 //! Property test of the slot model against a simple reference model (`state_machine/reference.rs`),
 //! over random sequences of every operation, with injected restart and warm-up failures. After
-//! every step it checks DESIGN.md's invariants 1–5 and the plans' slot limits.
+//! every step it checks the invariants 1–5 of ARCHITECTURE.md and the plans' slot limits.
 //!
 //! `PROPTEST_CASES` raises the number of cases (default 256, up to 50 transitions each).
 

@@ -1,4 +1,4 @@
-//! The typed shape of a scenario file (DESIGN.md "Scenario files"). Every struct refuses unknown
+//! The typed shape of a scenario file (README.md "Writing a drill"). Every struct refuses unknown
 //! keys.
 
 use std::collections::BTreeMap;

@@ -1,4 +1,4 @@
-//! The steps of a drill (DESIGN.md "Scenario files"): each `[[step]]` table holds exactly one
+//! The steps of a drill (README.md "Writing a drill"): each `[[step]]` table holds exactly one
 //! step kind, and may say it is expected to fail (`fails = "kind"`).
 
 use std::collections::BTreeMap;

@@ -21,8 +21,8 @@ pub enum CallKind {
     Http,
 }
 
-/// One function call found in a workflow. The JSON form is the `workflow calls --format json`
-/// contract of DESIGN.md, plus `workflow` and `reason`.
+/// One function call found in a workflow. Its JSON form is what `slotdrill workflow calls --format
+/// json` prints, so field names are a contract (`tests/cli_workflow.rs` holds the CLI to them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FunctionCall {
     /// The action's name.
