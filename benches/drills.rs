@@ -2,19 +2,11 @@
 //! release mode on a 2-core machine), and the same with the HTML report of every drill, one page
 //! and a page per drill (target: less than 20% more).
 
-use std::path::PathBuf;
-
 use criterion::{Criterion, criterion_group, criterion_main};
 use slotdrill_scenario::{RunReport, run_drill};
 
 fn library(c: &mut Criterion) {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios")
-        .expect("scenarios/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = slotdrill_test_support::bundled_drills();
     let mut group = c.benchmark_group("drills");
     group.sample_size(10);
     group.bench_function("bundled-library", |b| {

@@ -30,13 +30,10 @@ fn summary(output: &Output) -> Value {
 
 #[test]
 fn every_bundled_estate_survives_500_cases() {
-    let mut estates: Vec<String> = std::fs::read_dir("scenarios")
-        .expect("scenarios/")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+    let estates: Vec<String> = slotdrill_test_support::bundled_drills()
+        .iter()
         .map(|p| p.display().to_string())
         .collect();
-    estates.sort();
     assert!(estates.len() >= 16, "{estates:?}");
     let out = tempfile::tempdir().expect("tempdir");
     let out = out.path().to_str().expect("utf-8").to_owned();

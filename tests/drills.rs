@@ -1,20 +1,11 @@
 //! The bundled drills: each one's text and JSON report is a reviewed snapshot, and running a
 //! drill twice gives byte-identical reports (invariant 11).
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use slotdrill_test_support::bundled_drills as drills;
 
 use slotdrill_scenario::{RunReport, run_drill};
-
-fn drills() -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios")
-        .expect("scenarios/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
-    files
-}
 
 #[test]
 fn the_library_has_at_least_fourteen_drills_each_with_a_header() {

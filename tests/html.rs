@@ -69,13 +69,7 @@ fn every_drill_page_renders_in_a_browser_and_matches_its_report() {
             "chromium not found: checking the page source instead (.ci/run installs chromium)"
         );
     }
-    let mut files: Vec<PathBuf> = std::fs::read_dir("scenarios")
-        .expect("scenarios/")
-        .filter_map(Result::ok)
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
-        .collect();
-    files.sort();
+    let files = slotdrill_test_support::bundled_drills();
     let report = RunReport::new(
         files
             .iter()

@@ -88,26 +88,8 @@ pub fn request(
     } else {
         format!("{}{path_or_url}", server.base)
     };
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(async {
-        let mut request = reqwest::Client::new()
-            .request(
-                reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
-                url,
-            )
-            .bearer_auth("t");
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await.expect("answered");
-        let headers = response.headers().clone();
-        (headers, response.json().await.unwrap_or(Value::Null))
-    })
+    let answer = slotdrill_test_support::arm::send_blocking(method, &url, body, Some("t"));
+    (answer.headers, answer.body)
 }
 
 /// One ARM request to `server`; its JSON answer (null when none).
@@ -120,7 +102,10 @@ pub fn release_v2(server: &Server) {
     let (headers, _) = request(
         server,
         "POST",
-        &format!("{SITE}/slotsswap?api-version=2024-11-01"),
+        &format!(
+            "{SITE}/slotsswap?api-version={}",
+            slotdrill_test_support::arm::WEB_API_VERSION
+        ),
         Some(json!({ "targetSlot": "deploy" })),
     );
     let poll = headers["azure-asyncoperation"].to_str().expect("header");

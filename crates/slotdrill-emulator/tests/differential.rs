@@ -127,27 +127,15 @@ async fn call(
     } else {
         let separator = if path.contains('?') { '&' } else { '?' };
         format!(
-            "http://127.0.0.1:{}{path}{separator}api-version=2024-11-01",
-            served.addr.port()
+            "http://127.0.0.1:{}{path}{separator}api-version={}",
+            served.addr.port(),
+            slotdrill_test_support::arm::WEB_API_VERSION
         )
     };
-    let mut request = served
-        .client
-        .request(
-            reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
-            url,
-        )
-        .bearer_auth("t");
-    if let Some(body) = body {
-        request = request
-            .header("content-type", "application/json")
-            .body(body.to_string());
-    }
-    let response = request.send().await.expect("answered");
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = response.json().await.unwrap_or(Value::Null);
-    (status, body, headers)
+    let answer = slotdrill_test_support::arm::send(&served.client, method, &url, body, Some("t"))
+        .await
+        .expect("answered");
+    (answer.status, answer.body, answer.headers)
 }
 
 /// Applies `op` through ARM; true when it succeeded.
@@ -304,16 +292,9 @@ fn view(emulator: &Emulator) -> slotdrill_model::EstateView {
     view
 }
 
-/// 48 cases in CI; `PROPTEST_CASES` raises it.
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(48)
-}
-
+// 48 cases in CI (each runs an HTTP server); `PROPTEST_CASES` raises it.
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: slotdrill_test_support::proptest_cases(48), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn in_process_and_arm_back_ends_agree(ops in prop::collection::vec(op(), 1..20)) {

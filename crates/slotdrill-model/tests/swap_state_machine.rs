@@ -486,15 +486,8 @@ fn check_preview_equivalences(before: &Estate, app: &str, source: &str, target: 
     );
 }
 
-fn cases() -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(256)
-}
-
 prop_state_machine! {
-    #![proptest_config(Config { cases: cases(), max_shrink_iters: 4096, failure_persistence: None, .. Config::default() })]
+    #![proptest_config(Config { cases: slotdrill_test_support::proptest_cases(256), max_shrink_iters: 4096, failure_persistence: None, .. Config::default() })]
 
     #[test]
     fn swaps_match_the_reference_and_keep_the_invariants(sequential 1..50 => SlotModel);

@@ -3,6 +3,8 @@
 
 use serde_json::Value;
 use slotdrill_emulator::Emulator;
+#[allow(unused_imports)] // each test file uses part of it
+pub use slotdrill_test_support::arm::{Answer, WEB_API_VERSION, header};
 
 /// `Microsoft.Web/sites` of the shared estate's resource group.
 pub const SITE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Web/sites";
@@ -12,12 +14,6 @@ pub const FLOWS: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/res
 pub struct Arm {
     pub served: super::Served,
     pub token: &'static str,
-}
-
-pub struct Answer {
-    pub status: u16,
-    pub headers: reqwest::header::HeaderMap,
-    pub body: Value,
 }
 
 impl Arm {
@@ -41,7 +37,7 @@ impl Arm {
         let url = if path.contains("api-version=") || path.starts_with("/_slotdrill") {
             self.url(path)
         } else {
-            self.url(&format!("{path}{separator}api-version=2024-11-01"))
+            self.url(&format!("{path}{separator}api-version={WEB_API_VERSION}"))
         };
         self.raw(method, &url, body, Some(self.token))
             .await
@@ -55,27 +51,7 @@ impl Arm {
         body: Option<Value>,
         token: Option<&str>,
     ) -> Result<Answer, reqwest::Error> {
-        let mut request = self.served.client.request(
-            reqwest::Method::from_bytes(method.as_bytes()).expect("method"),
-            url,
-        );
-        if let Some(token) = token {
-            request = request.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            request = request
-                .header("content-type", "application/json")
-                .body(body.to_string());
-        }
-        let response = request.send().await?;
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let text = response.text().await?;
-        Ok(Answer {
-            status,
-            headers,
-            body: serde_json::from_str(&text).unwrap_or(Value::Null),
-        })
+        slotdrill_test_support::arm::send(&self.served.client, method, url, body, token).await
     }
 
     /// Polls a long-running operation to its end (bounded), returning every answer.
@@ -94,13 +70,4 @@ impl Arm {
         }
         answers
     }
-}
-
-pub fn header(answer: &Answer, name: &str) -> String {
-    answer
-        .headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned()
 }

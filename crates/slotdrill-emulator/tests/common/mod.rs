@@ -1,4 +1,5 @@
-//! The estate the emulator tests share, and helpers to reach the emulator over HTTP.
+//! The emulator tests' estate (the reference estate of `slotdrill-test-support`) served in
+//! process or over HTTP, and helpers to call its functions.
 #![allow(dead_code)] // each test file uses part of it
 
 pub mod arm;
@@ -6,111 +7,9 @@ pub mod arm;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use serde_json::json;
 use slotdrill_emulator::{Emulator, EmulatorConfig, HostRequest, HostResponse};
-use slotdrill_model::{AppSpec, AuthLevel, Estate, FunctionBehaviour, HostingPlan, Release};
 
-/// `orders` (Premium): production holds v1, `deploy` holds v2. v1 is healthy; v2 has every
-/// behaviour worth testing.
-pub fn estate(seed: u64) -> Estate {
-    let mut estate = Estate::new(seed);
-    estate
-        .add_app(AppSpec::new("orders", HostingPlan::Premium))
-        .expect("app");
-    let ok = FunctionBehaviour::ok;
-    let v1 = Release::new("v1")
-        .with_function("ProcessOrder", ok())
-        .with_function("SendInvoice", ok())
-        .with_function(
-            "Slow",
-            FunctionBehaviour {
-                latency_ms: 1500,
-                ..ok()
-            },
-        )
-        .with_function("Flaky", ok())
-        .with_function("Cold", ok())
-        .with_function("NeedsSetting", ok())
-        .with_function("Hangs", ok())
-        .with_function(
-            "Public",
-            FunctionBehaviour {
-                auth: AuthLevel::Anonymous,
-                ..ok()
-            },
-        )
-        .with_function(
-            "AdminOnly",
-            FunctionBehaviour {
-                auth: AuthLevel::Admin,
-                ..ok()
-            },
-        );
-    let v2 = Release::new("v2")
-        .with_function(
-            "ProcessOrder",
-            FunctionBehaviour {
-                body: Some(json!({ "release": "v2", "ok": true })),
-                ..ok()
-            },
-        )
-        .with_function("SendInvoice", FunctionBehaviour::status(500))
-        .with_function(
-            "Slow",
-            FunctionBehaviour {
-                latency_ms: 40,
-                ..ok()
-            },
-        )
-        .with_function(
-            "Flaky",
-            FunctionBehaviour {
-                fail_rate: 0.5,
-                ..ok()
-            },
-        )
-        .with_function(
-            "Cold",
-            FunctionBehaviour {
-                fail_first: 2,
-                ..ok()
-            },
-        )
-        .with_function(
-            "NeedsSetting",
-            FunctionBehaviour {
-                requires_setting: Some("INVOICE_QUEUE".into()),
-                ..ok()
-            },
-        )
-        .with_function(
-            "Hangs",
-            FunctionBehaviour {
-                timeout: true,
-                ..ok()
-            },
-        )
-        .with_function(
-            "Public",
-            FunctionBehaviour {
-                auth: AuthLevel::Anonymous,
-                ..ok()
-            },
-        )
-        .with_function(
-            "AdminOnly",
-            FunctionBehaviour {
-                auth: AuthLevel::Admin,
-                ..ok()
-            },
-        );
-    estate.add_release("orders", v1).expect("v1");
-    estate.add_release("orders", v2).expect("v2");
-    estate.create_slot("orders", "deploy", None).expect("slot");
-    estate.deploy("orders", "production", "v1").expect("deploy");
-    estate.deploy("orders", "deploy", "v2").expect("deploy");
-    estate
-}
+pub use slotdrill_test_support::reference_estate as estate;
 
 pub fn emulator(seed: u64) -> Emulator {
     Emulator::new(estate(seed))
