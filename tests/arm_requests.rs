@@ -92,7 +92,7 @@ fn a_partial_rollback_of_two_functions_from_three_workflows() {
     let (endpoint, lines) = serve_logged();
     let mut config = ArmConfig::new(
         endpoint,
-        "00000000-0000-0000-0000-000000000000",
+        slotdrill_model::DEFAULT_SUBSCRIPTION,
         "rg-orders",
         Credential::Token(Secret::new("emulator".to_owned())),
     );

@@ -9,7 +9,7 @@ use common::{FLOW, SITE, Server, arm, release_v2, serve, slotdrill, text};
 use serde_json::{Value, json};
 
 fn definition(server: &Server) -> Value {
-    arm(server, "GET", FLOW, None)["properties"]["definition"].clone()
+    arm(server, "GET", &FLOW, None)["properties"]["definition"].clone()
 }
 
 #[test]
@@ -76,7 +76,7 @@ fn a_partial_rollback_through_arm_and_back() {
         .expect("key")
         .to_owned();
     assert!(
-        !arm(&server, "GET", FLOW, None)
+        !arm(&server, "GET", &FLOW, None)
             .to_string()
             .contains(&deploy_key),
         "GET never returns the key the rollback stored"

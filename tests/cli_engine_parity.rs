@@ -54,7 +54,7 @@ fn local_state(local: &Emulator) -> Value {
 fn served_state(server: &Server) -> Value {
     comparable(
         arm(server, "GET", "/_slotdrill/state", None),
-        arm(server, "GET", FLOW, None)["properties"]["definition"].clone(),
+        arm(server, "GET", &FLOW, None)["properties"]["definition"].clone(),
     )
 }
 

@@ -7,10 +7,17 @@ use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::{Value, json};
+use slotdrill_test_support::arm::{ArmPath, resource_path};
 
 pub const ESTATE: &str = "tests/data/orders-estate.toml";
-pub const SITE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-orders/providers/Microsoft.Web/sites/orders";
-pub const FLOW: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-orders/providers/Microsoft.Logic/workflows/order-flow?api-version=2019-05-01";
+pub static SITE: ArmPath =
+    ArmPath::new(|| resource_path("rg-orders", "Microsoft.Web/sites/orders"));
+pub static FLOW: ArmPath = ArmPath::new(|| {
+    resource_path(
+        "rg-orders",
+        "Microsoft.Logic/workflows/order-flow?api-version=2019-05-01",
+    )
+});
 
 /// `slotdrill serve`, killed when dropped.
 pub struct Server {

@@ -67,7 +67,9 @@ async fn answer(State(gate): State<Arc<Gate>>, request: Request) -> Response {
         }
         [.., "slots"] | [.., "functions"] => json!({ "value": [] }),
         [.., "slotConfigNames"] => json!({ "properties": { "appSettingNames": [] } }),
-        [.., "appsettings", "list"] => json!({ "properties": { "SLOTDRILL_RELEASE": "v1" } }),
+        [.., "appsettings", "list"] => {
+            json!({ "properties": { slotdrill_model::RELEASE_SETTING: "v1" } })
+        }
         [.., "workflows", name] => {
             json!({ "name": name, "properties": { "version": "1", "definition": { "actions": {} } } })
         }

@@ -77,7 +77,7 @@ fn apps_reads_sites_slots_settings_functions_and_sticky_names() {
                 .and(web())
                 .respond_with(json_answer(
                     200,
-                    json!({ "properties": { "SLOTDRILL_RELEASE": release, "DB_CONNECTION": format!("db{slot}") } }),
+                    json!({ "properties": { slotdrill_model::RELEASE_SETTING: release, "DB_CONNECTION": format!("db{slot}") } }),
                 ))
                 .expect(1),
         );

@@ -45,14 +45,20 @@ async fn apps_and_slots_have_azure_shapes() {
         .send("GET", &format!("{SITE}?includeSlots=true"), None)
         .await;
     assert_eq!(with_slots.body["value"].as_array().map(Vec::len), Some(2));
-    let without = arm.send("GET", SITE, None).await;
+    let without = arm.send("GET", &SITE, None).await;
     assert_eq!(without.body["value"].as_array().map(Vec::len), Some(1));
     let missing = arm.send("GET", &format!("{SITE}/nope"), None).await;
     assert_eq!(
         (missing.status, missing.body["error"]["code"].as_str()),
         (404, Some("ResourceNotFound"))
     );
-    let wrong_group = arm.send("GET", "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/other/providers/Microsoft.Web/sites/orders", None).await;
+    let wrong_group = arm
+        .send(
+            "GET",
+            &slotdrill_test_support::arm::resource_path("other", "Microsoft.Web/sites/orders"),
+            None,
+        )
+        .await;
     assert_eq!(wrong_group.status, 404);
     let wrong_subscription = arm.send("GET", "/subscriptions/11111111-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Web/sites/orders", None).await;
     assert_eq!(

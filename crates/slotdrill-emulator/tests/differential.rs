@@ -8,8 +8,9 @@ use proptest::prelude::*;
 use serde_json::{Value, json};
 use slotdrill_emulator::Emulator;
 use slotdrill_model::{RampUpRule, SlotConfigNames, SlotState, estate_view};
+use slotdrill_test_support::arm::{ArmPath, resource_path};
 
-const SITE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Web/sites/orders";
+static SITE: ArmPath = ArmPath::new(|| resource_path("slotdrill", "Microsoft.Web/sites/orders"));
 const SLOTS: [&str; 4] = ["production", "deploy", "staging", "qa"];
 const NAMES: [&str; 3] = ["DB", "FEATURE", "FUNCTIONS_EXTENSION_VERSION"];
 

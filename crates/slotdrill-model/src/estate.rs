@@ -82,7 +82,8 @@ pub struct Estate {
     pub(crate) sequence: u64,
 }
 
-/// The default subscription id of an estate, as in scenario files.
+/// The subscription id of every estate unless set otherwise: the all-zero id scenario files,
+/// the emulator's ARM paths and `slotdrill serve` use (a real subscription never has it).
 pub const DEFAULT_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 
 impl Estate {

@@ -8,6 +8,11 @@ use serde_json::{Value, json};
 
 use crate::settings::SlotConfig;
 
+/// The app setting whose value names the release a slot holds (`v2`, a build number). It is
+/// slotdrill's convention, not Azure's: not sticky, so it travels with the code on a swap. The
+/// emulator reports it and `ArmCloud` reads it from Azure (both allow another name).
+pub const RELEASE_SETTING: &str = "SLOTDRILL_RELEASE";
+
 /// A release: an id (`v1`, a build number, a commit) and its functions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Release {

@@ -35,7 +35,7 @@ fn classic_host_names() {
 
 #[test]
 fn unique_host_names_have_a_stable_16_character_hash_and_the_region() {
-    let sub = "00000000-0000-0000-0000-000000000000";
+    let sub = slotdrill_model::DEFAULT_SUBSCRIPTION;
     let production = unique_host_name(sub, "rg", "orders", "production", "West Europe");
     let deploy = unique_host_name(sub, "rg", "orders", "deploy", "westeurope");
     assert_eq!(

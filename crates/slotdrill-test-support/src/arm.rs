@@ -2,8 +2,13 @@
 //! serve`: one request with an optional bearer token and JSON body, answered with its status,
 //! headers and JSON body (null when the body is empty or not JSON).
 
+use std::fmt;
+use std::ops::Deref;
+use std::sync::LazyLock;
+
 use reqwest::header::HeaderMap;
 use serde_json::Value;
+use slotdrill_model::DEFAULT_SUBSCRIPTION;
 
 /// The `Microsoft.Web` api-version the tests send.
 pub const WEB_API_VERSION: &str = "2024-11-01";
@@ -67,4 +72,52 @@ pub fn header(answer: &Answer, name: &str) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
+}
+
+/// `/subscriptions/{the emulator's subscription}/resourceGroups/{group}/providers/{provider_path}`.
+pub fn resource_path(group: &str, provider_path: &str) -> String {
+    format!(
+        "/subscriptions/{DEFAULT_SUBSCRIPTION}/resourceGroups/{group}/providers/{provider_path}"
+    )
+}
+
+/// An ARM path built on first use (the subscription id lives in the model, so a path holding it
+/// cannot be a `const`). It prints and derefs as `str`: `format!("{SITE}/slots")`, `&SITE`.
+pub struct ArmPath(LazyLock<String>);
+
+impl ArmPath {
+    /// The path `build` returns, built on first use.
+    pub const fn new(build: fn() -> String) -> Self {
+        ArmPath(LazyLock::new(build))
+    }
+}
+
+impl Deref for ArmPath {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ArmPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    static SITES: ArmPath = ArmPath::new(|| resource_path("rg", "Microsoft.Web/sites"));
+
+    #[test]
+    fn paths_hold_the_models_subscription_and_print_as_text() {
+        assert_eq!(
+            format!("{SITES}/orders"),
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Web/sites/orders"
+        );
+        assert_eq!(&SITES[..15], "/subscriptions/");
+    }
 }

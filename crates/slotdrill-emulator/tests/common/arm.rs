@@ -5,11 +5,13 @@ use serde_json::Value;
 use slotdrill_emulator::Emulator;
 #[allow(unused_imports)] // each test file uses part of it
 pub use slotdrill_test_support::arm::{Answer, WEB_API_VERSION, header};
+use slotdrill_test_support::arm::{ArmPath, resource_path};
 
 /// `Microsoft.Web/sites` of the shared estate's resource group.
-pub const SITE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Web/sites";
+pub static SITE: ArmPath = ArmPath::new(|| resource_path("slotdrill", "Microsoft.Web/sites"));
 /// `Microsoft.Logic/workflows` of the same resource group.
-pub const FLOWS: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Logic/workflows";
+pub static FLOWS: ArmPath =
+    ArmPath::new(|| resource_path("slotdrill", "Microsoft.Logic/workflows"));
 
 pub struct Arm {
     pub served: super::Served,
