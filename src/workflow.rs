@@ -61,10 +61,15 @@ pub struct HintArgs {
     settings: Vec<(String, String)>,
 }
 
-fn parse_setting(s: &str) -> Result<(String, String), String> {
+/// A `--setting` without `=`.
+#[derive(Debug, thiserror::Error)]
+#[error("expected NAME=VALUE, got `{0}`")]
+struct NotASetting(String);
+
+fn parse_setting(s: &str) -> Result<(String, String), NotASetting> {
     s.split_once('=')
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .ok_or_else(|| format!("expected NAME=VALUE, got `{s}`"))
+        .ok_or_else(|| NotASetting(s.to_owned()))
 }
 
 impl HintArgs {

@@ -82,7 +82,66 @@ pub struct CallerBreak {
     /// What it calls.
     pub target: FunctionRef,
     /// What would be wrong.
-    pub reason: String,
+    pub reason: BreakReason,
+}
+
+/// Why a caller's target does not (or would no longer) resolve.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BreakReason {
+    /// The app the caller names does not exist.
+    #[error("function app `{app}` does not exist")]
+    NoApp {
+        /// The app, as the caller names it.
+        app: String,
+    },
+    /// The app has no such slot.
+    #[error("slot `{slot}` does not exist in function app `{app}`")]
+    NoSlot {
+        /// The app.
+        app: String,
+        /// The slot, as the caller names it.
+        slot: String,
+    },
+    /// The slot exists but nothing was deployed to it.
+    #[error("slot `{slot}` of `{app}` holds no release")]
+    NoRelease {
+        /// The app.
+        app: String,
+        /// The empty slot.
+        slot: String,
+    },
+    /// The release the slot holds lacks the function.
+    #[error("release `{release}` on `{app}/{slot}` has no function `{function}`")]
+    NoFunction {
+        /// The app.
+        app: String,
+        /// The slot.
+        slot: String,
+        /// The release id the slot holds.
+        release: String,
+        /// The function the caller calls.
+        function: String,
+    },
+    /// The operation would delete the slot.
+    #[error("slot `{slot}` would be deleted")]
+    SlotDeleted {
+        /// The slot, as the operation names it.
+        slot: String,
+    },
+    /// The operation would leave the slot without a release.
+    #[error("slot `{slot}` would hold no release")]
+    SlotEmptied {
+        /// The slot, as the operation names it.
+        slot: String,
+    },
+    /// The release the operation would put in the slot lacks the function.
+    #[error("release `{release}` has no function `{function}`")]
+    ReleaseLacks {
+        /// The incoming release id.
+        release: String,
+        /// The function the caller calls.
+        function: String,
+    },
 }
 
 impl fmt::Display for CallerBreak {
@@ -140,16 +199,18 @@ impl CallerIndex {
                 continue;
             };
             let reason = match change {
-                SlotChange::Deleted => Some(format!("slot `{slot}` would be deleted")),
-                SlotChange::Release(None) => Some(format!("slot `{slot}` would hold no release")),
+                SlotChange::Deleted => Some(BreakReason::SlotDeleted {
+                    slot: (*slot).to_owned(),
+                }),
+                SlotChange::Release(None) => Some(BreakReason::SlotEmptied {
+                    slot: (*slot).to_owned(),
+                }),
                 SlotChange::Release(Some(release)) => release
                     .function(&caller.target.function)
                     .is_none()
-                    .then(|| {
-                        format!(
-                            "release `{}` has no function `{}`",
-                            release.id, caller.target.function
-                        )
+                    .then(|| BreakReason::ReleaseLacks {
+                        release: release.id.clone(),
+                        function: caller.target.function.clone(),
                     }),
             };
             if let Some(reason) = reason {
@@ -191,24 +252,26 @@ impl crate::Estate {
 
     /// Checks that `target` resolves: the app, the slot, and the function in the release the slot
     /// holds. The error says which part is missing.
-    pub fn resolve(&self, target: &FunctionRef) -> Result<(), String> {
-        let slot = self
-            .slot(&target.app, &target.slot)
-            .map_err(|e| e.to_string())?;
-        let release = slot.release().ok_or_else(|| {
-            format!(
-                "slot `{}` of `{}` holds no release",
-                target.slot, target.app
-            )
+    pub fn resolve(&self, target: &FunctionRef) -> Result<(), BreakReason> {
+        let app = self.app(&target.app).map_err(|_| BreakReason::NoApp {
+            app: target.app.clone(),
+        })?;
+        let slot = app.slot(&target.slot).ok_or_else(|| BreakReason::NoSlot {
+            app: target.app.clone(),
+            slot: target.slot.clone(),
+        })?;
+        let release = slot.release().ok_or_else(|| BreakReason::NoRelease {
+            app: target.app.clone(),
+            slot: target.slot.clone(),
         })?;
         release
             .function(&target.function)
             .map(|_| ())
-            .ok_or_else(|| {
-                format!(
-                    "release `{}` on `{}/{}` has no function `{}`",
-                    release.id, target.app, target.slot, target.function
-                )
+            .ok_or_else(|| BreakReason::NoFunction {
+                app: target.app.clone(),
+                slot: target.slot.clone(),
+                release: release.id.clone(),
+                function: target.function.clone(),
             })
     }
 

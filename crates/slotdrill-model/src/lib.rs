@@ -50,7 +50,7 @@ mod view;
 mod warmup;
 
 pub use app::{AppSpec, FunctionApp, PendingPreview};
-pub use caller::{Caller, CallerBreak, CallerId, FunctionRef};
+pub use caller::{BreakReason, Caller, CallerBreak, CallerId, FunctionRef};
 pub use error::{ErrorKind, ModelError};
 pub use estate::{DEFAULT_SUBSCRIPTION, Estate, Fault};
 pub use event::Event;

@@ -620,3 +620,36 @@ fn a_deploy_after_the_last_swap_is_noticed() {
         "a hotfix went to deploy"
     );
 }
+
+#[test]
+fn resolve_says_which_part_of_a_target_is_missing_as_a_typed_reason() {
+    use slotdrill_model::BreakReason;
+    let mut estate = orders();
+    estate.create_slot("orders", "empty", None).expect("slot");
+    let target = |app: &str, slot: &str, function: &str| FunctionRef::new(app, slot, function);
+    assert_eq!(
+        estate.resolve(&target("orders", "deploy", "SendInvoice")),
+        Ok(())
+    );
+    assert_eq!(
+        estate.resolve(&target("billing", "production", "SendInvoice")),
+        Err(BreakReason::NoApp {
+            app: "billing".into()
+        })
+    );
+    assert!(matches!(
+        estate.resolve(&target("orders", "qa", "SendInvoice")),
+        Err(BreakReason::NoSlot { .. })
+    ));
+    assert!(matches!(
+        estate.resolve(&target("orders", "empty", "SendInvoice")),
+        Err(BreakReason::NoRelease { .. })
+    ));
+    let missing = estate
+        .resolve(&target("orders", "deploy", "Refund"))
+        .expect_err("v2 has no Refund");
+    assert_eq!(
+        missing.to_string(),
+        "release `v2` on `orders/deploy` has no function `Refund`"
+    );
+}

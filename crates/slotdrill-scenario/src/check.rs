@@ -81,82 +81,132 @@ pub fn check_steps(
             ));
         }
         let kind = kinds[0];
-        check_step(&mut known, step).map_err(|message| error(i, Some(kind), message))?;
+        check_step(&mut known, step)
+            .map_err(|problem| error(i, Some(kind), problem.to_string()))?;
     }
     Ok(())
 }
 
+/// What is wrong with one step, before it is placed at its position in the file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum StepProblem {
+    #[error("function app `{app}` is not in the estate; the apps are: {known}")]
+    UnknownApp { app: String, known: String },
+    #[error("`{app}` has no slot `{slot}` at this step; it has: {known}")]
+    UnknownSlot {
+        app: String,
+        slot: String,
+        known: String,
+    },
+    #[error("`{app}` has no release `{release}`; it has: {known}")]
+    UnknownRelease {
+        app: String,
+        release: String,
+        known: String,
+    },
+    #[error("no release of `{app}` has a function `{function}`")]
+    UnknownFunction { app: String, function: String },
+    #[error("Logic App `{name}` is not in the estate; the Logic Apps are: {known}")]
+    UnknownLogicApp { name: String, known: String },
+    #[error("Logic App `{workflow}` has no action `{action}`")]
+    UnknownAction { workflow: String, action: String },
+    /// A value outside its allowed set or shape: `` `field` is EXPECTED, not `got` ``.
+    #[error("`{field}` {expected}, not `{got}`")]
+    Invalid {
+        field: &'static str,
+        expected: &'static str,
+        got: String,
+    },
+    /// An expectation key without the key it needs.
+    #[error("`{field}` goes with `{companion}`")]
+    Alone {
+        field: &'static str,
+        companion: &'static str,
+    },
+    #[error(
+        "an expectation checks one thing: logic_app+succeeded, caller+serves, slot+holds, plan(+reason), warning, workflow+original, setting+equals or call_status"
+    )]
+    NotOneExpectation,
+}
+
+fn joined<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    names.cloned().collect::<Vec<_>>().join(", ")
+}
+
 impl Known {
-    fn app(&self, app: &str) -> Result<String, String> {
+    fn app(&self, app: &str) -> Result<String, StepProblem> {
         let key = app.to_ascii_lowercase();
         if self.slots.contains_key(&key) {
             Ok(key)
         } else {
-            Err(format!(
-                "function app `{app}` is not in the estate; the apps are: {}",
-                self.slots.keys().cloned().collect::<Vec<_>>().join(", ")
-            ))
+            Err(StepProblem::UnknownApp {
+                app: app.to_owned(),
+                known: joined(self.slots.keys()),
+            })
         }
     }
 
-    fn slot(&self, app: &str, slot: &str) -> Result<(), String> {
+    fn slot(&self, app: &str, slot: &str) -> Result<(), StepProblem> {
         let key = self.app(app)?;
         if self.slots[&key].contains(&slot.to_ascii_lowercase()) {
             Ok(())
         } else {
-            Err(format!(
-                "`{app}` has no slot `{slot}` at this step; it has: {}",
-                self.slots[&key]
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            Err(StepProblem::UnknownSlot {
+                app: app.to_owned(),
+                slot: slot.to_owned(),
+                known: joined(self.slots[&key].iter()),
+            })
         }
     }
 
-    fn release(&self, app: &str, release: &str) -> Result<(), String> {
+    fn release(&self, app: &str, release: &str) -> Result<(), StepProblem> {
         let key = self.app(app)?;
         if self.releases[&key].contains(release) {
             Ok(())
         } else {
-            Err(format!(
-                "`{app}` has no release `{release}`; it has: {}",
-                self.releases[&key]
-                    .iter()
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
+            Err(StepProblem::UnknownRelease {
+                app: app.to_owned(),
+                release: release.to_owned(),
+                known: joined(self.releases[&key].iter()),
+            })
         }
     }
 
-    fn function(&self, app: &str, function: &str) -> Result<(), String> {
+    fn function(&self, app: &str, function: &str) -> Result<(), StepProblem> {
         let key = self.app(app)?;
         if self.functions[&key].contains(&function.to_ascii_lowercase()) {
             Ok(())
         } else {
-            Err(format!("no release of `{app}` has a function `{function}`"))
+            Err(StepProblem::UnknownFunction {
+                app: app.to_owned(),
+                function: function.to_owned(),
+            })
         }
     }
 
-    fn logic_app(&self, name: &str) -> Result<&BTreeSet<String>, String> {
-        self.actions.get(&name.to_ascii_lowercase()).ok_or_else(|| {
-            format!(
-                "Logic App `{name}` is not in the estate; the Logic Apps are: {}",
-                self.actions.keys().cloned().collect::<Vec<_>>().join(", ")
-            )
-        })
+    fn logic_app(&self, name: &str) -> Result<&BTreeSet<String>, StepProblem> {
+        self.actions
+            .get(&name.to_ascii_lowercase())
+            .ok_or_else(|| StepProblem::UnknownLogicApp {
+                name: name.to_owned(),
+                known: joined(self.actions.keys()),
+            })
     }
 
-    fn action(&self, caller: &str) -> Result<(), String> {
-        let (workflow, action) = caller
-            .split_once('/')
-            .ok_or_else(|| format!("expected `workflow/action`, got `{caller}`"))?;
+    /// `field` holds `workflow/action`, an action of a Logic App of the estate.
+    fn action(&self, field: &'static str, caller: &str) -> Result<(), StepProblem> {
+        let (workflow, action) = caller.split_once('/').ok_or_else(|| StepProblem::Invalid {
+            field,
+            expected: "is `workflow/action`",
+            got: caller.to_owned(),
+        })?;
         if self.logic_app(workflow)?.contains(action) {
             Ok(())
         } else {
-            Err(format!("Logic App `{workflow}` has no action `{action}`"))
+            Err(StepProblem::UnknownAction {
+                workflow: workflow.to_owned(),
+                action: action.to_owned(),
+            })
         }
     }
 }
@@ -168,7 +218,7 @@ pub(crate) fn parse_serves(text: &str) -> Option<(&str, &str, &str)> {
     Some((app, slot, release))
 }
 
-fn check_step(known: &mut Known, step: &StepDef) -> Result<(), String> {
+fn check_step(known: &mut Known, step: &StepDef) -> Result<(), StepProblem> {
     if let Some(d) = &step.deploy {
         known.slot(&d.app, &d.slot)?;
         known.release(&d.app, &d.release)?;
@@ -227,29 +277,39 @@ fn check_step(known: &mut Known, step: &StepDef) -> Result<(), String> {
         if let Some(key) = &c.key
             && !matches!(key.as_str(), "own" | "production" | "none")
         {
-            return Err(format!(
-                "`key` is `own`, `production` or `none`, not `{key}`"
-            ));
+            return Err(StepProblem::Invalid {
+                field: "key",
+                expected: "is `own`, `production` or `none`",
+                got: key.clone(),
+            });
         }
     }
     if let Some(r) = &step.repoint {
-        known.action(&format!("{}/{}", r.logic_app, r.action))?;
+        known.action("action", &format!("{}/{}", r.logic_app, r.action))?;
         if !matches!(r.key.as_str(), "slot" | "production") {
-            return Err(format!("`key` is `slot` or `production`, not `{}`", r.key));
+            return Err(StepProblem::Invalid {
+                field: "key",
+                expected: "is `slot` or `production`",
+                got: r.key.clone(),
+            });
         }
     }
     if let Some(r) = &step.rollback {
         if let Some(mode) = &r.mode
             && !matches!(mode.as_str(), "auto" | "partial" | "full")
         {
-            return Err(format!(
-                "`mode` is `auto`, `partial` or `full`, not `{mode}`"
-            ));
+            return Err(StepProblem::Invalid {
+                field: "mode",
+                expected: "is `auto`, `partial` or `full`",
+                got: mode.clone(),
+            });
         }
         for faulty in &r.faulty {
-            let (app, function) = faulty
-                .split_once('/')
-                .ok_or_else(|| format!("`faulty` entries are `app/function`, not `{faulty}`"))?;
+            let (app, function) = faulty.split_once('/').ok_or_else(|| StepProblem::Invalid {
+                field: "faulty",
+                expected: "entries are `app/function`",
+                got: faulty.clone(),
+            })?;
             known.function(app, function)?;
         }
     }
@@ -259,50 +319,60 @@ fn check_step(known: &mut Known, step: &StepDef) -> Result<(), String> {
     Ok(())
 }
 
-fn check_expect(known: &Known, e: &crate::steps::Expect) -> Result<(), String> {
+fn check_expect(known: &Known, e: &crate::steps::Expect) -> Result<(), StepProblem> {
     let mut forms = 0;
     if let Some(app) = &e.logic_app {
         forms += 1;
         known.logic_app(app)?;
-        let rate = e
-            .succeeded
-            .as_deref()
-            .ok_or("`logic_app` goes with `succeeded = \"100%\"`")?;
-        crate::runner::parse_rate(rate).ok_or_else(|| {
-            format!("`succeeded` is a percentage such as `100%` or `>= 80%`, not `{rate}`")
+        let rate = e.succeeded.as_deref().ok_or(StepProblem::Alone {
+            field: "logic_app",
+            companion: "succeeded = \"100%\"",
+        })?;
+        crate::runner::parse_rate(rate).ok_or_else(|| StepProblem::Invalid {
+            field: "succeeded",
+            expected: "is a percentage such as `100%` or `>= 80%`",
+            got: rate.to_owned(),
         })?;
     }
     if let Some(caller) = &e.caller {
         forms += 1;
-        known.action(caller)?;
-        let serves = e
-            .serves
-            .as_deref()
-            .ok_or("`caller` goes with `serves = \"app/slot@release\"`")?;
-        let (app, slot, release) = parse_serves(serves)
-            .ok_or_else(|| format!("`serves` is `app/slot@release`, not `{serves}`"))?;
+        known.action("caller", caller)?;
+        let serves = e.serves.as_deref().ok_or(StepProblem::Alone {
+            field: "caller",
+            companion: "serves = \"app/slot@release\"",
+        })?;
+        let (app, slot, release) = parse_serves(serves).ok_or_else(|| StepProblem::Invalid {
+            field: "serves",
+            expected: "is `app/slot@release`",
+            got: serves.to_owned(),
+        })?;
         known.slot(app, slot)?;
         known.release(app, release)?;
     }
     if let Some(slot) = &e.slot {
         forms += 1;
-        let (app, slot) = slot
-            .split_once('/')
-            .ok_or_else(|| format!("`slot` is `app/slot`, not `{slot}`"))?;
+        let (app, slot) = slot.split_once('/').ok_or_else(|| StepProblem::Invalid {
+            field: "slot",
+            expected: "is `app/slot`",
+            got: slot.clone(),
+        })?;
         known.slot(app, slot)?;
         known.release(
             app,
-            e.holds
-                .as_deref()
-                .ok_or("`slot` goes with `holds = \"release\"`")?,
+            e.holds.as_deref().ok_or(StepProblem::Alone {
+                field: "slot",
+                companion: "holds = \"release\"",
+            })?,
         )?;
     }
     if let Some(plan) = &e.plan {
         forms += 1;
         if !matches!(plan.as_str(), "partial" | "full" | "refused" | "none") {
-            return Err(format!(
-                "`plan` is `partial`, `full`, `refused` or `none`, not `{plan}`"
-            ));
+            return Err(StepProblem::Invalid {
+                field: "plan",
+                expected: "is `partial`, `full`, `refused` or `none`",
+                got: plan.clone(),
+            });
         }
     }
     if e.warning.is_some() {
@@ -312,25 +382,35 @@ fn check_expect(known: &Known, e: &crate::steps::Expect) -> Result<(), String> {
         forms += 1;
         known.logic_app(workflow)?;
         if e.original != Some(true) {
-            return Err("`workflow` goes with `original = true`".to_owned());
+            return Err(StepProblem::Alone {
+                field: "workflow",
+                companion: "original = true",
+            });
         }
     }
     if let Some(setting) = &e.setting {
         forms += 1;
         let mut parts = setting.splitn(3, '/');
         let (Some(app), Some(slot), Some(_)) = (parts.next(), parts.next(), parts.next()) else {
-            return Err(format!("`setting` is `app/slot/NAME`, not `{setting}`"));
+            return Err(StepProblem::Invalid {
+                field: "setting",
+                expected: "is `app/slot/NAME`",
+                got: setting.clone(),
+            });
         };
         known.slot(app, slot)?;
         if e.equals.is_none() {
-            return Err("`setting` goes with `equals = \"value\"`".to_owned());
+            return Err(StepProblem::Alone {
+                field: "setting",
+                companion: "equals = \"value\"",
+            });
         }
     }
     if e.call_status.is_some() {
         forms += 1;
     }
     if forms != 1 {
-        return Err("an expectation checks one thing: logic_app+succeeded, caller+serves, slot+holds, plan(+reason), warning, workflow+original, setting+equals or call_status".to_owned());
+        return Err(StepProblem::NotOneExpectation);
     }
     Ok(())
 }

@@ -176,7 +176,7 @@ fn build(
             .name
             .clone();
         let document = with_keys(&emulator, document, &logic_app.keys)
-            .map_err(|m| source.error("logic_app", i, Some("keys"), m))?;
+            .map_err(|e| source.error("logic_app", i, Some("keys"), e.to_string()))?;
         // Saving registers the workflow's callers and refuses calls to functions that do not exist.
         emulator
             .save_logic_app(&logic_app.name, document, Some(&workflow))
@@ -198,12 +198,42 @@ fn build(
     Ok(emulator)
 }
 
+/// Why a Logic App's `keys` could not be bound.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum KeyBindingError {
+    #[error("`{parameter}`: expected `app/slot/function`, got `{reference}`")]
+    Reference {
+        parameter: String,
+        reference: String,
+    },
+    #[error("`{parameter}`: {source}")]
+    Slot {
+        parameter: String,
+        source: Box<slotdrill_model::ModelError>,
+    },
+    #[error(
+        "keys can be bound only for consumption workflows (a definition or a workflow resource)"
+    )]
+    NotConsumption,
+    #[error(transparent)]
+    Workflow(#[from] slotdrill_wdl::WdlError),
+}
+
+/// Why a function's behaviour in a release is not valid.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum BehaviourError {
+    #[error("unknown auth level `{0}`; expected `function`, `anonymous` or `admin`")]
+    AuthLevel(String),
+    #[error("fail_rate {0} is outside 0–1")]
+    FailRate(f64),
+}
+
 /// Sets each key parameter to the key it names, in the resource-level parameter values.
 fn with_keys(
     emulator: &Emulator,
     document: Document,
     keys: &std::collections::BTreeMap<String, String>,
-) -> Result<Document, String> {
+) -> Result<Document, KeyBindingError> {
     if keys.is_empty() {
         return Ok(document);
     }
@@ -212,36 +242,49 @@ fn with_keys(
         let mut parts = reference.splitn(3, '/');
         let (Some(app), Some(slot), Some(function)) = (parts.next(), parts.next(), parts.next())
         else {
-            return Err(format!(
-                "`{parameter}`: expected `app/slot/function`, got `{reference}`"
-            ));
+            return Err(KeyBindingError::Reference {
+                parameter: parameter.clone(),
+                reference: reference.clone(),
+            });
         };
         let key = emulator
             .read(|e| {
                 e.slot(app, slot)
                     .map(|s| s.keys().function_default(function))
             })
-            .map_err(|e| format!("`{parameter}`: {e}"))?;
+            .map_err(|source| KeyBindingError::Slot {
+                parameter: parameter.clone(),
+                source: Box::new(source),
+            })?;
         values.insert(
             parameter.clone(),
             serde_json::json!({ "value": key.expose() }),
         );
     }
     let root = match document.format {
-        slotdrill_wdl::Format::Definition => serde_json::json!({ "name": document.workflows[0].name, "properties": { "definition": document.root, "parameters": values } }),
+        slotdrill_wdl::Format::Definition => {
+            serde_json::json!({ "name": document.workflows[0].name, "properties": { "definition": document.root, "parameters": values } })
+        }
         slotdrill_wdl::Format::Resource => {
             let mut root = document.root.clone();
-            let existing = root["properties"]["parameters"].as_object().cloned().unwrap_or_default();
+            let existing = root["properties"]["parameters"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
             let mut merged = existing;
             merged.extend(values);
             root["properties"]["parameters"] = serde_json::Value::Object(merged);
             root
         }
-        _ => return Err("keys can be bound only for consumption workflows (a definition or a workflow resource)".to_owned()),
+        _ => return Err(KeyBindingError::NotConsumption),
     };
     let name = document.workflows[0].name.clone();
-    Document::from_value(&document.file, &name, root, document.connections)
-        .map_err(|e| e.to_string())
+    Ok(Document::from_value(
+        &document.file,
+        &name,
+        root,
+        document.connections,
+    )?)
 }
 
 fn add_app(
@@ -341,20 +384,16 @@ fn add_app(
     Ok(())
 }
 
-fn behaviour(def: &FunctionDef) -> Result<FunctionBehaviour, String> {
+fn behaviour(def: &FunctionDef) -> Result<FunctionBehaviour, BehaviourError> {
     let auth = match def.auth.as_deref() {
         None | Some("function") => AuthLevel::Function,
         Some("anonymous") => AuthLevel::Anonymous,
         Some("admin") => AuthLevel::Admin,
-        Some(other) => {
-            return Err(format!(
-                "unknown auth level `{other}`; expected `function`, `anonymous` or `admin`"
-            ));
-        }
+        Some(other) => return Err(BehaviourError::AuthLevel(other.to_owned())),
     };
     let fail_rate = def.fail_rate.unwrap_or(0.0);
     if !(0.0..=1.0).contains(&fail_rate) {
-        return Err(format!("fail_rate {fail_rate} is outside 0–1"));
+        return Err(BehaviourError::FailRate(fail_rate));
     }
     Ok(FunctionBehaviour {
         status: def.status.unwrap_or(200),
