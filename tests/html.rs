@@ -55,11 +55,53 @@ fn attribute_values<'a>(dom: &'a str, attribute: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// `(kind, step)` of every timeline marker in a rendered page.
+fn markers(page: &str) -> Vec<(String, String)> {
+    page.split("<g class=\"marker\" ")
+        .skip(1)
+        .map(|m| {
+            (
+                attribute_values(m, "data-kind")[0].to_owned(),
+                attribute_values(m, "data-step")[0].to_owned(),
+            )
+        })
+        .collect()
+}
+
 #[test]
-fn deploys_swaps_faults_rollbacks_and_restores_are_markers() {
-    for kind in ["deploy", "swap", "fault", "rollback", "restore"] {
-        assert!(html::MARKER_KINDS.contains(&kind), "{kind}");
+fn deploys_swaps_faults_rollbacks_and_restores_are_drawn_as_markers() {
+    // Written out here rather than taken from `html::MARKER_KINDS`, so that dropping a kind
+    // from the renderer fails this test. Drill 11 deploys, swaps, rolls back and restores;
+    // drill 16 injects a fault.
+    let wanted = ["deploy", "swap", "fault", "rollback", "restore"];
+    let dir = tempfile::tempdir().expect("temp dir");
+    let profile = dir.path().join("profile");
+    let mut drawn = BTreeSet::new();
+    for file in [
+        "scenarios/11-restore-after-fix.toml",
+        "scenarios/16-throttled-rollback-resume.toml",
+    ] {
+        let drill = run_drill(Path::new(file), None).expect("runs");
+        let path = dir.path().join("page.html");
+        std::fs::write(&path, html::drill_page(&drill)).expect("write");
+        let page = dom(&path, &profile);
+        let markers = markers(&page);
+        for step in drill
+            .steps
+            .iter()
+            .filter(|s| wanted.contains(&s.kind.as_str()))
+        {
+            let marker = (step.kind.clone(), step.index.to_string());
+            assert!(
+                markers.contains(&marker),
+                "{file}: step {} ({}) has no marker in {markers:?}",
+                step.index,
+                step.kind
+            );
+            drawn.insert(step.kind.clone());
+        }
     }
+    assert_eq!(drawn, wanted.iter().map(|k| k.to_string()).collect());
 }
 
 #[test]
@@ -133,16 +175,9 @@ fn every_drill_page_renders_in_a_browser_and_matches_its_report() {
             .filter(|s| html::MARKER_KINDS.contains(&s["kind"].as_str().unwrap_or_default()))
             .map(|s| format!("{}:{}", s["kind"].as_str().unwrap_or_default(), s["index"]))
             .collect();
-        let markers: Vec<String> = page
-            .split("<g class=\"marker\" ")
-            .skip(1)
-            .map(|m| {
-                format!(
-                    "{}:{}",
-                    attribute_values(m, "data-kind")[0],
-                    attribute_values(m, "data-step")[0]
-                )
-            })
+        let markers: Vec<String> = markers(&page)
+            .into_iter()
+            .map(|(kind, step)| format!("{kind}:{step}"))
             .collect();
         assert_eq!(markers, expected_markers, "{name}: markers");
 
