@@ -13,7 +13,7 @@ use crate::name::key;
 pub struct CallerId {
     /// The Logic App (workflow) name.
     pub workflow: String,
-    /// The action name.
+    /// The action's name as written in the workflow definition; unique within the workflow.
     pub action: String,
 }
 
@@ -36,11 +36,11 @@ impl fmt::Display for CallerId {
 /// A function on a slot of an app.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FunctionRef {
-    /// The function app.
+    /// The function app's name (Azure compares app names case-insensitively).
     pub app: String,
     /// The slot (`production` for production).
     pub slot: String,
-    /// The function name.
+    /// The function's name within the app, as in `/api/NAME`.
     pub function: String,
 }
 
@@ -77,7 +77,7 @@ pub struct Caller {
 /// Why a caller would stop resolving if an operation went ahead.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallerBreak {
-    /// The caller.
+    /// The Logic App action that would be left calling nothing.
     pub caller: CallerId,
     /// What it calls.
     pub target: FunctionRef,
@@ -97,7 +97,7 @@ pub enum BreakReason {
     /// The app has no such slot.
     #[error("slot `{slot}` does not exist in function app `{app}`")]
     NoSlot {
-        /// The app.
+        /// The app the caller names.
         app: String,
         /// The slot, as the caller names it.
         slot: String,
@@ -105,17 +105,17 @@ pub enum BreakReason {
     /// The slot exists but nothing was deployed to it.
     #[error("slot `{slot}` of `{app}` holds no release")]
     NoRelease {
-        /// The app.
+        /// The app the caller names.
         app: String,
-        /// The empty slot.
+        /// The slot, which exists but has had nothing deployed.
         slot: String,
     },
     /// The release the slot holds lacks the function.
     #[error("release `{release}` on `{app}/{slot}` has no function `{function}`")]
     NoFunction {
-        /// The app.
+        /// The app the caller names.
         app: String,
-        /// The slot.
+        /// The slot the caller names.
         slot: String,
         /// The release id the slot holds.
         release: String,

@@ -23,14 +23,14 @@ use crate::time::Timestamp;
 pub enum Fault {
     /// The next restart of `slot` during a swap (phase 1) fails.
     RestartFailure {
-        /// The app.
+        /// The function app, matched case-insensitively as Azure does.
         app: String,
         /// The slot whose restart fails.
         slot: String,
     },
     /// The next warm-up of `slot` fails.
     WarmupFailure {
-        /// The app.
+        /// The function app, matched case-insensitively as Azure does.
         app: String,
         /// The slot whose warm-up fails.
         slot: String,

@@ -13,11 +13,11 @@ use crate::slot::{SlotState, SlotSwapStatus};
 /// Everything observable about one slot.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SlotView {
-    /// The slot's name.
+    /// The slot's name as it was created; `production` for production.
     pub name: String,
     /// `defaultHostName`.
     pub host_name: String,
-    /// The slot's keys.
+    /// The slot's host and function keys, which stay with the slot in a swap.
     pub keys: SlotKeys,
     /// Running or stopped.
     pub state: SlotState,

@@ -17,7 +17,7 @@ pub const WARMUP_PING_TIMEOUT_MS: u64 = 90_000;
 /// What the warm-up did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WarmupReport {
-    /// The path pinged.
+    /// The path pinged: `WEBSITE_SWAP_WARMUP_PING_PATH`, else `/`.
     pub path: String,
     /// One entry per attempt: the status, or `None` for a timeout.
     pub attempts: Vec<Option<u16>>,
@@ -32,16 +32,16 @@ pub enum WarmupFailure {
     Injected,
     /// The ping answered a code outside `WEBSITE_SWAP_WARMUP_PING_STATUSES`.
     StatusNotAllowed {
-        /// The path pinged.
+        /// The path pinged (`WEBSITE_SWAP_WARMUP_PING_PATH`, else `/`).
         path: String,
         /// The code it answered.
         status: u16,
-        /// The codes allowed.
+        /// The codes `WEBSITE_SWAP_WARMUP_PING_STATUSES` lists.
         allowed: Vec<u16>,
     },
     /// Every attempt timed out.
     TimedOut {
-        /// The path pinged.
+        /// The path pinged (`WEBSITE_SWAP_WARMUP_PING_PATH`, else `/`).
         path: String,
         /// How many attempts were made.
         attempts: usize,

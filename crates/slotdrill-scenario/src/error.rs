@@ -5,7 +5,7 @@ use std::fmt;
 /// Why a scenario file could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ScenarioError {
-    /// The file.
+    /// The scenario file as it was named to the loader (a relative path stays relative).
     pub file: String,
     /// 1-based line and column, when known.
     pub position: Option<(usize, usize)>,

@@ -16,7 +16,7 @@ pub const SCHEMA: &str = "slotdrill.report/1";
 pub struct StepReport {
     /// 1-based, as in the file.
     pub index: usize,
-    /// Its kind.
+    /// The step's kind as written in the drill (`deploy`, `swap`, …), `?` for a step with none.
     pub kind: String,
     /// Virtual time when it started, in milliseconds.
     pub at_ms: u64,
@@ -46,9 +46,9 @@ pub struct ExpectationReport {
 pub struct DrillReport {
     /// The drill's name.
     pub name: String,
-    /// Its file.
+    /// The drill file as it was named to `run` (`scenarios/02-….toml`).
     pub file: String,
-    /// The seed used.
+    /// The seed of keys and failure rolls: the file's, unless the caller overrode it.
     pub seed: u64,
     /// True when every step ran and every expectation held.
     pub passed: bool,
@@ -110,13 +110,13 @@ pub struct SlotMap {
 /// Totals.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Summary {
-    /// Drills run.
+    /// Drills run, passed or failed.
     pub drills: usize,
     /// Drills that passed.
     pub passed: usize,
     /// Drills that failed.
     pub failed: usize,
-    /// Expectations checked.
+    /// Expectations checked across every drill, held or broken.
     pub expectations: usize,
     /// Expectations that did not hold.
     pub broken: usize,

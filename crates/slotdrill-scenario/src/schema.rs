@@ -40,7 +40,7 @@ pub struct ScenarioFile {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AppDef {
-    /// Its name.
+    /// The app's name, unique in the estate ignoring case (Azure names are case-insensitive).
     pub name: String,
     /// Hosting plan: consumption, premium, standard, premium-v3, flex, …
     pub plan: String,
