@@ -2,7 +2,6 @@
 //! same seed gives the same cases. (That a wrong planner is found, shrunk and reproduced is
 //! tested where the planner can be replaced: `crates/slotdrill-scenario/tests/explore.rs`.)
 
-use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
