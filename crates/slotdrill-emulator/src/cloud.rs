@@ -106,8 +106,8 @@ impl Cloud for Emulator {
     ) -> Result<String, CloudError> {
         let mut state = self.lock();
         let current = state
-            .logic_apps
-            .get(&name.to_ascii_lowercase())
+            .workflows()
+            .get(name)
             .ok_or_else(|| CloudError::NotFound(format!("Logic App `{name}`")))?;
         let found = current.version.to_string();
         if found != expected_version {
@@ -199,6 +199,6 @@ impl Cloud for Emulator {
         let run = self
             .run(workflow, serde_json::json!({}))
             .map_err(|e| CloudError::failed(e.to_string()))?;
-        Ok(run.status == crate::runner::Status::Succeeded)
+        Ok(run.status == crate::run::Status::Succeeded)
     }
 }

@@ -3,15 +3,16 @@
 //! send it to another slot (pinned by the `x-ms-routing-name` cookie for an hour of virtual
 //! time). Function-level keys are enforced. The answer comes from the behaviour of the release the
 //! slot holds. Both transports — axum over HTTP and the in-process call path — go through
-//! [`State::invoke`], so they cannot diverge.
+//! [`DataPlane::invoke`], so they cannot diverge. The data plane owns the host index and the
+//! invocation timeline; the estate it answers from is handed to it.
 
 use std::fmt;
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 use serde_json::{Value, json};
-use slotdrill_model::{AuthLevel, Invocation, SlotState, Timestamp, is_production};
-
-use crate::emulator::State;
+use slotdrill_model::{AuthLevel, Estate, Event, Invocation, SlotState, Timestamp, is_production};
 
 /// How long an HTTP-triggered function may run before the front end gives up (Azure's 230 s).
 pub const HTTP_TRIGGER_TIMEOUT_MS: u64 = 230_000;
@@ -180,16 +181,82 @@ pub struct InvocationRecord {
     pub served_by: Option<ServedBy>,
 }
 
-impl State {
+/// The function hosts: which slot answers a host name, what was called, and how many swaps each
+/// app has had (to tell whether one happened while a call was running).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct DataPlane {
+    /// Lower-case host name → (app, slot).
+    hosts: HashMap<String, (String, String)>,
+    invocations: Vec<InvocationRecord>,
+    /// Swaps per app (lower case).
+    swaps: HashMap<String, u64>,
+}
+
+impl DataPlane {
+    /// Rebuilds the host index from the estate (after any change that may move a host name).
+    pub(crate) fn reindex(&mut self, estate: &Estate) {
+        self.hosts.clear();
+        for app in estate.apps() {
+            for slot in app.slots() {
+                self.hosts.insert(
+                    slot.host_name().to_ascii_lowercase(),
+                    (app.name().to_owned(), slot.name().to_owned()),
+                );
+            }
+        }
+    }
+
+    /// Counts the swaps among a change's events.
+    pub(crate) fn note(&mut self, events: &[Event]) {
+        for event in events {
+            if let Event::Swapped { app, .. } = event {
+                *self.swaps.entry(app.to_ascii_lowercase()).or_insert(0) += 1;
+            }
+        }
+    }
+
+    /// How many swaps `app` has had.
+    pub(crate) fn swaps_of(&self, app: &str) -> u64 {
+        self.swaps
+            .get(&app.to_ascii_lowercase())
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// Whether a host name (lower case) is one of the estate's.
+    pub(crate) fn serves(&self, host: &str) -> bool {
+        self.hosts.contains_key(host)
+    }
+
+    /// Host name → (app, slot), for resolving workflow calls.
+    pub(crate) fn hosts(&self) -> impl Iterator<Item = (&String, &(String, String))> {
+        self.hosts.iter()
+    }
+
+    /// The timeline so far.
+    pub(crate) fn invocations(&self) -> &[InvocationRecord] {
+        &self.invocations
+    }
+
+    /// Takes the timeline, leaving it empty.
+    pub(crate) fn take_invocations(&mut self) -> Vec<InvocationRecord> {
+        std::mem::take(&mut self.invocations)
+    }
+
     /// Handles one request to a function host and records it on the timeline.
-    pub(crate) fn invoke(&mut self, request: &HostRequest, caller: Option<&str>) -> HostResponse {
-        let response = self.answer(request);
+    pub(crate) fn invoke(
+        &mut self,
+        estate: &mut Estate,
+        request: &HostRequest,
+        caller: Option<&str>,
+    ) -> HostResponse {
+        let response = self.answer(estate, request);
         let function = request
             .path
             .strip_prefix("/api/")
             .map(|f| f.trim_end_matches('/').to_owned());
         self.invocations.push(InvocationRecord {
-            at: self.estate.now(),
+            at: estate.now(),
             caller: caller.map(str::to_owned),
             host: request.host.to_ascii_lowercase(),
             function,
@@ -199,175 +266,177 @@ impl State {
         response
     }
 
-    fn answer(&mut self, request: &HostRequest) -> HostResponse {
+    fn answer(&self, estate: &mut Estate, request: &HostRequest) -> HostResponse {
         let host = request.host_name();
         let Some((app, slot)) = self.hosts.get(&host).cloned() else {
             return HostResponse::error(404, format!("no emulated function host `{host}`"));
         };
         let (slot, cookies) = if is_production(&slot) {
-            self.route(&app, request)
+            route(estate, &app, request)
         } else {
             (slot, Vec::new())
         };
-        let mut response = self.run_function(&app, &slot, request);
+        let mut response = run_function(estate, &app, &slot, request);
         response.headers.extend(cookies);
         response
     }
+}
 
-    fn run_function(&mut self, app: &str, slot_name: &str, request: &HostRequest) -> HostResponse {
-        let Ok(slot) = self.estate.slot(app, slot_name) else {
-            return HostResponse::error(
-                404,
-                format!("slot `{slot_name}` of `{app}` does not exist"),
-            );
-        };
-        let served_by = ServedBy {
-            app: app.to_owned(),
-            slot: slot.name().to_owned(),
-            release: slot.release_id().map(str::to_owned),
-        };
-        let with_slot = |mut r: HostResponse| {
-            r.served_by = Some(served_by.clone());
-            r
-        };
-        if slot.state() == SlotState::Stopped {
-            return with_slot(HostResponse::error(
-                403,
-                "this function app is stopped".to_owned(),
-            ));
-        }
-        let path = request.path.trim_end_matches('/');
-        if path.is_empty() {
-            return with_slot(HostResponse {
-                status: 200,
-                body: json!({ "status": "Your Functions app is up and running" }),
-                ..HostResponse::error(200, String::new())
-            });
-        }
-        let Some(function) = path.strip_prefix("/api/") else {
-            return with_slot(HostResponse::error(
-                404,
-                format!("no route for `{}`", request.path),
-            ));
-        };
-        let Some(release) = slot.release() else {
-            return with_slot(HostResponse::error(
-                404,
-                format!("function `{function}` not found: the slot holds no release"),
-            ));
-        };
-        let Some((name, behaviour)) = release.function_entry(function) else {
-            return with_slot(HostResponse::error(
-                404,
-                format!("function `{function}` not found"),
-            ));
-        };
-        let authorized = match behaviour.auth {
-            AuthLevel::Anonymous => true,
-            AuthLevel::Function => request
-                .key()
-                .is_some_and(|key| slot.keys().accepts(name, key)),
-            AuthLevel::Admin => request
-                .key()
-                .is_some_and(|key| slot.keys().master.expose() == key),
-        };
-        if !authorized {
-            return with_slot(HostResponse::error(
-                401,
-                "Unauthorized: a valid function key is required".to_owned(),
-            ));
-        }
-        let (name, behaviour, release_id, config) = (
-            name.to_owned(),
-            behaviour.clone(),
-            release.id.clone(),
-            slot.config().clone(),
-        );
-        let call_index = self.estate.record_call(app, slot_name, &name).unwrap_or(0);
-        let roll = self.estate.roll();
-        match behaviour.invoke(&release_id, &name, call_index, roll, &config) {
-            Invocation::Timeout => with_slot(HostResponse {
-                status: 504,
-                body: json!({ "error": format!("function `{name}` did not answer within {} s", HTTP_TRIGGER_TIMEOUT_MS / 1000) }),
-                headers: Vec::new(),
-                served_by: None,
-                latency_ms: HTTP_TRIGGER_TIMEOUT_MS,
-                timed_out: true,
-            }),
-            Invocation::Response {
-                status,
-                body,
-                latency_ms,
-            } => with_slot(HostResponse {
-                status,
-                body,
-                headers: Vec::new(),
-                served_by: None,
-                latency_ms,
-                timed_out: false,
-            }),
-        }
+fn run_function(
+    estate: &mut Estate,
+    app: &str,
+    slot_name: &str,
+    request: &HostRequest,
+) -> HostResponse {
+    let Ok(slot) = estate.slot(app, slot_name) else {
+        return HostResponse::error(404, format!("slot `{slot_name}` of `{app}` does not exist"));
+    };
+    let served_by = ServedBy {
+        app: app.to_owned(),
+        slot: slot.name().to_owned(),
+        release: slot.release_id().map(str::to_owned),
+    };
+    let with_slot = |mut r: HostResponse| {
+        r.served_by = Some(served_by.clone());
+        r
+    };
+    if slot.state() == SlotState::Stopped {
+        return with_slot(HostResponse::error(
+            403,
+            "this function app is stopped".to_owned(),
+        ));
     }
+    let path = request.path.trim_end_matches('/');
+    if path.is_empty() {
+        return with_slot(HostResponse {
+            status: 200,
+            body: json!({ "status": "Your Functions app is up and running" }),
+            ..HostResponse::error(200, String::new())
+        });
+    }
+    let Some(function) = path.strip_prefix("/api/") else {
+        return with_slot(HostResponse::error(
+            404,
+            format!("no route for `{}`", request.path),
+        ));
+    };
+    let Some(release) = slot.release() else {
+        return with_slot(HostResponse::error(
+            404,
+            format!("function `{function}` not found: the slot holds no release"),
+        ));
+    };
+    let Some((name, behaviour)) = release.function_entry(function) else {
+        return with_slot(HostResponse::error(
+            404,
+            format!("function `{function}` not found"),
+        ));
+    };
+    let authorized = match behaviour.auth {
+        AuthLevel::Anonymous => true,
+        AuthLevel::Function => request
+            .key()
+            .is_some_and(|key| slot.keys().accepts(name, key)),
+        AuthLevel::Admin => request
+            .key()
+            .is_some_and(|key| slot.keys().master.expose() == key),
+    };
+    if !authorized {
+        return with_slot(HostResponse::error(
+            401,
+            "Unauthorized: a valid function key is required".to_owned(),
+        ));
+    }
+    let (name, behaviour, release_id, config) = (
+        name.to_owned(),
+        behaviour.clone(),
+        release.id.clone(),
+        slot.config().clone(),
+    );
+    let call_index = estate.record_call(app, slot_name, &name).unwrap_or(0);
+    let roll = estate.roll();
+    match behaviour.invoke(&release_id, &name, call_index, roll, &config) {
+        Invocation::Timeout => with_slot(HostResponse {
+            status: 504,
+            body: json!({ "error": format!("function `{name}` did not answer within {} s", HTTP_TRIGGER_TIMEOUT_MS / 1000) }),
+            headers: Vec::new(),
+            served_by: None,
+            latency_ms: HTTP_TRIGGER_TIMEOUT_MS,
+            timed_out: true,
+        }),
+        Invocation::Response {
+            status,
+            body,
+            latency_ms,
+        } => with_slot(HostResponse {
+            status,
+            body,
+            headers: Vec::new(),
+            served_by: None,
+            latency_ms,
+            timed_out: false,
+        }),
+    }
+}
 
-    /// Traffic routing on production: the `x-ms-routing-name` query parameter, then a pinned
-    /// cookie, then a seeded draw over the ramp-up rules. Returns the slot and cookies to set.
-    fn route(&mut self, app: &str, request: &HostRequest) -> (String, Vec<(String, String)>) {
-        let production = slotdrill_model::PRODUCTION.to_owned();
-        let Ok(function_app) = self.estate.app(app) else {
-            return (production, Vec::new());
-        };
-        if function_app.routing().is_empty() {
-            return (production, Vec::new());
+/// Traffic routing on production: the `x-ms-routing-name` query parameter, then a pinned
+/// cookie, then a seeded draw over the ramp-up rules. Returns the slot and cookies to set.
+fn route(estate: &mut Estate, app: &str, request: &HostRequest) -> (String, Vec<(String, String)>) {
+    let production = slotdrill_model::PRODUCTION.to_owned();
+    let Ok(function_app) = estate.app(app) else {
+        return (production, Vec::new());
+    };
+    if function_app.routing().is_empty() {
+        return (production, Vec::new());
+    }
+    // Slot names that rules route to, with their percentages.
+    let targets: Vec<(String, f64)> = function_app
+        .routing()
+        .iter()
+        .filter_map(|rule| {
+            function_app
+                .slots()
+                .find(|s| s.host_name().eq_ignore_ascii_case(&rule.action_host_name))
+                .map(|s| (s.name().to_owned(), rule.reroute_percentage))
+        })
+        .collect();
+    let now = estate.now().millis();
+    let named = |name: &str| -> Option<String> {
+        if name.eq_ignore_ascii_case("self") {
+            return Some(production.clone());
         }
-        // Slot names that rules route to, with their percentages.
-        let targets: Vec<(String, f64)> = function_app
-            .routing()
+        targets
             .iter()
-            .filter_map(|rule| {
-                function_app
-                    .slots()
-                    .find(|s| s.host_name().eq_ignore_ascii_case(&rule.action_host_name))
-                    .map(|s| (s.name().to_owned(), rule.reroute_percentage))
-            })
-            .collect();
-        let now = self.estate.now().millis();
-        let named = |name: &str| -> Option<String> {
-            if name.eq_ignore_ascii_case("self") {
-                return Some(production.clone());
-            }
-            targets
-                .iter()
-                .find(|(slot, _)| slot.eq_ignore_ascii_case(name))
-                .map(|(slot, _)| slot.clone())
-        };
-        if let Some(slot) = request.query_value(ROUTING_COOKIE).and_then(named) {
-            return (slot.clone(), pin(&slot, now));
-        }
-        let pinned_at = request
-            .cookie(PIN_COOKIE)
-            .and_then(|v| v.parse::<u64>().ok());
-        if let Some(slot) = request.cookie(ROUTING_COOKIE).and_then(named)
-            && pinned_at.is_some_and(|at| now.saturating_sub(at) < ROUTING_PIN_MS)
-        {
-            return (slot, Vec::new());
-        }
-        let draw = self.estate.roll() * 100.0;
-        let mut cumulative = 0.0;
-        let mut chosen = production.clone();
-        for (slot, percentage) in &targets {
-            cumulative += percentage;
-            if draw < cumulative {
-                chosen = slot.clone();
-                break;
-            }
-        }
-        let cookie_name = if chosen == production {
-            "self".to_owned()
-        } else {
-            chosen.clone()
-        };
-        (chosen, pin(&cookie_name, now))
+            .find(|(slot, _)| slot.eq_ignore_ascii_case(name))
+            .map(|(slot, _)| slot.clone())
+    };
+    if let Some(slot) = request.query_value(ROUTING_COOKIE).and_then(named) {
+        return (slot.clone(), pin(&slot, now));
     }
+    let pinned_at = request
+        .cookie(PIN_COOKIE)
+        .and_then(|v| v.parse::<u64>().ok());
+    if let Some(slot) = request.cookie(ROUTING_COOKIE).and_then(named)
+        && pinned_at.is_some_and(|at| now.saturating_sub(at) < ROUTING_PIN_MS)
+    {
+        return (slot, Vec::new());
+    }
+    let draw = estate.roll() * 100.0;
+    let mut cumulative = 0.0;
+    let mut chosen = production.clone();
+    for (slot, percentage) in &targets {
+        cumulative += percentage;
+        if draw < cumulative {
+            chosen = slot.clone();
+            break;
+        }
+    }
+    let cookie_name = if chosen == production {
+        "self".to_owned()
+    } else {
+        chosen.clone()
+    };
+    (chosen, pin(&cookie_name, now))
 }
 
 fn pin(slot: &str, now: u64) -> Vec<(String, String)> {

@@ -16,7 +16,12 @@ mod faults;
 mod host;
 pub mod http;
 mod logic_app;
+mod management;
+mod run;
 mod runner;
+mod state;
+mod wire;
+mod workflows;
 
 pub use cloud::RELEASE_SETTING;
 pub use emulator::{Emulator, EmulatorConfig, EmulatorError, InFlight};

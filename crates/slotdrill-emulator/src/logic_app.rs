@@ -7,7 +7,7 @@ use serde_json::Value;
 use slotdrill_model::{Estate, Secret};
 use slotdrill_wdl::{CallKind, Document, Hints, find_calls};
 
-use crate::runner::Run;
+use crate::run::Run;
 
 /// A Logic App (consumption workflow or one Standard workflow).
 #[derive(Debug, Clone)]

@@ -6,8 +6,9 @@ use serde_json::{Value, json};
 
 use super::{ArmRequest, ArmResponse, from_model};
 use crate::clock::rfc3339;
-use crate::emulator::{Emulator, State};
+use crate::emulator::Emulator;
 use crate::faults::ArmFault;
+use crate::state::State;
 
 /// Answers a request under `/_slotdrill/`.
 pub fn admin(emulator: &Emulator, request: &ArmRequest) -> ArmResponse {
@@ -29,7 +30,7 @@ pub fn admin(emulator: &Emulator, request: &ArmRequest) -> ArmResponse {
     match (method.as_str(), path.as_str()) {
         ("GET", "/_slotdrill/state") => ArmResponse::ok(dump(&state)),
         ("GET", "/_slotdrill/faults") => ArmResponse::ok(
-            json!({ "faults": state.arm_faults, "pendingSwapFaults": state.estate.pending_faults().len() }),
+            json!({ "faults": state.management().faults(), "pendingSwapFaults": state.estate().pending_faults().len() }),
         ),
         ("POST", "/_slotdrill/faults") => {
             let body = request.body.clone().unwrap_or(Value::Null);
@@ -47,34 +48,22 @@ pub fn admin(emulator: &Emulator, request: &ArmRequest) -> ArmResponse {
             for fault in faults {
                 state.add_fault(fault);
             }
-            ArmResponse::ok(json!({ "faults": state.arm_faults }))
+            ArmResponse::ok(json!({ "faults": state.management().faults() }))
         }
         ("DELETE", "/_slotdrill/faults") => {
-            state.arm_faults.clear();
-            state.throttling = None;
-            state.estate.clear_faults();
+            state.clear_faults();
             ArmResponse::empty(200)
         }
         ("POST", "/_slotdrill/reset") => {
-            if let Some((estate, logic_apps)) = state.initial.clone() {
-                state.estate = estate;
-                state.logic_apps = logic_apps;
-            }
-            state.arm_faults.clear();
-            state.throttling = None;
-            state.operations.clear();
-            state.reverts.clear();
-            state.invocations.clear();
-            state.reindex();
+            state.reset();
             ArmResponse::empty(200)
         }
         ("POST", "/_slotdrill/advance") => {
             let Some(ms) = request.query("ms").and_then(|v| v.parse::<u64>().ok()) else {
                 return ArmResponse::error(400, "BadRequest", "expected ?ms=MILLISECONDS");
             };
-            let to = state.estate.now().plus_millis(ms);
-            state.estate.advance_to(to);
-            state.settle();
+            let to = state.now().plus_millis(ms);
+            state.advance_to(to);
             ArmResponse::ok(json!({ "now": to.millis(), "nowUtc": rfc3339(to) }))
         }
         ("POST", "/_slotdrill/deploy") => {
@@ -105,7 +94,7 @@ pub fn admin(emulator: &Emulator, request: &ArmRequest) -> ArmResponse {
 /// The observable state, without a single key.
 fn dump(state: &State) -> Value {
     let apps: Vec<Value> = state
-        .estate
+        .estate()
         .apps()
         .map(|app| {
             let slots: Vec<Value> = app
@@ -133,8 +122,8 @@ fn dump(state: &State) -> Value {
         })
         .collect();
     let logic_apps: Vec<Value> = state
-        .logic_apps
-        .values()
+        .workflows()
+        .all()
         .map(|l| {
             json!({
                 "name": l.name,
@@ -146,11 +135,11 @@ fn dump(state: &State) -> Value {
         })
         .collect();
     json!({
-        "now": state.estate.now().millis(),
-        "nowUtc": rfc3339(state.estate.now()),
-        "subscription": state.estate.subscription(),
+        "now": state.estate().now().millis(),
+        "nowUtc": rfc3339(state.estate().now()),
+        "subscription": state.estate().subscription(),
         "apps": apps,
         "logicApps": logic_apps,
-        "faults": state.arm_faults,
+        "faults": state.management().faults(),
     })
 }

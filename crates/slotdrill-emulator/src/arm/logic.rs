@@ -6,9 +6,9 @@ use slotdrill_wdl::Document;
 
 use super::{ArmRequest, ArmResponse, ResourcePath};
 use crate::clock::rfc3339;
-use crate::emulator::State;
 use crate::logic_app::LogicApp;
 use crate::runner::{self, Run, RunAction};
+use crate::state::State;
 
 pub(super) fn handle(
     state: &mut State,
@@ -20,14 +20,14 @@ pub(super) fn handle(
     };
     let rest: Vec<String> = path.rest.iter().map(|s| s.to_ascii_lowercase()).collect();
     let method = request.method.to_ascii_uppercase();
-    let subscription = state.estate.subscription().to_owned();
+    let subscription = state.estate().subscription().to_owned();
     if rest.first().map(String::as_str) != Some("workflows") {
         return ArmResponse::not_found(format!("no management resource at `{}`", request.path));
     }
     if rest.len() == 1 {
         let value: Vec<Value> = state
-            .logic_apps
-            .values()
+            .workflows()
+            .all()
             .filter(|l| l.resource_group.eq_ignore_ascii_case(group))
             .map(|l| workflow(&subscription, l))
             .collect();
@@ -40,7 +40,7 @@ pub(super) fn handle(
         return put(state, request, name, group, &subscription);
     }
     let Some(logic_app) = state
-        .logic_apps
+        .workflows()
         .get(&key)
         .filter(|l| l.resource_group.eq_ignore_ascii_case(group))
     else {
@@ -145,14 +145,13 @@ fn put(
         Ok(document) => document,
         Err(error) => return ArmResponse::error(400, "InvalidRequestContent", error.to_string()),
     };
-    let existed = state.logic_apps.contains_key(&name.to_ascii_lowercase());
+    let existed = state.workflows().get(name).is_some();
     if let Err(error) = state.save_logic_app(name, document, None) {
         return ArmResponse::error(400, "InvalidRequestContent", error.to_string());
     }
-    let logic_app = state
-        .logic_apps
-        .get_mut(&name.to_ascii_lowercase())
-        .expect("just saved");
+    let Some(logic_app) = state.workflows_mut().get_mut(name) else {
+        return ArmResponse::error(500, "InternalServerError", "the saved workflow is gone");
+    };
     if !existed {
         logic_app.resource_group = group.to_owned();
         logic_app.location = location;

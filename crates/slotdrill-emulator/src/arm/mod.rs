@@ -9,11 +9,12 @@ mod logic;
 mod render;
 mod web;
 
-use serde_json::{Value, json};
-use slotdrill_model::{ErrorKind, ModelError};
+pub(crate) use crate::wire::from_model;
+pub use crate::wire::{ArmRequest, ArmResponse};
 
-use crate::emulator::{Emulator, State};
-use crate::faults::{ArmFault, Bucket, Throttling};
+use crate::emulator::Emulator;
+use crate::faults::ArmFault;
+use crate::state::State;
 
 pub use admin::admin;
 
@@ -28,121 +29,6 @@ pub const WEB_API_VERSIONS: [&str; 6] = [
 ];
 /// api-versions accepted for `Microsoft.Logic`.
 pub const LOGIC_API_VERSIONS: [&str; 2] = ["2016-06-01", "2019-05-01"];
-
-/// A management request.
-#[derive(Debug, Clone, Default)]
-pub struct ArmRequest {
-    /// `GET`, `PUT`, `POST`, `DELETE`, `PATCH`.
-    pub method: String,
-    /// The path.
-    pub path: String,
-    /// Query parameters.
-    pub query: Vec<(String, String)>,
-    /// Headers, names in lower case.
-    pub headers: Vec<(String, String)>,
-    /// The JSON body, if any.
-    pub body: Option<Value>,
-    /// `http://HOST:PORT`, for `Location` headers.
-    pub base_url: String,
-}
-
-impl ArmRequest {
-    pub(crate) fn query(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub(crate) fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    pub(crate) fn path_and_query(&self) -> String {
-        let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        if query.is_empty() {
-            self.path.clone()
-        } else {
-            format!("{}?{}", self.path, query.join("&"))
-        }
-    }
-
-    pub(crate) fn body_field(&self, pointer: &str) -> Option<&Value> {
-        self.body.as_ref().and_then(|b| b.pointer(pointer))
-    }
-}
-
-/// A management answer.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ArmResponse {
-    /// HTTP status.
-    pub status: u16,
-    /// JSON body (`None` for an empty body).
-    pub body: Option<Value>,
-    /// Extra headers.
-    pub headers: Vec<(String, String)>,
-    /// Reset the connection instead of answering (an injected fault).
-    pub reset: bool,
-    /// Real milliseconds to wait before answering (an injected fault).
-    pub delay_ms: u64,
-}
-
-impl ArmResponse {
-    pub(crate) fn ok(body: Value) -> Self {
-        ArmResponse {
-            status: 200,
-            body: Some(body),
-            headers: Vec::new(),
-            reset: false,
-            delay_ms: 0,
-        }
-    }
-
-    pub(crate) fn empty(status: u16) -> Self {
-        ArmResponse {
-            status,
-            body: None,
-            ..ArmResponse::ok(Value::Null)
-        }
-    }
-
-    /// ARM's error body: `{"error": {"code", "message"}}`.
-    pub(crate) fn error(status: u16, code: &str, message: impl Into<String>) -> Self {
-        ArmResponse {
-            status,
-            body: Some(json!({ "error": { "code": code, "message": message.into() } })),
-            ..ArmResponse::empty(status)
-        }
-    }
-
-    pub(crate) fn not_found(what: impl Into<String>) -> Self {
-        ArmResponse::error(404, "ResourceNotFound", what)
-    }
-
-    pub(crate) fn header(mut self, name: &str, value: impl Into<String>) -> Self {
-        self.headers.push((name.to_owned(), value.into()));
-        self
-    }
-}
-
-/// The ARM status and code for a model error.
-pub(crate) fn from_model(error: &ModelError) -> ArmResponse {
-    let (status, code) = match error.kind() {
-        ErrorKind::NotFound => (404, "ResourceNotFound"),
-        ErrorKind::AlreadyExists | ErrorKind::SlotStopped | ErrorKind::PreviewPending => {
-            (409, "Conflict")
-        }
-        ErrorKind::SlotLimit => (409, "SlotLimitExceeded"),
-        ErrorKind::CallersWouldBreak => (409, "CallersWouldBreak"),
-        ErrorKind::RestartFailed => (500, "SwapRestartFailed"),
-        ErrorKind::WarmupFailed => (417, "SwapWarmupFailed"),
-        _ => (400, "BadRequest"),
-    };
-    ArmResponse::error(status, code, error.to_string())
-}
 
 /// The segments of a path, and the part after the resource group.
 pub(crate) struct ResourcePath<'a> {
@@ -222,14 +108,12 @@ fn pre_checks(
     delay_ms: &mut u64,
     throttle_headers: &mut Vec<(String, String)>,
 ) -> Result<(), ArmResponse> {
-    for fault in &state.arm_faults {
-        if let ArmFault::Latency { ms } = fault {
-            *delay_ms += ms;
-        }
-    }
-    if take_counted(&mut state.arm_faults, |f| {
-        matches!(f, ArmFault::ConnectionReset { .. })
-    }) {
+    *delay_ms += state.management().latency_ms();
+    if state
+        .management_mut()
+        .take(|f| matches!(f, ArmFault::ConnectionReset { .. }))
+        .is_some()
+    {
         return Err(ArmResponse {
             reset: true,
             ..ArmResponse::empty(500)
@@ -246,9 +130,11 @@ fn pre_checks(
             "Authentication failed. The 'Authorization' header is missing.",
         ));
     };
-    if take_counted(&mut state.arm_faults, |f| {
-        matches!(f, ArmFault::ExpiredToken { .. })
-    }) {
+    if state
+        .management_mut()
+        .take(|f| matches!(f, ArmFault::ExpiredToken { .. }))
+        .is_some()
+    {
         return Err(ArmResponse::error(
             401,
             "ExpiredAuthenticationToken",
@@ -262,69 +148,12 @@ fn pre_checks(
             "The access token is invalid.",
         ));
     }
-    let versions: &[&str] = if request
-        .path
-        .to_ascii_lowercase()
-        .contains("/providers/microsoft.logic/")
-    {
-        &LOGIC_API_VERSIONS
-    } else {
-        &WEB_API_VERSIONS
-    };
-    match request.query("api-version") {
-        None => {
-            return Err(ArmResponse::error(
-                400,
-                "MissingApiVersionParameter",
-                "The api-version query parameter (?api-version=) is required for all requests.",
-            ));
-        }
-        Some(version) if !versions.contains(&version) => {
-            return Err(ArmResponse::error(
-                400,
-                "InvalidApiVersionParameter",
-                format!(
-                    "The api-version '{version}' is invalid. The supported versions are '{}'.",
-                    versions.join(",")
-                ),
-            ));
-        }
-        Some(_) => {}
+    check_api_version(request)?;
+    if let Some(header) = state.management_mut().throttle(is_write(&request.method))? {
+        throttle_headers.push(header);
     }
-    if let Some(throttling) = state.throttling.as_mut() {
-        let write = is_write(&request.method);
-        let bucket = if write {
-            &mut throttling.writes
-        } else {
-            &mut throttling.reads
-        };
-        let header = if write {
-            "x-ms-ratelimit-remaining-subscription-writes"
-        } else {
-            "x-ms-ratelimit-remaining-subscription-reads"
-        };
-        match bucket.take() {
-            Ok(remaining) => throttle_headers.push((header.to_owned(), remaining.to_string())),
-            Err(retry_after) => {
-                return Err(ArmResponse::error(
-                    429,
-                    "TooManyRequests",
-                    "The request is being throttled.",
-                )
-                .header("retry-after", retry_after.to_string())
-                .header(header, "0"));
-            }
-        }
-    }
-    let server_error = state.arm_faults.iter().find_map(|f| match f {
-        ArmFault::ServerError {
-            probability,
-            status,
-        } => Some((*probability, *status)),
-        _ => None,
-    });
-    if let Some((probability, status)) = server_error
-        && state.estate.roll() < probability
+    if let Some((probability, status)) = state.management().server_error()
+        && state.roll() < probability
     {
         return Err(ArmResponse::error(
             status,
@@ -335,20 +164,33 @@ fn pre_checks(
     Ok(())
 }
 
-/// Fires one counted fault matching `is`: decrements it, removing it at zero.
-pub(crate) fn take_counted(faults: &mut Vec<ArmFault>, is: impl Fn(&ArmFault) -> bool) -> bool {
-    let Some(i) = faults.iter().position(is) else {
-        return false;
+/// The api-version is required, and must be one the provider serves.
+fn check_api_version(request: &ArmRequest) -> Result<(), ArmResponse> {
+    let versions: &[&str] = if request
+        .path
+        .to_ascii_lowercase()
+        .contains("/providers/microsoft.logic/")
+    {
+        &LOGIC_API_VERSIONS
+    } else {
+        &WEB_API_VERSIONS
     };
-    match &mut faults[i] {
-        ArmFault::ExpiredToken { count } | ArmFault::ConnectionReset { count } if *count > 1 => {
-            *count -= 1
-        }
-        _ => {
-            faults.remove(i);
-        }
+    match request.query("api-version") {
+        None => Err(ArmResponse::error(
+            400,
+            "MissingApiVersionParameter",
+            "The api-version query parameter (?api-version=) is required for all requests.",
+        )),
+        Some(version) if !versions.contains(&version) => Err(ArmResponse::error(
+            400,
+            "InvalidApiVersionParameter",
+            format!(
+                "The api-version '{version}' is invalid. The supported versions are '{}'.",
+                versions.join(",")
+            ),
+        )),
+        Some(_) => Ok(()),
     }
-    true
 }
 
 fn route(state: &mut State, request: &ArmRequest) -> ArmResponse {
@@ -357,7 +199,7 @@ fn route(state: &mut State, request: &ArmRequest) -> ArmResponse {
     };
     if !path
         .subscription
-        .eq_ignore_ascii_case(state.estate.subscription())
+        .eq_ignore_ascii_case(state.estate().subscription())
     {
         return ArmResponse::error(
             404,
@@ -372,49 +214,5 @@ fn route(state: &mut State, request: &ArmRequest) -> ArmResponse {
         Some("microsoft.web") => web::handle(state, request, &path),
         Some("microsoft.logic") => logic::handle(state, request, &path),
         _ => ArmResponse::not_found(format!("no management resource at `{}`", request.path)),
-    }
-}
-
-impl State {
-    /// Turns a throttle fault on.
-    pub(crate) fn apply_throttle(&mut self, reads: u32, writes: u32) {
-        self.throttling = Some(Throttling {
-            reads: Bucket::new(reads, 25.0),
-            writes: Bucket::new(writes, 10.0),
-        });
-    }
-
-    /// Arms a fault: model faults go to the estate, the others stay here.
-    pub(crate) fn add_fault(&mut self, fault: ArmFault) {
-        match fault {
-            ArmFault::WarmupFailure { app, slot } => {
-                self.estate
-                    .inject(slotdrill_model::Fault::WarmupFailure { app, slot });
-            }
-            ArmFault::RestartFailure { app, slot } => {
-                self.estate
-                    .inject(slotdrill_model::Fault::RestartFailure { app, slot });
-            }
-            ArmFault::Throttle { reads, writes } => {
-                self.apply_throttle(reads, writes);
-                self.arm_faults.push(ArmFault::Throttle { reads, writes });
-            }
-            other => self.arm_faults.push(other),
-        }
-    }
-
-    /// Applies what virtual time has made due: platform reverts of swaps.
-    pub(crate) fn settle(&mut self) {
-        let now = self.estate.now();
-        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.reverts)
-            .into_iter()
-            .partition(|r| r.at <= now);
-        self.reverts = later;
-        for revert in due {
-            let _ = self
-                .estate
-                .swap(&revert.app, &revert.source, &revert.target);
-            self.reindex();
-        }
     }
 }

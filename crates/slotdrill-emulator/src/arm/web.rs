@@ -8,8 +8,9 @@ use slotdrill_model::{Event, FunctionApp, PRODUCTION, SlotConfigNames, SlotState
 
 use super::render::{function, parse_ramp_up_rule, site, site_id, web_config};
 use super::{ArmRequest, ArmResponse, ResourcePath, from_model};
-use crate::emulator::{Operation, State};
 use crate::faults::ArmFault;
+use crate::management::Revert;
+use crate::state::State;
 
 /// Virtual time a swap takes beyond its warm-up.
 const SWAP_BASE_MS: u64 = 2_000;
@@ -35,7 +36,7 @@ pub(super) fn handle(
         };
     }
     let group = path.resource_group.unwrap_or_default();
-    let subscription = state.estate.subscription().to_owned();
+    let subscription = state.estate().subscription().to_owned();
     match rest.first().map(String::as_str) {
         Some("sites") => {}
         _ => {
@@ -54,7 +55,7 @@ pub(super) fn handle(
             .query("includeSlots")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         let value: Vec<Value> = state
-            .estate
+            .estate()
             .apps()
             .filter(|a| a.spec().resource_group.eq_ignore_ascii_case(group))
             .flat_map(|a| {
@@ -67,7 +68,7 @@ pub(super) fn handle(
         return ArmResponse::ok(json!({ "value": value, "nextLink": null }));
     }
     let app_name = path.rest[1];
-    let Ok(app) = state.estate.app(app_name) else {
+    let Ok(app) = state.estate().app(app_name) else {
         return ArmResponse::not_found(format!(
             "The Resource 'Microsoft.Web/sites/{app_name}' under resource group '{group}' was not found."
         ));
@@ -93,7 +94,7 @@ pub(super) fn handle(
             |e| e.delete_slot(&app_name, &slot),
             |_| ArmResponse::empty(200),
         ),
-        (_, rest_of_path) if state.estate.slot(&app_name, &slot).is_err() => {
+        (_, rest_of_path) if state.estate().slot(&app_name, &slot).is_err() => {
             let _ = rest_of_path;
             ArmResponse::not_found(format!(
                 "The Resource 'Microsoft.Web/sites/{app_name}/slots/{slot}' under resource group '{group}' was not found."
@@ -131,7 +132,7 @@ pub(super) fn handle(
         ),
         ("GET", ["config", "slotconfignames"]) => ArmResponse::ok(slot_config_names(
             &subscription,
-            state.estate.app(&app_name).expect("checked"),
+            state.estate().app(&app_name).expect("checked"),
         )),
         ("PUT", ["config", "slotconfignames"]) => {
             let names = parse_slot_config_names(request);
@@ -141,7 +142,7 @@ pub(super) fn handle(
                 |s| {
                     ArmResponse::ok(slot_config_names(
                         &subscription,
-                        s.estate.app(&app_name).expect("checked"),
+                        s.estate().app(&app_name).expect("checked"),
                     ))
                 },
             )
@@ -240,8 +241,8 @@ fn with_slot(
     slot: &str,
     f: impl FnOnce(&str, &FunctionApp, &slotdrill_model::Slot) -> ArmResponse,
 ) -> ArmResponse {
-    match (state.estate.app(app), state.estate.slot(app, slot)) {
-        (Ok(a), Ok(s)) => f(state.estate.subscription(), a, s),
+    match (state.estate().app(app), state.estate().slot(app, slot)) {
+        (Ok(a), Ok(s)) => f(state.estate().subscription(), a, s),
         (Err(e), _) | (_, Err(e)) => from_model(&e),
     }
 }
@@ -266,8 +267,8 @@ fn list_slots(state: &State, method: &str, app: &str) -> ArmResponse {
             format!("{method} is not supported on a slot collection"),
         );
     }
-    let subscription = state.estate.subscription();
-    let function_app = state.estate.app(app).expect("checked by the caller");
+    let subscription = state.estate().subscription();
+    let function_app = state.estate().app(app).expect("checked by the caller");
     let value: Vec<Value> = function_app
         .slots()
         .filter(|s| !is_production(s.name()))
@@ -277,7 +278,7 @@ fn list_slots(state: &State, method: &str, app: &str) -> ArmResponse {
 }
 
 fn create_slot(state: &mut State, request: &ArmRequest, app: &str, slot: &str) -> ArmResponse {
-    if state.estate.slot(app, slot).is_ok() {
+    if state.estate().slot(app, slot).is_ok() {
         // PUT of an existing slot updates nothing we model: answer with it.
         return with_slot(state, app, slot, |sub, a, s| {
             ArmResponse::ok(site(sub, a, s))
@@ -302,10 +303,11 @@ fn swap(state: &mut State, request: &ArmRequest, app: &str, path_slot: &str) -> 
     let Some((source, target)) = pair(request, path_slot) else {
         return missing_target();
     };
-    if super::take_counted(
-        &mut state.arm_faults,
-        |f| matches!(f, ArmFault::SwapConflict { app: a } if a.eq_ignore_ascii_case(app)),
-    ) {
+    if state
+        .management_mut()
+        .take(|f| matches!(f, ArmFault::SwapConflict { app: a } if a.eq_ignore_ascii_case(app)))
+        .is_some()
+    {
         return ArmResponse::error(
             409,
             "Conflict",
@@ -324,12 +326,16 @@ fn swap(state: &mut State, request: &ArmRequest, app: &str, path_slot: &str) -> 
                     _ => 0,
                 })
                 .sum();
-            if let Some(i) = state.arm_faults.iter().position(
+            if let Some(ArmFault::SwapRevert { after_ms, .. }) = state.management_mut().take(
                 |f| matches!(f, ArmFault::SwapRevert { app: a, .. } if a.eq_ignore_ascii_case(app)),
             ) {
-                if let ArmFault::SwapRevert { after_ms, .. } = state.arm_faults.remove(i) {
-                    state.schedule_revert(app, &source, &target, after_ms);
-                }
+                let at = state.now().plus_millis(after_ms);
+                state.management_mut().schedule_revert(Revert {
+                    app: app.to_owned(),
+                    source: source.clone(),
+                    target: target.clone(),
+                    at,
+                });
             }
             (SWAP_BASE_MS + warm_up, Ok(()))
         }
@@ -345,16 +351,17 @@ fn swap(state: &mut State, request: &ArmRequest, app: &str, path_slot: &str) -> 
         // Validation failures are refused before the operation is accepted.
         Err(error) => return from_model(&error),
     };
-    let function_app = state.estate.app(app).expect("checked by the caller");
+    let function_app = state.estate().app(app).expect("checked by the caller");
     let location = function_app.spec().location.replace(' ', "");
-    let site = site_id(state.estate.subscription(), function_app, PRODUCTION);
-    let id = state.start_operation(duration, result);
+    let site = site_id(state.estate().subscription(), function_app, PRODUCTION);
+    let completes_at = state.now().plus_millis(duration);
+    let id = state.management_mut().start_operation(completes_at, result);
     let version = request.query("api-version").unwrap_or("2024-11-01");
     ArmResponse::empty(202)
         .header("location", format!("{}{site}/operationresults/{id}?api-version={version}", request.base_url))
         .header(
             "azure-asyncoperation",
-            format!("{}/subscriptions/{}/providers/Microsoft.Web/locations/{location}/operations/{id}?api-version={version}", request.base_url, state.estate.subscription()),
+            format!("{}/subscriptions/{}/providers/Microsoft.Web/locations/{location}/operations/{id}?api-version={version}", request.base_url, state.estate().subscription()),
         )
         .header("retry-after", POLL_SECONDS.to_string())
 }
@@ -362,15 +369,14 @@ fn swap(state: &mut State, request: &ArmRequest, app: &str, path_slot: &str) -> 
 /// A poll of a long-running operation. A poll of one still running moves virtual time on by
 /// the `Retry-After` the client waited.
 fn poll(state: &mut State, request: &ArmRequest, id: &str, location_form: bool) -> ArmResponse {
-    let Some(operation) = state.operations.get(id).cloned() else {
+    let Some(operation) = state.management().operation(id).cloned() else {
         return ArmResponse::not_found(format!("operation `{id}` does not exist"));
     };
-    let now = state.estate.now();
+    let now = state.estate().now();
     if now < operation.completes_at {
         let next = now
             .plus_millis((operation.completes_at.millis() - now.millis()).min(POLL_SECONDS * 1000));
-        state.estate.advance_to(next);
-        state.settle();
+        state.advance_to(next);
         return if location_form {
             ArmResponse::empty(202)
                 .header(
@@ -434,14 +440,14 @@ fn parse_slot_config_names(request: &ArmRequest) -> SlotConfigNames {
 }
 
 fn app_settings(state: &State, app: &str, slot: &str) -> Value {
-    let function_app = state.estate.app(app).expect("checked by the caller");
+    let function_app = state.estate().app(app).expect("checked by the caller");
     let settings = state
-        .estate
+        .estate()
         .slot(app, slot)
         .map(|s| s.config().app_settings.clone())
         .unwrap_or_default();
     json!({
-        "id": format!("{}/config/appsettings", site_id(state.estate.subscription(), function_app, slot)),
+        "id": format!("{}/config/appsettings", site_id(state.estate().subscription(), function_app, slot)),
         "name": "appsettings",
         "type": "Microsoft.Web/sites/config",
         "location": function_app.spec().location,
@@ -529,14 +535,14 @@ fn slots_diffs(state: &State, request: &ArmRequest, app: &str, path_slot: &str) 
         return missing_target();
     };
     let (Ok(current), Ok(target)) = (
-        state.estate.slot(app, path_slot),
-        state.estate.slot(app, other),
+        state.estate().slot(app, path_slot),
+        state.estate().slot(app, other),
     ) else {
         return ArmResponse::not_found(format!(
             "slot `{other}` or `{path_slot}` of `{app}` does not exist"
         ));
     };
-    let function_app = state.estate.app(app).expect("checked by the caller");
+    let function_app = state.estate().app(app).expect("checked by the caller");
     let sticky = function_app.sticky_names();
     let mut diffs = Vec::new();
     let names: std::collections::BTreeSet<&String> = current
@@ -570,37 +576,4 @@ fn slots_diffs(state: &State, request: &ArmRequest, app: &str, path_slot: &str) 
         }}));
     }
     ArmResponse::ok(json!({ "value": diffs, "nextLink": null }))
-}
-
-impl State {
-    pub(crate) fn start_operation(
-        &mut self,
-        duration_ms: u64,
-        result: Result<(), ArmResponse>,
-    ) -> String {
-        self.next_operation += 1;
-        let id = format!(
-            "{:08x}-0000-4000-8000-{:012x}",
-            self.next_operation, self.next_operation
-        );
-        let completes_at = self.estate.now().plus_millis(duration_ms);
-        self.operations.insert(
-            id.clone(),
-            Operation {
-                completes_at,
-                result,
-            },
-        );
-        id
-    }
-
-    pub(crate) fn schedule_revert(&mut self, app: &str, source: &str, target: &str, after_ms: u64) {
-        let at = self.estate.now().plus_millis(after_ms);
-        self.reverts.push(crate::emulator::Revert {
-            app: app.to_owned(),
-            source: source.to_owned(),
-            target: target.to_owned(),
-            at,
-        });
-    }
 }

@@ -232,7 +232,8 @@ impl Runner<'_> {
     fn api_connection(&mut self, name: &str, inputs: &Value) -> Outcome {
         let outputs = self
             .state
-            .stubs
+            .workflows()
+            .stubs()
             .api_connections
             .get(name)
             .cloned()
@@ -352,7 +353,7 @@ impl Runner<'_> {
             attempts += 1;
             // Each attempt happens at its own virtual time.
             let at = self.cursor.plus_millis(elapsed);
-            self.state.estate.advance_to(at);
+            self.state.move_clock(at);
             let mut request = HostRequest::new(&spec.method, &spec.url);
             request.headers = spec.headers.clone();
             request.body = spec.body.clone();
@@ -418,13 +419,14 @@ impl Runner<'_> {
     /// One attempt: an emulated host answers in process; anything else needs a stub.
     fn send(&mut self, request: &HostRequest, caller: &str) -> Result<HostResponse, String> {
         let host = request.host_name();
-        if self.state.hosts.contains_key(&host) {
+        if self.state.data().serves(&host) {
             return Ok(self.state.invoke(request, Some(caller)));
         }
         let url = format!("https://{}{}", request.host, request.path);
         match self
             .state
-            .stubs
+            .workflows()
+            .stubs()
             .http
             .iter()
             .find(|s| url.starts_with(&s.url_prefix))

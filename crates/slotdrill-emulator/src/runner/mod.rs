@@ -13,97 +13,13 @@ mod scope;
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
 use serde_json::{Map, Value, json};
 use slotdrill_model::Timestamp;
 
-use crate::emulator::{EmulatorError, State};
 use crate::host::ServedBy;
 use crate::logic_app::LogicApp;
-
-/// How an action or a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Status {
-    /// It did what it should.
-    Succeeded,
-    /// It failed.
-    Failed,
-    /// It did not run: its `runAfter` conditions were not met.
-    Skipped,
-    /// It gave up waiting.
-    TimedOut,
-}
-
-impl Status {
-    fn is_failure(self) -> bool {
-        matches!(self, Status::Failed | Status::TimedOut)
-    }
-
-    fn as_str(self) -> &'static str {
-        match self {
-            Status::Succeeded => "Succeeded",
-            Status::Failed => "Failed",
-            Status::Skipped => "Skipped",
-            Status::TimedOut => "TimedOut",
-        }
-    }
-}
-
-/// One action of one run (ARM's run action).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct RunAction {
-    /// The action's name.
-    pub name: String,
-    /// The enclosing actions joined by `/`.
-    pub container: String,
-    /// The loop iteration it ran in, inside `Foreach` or `Until`.
-    pub iteration: Option<u32>,
-    /// How it ended.
-    pub status: Status,
-    /// ARM's `code`: the HTTP status name for calls, else the status.
-    pub code: String,
-    /// Virtual start.
-    pub start: Timestamp,
-    /// Virtual end.
-    pub end: Timestamp,
-    /// The slot and release that answered a call.
-    pub served_by: Option<ServedBy>,
-    /// Its inputs, keys redacted.
-    pub inputs: Value,
-    /// Its outputs.
-    pub outputs: Value,
-    /// Why it failed.
-    pub error: Option<String>,
-    /// Attempts made (retries included).
-    pub attempts: u32,
-}
-
-/// One run of a workflow (ARM's run).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Run {
-    /// The run's name (its id).
-    pub name: String,
-    /// The Logic App.
-    pub workflow: String,
-    /// How it ended.
-    pub status: Status,
-    /// Virtual start.
-    pub start: Timestamp,
-    /// Virtual end.
-    pub end: Timestamp,
-    /// The estate's change sequence when the run started (orders it against swaps and deploys
-    /// in the same virtual millisecond).
-    #[serde(skip)]
-    pub change_sequence: u64,
-    /// The trigger's body.
-    pub trigger_body: Value,
-    /// Every action that ran or was skipped, in the order they finished.
-    pub actions: Vec<RunAction>,
-    /// What a `Response` action answered, if one ran.
-    pub response: Option<Value>,
-    /// Why the run failed, when it did.
-    pub error: Option<String>,
-}
+pub use crate::run::{Run, RunAction, Status};
+use crate::state::{EmulatorError, State};
 
 /// What an executed action leaves for later expressions.
 #[derive(Debug, Clone)]
@@ -166,14 +82,13 @@ pub(crate) fn run(
 ) -> Result<Run, EmulatorError> {
     // Everything but the run history, which grows with every run.
     let logic_app = state
-        .logic_apps
-        .get(&name.to_ascii_lowercase())
+        .workflows()
+        .get(name)
         .map(LogicApp::without_runs)
         .ok_or_else(|| EmulatorError::UnknownLogicApp(name.to_owned()))?;
-    state.next_run += 1;
-    let run_name = format!("08585{:015}", state.next_run);
-    let start = state.estate.now();
-    let change_sequence = state.estate.change_sequence();
+    let run_name = state.workflows_mut().next_run_name();
+    let start = state.now();
+    let change_sequence = state.estate().change_sequence();
     let workflow = logic_app
         .document
         .workflow(Some(&logic_app.workflow))?
@@ -217,10 +132,8 @@ pub(crate) fn run(
         error: failure,
     };
     let state = runner.state;
-    state.estate.advance_to(end);
-    if let Some(logic_app) = state.logic_apps.get_mut(&name.to_ascii_lowercase()) {
-        logic_app.runs.push(run.clone());
-    }
+    state.move_clock(end);
+    state.workflows_mut().record_run(name, run.clone());
     Ok(run)
 }
 

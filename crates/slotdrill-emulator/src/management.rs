@@ -1,0 +1,180 @@
+//! The management plane's own state: the faults armed against it, ARM's throttling buckets, the
+//! long-running operations it has accepted and the swaps the platform will revert. It knows
+//! nothing of the estate: the ARM handlers ask it questions and hand it virtual times.
+
+use std::collections::BTreeMap;
+
+use slotdrill_model::Timestamp;
+
+use crate::faults::{ArmFault, Bucket, Throttling};
+use crate::wire::ArmResponse;
+
+/// A long-running operation: done at `completes_at`, with this result.
+#[derive(Debug, Clone)]
+pub(crate) struct Operation {
+    pub(crate) completes_at: Timestamp,
+    pub(crate) result: Result<(), ArmResponse>,
+}
+
+/// A swap the platform will undo (an injected fault).
+#[derive(Debug, Clone)]
+pub(crate) struct Revert {
+    pub(crate) app: String,
+    pub(crate) source: String,
+    pub(crate) target: String,
+    pub(crate) at: Timestamp,
+}
+
+/// Faults, throttling, operations and reverts.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ManagementPlane {
+    faults: Vec<ArmFault>,
+    throttling: Option<Throttling>,
+    operations: BTreeMap<String, Operation>,
+    next_operation: u64,
+    reverts: Vec<Revert>,
+}
+
+/// The header that tells a client how many requests of its kind it has left.
+fn remaining_header(write: bool) -> &'static str {
+    if write {
+        "x-ms-ratelimit-remaining-subscription-writes"
+    } else {
+        "x-ms-ratelimit-remaining-subscription-reads"
+    }
+}
+
+impl ManagementPlane {
+    /// The faults armed here (model faults live in the estate).
+    pub(crate) fn faults(&self) -> &[ArmFault] {
+        &self.faults
+    }
+
+    /// Arms a management fault (a throttle turns the buckets on too).
+    pub(crate) fn arm(&mut self, fault: ArmFault) {
+        if let ArmFault::Throttle { reads, writes } = fault {
+            self.throttling = Some(Throttling {
+                reads: Bucket::new(reads, 25.0),
+                writes: Bucket::new(writes, 10.0),
+            });
+        }
+        self.faults.push(fault);
+    }
+
+    /// Disarms every fault and turns throttling off.
+    pub(crate) fn clear_faults(&mut self) {
+        self.faults.clear();
+        self.throttling = None;
+    }
+
+    /// Forgets faults, operations and reverts (`/_slotdrill/reset`).
+    pub(crate) fn reset(&mut self) {
+        self.clear_faults();
+        self.operations.clear();
+        self.reverts.clear();
+    }
+
+    /// The real delay every answer gets from `latency` faults.
+    pub(crate) fn latency_ms(&self) -> u64 {
+        self.faults
+            .iter()
+            .map(|f| match f {
+                ArmFault::Latency { ms } => *ms,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Fires one fault matching `is`: a counted one is decremented (removed at zero), any other
+    /// removed.
+    pub(crate) fn take(&mut self, is: impl Fn(&ArmFault) -> bool) -> Option<ArmFault> {
+        let i = self.faults.iter().position(is)?;
+        match &mut self.faults[i] {
+            ArmFault::ExpiredToken { count } | ArmFault::ConnectionReset { count }
+                if *count > 1 =>
+            {
+                *count -= 1;
+                Some(self.faults[i].clone())
+            }
+            _ => Some(self.faults.remove(i)),
+        }
+    }
+
+    /// The probability and status of the armed server-error fault, if any.
+    pub(crate) fn server_error(&self) -> Option<(f64, u16)> {
+        self.faults.iter().find_map(|f| match f {
+            ArmFault::ServerError {
+                probability,
+                status,
+            } => Some((*probability, *status)),
+            _ => None,
+        })
+    }
+
+    /// Takes a token for a read or a write. `Ok` holds the header to send (none when throttling
+    /// is off); `Err` the 429.
+    pub(crate) fn throttle(
+        &mut self,
+        write: bool,
+    ) -> Result<Option<(String, String)>, ArmResponse> {
+        let Some(throttling) = self.throttling.as_mut() else {
+            return Ok(None);
+        };
+        let bucket = if write {
+            &mut throttling.writes
+        } else {
+            &mut throttling.reads
+        };
+        let header = remaining_header(write);
+        match bucket.take() {
+            Ok(remaining) => Ok(Some((header.to_owned(), remaining.to_string()))),
+            Err(retry_after) => {
+                Err(
+                    ArmResponse::error(429, "TooManyRequests", "The request is being throttled.")
+                        .header("retry-after", retry_after.to_string())
+                        .header(header, "0"),
+                )
+            }
+        }
+    }
+
+    /// Accepts a long-running operation that completes at `completes_at`; returns its id.
+    pub(crate) fn start_operation(
+        &mut self,
+        completes_at: Timestamp,
+        result: Result<(), ArmResponse>,
+    ) -> String {
+        self.next_operation += 1;
+        let id = format!(
+            "{:08x}-0000-4000-8000-{:012x}",
+            self.next_operation, self.next_operation
+        );
+        self.operations.insert(
+            id.clone(),
+            Operation {
+                completes_at,
+                result,
+            },
+        );
+        id
+    }
+
+    /// An operation by id.
+    pub(crate) fn operation(&self, id: &str) -> Option<&Operation> {
+        self.operations.get(id)
+    }
+
+    /// Schedules the platform's revert of a swap.
+    pub(crate) fn schedule_revert(&mut self, revert: Revert) {
+        self.reverts.push(revert);
+    }
+
+    /// Takes the reverts that are due at `now`.
+    pub(crate) fn due_reverts(&mut self, now: Timestamp) -> Vec<Revert> {
+        let (due, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.reverts)
+            .into_iter()
+            .partition(|r| r.at <= now);
+        self.reverts = later;
+        due
+    }
+}

@@ -1,0 +1,120 @@
+//! What a management request and its answer are on the wire, and the error bodies ARM and
+//! App Service send. Every plane of the emulator speaks these, so they sit below all of them.
+
+use serde_json::{Value, json};
+use slotdrill_model::{ErrorKind, ModelError};
+
+/// A management request.
+#[derive(Debug, Clone, Default)]
+pub struct ArmRequest {
+    /// `GET`, `PUT`, `POST`, `DELETE`, `PATCH`.
+    pub method: String,
+    /// The path.
+    pub path: String,
+    /// Query parameters.
+    pub query: Vec<(String, String)>,
+    /// Headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The JSON body, if any.
+    pub body: Option<Value>,
+    /// `http://HOST:PORT`, for `Location` headers.
+    pub base_url: String,
+}
+
+impl ArmRequest {
+    pub(crate) fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub(crate) fn path_and_query(&self) -> String {
+        let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if query.is_empty() {
+            self.path.clone()
+        } else {
+            format!("{}?{}", self.path, query.join("&"))
+        }
+    }
+
+    pub(crate) fn body_field(&self, pointer: &str) -> Option<&Value> {
+        self.body.as_ref().and_then(|b| b.pointer(pointer))
+    }
+}
+
+/// A management answer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// JSON body (`None` for an empty body).
+    pub body: Option<Value>,
+    /// Extra headers.
+    pub headers: Vec<(String, String)>,
+    /// Reset the connection instead of answering (an injected fault).
+    pub reset: bool,
+    /// Real milliseconds to wait before answering (an injected fault).
+    pub delay_ms: u64,
+}
+
+impl ArmResponse {
+    pub(crate) fn ok(body: Value) -> Self {
+        ArmResponse {
+            status: 200,
+            body: Some(body),
+            headers: Vec::new(),
+            reset: false,
+            delay_ms: 0,
+        }
+    }
+
+    pub(crate) fn empty(status: u16) -> Self {
+        ArmResponse {
+            status,
+            body: None,
+            ..ArmResponse::ok(Value::Null)
+        }
+    }
+
+    /// ARM's error body: `{"error": {"code", "message"}}`.
+    pub(crate) fn error(status: u16, code: &str, message: impl Into<String>) -> Self {
+        ArmResponse {
+            status,
+            body: Some(json!({ "error": { "code": code, "message": message.into() } })),
+            ..ArmResponse::empty(status)
+        }
+    }
+
+    pub(crate) fn not_found(what: impl Into<String>) -> Self {
+        ArmResponse::error(404, "ResourceNotFound", what)
+    }
+
+    pub(crate) fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+}
+
+/// The ARM status and code for a model error.
+pub(crate) fn from_model(error: &ModelError) -> ArmResponse {
+    let (status, code) = match error.kind() {
+        ErrorKind::NotFound => (404, "ResourceNotFound"),
+        ErrorKind::AlreadyExists | ErrorKind::SlotStopped | ErrorKind::PreviewPending => {
+            (409, "Conflict")
+        }
+        ErrorKind::SlotLimit => (409, "SlotLimitExceeded"),
+        ErrorKind::CallersWouldBreak => (409, "CallersWouldBreak"),
+        ErrorKind::RestartFailed => (500, "SwapRestartFailed"),
+        ErrorKind::WarmupFailed => (417, "SwapWarmupFailed"),
+        _ => (400, "BadRequest"),
+    };
+    ArmResponse::error(status, code, error.to_string())
+}

@@ -1,0 +1,72 @@
+//! The workflows plane: the Logic Apps as saved (by lower-case name), their runs, the stubs for
+//! what is not emulated, and the run counter that names runs. Saving a workflow also touches
+//! the estate's callers, so that lives one level up (`state.rs`).
+
+use std::collections::BTreeMap;
+
+use crate::logic_app::{LogicApp, Stubs};
+use crate::run::Run;
+
+/// Logic Apps, stubs and run names.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Workflows {
+    logic_apps: BTreeMap<String, LogicApp>,
+    stubs: Stubs,
+    next_run: u64,
+}
+
+impl Workflows {
+    /// A Logic App by name in any case.
+    pub(crate) fn get(&self, name: &str) -> Option<&LogicApp> {
+        self.logic_apps.get(&name.to_ascii_lowercase())
+    }
+
+    /// A Logic App to change, by name in any case.
+    pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut LogicApp> {
+        self.logic_apps.get_mut(&name.to_ascii_lowercase())
+    }
+
+    /// Every Logic App, ordered by lower-case name.
+    pub(crate) fn all(&self) -> impl Iterator<Item = &LogicApp> {
+        self.logic_apps.values()
+    }
+
+    /// Stores a Logic App, replacing one of the same name.
+    pub(crate) fn insert(&mut self, logic_app: LogicApp) {
+        self.logic_apps
+            .insert(logic_app.name.to_ascii_lowercase(), logic_app);
+    }
+
+    /// Every Logic App, for `/_slotdrill/reset` to return to.
+    pub(crate) fn snapshot(&self) -> BTreeMap<String, LogicApp> {
+        self.logic_apps.clone()
+    }
+
+    /// Puts back the Logic Apps of a snapshot.
+    pub(crate) fn restore(&mut self, logic_apps: BTreeMap<String, LogicApp>) {
+        self.logic_apps = logic_apps;
+    }
+
+    /// The stubs.
+    pub(crate) fn stubs(&self) -> &Stubs {
+        &self.stubs
+    }
+
+    /// Replaces the stubs.
+    pub(crate) fn set_stubs(&mut self, stubs: Stubs) {
+        self.stubs = stubs;
+    }
+
+    /// The name of the next run (ARM's run names are long digit strings).
+    pub(crate) fn next_run_name(&mut self) -> String {
+        self.next_run += 1;
+        format!("08585{:015}", self.next_run)
+    }
+
+    /// Records a finished run.
+    pub(crate) fn record_run(&mut self, name: &str, run: Run) {
+        if let Some(logic_app) = self.get_mut(name) {
+            logic_app.runs.push(run);
+        }
+    }
+}

