@@ -23,6 +23,28 @@ pub fn rfc3339(at: Timestamp) -> String {
     )
 }
 
+/// `Thu, 01 Jan 2026 00:00:01 GMT` for `Timestamp(1500)`: RFC 1123 (IMF-fixdate), the form of
+/// the `Date` header every ARM answer carries (azure-swap-facts §5).
+pub fn rfc1123(at: Timestamp) -> String {
+    const WEEKDAYS: [&str; 7] = ["Thu", "Fri", "Sat", "Sun", "Mon", "Tue", "Wed"];
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let seconds = at.millis() / 1000;
+    let days = EPOCH_DAYS + (seconds / 86_400) as i64;
+    let (year, month, day) = civil_from_days(days);
+    let rem = seconds % 86_400;
+    // Day 0 of the Unix epoch (1970-01-01) was a Thursday.
+    let weekday = WEEKDAYS[days.rem_euclid(7) as usize];
+    let month = MONTHS[(month as usize).saturating_sub(1).min(11)];
+    format!(
+        "{weekday}, {day:02} {month} {year:04} {:02}:{:02}:{:02} GMT",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
 /// Howard Hinnant's days-to-civil algorithm.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -77,6 +99,15 @@ mod tests {
         assert_eq!(
             rfc3339(Timestamp(86_400_000 * 59 + 3_723_004)),
             "2026-03-01T01:02:03.004Z"
+        );
+    }
+
+    #[test]
+    fn http_dates() {
+        assert_eq!(rfc1123(Timestamp(1500)), "Thu, 01 Jan 2026 00:00:01 GMT");
+        assert_eq!(
+            rfc1123(Timestamp(86_400_000 * 59 + 3_723_004)),
+            "Sun, 01 Mar 2026 01:02:03 GMT"
         );
     }
 

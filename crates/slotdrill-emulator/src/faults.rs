@@ -64,6 +64,12 @@ pub enum ArmFault {
         #[serde(default = "one")]
         count: u32,
     },
+    /// The next swap of `app` is accepted and runs, but its answer is lost: the connection is
+    /// closed before the client sees the 202 (so it cannot know the swap happened).
+    SwapAnswerLost {
+        /// The app.
+        app: String,
+    },
     /// After the next successful swap of `app`, the platform swaps it back `after_ms` of virtual
     /// time later (a reported real failure).
     SwapRevert {

@@ -9,11 +9,23 @@ use slotdrill_model::Timestamp;
 use crate::faults::{ArmFault, Bucket, Throttling};
 use crate::wire::ArmResponse;
 
-/// A long-running operation: done at `completes_at`, with this result.
+/// A swap the management plane accepted: the model performs it when its operation completes.
+#[derive(Debug, Clone)]
+pub(crate) struct PendingSwap {
+    pub(crate) app: String,
+    pub(crate) source: String,
+    pub(crate) target: String,
+    /// When it was requested (for App Service's "CreatedTime").
+    pub(crate) requested_at: Timestamp,
+}
+
+/// A long-running operation: a swap, done at `completes_at`.
 #[derive(Debug, Clone)]
 pub(crate) struct Operation {
     pub(crate) completes_at: Timestamp,
-    pub(crate) result: Result<(), ArmResponse>,
+    pub(crate) swap: PendingSwap,
+    /// `None` while it runs; its outcome once the swap was performed.
+    pub(crate) result: Option<Result<(), ArmResponse>>,
 }
 
 /// A swap the platform will undo (an injected fault).
@@ -138,12 +150,8 @@ impl ManagementPlane {
         }
     }
 
-    /// Accepts a long-running operation that completes at `completes_at`; returns its id.
-    pub(crate) fn start_operation(
-        &mut self,
-        completes_at: Timestamp,
-        result: Result<(), ArmResponse>,
-    ) -> String {
+    /// Accepts a swap that completes at `completes_at`; returns its operation id.
+    pub(crate) fn start_operation(&mut self, completes_at: Timestamp, swap: PendingSwap) -> String {
         self.next_operation += 1;
         let id = format!(
             "{:08x}-0000-4000-8000-{:012x}",
@@ -153,10 +161,38 @@ impl ManagementPlane {
             id.clone(),
             Operation {
                 completes_at,
-                result,
+                swap,
+                result: None,
             },
         );
         id
+    }
+
+    /// The operation still running on `app`, if any, with its id.
+    pub(crate) fn running_on(&self, app: &str) -> Option<(&str, &Operation)> {
+        self.operations
+            .iter()
+            .find(|(_, o)| o.result.is_none() && o.swap.app.eq_ignore_ascii_case(app))
+            .map(|(id, o)| (id.as_str(), o))
+    }
+
+    /// The swaps whose operations are due at `now` and not yet performed, oldest first.
+    pub(crate) fn due_swaps(&self, now: Timestamp) -> Vec<(String, PendingSwap)> {
+        let mut due: Vec<_> = self
+            .operations
+            .iter()
+            .filter(|(_, o)| o.result.is_none() && o.completes_at <= now)
+            .map(|(id, o)| (o.completes_at, id.clone(), o.swap.clone()))
+            .collect();
+        due.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
+        due.into_iter().map(|(_, id, swap)| (id, swap)).collect()
+    }
+
+    /// Records the outcome of a performed swap.
+    pub(crate) fn finish(&mut self, id: &str, result: Result<(), ArmResponse>) {
+        if let Some(operation) = self.operations.get_mut(id) {
+            operation.result = Some(result);
+        }
     }
 
     /// An operation by id.

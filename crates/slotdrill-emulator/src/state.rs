@@ -6,13 +6,14 @@
 
 use std::collections::BTreeMap;
 
-use slotdrill_model::{Estate, Event, ModelError, Timestamp};
+use slotdrill_model::{ErrorKind, Estate, Event, ModelError, Timestamp};
 use slotdrill_wdl::{Document, WdlError};
 
 use crate::faults::ArmFault;
 use crate::host::{DataPlane, HostRequest, HostResponse};
 use crate::logic_app::LogicApp;
-use crate::management::ManagementPlane;
+use crate::management::{ManagementPlane, PendingSwap, Revert};
+use crate::wire::{ArmResponse, from_model};
 use crate::workflows::Workflows;
 
 /// Why an emulator operation failed.
@@ -179,10 +180,44 @@ impl State {
         self.data.reindex(&self.estate);
     }
 
-    /// Applies what virtual time has made due: platform reverts of swaps.
+    /// Applies what virtual time has made due: swaps whose operations complete, then platform
+    /// reverts of swaps.
     pub(crate) fn settle(&mut self) {
+        for (id, swap) in self.management.due_swaps(self.estate.now()) {
+            let result = self.perform_swap(&swap);
+            self.management.finish(&id, result);
+        }
         for revert in self.management.due_reverts(self.estate.now()) {
             let _ = self.apply(|e| e.swap(&revert.app, &revert.source, &revert.target));
+        }
+    }
+
+    /// The model's swap, at the end of its operation: traffic switches now. A swap stopped at
+    /// the warm-up leaves the pair prepared for swap (phase 1 applied, as after
+    /// `applySlotConfig`): Learn says only a failed restart reverts the source, and a user saw
+    /// config writes to both slots refused until the swap was cancelled (azure-cli#27820).
+    fn perform_swap(&mut self, swap: &PendingSwap) -> Result<(), ArmResponse> {
+        let (app, source, target) = (&swap.app, &swap.source, &swap.target);
+        match self.apply(|e| e.swap(app, source, target)) {
+            Ok(_) => {
+                if let Some(ArmFault::SwapRevert { after_ms, .. }) = self.management.take(
+                    |f| matches!(f, ArmFault::SwapRevert { app: a, .. } if a.eq_ignore_ascii_case(app)),
+                ) {
+                    self.management.schedule_revert(Revert {
+                        app: app.clone(),
+                        source: source.clone(),
+                        target: target.clone(),
+                        at: self.estate.now().plus_millis(after_ms),
+                    });
+                }
+                Ok(())
+            }
+            Err(error) => {
+                if error.kind() == ErrorKind::WarmupFailed {
+                    let _ = self.apply(|e| e.swap_preview_apply(app, source, target));
+                }
+                Err(from_model(&error))
+            }
         }
     }
 

@@ -93,6 +93,43 @@ impl ArmResponse {
         }
     }
 
+    /// App Service's own error body, as it is on the wire (azure-swap-facts §1a): PascalCase,
+    /// not wrapped in `error`, and `Details` always `{Message}`, `{Code}`, `{ErrorEntity}`.
+    /// `ExtendedCode` is a string of digits.
+    pub(crate) fn app_service(
+        status: u16,
+        code: &str,
+        extended_code: &str,
+        template: &str,
+        parameters: &[String],
+    ) -> Self {
+        let mut message = template.to_owned();
+        for (i, parameter) in parameters.iter().enumerate() {
+            message = message.replace(&format!("{{{i}}}"), parameter);
+        }
+        ArmResponse {
+            status,
+            body: Some(json!({
+                "Code": code,
+                "Message": message,
+                "Target": null,
+                "Details": [
+                    { "Message": message },
+                    { "Code": code },
+                    { "ErrorEntity": {
+                        "ExtendedCode": extended_code,
+                        "MessageTemplate": template,
+                        "Parameters": parameters,
+                        "Code": code,
+                        "Message": message,
+                    } },
+                ],
+                "Innererror": null,
+            })),
+            ..ArmResponse::empty(status)
+        }
+    }
+
     pub(crate) fn not_found(what: impl Into<String>) -> Self {
         ArmResponse::error(404, "ResourceNotFound", what)
     }

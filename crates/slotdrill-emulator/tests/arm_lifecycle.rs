@@ -3,8 +3,6 @@
 //! both slots' configuration, and every answer carries a `Date` from the virtual clock. In
 //! process: `Emulator::manage` is what the HTTP listener calls.
 
-#![allow(dead_code, unused_imports)] // the helpers serve the lifecycle tests that follow
-
 mod common;
 
 use serde_json::{Value, json};
@@ -161,4 +159,124 @@ fn a_refused_workflow_put_keeps_the_workflow_and_its_callers() {
         send(&emulator, "PUT", &path, Some(order_flow("SendInvoice"))).status,
         200
     );
+}
+
+#[test]
+fn a_swap_switches_traffic_when_its_operation_completes_and_holds_the_site_meanwhile() {
+    let emulator = common::emulator(1);
+    let started = start_swap(&emulator);
+    assert_eq!(started.status, 202);
+    assert_eq!(
+        production_release(&emulator).as_deref(),
+        Some("v1"),
+        "production still serves the old release while the swap runs"
+    );
+    let second = start_swap(&emulator);
+    assert_app_service_conflict(&second, "another operation is in progress");
+    let entity = &second.body.as_ref().expect("body")["Details"][2]["ErrorEntity"];
+    assert_eq!(entity["ExtendedCode"], "59203");
+    assert!(
+        second.body.as_ref().expect("body")["Message"]
+            .as_str()
+            .is_some_and(|m| m.contains("OperationName: SwapSiteSlots")),
+    );
+    for slot in ["production", "deploy"] {
+        assert_app_service_conflict(
+            &put_settings(&emulator, slot),
+            "another operation is in progress",
+        );
+    }
+    let done = poll_to_end(&emulator, &started);
+    assert_eq!(done.status, 200);
+    assert_eq!(production_release(&emulator).as_deref(), Some("v2"));
+    assert_eq!(
+        put_settings(&emulator, "deploy").status,
+        200,
+        "the site is free again"
+    );
+    assert_eq!(start_swap(&emulator).status, 202);
+}
+
+#[test]
+fn a_prepared_swap_refuses_config_writes_to_both_slots_until_reset() {
+    let emulator = common::emulator(1);
+    let applied = send(
+        &emulator,
+        "POST",
+        &format!("{SITE}/orders/slots/deploy/applySlotConfig"),
+        Some(json!({ "targetSlot": "production", "preserveVnet": true })),
+    );
+    assert_eq!(applied.status, 200);
+    for slot in ["deploy", "production"] {
+        let before = state(&emulator);
+        assert_app_service_conflict(
+            &put_settings(&emulator, slot),
+            "its configuration settings have been prepared for swap",
+        );
+        assert_eq!(
+            state(&emulator),
+            before,
+            "the refused write changed nothing"
+        );
+    }
+    let reset = send(
+        &emulator,
+        "POST",
+        &format!("{SITE}/orders/slots/deploy/resetSlotConfig"),
+        None,
+    );
+    assert_eq!(reset.status, 200);
+    assert_eq!(put_settings(&emulator, "deploy").status, 200);
+}
+
+#[test]
+fn a_failed_swap_leaves_the_slots_prepared_for_swap() {
+    let emulator = common::emulator(1);
+    emulator.inject(ArmFault::WarmupFailure {
+        app: "orders".into(),
+        slot: "deploy".into(),
+    });
+    let started = start_swap(&emulator);
+    assert_eq!(started.status, 202);
+    let done = poll_to_end(&emulator, &started);
+    assert!(done.status >= 400, "the operation failed: {:?}", done.body);
+    assert_eq!(production_release(&emulator).as_deref(), Some("v1"));
+    assert_app_service_conflict(&put_settings(&emulator, "deploy"), "prepared for swap");
+    let reset = send(
+        &emulator,
+        "POST",
+        &format!("{SITE}/orders/resetSlotConfig"),
+        None,
+    );
+    assert_eq!(reset.status, 200);
+    assert_eq!(put_settings(&emulator, "deploy").status, 200);
+}
+
+#[test]
+fn every_management_answer_carries_a_date_from_the_virtual_clock() {
+    let emulator = common::emulator(1);
+    emulator.advance(90_061_000); // 1 day, 1 h, 1 min, 1 s
+    let site = send(&emulator, "GET", &format!("{SITE}/orders"), None);
+    assert_eq!(header(&site, "date"), Some("Fri, 02 Jan 2026 01:01:01 GMT"));
+    let missing = send(&emulator, "GET", &format!("{SITE}/nothing"), None);
+    assert_eq!(missing.status, 404);
+    assert_eq!(
+        header(&missing, "date"),
+        Some("Fri, 02 Jan 2026 01:01:01 GMT"),
+        "errors carry it too"
+    );
+    let started = start_swap(&emulator);
+    assert!(header(&started, "date").is_some());
+    let polled = poll_to_end(&emulator, &started);
+    let date = header(&polled, "date").expect("date").to_owned();
+    assert_ne!(
+        date, "Fri, 02 Jan 2026 01:01:01 GMT",
+        "polls move the clock, and the Date with it"
+    );
+    let site = send(&emulator, "GET", &format!("{SITE}/orders"), None);
+    let stamp = site.body.expect("site")["properties"]["slotSwapStatus"]["timestampUtc"]
+        .as_str()
+        .expect("timestamp")
+        .to_owned();
+    assert!(stamp.starts_with("2026-01-02T01:01:"), "{stamp}");
 }

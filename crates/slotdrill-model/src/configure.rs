@@ -63,12 +63,35 @@ impl Estate {
         self.change_config(app, slot, |config| config.storage_mounts = mounts)
     }
 
+    /// Configuration of a slot prepared for swap (phase 1 of a swap with preview, or a swap
+    /// stopped at its warm-up) cannot change until the swap completes or is reset: Azure answers
+    /// 409 for both slots (azure-cli#27820), and a reset would otherwise drop the change. `None`
+    /// asks about the app's own configuration (sticky names), which concerns both slots.
+    fn refuse_if_prepared(&self, app: &str, slot: Option<&str>) -> Result<(), ModelError> {
+        let Some(preview) = self.app(app)?.preview.as_ref() else {
+            return Ok(());
+        };
+        let held = match slot {
+            Some(slot) => preview.involves(slot).then(|| slot.to_owned()),
+            None => Some(preview.source.clone()),
+        };
+        match held {
+            Some(slot) => Err(ModelError::PreparedForSwap {
+                app: app.to_owned(),
+                slot,
+            }),
+            None => Ok(()),
+        }
+    }
+
     fn change_config(
         &mut self,
         app: &str,
         slot: &str,
         change: impl FnOnce(&mut crate::SlotConfig),
     ) -> Result<Vec<Event>, ModelError> {
+        self.slot(app, slot)?;
+        self.refuse_if_prepared(app, Some(slot))?;
         let app_name = self.app(app)?.spec.name.clone();
         let target = self.slot_mut(app, slot)?;
         change(&mut target.config);
@@ -92,6 +115,7 @@ impl Estate {
         app: &str,
         names: SlotConfigNames,
     ) -> Result<Vec<Event>, ModelError> {
+        self.refuse_if_prepared(app, None)?;
         let function_app = self.app_mut(app)?;
         function_app.sticky = names;
         Ok(vec![Event::StickyNamesChanged {
@@ -106,6 +130,8 @@ impl Estate {
         slot: &str,
         enabled: bool,
     ) -> Result<Vec<Event>, ModelError> {
+        self.slot(app, slot)?;
+        self.refuse_if_prepared(app, Some(slot))?;
         let app_name = self.app(app)?.spec.name.clone();
         let target = self.slot_mut(app, slot)?;
         target.auth_enabled = enabled;
@@ -151,6 +177,7 @@ impl Estate {
             });
         }
         self.slot(app, slot)?;
+        self.refuse_if_prepared(app, Some(slot))?;
         let invalid = |reason: String| ModelError::InvalidConfig {
             app: app.to_owned(),
             reason,
@@ -186,6 +213,7 @@ impl Estate {
         app: &str,
         rules: Vec<RampUpRule>,
     ) -> Result<Vec<Event>, ModelError> {
+        self.refuse_if_prepared(app, Some(crate::PRODUCTION))?;
         let function_app = self.app(app)?;
         validate(app, &rules)?;
         for rule in &rules {

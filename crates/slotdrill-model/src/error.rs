@@ -51,6 +51,10 @@ pub enum ModelError {
         source_slot: String,
         target_slot: String,
     },
+    #[error(
+        "slot `{slot}` of `{app}` cannot be changed because its configuration settings have been prepared for swap; complete or reset the swap first"
+    )]
+    PreparedForSwap { app: String, slot: String },
     #[error("no swap with preview is pending for `{app}`")]
     NoPreviewPending { app: String },
     #[error(
@@ -128,7 +132,7 @@ impl ModelError {
             E::CannotDeleteProduction { .. } => ErrorKind::CannotDeleteProduction,
             E::SwapWithSelf { .. } => ErrorKind::SwapWithSelf,
             E::SlotStopped { .. } => ErrorKind::SlotStopped,
-            E::PreviewPending { .. } => ErrorKind::PreviewPending,
+            E::PreviewPending { .. } | E::PreparedForSwap { .. } => ErrorKind::PreviewPending,
             E::NoPreviewPending { .. } => ErrorKind::NoPreviewPending,
             E::PreviewWithAuthentication { .. } => ErrorKind::PreviewWithAuthentication,
             E::RestartFailed { .. } => ErrorKind::RestartFailed,

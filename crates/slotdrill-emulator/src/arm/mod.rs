@@ -7,11 +7,13 @@
 mod admin;
 mod logic;
 mod render;
+mod swap;
 mod web;
 
 pub(crate) use crate::wire::from_model;
 pub use crate::wire::{ArmRequest, ArmResponse};
 
+use crate::clock::rfc1123;
 use crate::emulator::Emulator;
 use crate::faults::ArmFault;
 use crate::state::State;
@@ -78,25 +80,29 @@ impl Emulator {
         let mut state = self.lock();
         let mut delay_ms = 0;
         let mut throttle_headers = Vec::new();
-        match pre_checks(
+        let mut response = match pre_checks(
             &mut state,
             request,
             self.config().require_token.as_deref(),
             &mut delay_ms,
             &mut throttle_headers,
         ) {
-            Err(mut refusal) => {
-                refusal.delay_ms = delay_ms;
-                refusal
-            }
+            Err(refusal) => refusal,
             Ok(()) => {
                 state.settle();
                 let mut response = route(&mut state, request);
-                response.delay_ms = delay_ms;
                 response.headers.extend(throttle_headers);
                 response
             }
-        }
+        };
+        response.delay_ms = delay_ms;
+        // "Date – The date that the request was processed, in RFC 1123 format" (ARM RPC, common
+        // API details): virtual time after the request, so a poll's answer shows the time it
+        // moved to.
+        response
+            .headers
+            .push(("date".to_owned(), rfc1123(state.now())));
+        response
     }
 }
 

@@ -1,21 +1,15 @@
-//! `Microsoft.Web/sites`: apps and slots, swaps (long-running), swap with preview, slot
-//! differences, sticky names, app settings, site config, functions and keys.
+//! `Microsoft.Web/sites`: apps and slots, slot differences, sticky names, app settings, site
+//! config, functions and keys. Swaps and their operations are in `swap.rs`, deployment records
+//! in `deployments.rs`.
 
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 use slotdrill_model::{Event, FunctionApp, PRODUCTION, SlotConfigNames, SlotState, is_production};
 
-use super::render::{function, parse_ramp_up_rule, site, site_id, web_config};
-use super::{ArmRequest, ArmResponse, ResourcePath, from_model};
-use crate::faults::ArmFault;
-use crate::management::Revert;
+use super::render::{self, function, parse_ramp_up_rule, site, site_id, web_config};
+use super::{ArmRequest, ArmResponse, ResourcePath, from_model, swap};
 use crate::state::State;
-
-/// Virtual time a swap takes beyond its warm-up.
-const SWAP_BASE_MS: u64 = 2_000;
-/// What `Retry-After` says, and how far one poll of a running operation moves virtual time.
-const POLL_SECONDS: u64 = 10;
 
 pub(super) fn handle(
     state: &mut State,
@@ -30,7 +24,7 @@ pub(super) fn handle(
             [locations, _, operations, _]
                 if locations == "locations" && operations == "operations" =>
             {
-                poll(state, request, path.rest[3], false)
+                swap::poll(state, request, path.rest[3], false)
             }
             _ => ArmResponse::not_found(format!("no management resource at `{}`", request.path)),
         };
@@ -87,125 +81,119 @@ pub(super) fn handle(
         _ => (PRODUCTION.to_owned(), &rest[2..], &path.rest[2..]),
     };
     let tail: Vec<&str> = tail.iter().map(String::as_str).collect();
-    match (method.as_str(), tail.as_slice()) {
-        ("PUT", []) if !is_production(&slot) => create_slot(state, request, &app_name, &slot),
-        ("DELETE", []) if !is_production(&slot) => change(
+    let site = Site {
+        app: &app_name,
+        slot: &slot,
+        group,
+        subscription: &subscription,
+    };
+    if let Some(refusal) = super::swap::refuse_while_busy(state, &site, &method, &tail) {
+        return refusal;
+    }
+    lifecycle(state, request, &site, &method, &tail, tail_raw)
+}
+
+/// The site (or slot) a request is about.
+pub(super) struct Site<'a> {
+    pub(super) app: &'a str,
+    pub(super) slot: &'a str,
+    pub(super) group: &'a str,
+    pub(super) subscription: &'a str,
+}
+
+/// Creating and deleting slots, reading a site, swaps and the slot's state; anything else goes
+/// to [`config`].
+fn lifecycle(
+    state: &mut State,
+    request: &ArmRequest,
+    site: &Site<'_>,
+    method: &str,
+    tail: &[&str],
+    tail_raw: &[&str],
+) -> ArmResponse {
+    let (app, slot) = (site.app, site.slot);
+    match (method, tail) {
+        ("PUT", []) if !is_production(slot) => create_slot(state, request, app, slot),
+        ("DELETE", []) if !is_production(slot) => change(
             state,
-            |e| e.delete_slot(&app_name, &slot),
+            |e| e.delete_slot(app, slot),
             |_| ArmResponse::empty(200),
         ),
-        (_, rest_of_path) if state.estate().slot(&app_name, &slot).is_err() => {
-            let _ = rest_of_path;
-            ArmResponse::not_found(format!(
-                "The Resource 'Microsoft.Web/sites/{app_name}/slots/{slot}' under resource group '{group}' was not found."
-            ))
-        }
-        ("GET", []) => with_slot(state, &app_name, &slot, |sub, app, s| {
-            ArmResponse::ok(site(sub, app, s))
+        _ if state.estate().slot(app, slot).is_err() => ArmResponse::not_found(format!(
+            "The Resource 'Microsoft.Web/sites/{app}/slots/{slot}' under resource group '{}' was not found.",
+            site.group
+        )),
+        ("GET", []) => with_slot(state, app, slot, |sub, a, s| {
+            ArmResponse::ok(render::site(sub, a, s))
         }),
-        ("POST", ["slotsswap"]) => swap(state, request, &app_name, &slot),
-        ("POST", ["applyslotconfig"]) => {
-            let Some((source, target)) = pair(request, &slot) else {
-                return missing_target();
-            };
-            change(
-                state,
-                |e| e.swap_preview_apply(&app_name, &source, &target),
-                |_| ArmResponse::empty(200),
-            )
-        }
+        ("POST", ["slotsswap"]) => swap::swap(state, request, app, slot),
+        ("POST", ["applyslotconfig"]) => swap::apply_slot_config(state, request, app, slot),
         ("POST", ["resetslotconfig"]) => change(
             state,
-            |e| e.swap_preview_reset(&app_name),
+            |e| e.swap_preview_reset(app),
             |_| ArmResponse::empty(200),
         ),
-        ("POST", ["slotsdiffs"]) => slots_diffs(state, request, &app_name, &slot),
+        ("POST", ["slotsdiffs"]) => slots_diffs(state, request, app, slot),
         ("POST", ["start"]) => change(
             state,
-            |e| e.set_slot_state(&app_name, &slot, SlotState::Running),
+            |e| e.set_slot_state(app, slot, SlotState::Running),
             |_| ArmResponse::empty(200),
         ),
         ("POST", ["stop"]) => change(
             state,
-            |e| e.set_slot_state(&app_name, &slot, SlotState::Stopped),
+            |e| e.set_slot_state(app, slot, SlotState::Stopped),
             |_| ArmResponse::empty(200),
         ),
-        ("GET", ["config", "slotconfignames"]) => ArmResponse::ok(slot_config_names(
-            &subscription,
-            state.estate().app(&app_name).expect("checked"),
-        )),
+        ("GET", ["operationresults", _]) => swap::poll(state, request, tail_raw[1], true),
+        _ => config(state, request, site, method, tail, tail_raw),
+    }
+}
+
+/// `config/*`, functions and keys of an existing slot.
+fn config(
+    state: &mut State,
+    request: &ArmRequest,
+    site: &Site<'_>,
+    method: &str,
+    tail: &[&str],
+    tail_raw: &[&str],
+) -> ArmResponse {
+    let (app, slot, subscription) = (site.app, site.slot, site.subscription);
+    match (method, tail) {
+        ("GET", ["config", "slotconfignames"]) => match state.estate().app(app) {
+            Ok(a) => ArmResponse::ok(slot_config_names(subscription, a)),
+            Err(e) => from_model(&e),
+        },
         ("PUT", ["config", "slotconfignames"]) => {
             let names = parse_slot_config_names(request);
             change(
                 state,
-                |e| e.set_sticky_names(&app_name, names),
-                |s| {
-                    ArmResponse::ok(slot_config_names(
-                        &subscription,
-                        s.estate().app(&app_name).expect("checked"),
-                    ))
+                |e| e.set_sticky_names(app, names),
+                |s| match s.estate().app(app) {
+                    Ok(a) => ArmResponse::ok(slot_config_names(subscription, a)),
+                    Err(e) => from_model(&e),
                 },
             )
         }
         ("POST", ["config", "appsettings", "list"]) => {
-            ArmResponse::ok(app_settings(state, &app_name, &slot))
+            ArmResponse::ok(app_settings(state, app, slot))
         }
-        ("PUT", ["config", "appsettings"]) => {
-            let Some(Value::Object(map)) = request.body_field("/properties") else {
-                return ArmResponse::error(
-                    400,
-                    "BadRequest",
-                    "expected `properties` with the app settings",
-                );
-            };
-            let settings: BTreeMap<String, String> = map
-                .iter()
-                .map(|(k, v)| {
-                    (
-                        k.clone(),
-                        v.as_str().map_or_else(|| v.to_string(), str::to_owned),
-                    )
-                })
-                .collect();
-            change(
-                state,
-                |e| e.set_app_settings(&app_name, &slot, settings),
-                |s| ArmResponse::ok(app_settings(s, &app_name, &slot)),
-            )
-        }
-        ("GET", ["config", "web"]) => with_slot(state, &app_name, &slot, |sub, app, s| {
-            ArmResponse::ok(web_config(sub, app, s))
+        ("PUT", ["config", "appsettings"]) => put_app_settings(state, request, app, slot),
+        ("GET", ["config", "web"]) => with_slot(state, app, slot, |sub, a, s| {
+            ArmResponse::ok(web_config(sub, a, s))
         }),
-        ("PUT" | "PATCH", ["config", "web"]) => update_web_config(state, request, &app_name, &slot),
-        ("GET", ["functions"]) => with_slot(state, &app_name, &slot, |sub, app, s| {
+        ("PUT" | "PATCH", ["config", "web"]) => update_web_config(state, request, app, slot),
+        ("GET", ["functions"]) => with_slot(state, app, slot, |sub, a, s| {
             let value: Vec<Value> = s
                 .release()
-                .map(|r| {
-                    r.functions
-                        .keys()
-                        .map(|f| function(sub, app, s, f))
-                        .collect()
-                })
+                .map(|r| r.functions.keys().map(|f| function(sub, a, s, f)).collect())
                 .unwrap_or_default();
             ArmResponse::ok(json!({ "value": value, "nextLink": null }))
         }),
         ("POST", ["functions", _, action @ ("listsecrets" | "listkeys")]) => {
-            function_keys(state, &app_name, &slot, tail_raw[1], action)
+            function_keys(state, app, slot, tail_raw[1], action)
         }
-        ("POST", ["host", "default", "listkeys"]) => {
-            with_slot(state, &app_name, &slot, |_, _, s| {
-                let keys = s.keys();
-                let map = |m: &BTreeMap<String, slotdrill_model::Secret>| -> Value {
-                    m.iter()
-                        .map(|(k, v)| (k.clone(), Value::String(v.expose().to_owned())))
-                        .collect()
-                };
-                ArmResponse::ok(
-                    json!({ "masterKey": keys.master.expose(), "functionKeys": map(&keys.function_keys), "systemKeys": map(&keys.system_keys) }),
-                )
-            })
-        }
-        ("GET", ["operationresults", _]) => poll(state, request, tail_raw[1], true),
+        ("POST", ["host", "default", "listkeys"]) => host_keys(state, app, slot),
         _ => ArmResponse::not_found(format!(
             "no management operation `{method} {}`",
             request.path
@@ -213,25 +201,41 @@ pub(super) fn handle(
     }
 }
 
-fn missing_target() -> ArmResponse {
-    ArmResponse::error(
-        400,
-        "BadRequest",
-        "expected a body `{\"targetSlot\": SLOT}`",
+fn put_app_settings(state: &mut State, request: &ArmRequest, app: &str, slot: &str) -> ArmResponse {
+    let Some(Value::Object(map)) = request.body_field("/properties") else {
+        return ArmResponse::error(
+            400,
+            "BadRequest",
+            "expected `properties` with the app settings",
+        );
+    };
+    let settings: BTreeMap<String, String> = map
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.clone(),
+                v.as_str().map_or_else(|| v.to_string(), str::to_owned),
+            )
+        })
+        .collect();
+    change(
+        state,
+        |e| e.set_app_settings(app, slot, settings),
+        |s| ArmResponse::ok(app_settings(s, app, slot)),
     )
 }
 
-/// (source, target) of a swap request: in the production form `targetSlot` names the slot to
-/// promote; in the slot form the path names the source and `targetSlot` the destination.
-fn pair(request: &ArmRequest, path_slot: &str) -> Option<(String, String)> {
-    let target = request
-        .body_field("/targetSlot")
-        .and_then(Value::as_str)?
-        .to_owned();
-    Some(if is_production(path_slot) {
-        (target, PRODUCTION.to_owned())
-    } else {
-        (path_slot.to_owned(), target)
+fn host_keys(state: &State, app: &str, slot: &str) -> ArmResponse {
+    with_slot(state, app, slot, |_, _, s| {
+        let keys = s.keys();
+        let map = |m: &BTreeMap<String, slotdrill_model::Secret>| -> Value {
+            m.iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.expose().to_owned())))
+                .collect()
+        };
+        ArmResponse::ok(
+            json!({ "masterKey": keys.master.expose(), "functionKeys": map(&keys.function_keys), "systemKeys": map(&keys.system_keys) }),
+        )
     })
 }
 
@@ -297,112 +301,6 @@ fn create_slot(state: &mut State, request: &ArmRequest, app: &str, slot: &str) -
         |e| e.create_slot(app, slot, clone_from.as_deref()),
         |s| with_slot(s, app, slot, |sub, a, sl| ArmResponse::ok(site(sub, a, sl))),
     )
-}
-
-fn swap(state: &mut State, request: &ArmRequest, app: &str, path_slot: &str) -> ArmResponse {
-    let Some((source, target)) = pair(request, path_slot) else {
-        return missing_target();
-    };
-    if state
-        .management_mut()
-        .take(|f| matches!(f, ArmFault::SwapConflict { app: a } if a.eq_ignore_ascii_case(app)))
-        .is_some()
-    {
-        return ArmResponse::error(
-            409,
-            "Conflict",
-            format!(
-                "Cannot modify this site because another operation is in progress (swap of `{app}`)."
-            ),
-        );
-    }
-    let outcome = state.apply(|e| e.swap(app, &source, &target));
-    let (duration, result) = match outcome {
-        Ok(events) => {
-            let warm_up: u64 = events
-                .iter()
-                .map(|e| match e {
-                    Event::WarmedUp { report, .. } => report.duration_ms,
-                    _ => 0,
-                })
-                .sum();
-            if let Some(ArmFault::SwapRevert { after_ms, .. }) = state.management_mut().take(
-                |f| matches!(f, ArmFault::SwapRevert { app: a, .. } if a.eq_ignore_ascii_case(app)),
-            ) {
-                let at = state.now().plus_millis(after_ms);
-                state.management_mut().schedule_revert(Revert {
-                    app: app.to_owned(),
-                    source: source.clone(),
-                    target: target.clone(),
-                    at,
-                });
-            }
-            (SWAP_BASE_MS + warm_up, Ok(()))
-        }
-        Err(error)
-            if matches!(
-                error.kind(),
-                slotdrill_model::ErrorKind::RestartFailed
-                    | slotdrill_model::ErrorKind::WarmupFailed
-            ) =>
-        {
-            (SWAP_BASE_MS, Err(from_model(&error)))
-        }
-        // Validation failures are refused before the operation is accepted.
-        Err(error) => return from_model(&error),
-    };
-    let function_app = state.estate().app(app).expect("checked by the caller");
-    let location = function_app.spec().location.replace(' ', "");
-    let site = site_id(state.estate().subscription(), function_app, PRODUCTION);
-    let completes_at = state.now().plus_millis(duration);
-    let id = state.management_mut().start_operation(completes_at, result);
-    let version = request.query("api-version").unwrap_or("2024-11-01");
-    ArmResponse::empty(202)
-        .header("location", format!("{}{site}/operationresults/{id}?api-version={version}", request.base_url))
-        .header(
-            "azure-asyncoperation",
-            format!("{}/subscriptions/{}/providers/Microsoft.Web/locations/{location}/operations/{id}?api-version={version}", request.base_url, state.estate().subscription()),
-        )
-        .header("retry-after", POLL_SECONDS.to_string())
-}
-
-/// A poll of a long-running operation. A poll of one still running moves virtual time on by
-/// the `Retry-After` the client waited.
-fn poll(state: &mut State, request: &ArmRequest, id: &str, location_form: bool) -> ArmResponse {
-    let Some(operation) = state.management().operation(id).cloned() else {
-        return ArmResponse::not_found(format!("operation `{id}` does not exist"));
-    };
-    let now = state.estate().now();
-    if now < operation.completes_at {
-        let next = now
-            .plus_millis((operation.completes_at.millis() - now.millis()).min(POLL_SECONDS * 1000));
-        state.advance_to(next);
-        return if location_form {
-            ArmResponse::empty(202)
-                .header(
-                    "location",
-                    format!("{}{}", request.base_url, request.path_and_query()),
-                )
-                .header("retry-after", POLL_SECONDS.to_string())
-        } else {
-            ArmResponse::ok(json!({ "status": "InProgress" }))
-                .header("retry-after", POLL_SECONDS.to_string())
-        };
-    }
-    match (&operation.result, location_form) {
-        (Ok(()), true) => ArmResponse::empty(200),
-        (Ok(()), false) => ArmResponse::ok(json!({ "status": "Succeeded" })),
-        (Err(error), true) => error.clone(),
-        (Err(error), false) => {
-            let detail = error
-                .body
-                .as_ref()
-                .and_then(|b| b.get("error"))
-                .cloned()
-                .unwrap_or(Value::Null);
-            ArmResponse::ok(json!({ "status": "Failed", "error": detail }))
-        }
-    }
 }
 
 fn slot_config_names(subscription: &str, app: &FunctionApp) -> Value {
@@ -532,7 +430,7 @@ fn function_keys(
 
 fn slots_diffs(state: &State, request: &ArmRequest, app: &str, path_slot: &str) -> ArmResponse {
     let Some(other) = request.body_field("/targetSlot").and_then(Value::as_str) else {
-        return missing_target();
+        return swap::missing_target();
     };
     let (Ok(current), Ok(target)) = (
         state.estate().slot(app, path_slot),

@@ -466,6 +466,8 @@ impl RefEstate {
                 value,
             } => {
                 let (name, values) = SETTINGS[*setting];
+                found(self.apps[*app].slots.get(&lower(*slot)))?;
+                self.refuse_if_prepared(*app, Some(*slot))?;
                 let s = found(self.apps[*app].slots.get_mut(&lower(*slot)))?;
                 match value {
                     Some(v) => s
@@ -476,10 +478,13 @@ impl RefEstate {
                 Ok(())
             }
             Op::SetSticky { app, names } => {
+                self.refuse_if_prepared(*app, None)?;
                 self.apps[*app].sticky = names.iter().map(|i| SETTINGS[*i].0.to_owned()).collect();
                 Ok(())
             }
             Op::SetAuth { app, slot, enabled } => {
+                found(self.apps[*app].slots.get(&lower(*slot)))?;
+                self.refuse_if_prepared(*app, Some(*slot))?;
                 found(self.apps[*app].slots.get_mut(&lower(*slot)))?.auth = *enabled;
                 Ok(())
             }
@@ -627,6 +632,18 @@ impl RefEstate {
         Ok(())
     }
 
+    /// A slot prepared for swap (a pending preview) refuses configuration changes; `None` is the
+    /// app's own configuration, which concerns both slots.
+    fn refuse_if_prepared(&self, app: usize, slot: Option<usize>) -> Result<(), ErrorKind> {
+        match (&self.apps[app].preview, slot) {
+            (Some(_), None) => Err(ErrorKind::PreviewPending),
+            (Some((s, t, _)), Some(slot)) if *s == lower(slot) || *t == lower(slot) => {
+                Err(ErrorKind::PreviewPending)
+            }
+            _ => Ok(()),
+        }
+    }
+
     fn set_auto_swap(
         &mut self,
         app: usize,
@@ -638,6 +655,8 @@ impl RefEstate {
             return Err(ErrorKind::AutoSwapOnLinux);
         }
         found(a.slots.get(&lower(slot)))?;
+        self.refuse_if_prepared(app, Some(slot))?;
+        let a = &mut self.apps[app];
         let target = match target {
             Some(_) if slot == 0 => return Err(ErrorKind::InvalidConfig),
             Some(t) if lower(t) == lower(slot) => return Err(ErrorKind::InvalidConfig),
