@@ -8,6 +8,7 @@ use slotdrill_engine::{
 use slotdrill_model::{ModelError, Secret, SlotState};
 use slotdrill_wdl::Document;
 
+use crate::clock::rfc3339;
 use crate::emulator::Emulator;
 use crate::host::HostRequest;
 
@@ -19,6 +20,38 @@ fn failed(e: ModelError) -> CloudError {
         slotdrill_model::ErrorKind::NotFound => CloudError::NotFound(e.to_string()),
         _ => CloudError::failed(e.to_string()),
     }
+}
+
+/// The app setting a run-from-package deploy sets (Learn, "Run your Azure Functions from a
+/// package file"): `1`, or the URL of the package.
+const RUN_FROM_PACKAGE: &str = "WEBSITE_RUN_FROM_PACKAGE";
+
+/// The release a slot holds as Azure would show it, never the emulator's own knowledge: the
+/// release label setting; else the active deployment record's id (with its message and end
+/// time); else a run-from-package URL without its query (which may hold a SAS token); else
+/// nothing.
+fn release_identity(
+    slot: &slotdrill_model::Slot,
+    label_setting: &str,
+) -> (Option<String>, ReleaseSource, Option<String>) {
+    if let Some(label) = slot.config().setting(label_setting) {
+        return (Some(label.to_owned()), ReleaseSource::Label, None);
+    }
+    if let Some(record) = slot.active_deployment() {
+        return (
+            Some(record.id.clone()),
+            ReleaseSource::Deployment,
+            Some(format!("{}, {}", record.message, rfc3339(record.end_time))),
+        );
+    }
+    if let Some(url) = slot.config().setting(RUN_FROM_PACKAGE).filter(|v| {
+        let lower = v.trim().to_ascii_lowercase();
+        lower.starts_with("https://") || lower.starts_with("http://")
+    }) {
+        let identity = url.trim().split('?').next().unwrap_or_default().to_owned();
+        return (Some(identity), ReleaseSource::Package, None);
+    }
+    (None, ReleaseSource::Unknown, None)
 }
 
 impl Cloud for Emulator {
@@ -34,38 +67,29 @@ impl Cloud for Emulator {
                 .map(|app| {
                     let mut slots: Vec<SlotSnapshot> = app
                         .slots()
-                        .map(|slot| SlotSnapshot {
-                            name: slot.name().to_owned(),
-                            host_name: slot.host_name().to_owned(),
-                            // The release setting when the pipeline sets one; else what is deployed.
-                            release: slot
-                                .config()
-                                .setting(&setting)
-                                .map(str::to_owned)
-                                .or_else(|| slot.release_id().map(str::to_owned)),
-                            // Until the emulator serves deployment records, what is deployed
-                            // stands in for a label.
-                            release_source: if slot.config().setting(&setting).is_some()
-                                || slot.release_id().is_some()
-                            {
-                                ReleaseSource::Label
-                            } else {
-                                ReleaseSource::Unknown
-                            },
-                            release_note: None,
-                            running: slot.state() == SlotState::Running,
-                            functions: slot
-                                .release()
-                                .map(|r| r.functions.keys().cloned().collect())
-                                .unwrap_or_default(),
-                            settings: slot.config().app_settings.clone(),
-                            deployed_since_swap: slot.deployed_since_swap(),
-                            last_swap: slot.swap_status().map(|s| LastSwap {
-                                source: s.source_slot_name.clone(),
-                                destination: s.destination_slot_name.clone(),
-                                at: Some(s.sequence),
-                            }),
-                            live_since: Some(slot.live_since()),
+                        .map(|slot| {
+                            let (release, release_source, release_note) =
+                                release_identity(slot, &setting);
+                            SlotSnapshot {
+                                name: slot.name().to_owned(),
+                                host_name: slot.host_name().to_owned(),
+                                release,
+                                release_source,
+                                release_note,
+                                running: slot.state() == SlotState::Running,
+                                functions: slot
+                                    .release()
+                                    .map(|r| r.functions.keys().cloned().collect())
+                                    .unwrap_or_default(),
+                                settings: slot.config().app_settings.clone(),
+                                deployed_since_swap: slot.deployed_since_swap(),
+                                last_swap: slot.swap_status().map(|s| LastSwap {
+                                    source: s.source_slot_name.clone(),
+                                    destination: s.destination_slot_name.clone(),
+                                    at: Some(s.sequence),
+                                }),
+                                live_since: Some(slot.live_since()),
+                            }
                         })
                         .collect();
                     slots.sort_by_key(|s| !slotdrill_model::is_production(&s.name));

@@ -280,3 +280,58 @@ fn every_management_answer_carries_a_date_from_the_virtual_clock() {
         .to_owned();
     assert!(stamp.starts_with("2026-01-02T01:01:"), "{stamp}");
 }
+
+#[test]
+fn deployment_records_are_listed_per_slot_and_move_with_the_content() {
+    let emulator = common::emulator(1);
+    let list = |slot: &str| {
+        let path = if slot == "production" {
+            format!("{SITE}/orders/deployments")
+        } else {
+            format!("{SITE}/orders/slots/{slot}/deployments")
+        };
+        send(&emulator, "GET", &path, None).body.expect("list")
+    };
+    let production = list("production");
+    let record = &production["value"][0];
+    assert_eq!(production["value"].as_array().map(Vec::len), Some(1));
+    assert_eq!(record["properties"]["status"], 4);
+    assert_eq!(record["properties"]["active"], true);
+    assert_eq!(
+        record["properties"]["message"],
+        "slotdrill deploy of release v1"
+    );
+    let id = record["name"]
+        .as_str()
+        .and_then(|n| n.rsplit('/').next())
+        .expect("id")
+        .to_owned();
+    assert_eq!(id.len(), 32);
+    assert!(
+        id.chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
+    let one = send(
+        &emulator,
+        "GET",
+        &format!("{SITE}/orders/deployments/{id}"),
+        None,
+    );
+    assert_eq!(one.status, 200);
+    assert_eq!(
+        one.body.expect("record")["properties"]["end_time"],
+        record["properties"]["end_time"]
+    );
+
+    let started = start_swap(&emulator);
+    assert_eq!(poll_to_end(&emulator, &started).status, 200);
+    assert_eq!(
+        list("production")["value"][0]["properties"]["message"],
+        "slotdrill deploy of release v2",
+        "the records moved with the content"
+    );
+    assert_eq!(
+        list("deploy")["value"][0]["name"],
+        format!("orders/deploy/{id}")
+    );
+}

@@ -398,10 +398,17 @@ fn the_release_setting_name_is_configurable() {
         .set_app_setting("orders", "production", "BUILD_ID", Some("build-417"))
         .expect("set");
     let default = Emulator::new(estate.clone());
+    let record = estate
+        .slot("orders", "production")
+        .expect("slot")
+        .active_deployment()
+        .expect("a deployment record")
+        .id
+        .clone();
     assert_eq!(
         default.apps().expect("apps")[0].slots[0].release.as_deref(),
-        Some("v1"),
-        "without the setting: what is deployed"
+        Some(record.as_str()),
+        "without the setting: the active deployment record, never the true name"
     );
     let configured = Emulator::with_config(
         estate,

@@ -81,6 +81,9 @@ pub struct FunctionApp {
     pub(crate) slots: BTreeMap<String, Slot>,
     pub(crate) routing: Vec<RampUpRule>,
     pub(crate) preview: Option<PendingPreview>,
+    /// Whether a deploy leaves a deployment record (false: a pipeline that sets a
+    /// run-from-package URL, for instance).
+    pub(crate) deployment_records: bool,
 }
 
 impl FunctionApp {
@@ -122,6 +125,11 @@ impl FunctionApp {
     /// Production's traffic routing rules.
     pub fn routing(&self) -> &[RampUpRule] {
         &self.routing
+    }
+
+    /// Whether deploys leave deployment records.
+    pub fn records_deployments(&self) -> bool {
+        self.deployment_records
     }
 
     /// The pending swap with preview, if any.

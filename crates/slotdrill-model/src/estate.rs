@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use crate::app::{AppSpec, FunctionApp};
 use crate::caller::{CallerIndex, SlotChange};
+use crate::deployment::DeploymentRecord;
 use crate::error::ModelError;
 use crate::event::Event;
 use crate::host_name::{HostNameStyle, classic_host_name, unique_host_name};
@@ -80,6 +81,9 @@ pub struct Estate {
     pub(crate) now: Timestamp,
     /// Counts deploys and swaps, to order them when they share a timestamp.
     pub(crate) sequence: u64,
+    /// Draws deployment ids: its own stream from the seed, so that recording deployments does
+    /// not shift the keys and failure rolls drawn from `rng`.
+    pub(crate) deployment_ids: SplitMix64,
 }
 
 /// The subscription id of every estate unless set otherwise: the all-zero id scenario files,
@@ -97,6 +101,7 @@ impl Estate {
             rng: SplitMix64::new(seed),
             now: Timestamp::default(),
             sequence: 0,
+            deployment_ids: SplitMix64::new(seed ^ 0x6465_706c_6f79_6d74),
         }
     }
 
@@ -213,6 +218,7 @@ impl Estate {
                 slots,
                 routing: Vec::new(),
                 preview: None,
+                deployment_records: true,
             },
         );
         Ok(vec![
@@ -375,7 +381,14 @@ impl Estate {
 
         let app_name = function_app.spec.name.clone();
         let linux = function_app.spec.os == crate::OperatingSystem::Linux;
-        let Estate { apps, sequence, .. } = self;
+        let records = function_app.deployment_records;
+        let Estate {
+            apps,
+            sequence,
+            deployment_ids,
+            now,
+            ..
+        } = self;
         let target = apps
             .get_mut(&key(app))
             .and_then(|a| a.slots.get_mut(&key(slot)))
@@ -387,6 +400,25 @@ impl Estate {
         target.restart();
         *sequence += 1;
         target.content_sequence = *sequence;
+        if records {
+            for record in &mut target.deployments {
+                record.active = false;
+            }
+            target.deployments.push(DeploymentRecord {
+                id: format!(
+                    "{:016x}{:016x}",
+                    deployment_ids.next_u64(),
+                    deployment_ids.next_u64()
+                ),
+                status: crate::deployment::DEPLOYMENT_SUCCESS,
+                message: format!("slotdrill deploy of release {release}"),
+                author: "slotdrill".to_owned(),
+                deployer: "slotdrill".to_owned(),
+                start_time: *now,
+                end_time: *now,
+                active: true,
+            });
+        }
         let slot_name = target.name.clone();
         let auto_swap = target.auto_swap_slot_name.clone().filter(|_| !linux);
         let mut events = vec![Event::Deployed {
@@ -412,6 +444,17 @@ impl Estate {
             }
         }
         Ok(events)
+    }
+
+    /// Turns deployment records on or off for an app (off: deploys leave no record, as when a
+    /// pipeline only sets a run-from-package URL).
+    pub fn set_deployment_records(
+        &mut self,
+        app: &str,
+        on: bool,
+    ) -> Result<Vec<Event>, ModelError> {
+        self.app_mut(app)?.deployment_records = on;
+        Ok(Vec::new())
     }
 
     /// Restarts a slot's instances (cold start follows).

@@ -32,6 +32,7 @@
 mod app;
 mod caller;
 mod configure;
+mod deployment;
 mod error;
 mod estate;
 mod event;
@@ -51,6 +52,7 @@ mod warmup;
 
 pub use app::{AppSpec, FunctionApp, PendingPreview};
 pub use caller::{BreakReason, Caller, CallerBreak, CallerId, FunctionRef};
+pub use deployment::{DEPLOYMENT_SUCCESS, DeploymentRecord};
 pub use error::{ErrorKind, ModelError};
 pub use estate::{DEFAULT_SUBSCRIPTION, Estate, Fault};
 pub use event::Event;

@@ -53,6 +53,8 @@ pub struct Slot {
     pub(crate) restarts: u64,
     /// When the content was last deployed (the estate's change sequence); moves with it.
     pub(crate) content_sequence: u64,
+    /// The content's deployment records, oldest first; moves with it.
+    pub(crate) deployments: Vec<crate::deployment::DeploymentRecord>,
 }
 
 impl Slot {
@@ -71,6 +73,7 @@ impl Slot {
             warmth: BTreeMap::new(),
             restarts: 0,
             content_sequence: 0,
+            deployments: Vec::new(),
         }
     }
 
@@ -154,6 +157,16 @@ impl Slot {
         self.swap_status
             .as_ref()
             .is_none_or(|s| self.content_sequence > s.sequence)
+    }
+
+    /// The deployment records of the content this slot holds, oldest first.
+    pub fn deployments(&self) -> &[crate::deployment::DeploymentRecord] {
+        &self.deployments
+    }
+
+    /// The active deployment record, if the content has one.
+    pub fn active_deployment(&self) -> Option<&crate::deployment::DeploymentRecord> {
+        self.deployments.iter().rev().find(|d| d.active)
     }
 
     /// How many times the slot's instances restarted (deploys, setting changes, swaps).

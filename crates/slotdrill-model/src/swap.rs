@@ -374,6 +374,7 @@ impl SwapContext<'_> {
         source.config = source_sticky.merge(target_swappable);
         mem::swap(&mut source.release, &mut target.release);
         mem::swap(&mut source.content_sequence, &mut target.content_sequence);
+        mem::swap(&mut source.deployments, &mut target.deployments);
         *self.sequence += 1;
         // The warmed instances now serve the target's host name; the old ones restart (step 5).
         target.warmth = mem::take(&mut source.warmth);

@@ -358,6 +358,11 @@ fn add_app(
             .set_app_settings(&app.name, slot, settings.clone())
             .map_err(|e| err("settings", e.to_string()))?;
     }
+    if app.deployment_records == Some(false) {
+        estate
+            .set_deployment_records(&app.name, false)
+            .map_err(|e| err("deployment_records", e.to_string()))?;
+    }
     for (slot, release) in &app.deployed {
         estate
             .deploy(&app.name, slot, release)

@@ -73,6 +73,10 @@ pub struct AppDef {
     pub resource_group: Option<String>,
     /// Overrides the file's region.
     pub location: Option<String>,
+    /// Whether deploys leave deployment records (`GET …/deployments`); default true. False
+    /// models an estate deployed without them (a pipeline that sets a run-from-package URL),
+    /// so nothing but a release label can say which release a slot holds.
+    pub deployment_records: Option<bool>,
 }
 
 /// A release.

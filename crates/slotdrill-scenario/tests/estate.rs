@@ -61,7 +61,7 @@ const APP: &str = "[[app]]\nname = \"orders\"\nplan = \"premium\"\n";
 
 #[test]
 fn unknown_keys_are_errors() {
-    insta::assert_snapshot!(error(&format!("{APP}colour = \"blue\"\n")), @"drill.toml:4:1: unknown field `colour`, expected one of `name`, `plan`, `slots`, `sticky`, `settings`, `deployed`, `auto_swap`, `routing`, `release`, `host_names`, `os`, `resource_group`, `location`");
+    insta::assert_snapshot!(error(&format!("{APP}colour = \"blue\"\n")), @"drill.toml:4:1: unknown field `colour`, expected one of `name`, `plan`, `slots`, `sticky`, `settings`, `deployed`, `auto_swap`, `routing`, `release`, `host_names`, `os`, `resource_group`, `location`, `deployment_records`");
 }
 
 #[test]
@@ -155,4 +155,9 @@ fn the_json_form_is_accepted_and_checked() {
         bad.starts_with("drill.json:1:") && bad.contains("unknown field `colour`"),
         "{bad}"
     );
+}
+
+#[test]
+fn deployment_records_can_be_turned_off_per_app() {
+    insta::assert_snapshot!(error(&format!("{APP}deployment_records = \"no\"\n")), @"drill.toml:4:22: invalid type: string \"no\", expected a boolean");
 }

@@ -5,6 +5,7 @@
 //! `/subscriptions/` lands here; `/_slotdrill/` is the admin API (`admin.rs`).
 
 mod admin;
+mod deployments;
 mod logic;
 mod render;
 mod swap;

@@ -190,6 +190,7 @@ fn config(
                 .unwrap_or_default();
             ArmResponse::ok(json!({ "value": value, "nextLink": null }))
         }),
+        ("GET", ["deployments", ..]) => super::deployments::get(state, request, app, slot, tail),
         ("POST", ["functions", _, action @ ("listsecrets" | "listkeys")]) => {
             function_keys(state, app, slot, tail_raw[1], action)
         }
