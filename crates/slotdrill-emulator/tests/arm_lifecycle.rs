@@ -335,3 +335,201 @@ fn deployment_records_are_listed_per_slot_and_move_with_the_content() {
         format!("orders/deploy/{id}")
     );
 }
+
+/// The admin state without the armed faults (a fault that fires is used up: that is the fault,
+/// not a change the refused request made).
+fn observable(emulator: &Emulator) -> Value {
+    let mut state = state(emulator);
+    if let Some(map) = state.as_object_mut() {
+        map.remove("faults");
+    }
+    state
+}
+
+#[test]
+fn every_refused_request_changes_nothing() {
+    type Setup = fn(&Emulator);
+    let nothing: Setup = |_| {};
+    let swap_running: Setup = |e| assert_eq!(start_swap(e).status, 202);
+    let prepared: Setup = |e| {
+        let applied = send(
+            e,
+            "POST",
+            &format!("{SITE}/orders/slots/deploy/applySlotConfig"),
+            Some(json!({ "targetSlot": "production" })),
+        );
+        assert_eq!(applied.status, 200);
+    };
+    let with_flow: Setup = |e| {
+        let path = format!("{FLOWS}/order-flow");
+        assert_eq!(
+            send(e, "PUT", &path, Some(order_flow("ProcessOrder"))).status,
+            201
+        );
+    };
+    let throttled: Setup = |e| {
+        e.inject(ArmFault::Throttle {
+            reads: 100,
+            writes: 0,
+        })
+    };
+    let server_error: Setup = |e| {
+        e.inject(ArmFault::ServerError {
+            probability: 1.0,
+            status: 503,
+        })
+    };
+    let conflict: Setup = |e| {
+        e.inject(ArmFault::SwapConflict {
+            app: "orders".into(),
+        })
+    };
+    let expired: Setup = |e| e.inject(ArmFault::ExpiredToken { count: 1 });
+    let settings = json!({ "properties": { "FEATURE": "on" } });
+    let cases: Vec<(&str, Setup, &str, String, Option<Value>, u16)> = vec![
+        (
+            "bad body",
+            nothing,
+            "PUT",
+            format!("{SITE}/orders/config/appsettings"),
+            Some(json!({ "nope": 1 })),
+            400,
+        ),
+        (
+            "swap without target",
+            nothing,
+            "POST",
+            format!("{SITE}/orders/slotsswap"),
+            Some(json!({})),
+            400,
+        ),
+        (
+            "unknown slot",
+            nothing,
+            "PUT",
+            format!("{SITE}/orders/slots/nope/config/appsettings"),
+            Some(settings.clone()),
+            404,
+        ),
+        (
+            "swap with an unknown slot",
+            nothing,
+            "POST",
+            format!("{SITE}/orders/slotsswap"),
+            Some(json!({ "targetSlot": "nope" })),
+            404,
+        ),
+        (
+            "second swap",
+            swap_running,
+            "POST",
+            format!("{SITE}/orders/slotsswap"),
+            Some(json!({ "targetSlot": "deploy" })),
+            409,
+        ),
+        (
+            "write while swapping",
+            swap_running,
+            "PUT",
+            format!("{SITE}/orders/slots/deploy/config/appsettings"),
+            Some(settings.clone()),
+            409,
+        ),
+        (
+            "write to a prepared slot",
+            prepared,
+            "PUT",
+            format!("{SITE}/orders/config/appsettings"),
+            Some(settings.clone()),
+            409,
+        ),
+        (
+            "sticky names while prepared",
+            prepared,
+            "PUT",
+            format!("{SITE}/orders/config/slotConfigNames"),
+            Some(json!({ "properties": { "appSettingNames": ["X"] } })),
+            409,
+        ),
+        (
+            "invalid workflow",
+            with_flow,
+            "PUT",
+            format!("{FLOWS}/order-flow"),
+            Some(order_flow("NoSuchFunction")),
+            400,
+        ),
+        (
+            "workflow without definition",
+            with_flow,
+            "PUT",
+            format!("{FLOWS}/order-flow"),
+            Some(json!({ "properties": {} })),
+            400,
+        ),
+        (
+            "throttled",
+            throttled,
+            "PUT",
+            format!("{SITE}/orders/config/appsettings"),
+            Some(settings.clone()),
+            429,
+        ),
+        (
+            "injected server error",
+            server_error,
+            "PUT",
+            format!("{SITE}/orders/config/appsettings"),
+            Some(settings.clone()),
+            503,
+        ),
+        (
+            "injected swap conflict",
+            conflict,
+            "POST",
+            format!("{SITE}/orders/slotsswap"),
+            Some(json!({ "targetSlot": "deploy" })),
+            409,
+        ),
+        (
+            "expired token",
+            expired,
+            "DELETE",
+            format!("{SITE}/orders/slots/deploy"),
+            None,
+            401,
+        ),
+        (
+            "delete production",
+            nothing,
+            "DELETE",
+            format!("{SITE}/orders"),
+            None,
+            404,
+        ),
+    ];
+    for (name, setup, method, path, body, status) in cases {
+        let emulator = common::emulator(1);
+        setup(&emulator);
+        let before = observable(&emulator);
+        let answer = send(&emulator, method, &path, body);
+        assert_eq!(answer.status, status, "{name}: {:?}", answer.body);
+        assert_eq!(observable(&emulator), before, "{name} changed the state");
+    }
+}
+
+#[test]
+fn a_lost_swap_answer_still_swaps() {
+    let emulator = common::emulator(1);
+    emulator.inject(ArmFault::SwapAnswerLost {
+        app: "orders".into(),
+    });
+    let lost = start_swap(&emulator);
+    assert!(lost.reset, "the connection closes without an answer");
+    assert_app_service_conflict(&start_swap(&emulator), "another operation is in progress");
+    emulator.advance(60_000);
+    // The next management request settles what virtual time made due.
+    let site = send(&emulator, "GET", &format!("{SITE}/orders"), None);
+    assert_eq!(site.status, 200);
+    assert_eq!(production_release(&emulator).as_deref(), Some("v2"));
+}
