@@ -349,6 +349,15 @@ fn observable(emulator: &Emulator) -> Value {
 #[test]
 fn every_refused_request_changes_nothing() {
     type Setup = fn(&Emulator);
+    /// name, setup, method, path, body, the status it is refused with.
+    type Case = (
+        &'static str,
+        Setup,
+        &'static str,
+        String,
+        Option<Value>,
+        u16,
+    );
     let nothing: Setup = |_| {};
     let swap_running: Setup = |e| assert_eq!(start_swap(e).status, 202);
     let prepared: Setup = |e| {
@@ -386,7 +395,7 @@ fn every_refused_request_changes_nothing() {
     };
     let expired: Setup = |e| e.inject(ArmFault::ExpiredToken { count: 1 });
     let settings = json!({ "properties": { "FEATURE": "on" } });
-    let cases: Vec<(&str, Setup, &str, String, Option<Value>, u16)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "bad body",
             nothing,
