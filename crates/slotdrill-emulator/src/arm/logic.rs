@@ -60,44 +60,7 @@ pub(super) fn handle(
                 .collect();
             ArmResponse::ok(json!({ "value": value, "nextLink": null }))
         }
-        ("GET", ["runs", _, ..]) => {
-            let run_name = path.rest[3];
-            let Some(found) = logic_app
-                .runs
-                .iter()
-                .find(|r| r.name.eq_ignore_ascii_case(run_name))
-            else {
-                return ArmResponse::not_found(format!(
-                    "run `{run_name}` of `{name}` does not exist"
-                ));
-            };
-            match &tail[2..] {
-                [] => ArmResponse::ok(run(&base, logic_app, found)),
-                ["actions"] => {
-                    let value: Vec<Value> = found
-                        .actions
-                        .iter()
-                        .map(|a| action(&base, found, a))
-                        .collect();
-                    ArmResponse::ok(json!({ "value": value, "nextLink": null }))
-                }
-                ["actions", _] => match found
-                    .actions
-                    .iter()
-                    .rev()
-                    .find(|a| a.name.eq_ignore_ascii_case(path.rest[5]))
-                {
-                    Some(a) => ArmResponse::ok(action(&base, found, a)),
-                    None => {
-                        ArmResponse::not_found(format!("action `{}` did not run", path.rest[5]))
-                    }
-                },
-                _ => ArmResponse::not_found(format!(
-                    "no management operation `{method} {}`",
-                    request.path
-                )),
-            }
-        }
+        ("GET", ["runs", _, ..]) => one_run(request, path, logic_app, &base, &tail[2..]),
         ("POST", ["triggers", _, "run"]) => {
             let body = request.body.clone().unwrap_or_else(|| json!({}));
             match runner::run(state, name, body) {
@@ -109,6 +72,46 @@ pub(super) fn handle(
             "no management operation `{method} {}`",
             request.path
         )),
+    }
+}
+
+/// `GET …/runs/{run}` and its actions; `tail` is what follows the run's name.
+fn one_run(
+    request: &ArmRequest,
+    path: &ResourcePath<'_>,
+    logic_app: &LogicApp,
+    base: &str,
+    tail: &[&str],
+) -> ArmResponse {
+    let name = &logic_app.name;
+    let run_name = path.rest[3];
+    let Some(found) = logic_app
+        .runs
+        .iter()
+        .find(|r| r.name.eq_ignore_ascii_case(run_name))
+    else {
+        return ArmResponse::not_found(format!("run `{run_name}` of `{name}` does not exist"));
+    };
+    match tail {
+        [] => ArmResponse::ok(run(base, logic_app, found)),
+        ["actions"] => {
+            let value: Vec<Value> = found
+                .actions
+                .iter()
+                .map(|a| action(base, found, a))
+                .collect();
+            ArmResponse::ok(json!({ "value": value, "nextLink": null }))
+        }
+        ["actions", _] => match found
+            .actions
+            .iter()
+            .rev()
+            .find(|a| a.name.eq_ignore_ascii_case(path.rest[5]))
+        {
+            Some(a) => ArmResponse::ok(action(base, found, a)),
+            None => ArmResponse::not_found(format!("action `{}` did not run", path.rest[5])),
+        },
+        _ => ArmResponse::not_found(format!("no management operation `GET {}`", request.path)),
     }
 }
 
