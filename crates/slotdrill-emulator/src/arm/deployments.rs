@@ -59,6 +59,7 @@ fn deployment(site: &str, name: &str, slot: &str, record: &DeploymentRecord) -> 
         "type": if is_production(slot) { "Microsoft.Web/sites/deployments" } else { "Microsoft.Web/sites/slots/deployments" },
         "kind": null,
         "properties": {
+            "id": record.id,
             "status": record.status,
             "message": record.message,
             "author": record.author,
