@@ -80,6 +80,9 @@ fail_kinds! {
     JournalFinished = "journal_finished",
     /// A function named to the engine (`faulty = …`) does not exist in production.
     UnknownFunction = "unknown_function",
+    /// The rollback was applied, but verifying it found the faulty functions still failing
+    /// where the callers now go (the CLI exits 1 for the same reason).
+    VerifyFailed = "verify_failed",
     /// The engine refused the rollback (the reason is in the message and the plan).
     Refused = "refused",
     /// The rollback journal could not be used, or there is none to resume or restore from.

@@ -37,8 +37,11 @@ fn a_release_lost_without_a_deploy_is_a_finding() {
     assert_eq!(finding.steps.len(), 2, "{:?}", finding.steps);
 }
 
-/// A planner that is wrong on purpose: a partial rollback repoints the callers at production
-/// (the faulty code) instead of the deploy slot. `explore` must find it.
+/// A planner that is wrong on purpose, in a way the engine's own verification cannot see: a
+/// partial rollback names the deploy slot but writes production's host name into the calls, so
+/// the probes of the deploy slot pass while the callers still reach the faulty code. (A planner
+/// that names production outright is caught by verification, which probes what the plan moved.)
+/// `explore` must find it.
 fn repoints_at_production(
     observation: &Observation,
     diagnosis: &Diagnosis,
@@ -52,7 +55,6 @@ fn repoints_at_production(
                     .app(&action.app)
                     .and_then(|a| a.slot("production"))
                     .expect("production");
-                action.slot = production.name.clone();
                 action.host = production.host_name.clone();
             }
         }
@@ -136,4 +138,41 @@ fn the_same_seed_finds_the_same_case_and_writes_the_same_file() {
         })
         .collect();
     assert_eq!(findings[0], findings[1]);
+}
+
+/// Wrong on purpose and plainly so: the plan repoints the callers at production.
+fn names_production(observation: &Observation, diagnosis: &Diagnosis, policy: &Policy) -> Plan {
+    let mut plan = repoints_at_production(observation, diagnosis, policy);
+    for step in &mut plan.steps {
+        if let StepAction::Repoint { actions, .. } = &mut step.action {
+            for action in actions {
+                action.slot = "production".to_owned();
+            }
+        }
+    }
+    plan
+}
+
+#[test]
+fn verification_fails_a_rollback_that_moved_callers_to_the_faulty_code() {
+    let drill = Drill::load(&bundled("02-partial-rollback.toml"), None).expect("loads");
+    let report = drill.with_planner(names_production).run();
+    let rollback = report
+        .steps
+        .iter()
+        .find(|s| s.kind == "rollback")
+        .expect("a rollback step");
+    assert_eq!(rollback.outcome, "failed", "{rollback:?}");
+    assert_eq!(
+        rollback.error_kind.as_deref(),
+        Some("verify_failed"),
+        "{rollback:?}"
+    );
+    assert!(
+        rollback
+            .summary
+            .contains("orders/production/SendInvoice answers"),
+        "{}",
+        rollback.summary
+    );
 }

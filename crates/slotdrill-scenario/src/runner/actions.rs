@@ -14,6 +14,10 @@ use slotdrill_wdl::{Hints, RepointRequest, find_calls, repoint};
 
 use super::{JOURNALS, Runner, StepError};
 use crate::drill_cloud::ControlPlane;
+use crate::fail_kind::FailKind;
+
+/// Probes per moved function when a drill's rollback is verified (the CLI's figure).
+const VERIFY_SAMPLES: u32 = 5;
 
 impl Runner<'_> {
     pub(super) fn call(&mut self, c: &crate::steps::Call) -> Result<String, StepError> {
@@ -54,13 +58,9 @@ impl Runner<'_> {
 
     /// A repoint made by hand, as a script would — possibly with the wrong key.
     pub(super) fn hand_repoint(&mut self, r: &crate::steps::Repoint) -> Result<String, StepError> {
-        let logic_app = self
-            .emulator()
-            .logic_app(&r.logic_app)
-            .ok_or_else(|| StepError {
-                kind: "not_found".into(),
-                message: format!("Logic App `{}`", r.logic_app),
-            })?;
+        let logic_app = self.emulator().logic_app(&r.logic_app).ok_or_else(|| {
+            StepError::new(FailKind::NotFound, format!("Logic App `{}`", r.logic_app))
+        })?;
         let call = find_calls(&logic_app.document, &Hints::default())
             .into_iter()
             .find(|c| c.action == r.action);
@@ -68,13 +68,13 @@ impl Runner<'_> {
             call.as_ref().and_then(|c| c.app.clone()),
             call.and_then(|c| c.function),
         ) else {
-            return Err(StepError {
-                kind: "workflow_error".into(),
-                message: format!(
+            return Err(StepError::new(
+                FailKind::WorkflowError,
+                format!(
                     "`{}/{}` does not call a known function",
                     r.logic_app, r.action
                 ),
-            });
+            ));
         };
         let key_slot = if r.key == "production" {
             "production"
@@ -94,11 +94,8 @@ impl Runner<'_> {
             host: &host,
             key: Some(&key),
         };
-        let (document, _) =
-            repoint(&logic_app.document, &request, &Hints::default()).map_err(|e| StepError {
-                kind: "workflow_error".into(),
-                message: e.to_string(),
-            })?;
+        let (document, _) = repoint(&logic_app.document, &request, &Hints::default())
+            .map_err(|e| StepError::new(FailKind::WorkflowError, e.to_string()))?;
         self.emulator()
             .save_logic_app(&r.logic_app, document, None)?;
         Ok(format!(
@@ -108,16 +105,16 @@ impl Runner<'_> {
     }
 
     /// A rollback through [`slotdrill_engine::rollback`], as the CLI runs it: a new journal
-    /// per rollback, the last one resumed by `resume = true`. Drills verify with their own
-    /// expectations, so the engine's verification calls nothing here.
+    /// per rollback, the last one resumed by `resume = true`, and verified as the CLI verifies
+    /// against the emulator (probes of what moved): a rollback that changed nothing for the
+    /// callers fails the step rather than passing as done.
     pub(super) fn rollback(&mut self, r: &crate::steps::Rollback) -> Result<String, StepError> {
         let journal = if r.resume {
             self.journal
                 .clone()
                 .filter(|path| path.exists())
-                .ok_or_else(|| StepError {
-                    kind: "journal_error".into(),
-                    message: "no interrupted rollback to resume".into(),
+                .ok_or_else(|| {
+                    StepError::new(FailKind::JournalError, "no interrupted rollback to resume")
                 })?
         } else {
             let n = JOURNALS.fetch_add(1, Ordering::SeqCst);
@@ -131,10 +128,7 @@ impl Runner<'_> {
             .iter()
             .map(|f| f.parse::<AppFunction>())
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| StepError {
-                kind: "bad_input".into(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| StepError::new(FailKind::BadInput, e.to_string()))?;
         let mode = match r.mode.as_deref() {
             Some("partial") => Some(Mode::Partial),
             Some("full") => Some(Mode::Full),
@@ -165,7 +159,10 @@ impl Runner<'_> {
                     None
                 },
             }),
-            verify: VerifyOptions::default(),
+            verify: VerifyOptions {
+                samples: VERIFY_SAMPLES,
+                trigger: false,
+            },
         };
         let (mut plans, mut diagnoses) = (Vec::new(), Vec::new());
         let outcome = rollback(&self.cloud, request, &mut |plan, diagnosis| {
@@ -184,6 +181,22 @@ impl Runner<'_> {
             }
         }
         let outcome = outcome?;
+        if let Some(verified) = outcome.verified.as_ref().filter(|v| !v.ok()) {
+            let failed: Vec<String> = verified
+                .checks
+                .iter()
+                .filter(|c| !c.ok)
+                .map(|c| format!("{}: {}", c.what, c.detail))
+                .collect();
+            return Err(StepError::new(
+                FailKind::VerifyFailed,
+                format!(
+                    "the {} rollback was applied, but verifying it failed: {}",
+                    outcome.plan.decision.label(),
+                    failed.join("; ")
+                ),
+            ));
+        }
         let plan = &outcome.plan;
         let Some(applied) = outcome.applied.filter(|_| !plan.steps.is_empty()) else {
             return Ok(format!(

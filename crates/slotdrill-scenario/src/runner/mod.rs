@@ -138,16 +138,15 @@ pub(crate) struct Runner<'d> {
 
 /// Why a step failed: a kind for `fails = "…"` and a message.
 pub(crate) struct StepError {
-    /// The [`FailKind`]'s name. A string only while `actions.rs` still builds `StepError`s from
-    /// literals; everything else goes through [`StepError::new`].
-    pub(crate) kind: String,
+    /// What kind of failure it is, as drills name it.
+    pub(crate) kind: FailKind,
     pub(crate) message: String,
 }
 
 impl StepError {
     pub(crate) fn new(kind: FailKind, message: impl Into<String>) -> Self {
         StepError {
-            kind: kind.as_str().to_owned(),
+            kind,
             message: message.into(),
         }
     }
@@ -273,9 +272,11 @@ impl<'d> Runner<'d> {
                     );
                     ("ok", summary, None)
                 }
-                (Err(e), Some(expected)) if expected.as_str() == e.kind => {
-                    ("expected_failure", e.message, Some(e.kind))
-                }
+                (Err(e), Some(expected)) if *expected == e.kind => (
+                    "expected_failure",
+                    e.message,
+                    Some(e.kind.as_str().to_owned()),
+                ),
                 (Err(e), Some(expected)) => {
                     self.expect(
                         i + 1,
@@ -284,11 +285,11 @@ impl<'d> Runner<'d> {
                         format!("it failed with `{}`: {}", e.kind, e.message),
                     );
                     stopped = true;
-                    ("failed", e.message, Some(e.kind))
+                    ("failed", e.message, Some(e.kind.as_str().to_owned()))
                 }
                 (Err(e), None) => {
                     stopped = true;
-                    ("failed", e.message, Some(e.kind))
+                    ("failed", e.message, Some(e.kind.as_str().to_owned()))
                 }
             };
             let summary = match &step.note {
