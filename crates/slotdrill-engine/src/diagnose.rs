@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 use slotdrill_model::PRODUCTION;
 
-use crate::cloud::{ActionOutcome, Cloud};
+use crate::cloud::{ActionOutcome, Cloud, SlotSnapshot};
 use crate::error::EngineError;
 use crate::names::AppFunction;
 use crate::observe::Observation;
@@ -123,7 +123,7 @@ pub fn diagnose(
     config: &DiagnoseConfig,
 ) -> Result<Diagnosis, EngineError> {
     let mut verdicts = Vec::new();
-    let mut histories = std::collections::BTreeMap::new();
+    let mut histories = Histories::new();
     for app in &observation.apps {
         let (Some(production), Some(deploy)) =
             (app.slot(PRODUCTION), app.slot(&config.deploy_slot))
@@ -131,74 +131,34 @@ pub fn diagnose(
             continue;
         };
         for function in &production.functions {
-            let mut from_probes = Health::default();
-            let probes = cloud.probe(
-                &app.name,
-                PRODUCTION,
+            let from_probes = probe_health(cloud, &app.name, PRODUCTION, function, config)?;
+            let from_runs = run_health(
+                cloud,
+                observation,
+                (&app.name, production),
                 function,
-                config.discard_first + config.probe_samples,
+                config,
+                &mut histories,
             )?;
-            for status in probes.iter().skip(config.discard_first as usize) {
-                from_probes.add(failed(*status));
-            }
-            let mut from_runs = Health::default();
-            for caller in observation
-                .callers
-                .iter()
-                .filter(|c| c.calls(&app.name, PRODUCTION, function))
-            {
-                if !histories.contains_key(&caller.workflow) {
-                    histories.insert(
-                        caller.workflow.clone(),
-                        cloud.run_history(&caller.workflow, config.history_runs)?,
-                    );
-                }
-                // A run that started before production took its current content tested
-                // something else (usually the previous, good release).
-                let current = |o: &&ActionOutcome| match (o.started, production.live_since) {
-                    (Some(started), Some(since)) => started >= since,
-                    _ => true,
-                };
-                for outcome in histories[&caller.workflow]
-                    .iter()
-                    .filter(|o| o.action == caller.action)
-                    .filter(current)
-                {
-                    match outcome.status.as_str() {
-                        "Succeeded" => from_runs.add(false),
-                        "Failed" | "TimedOut" => from_runs.add(true),
-                        _ => {}
-                    }
-                }
-            }
             let production_health = Health {
                 samples: from_probes.samples + from_runs.samples,
                 failures: from_probes.failures + from_runs.failures,
             };
-            let faulty = production_health.is_faulty(config);
             let deploy_health = if deploy
                 .functions
                 .iter()
                 .any(|f| f.eq_ignore_ascii_case(function))
             {
-                let mut health = Health::default();
-                for status in cloud
-                    .probe(
-                        &app.name,
-                        &deploy.name,
-                        function,
-                        config.discard_first + config.probe_samples,
-                    )?
-                    .iter()
-                    .skip(config.discard_first as usize)
-                {
-                    health.add(failed(*status));
-                }
-                Some(health)
+                Some(probe_health(
+                    cloud,
+                    &app.name,
+                    &deploy.name,
+                    function,
+                    config,
+                )?)
             } else {
                 None
             };
-            let deploy_healthy = Some(deploy_health.is_some_and(|h| !h.is_faulty(config)));
             let reason = format!(
                 "{} of {} samples failed ({:.0}%; faulty at ≥ {:.0}% over ≥ {}): probes {}/{}, runs {}/{}",
                 production_health.failures,
@@ -216,8 +176,8 @@ pub fn diagnose(
                 function: function.clone(),
                 production: production_health,
                 deploy: deploy_health,
-                faulty,
-                deploy_healthy,
+                faulty: production_health.is_faulty(config),
+                deploy_healthy: Some(deploy_health.is_some_and(|h| !h.is_faulty(config))),
                 reason,
             });
         }
@@ -226,6 +186,73 @@ pub fn diagnose(
         config: config.clone(),
         verdicts,
     })
+}
+
+/// Run history per workflow, read once however many functions it calls.
+type Histories = std::collections::BTreeMap<String, Vec<ActionOutcome>>;
+
+/// Probes `function` on `slot`, discarding the first answers (a cold start is not a bad release).
+fn probe_health(
+    cloud: &dyn Cloud,
+    app: &str,
+    slot: &str,
+    function: &str,
+    config: &DiagnoseConfig,
+) -> Result<Health, EngineError> {
+    let mut health = Health::default();
+    let probes = cloud.probe(
+        app,
+        slot,
+        function,
+        config.discard_first + config.probe_samples,
+    )?;
+    for status in probes.iter().skip(config.discard_first as usize) {
+        health.add(failed(*status));
+    }
+    Ok(health)
+}
+
+/// What the runs of the Logic Apps that call `function` on production say about it, counting
+/// only runs that started after production took its current content.
+fn run_health(
+    cloud: &dyn Cloud,
+    observation: &Observation,
+    (app, production): (&str, &SlotSnapshot),
+    function: &str,
+    config: &DiagnoseConfig,
+    histories: &mut Histories,
+) -> Result<Health, EngineError> {
+    let mut health = Health::default();
+    for caller in observation
+        .callers
+        .iter()
+        .filter(|c| c.calls(app, PRODUCTION, function))
+    {
+        if !histories.contains_key(&caller.workflow) {
+            histories.insert(
+                caller.workflow.clone(),
+                cloud.run_history(&caller.workflow, config.history_runs)?,
+            );
+        }
+        // A run that started before production took its current content tested something
+        // else (usually the previous, good release).
+        let current = |o: &&ActionOutcome| match (o.started, production.live_since) {
+            (Some(started), Some(since)) => started >= since,
+            _ => true,
+        };
+        for outcome in histories[&caller.workflow]
+            .iter()
+            .filter(|o| o.action == caller.action)
+            .filter(current)
+        {
+            match outcome.status.as_str() {
+                "Succeeded" => health.add(false),
+                "Failed" | "TimedOut" => health.add(true),
+                _ => {}
+            }
+        }
+    }
+    Ok(health)
 }
 
 /// The operator's fast path: these functions are faulty, no probing. The deploy slot's copies

@@ -23,7 +23,7 @@ fn warnings_can_be_expected_and_a_missing_one_breaks() {
         vec![
             ("a partial plan".to_owned(), true),
             (
-                "a warning about “DB_CONNECTION: production `orders-db`, deploy `staging-db`”"
+                "a warning about “DB_CONNECTION: different values in production and deploy”"
                     .to_owned(),
                 true
             ),

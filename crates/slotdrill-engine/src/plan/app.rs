@@ -51,30 +51,23 @@ pub(super) fn release_name(slot: &SlotSnapshot) -> String {
     }
 }
 
-/// The facts of `app`, or a refusal when they already rule a rollback out.
-pub(super) fn gather<'a>(
-    observation: &'a Observation,
+/// Refuses unless the deploy slot still holds the release production ran before the last swap,
+/// a different release from production's, whose copies of the faulty functions are healthy.
+fn deploy_slot_holds_a_good_release(
+    app: &AppSnapshot,
+    (production, deploy): (&SlotSnapshot, &SlotSnapshot),
     diagnosis: &Diagnosis,
-    policy: &Policy,
-    app: &'a AppSnapshot,
-    faulty: Vec<String>,
-) -> Result<AppFacts<'a>, Refusal> {
+    faulty: &[String],
+) -> Result<(), Refusal> {
     let name = &app.name;
-    let deploy_name = &policy.deploy_slot;
-    let (Some(production), Some(deploy)) = (app.slot(PRODUCTION), app.slot(deploy_name)) else {
-        return Err(Refusal::NoDeploySlot {
-            app: name.clone(),
-            slot: deploy_name.clone(),
-        });
-    };
     let swapped_from_deploy = deploy
         .last_swap
         .as_ref()
-        .is_some_and(|s| s.moved(deploy_name, PRODUCTION));
+        .is_some_and(|s| s.moved(&deploy.name, PRODUCTION));
     if !swapped_from_deploy || deploy.deployed_since_swap {
         return Err(Refusal::DeploySlotMoved {
             app: name.clone(),
-            slot: deploy_name.clone(),
+            slot: deploy.name.clone(),
             why: if swapped_from_deploy {
                 SlotMoved::DeployedSinceSwap
             } else {
@@ -87,7 +80,7 @@ pub(super) fn gather<'a>(
     if production.release.is_some() && production.release == deploy.release {
         return Err(Refusal::SameRelease {
             app: name.clone(),
-            slot: deploy_name.clone(),
+            slot: deploy.name.clone(),
             release: release_name(deploy),
         });
     }
@@ -104,11 +97,31 @@ pub(super) fn gather<'a>(
     if !unhealthy.is_empty() {
         return Err(Refusal::NoGoodRelease {
             app: name.clone(),
-            slot: deploy_name.clone(),
+            slot: deploy.name.clone(),
             functions: unhealthy,
             release: release_name(deploy),
         });
     }
+    Ok(())
+}
+
+/// The facts of `app`, or a refusal when they already rule a rollback out.
+pub(super) fn gather<'a>(
+    observation: &'a Observation,
+    diagnosis: &Diagnosis,
+    policy: &Policy,
+    app: &'a AppSnapshot,
+    faulty: Vec<String>,
+) -> Result<AppFacts<'a>, Refusal> {
+    let name = &app.name;
+    let deploy_name = &policy.deploy_slot;
+    let (Some(production), Some(deploy)) = (app.slot(PRODUCTION), app.slot(deploy_name)) else {
+        return Err(Refusal::NoDeploySlot {
+            app: name.clone(),
+            slot: deploy_name.clone(),
+        });
+    };
+    deploy_slot_holds_a_good_release(app, (production, deploy), diagnosis, &faulty)?;
     let is_faulty = |f: &str| faulty.iter().any(|x| x.eq_ignore_ascii_case(f));
     let callers = observation
         .callers
@@ -126,13 +139,16 @@ pub(super) fn gather<'a>(
         .sticky
         .iter()
         .filter(|s| production.settings.get(*s) != deploy.settings.get(*s))
-        .map(|s| {
-            format!(
-                "{s}: production `{}`, {deploy_name} `{}`",
-                production.settings.get(s).map_or("-", String::as_str),
-                deploy.settings.get(s).map_or("-", String::as_str)
-            )
-        })
+        // Names and presence only: a sticky setting is often a connection string with a password.
+        .map(
+            |s| match (production.settings.get(s), deploy.settings.get(s)) {
+                (Some(_), Some(_)) => {
+                    format!("{s}: different values in production and {deploy_name}")
+                }
+                (None, _) => format!("{s}: unset in production, set in {deploy_name}"),
+                (_, None) => format!("{s}: set in production, unset in {deploy_name}"),
+            },
+        )
         .collect();
     let pinned = observation
         .callers
@@ -160,12 +176,10 @@ pub(super) fn gather<'a>(
     })
 }
 
-/// Chooses full or partial for one app from its facts, or refuses.
-pub(super) fn choose(facts: &AppFacts<'_>, policy: &Policy) -> Result<Choice, Refusal> {
-    let name = &facts.app.name;
+/// What stands in the way of a partial rollback, and what the operator accepted anyway.
+fn partial_blockers(facts: &AppFacts<'_>, policy: &Policy) -> (Vec<String>, Vec<String>) {
     let deploy_name = &policy.deploy_slot;
-    let mut warnings = Vec::new();
-    let mut blockers = Vec::new();
+    let (mut blockers, mut warnings) = (Vec::new(), Vec::new());
     if !facts.unresolved.is_empty() {
         blockers.push(format!(
             "caller(s) that cannot be rewritten: {}",
@@ -182,6 +196,13 @@ pub(super) fn choose(facts: &AppFacts<'_>, policy: &Policy) -> Result<Choice, Re
             blockers.push(format!("sticky settings differ, so repointed calls would use the `{deploy_name}` slot's resources ({}); pass --accept-sticky-diff to go on", facts.sticky_diffs.join("; ")));
         }
     }
+    (blockers, warnings)
+}
+
+/// Chooses full or partial for one app from its facts, or refuses.
+pub(super) fn choose(facts: &AppFacts<'_>, policy: &Policy) -> Result<Choice, Refusal> {
+    let name = &facts.app.name;
+    let (blockers, mut warnings) = partial_blockers(facts, policy);
     let faulty = facts.faulty.len();
     let total = facts.production.functions.len();
     let (mode, reason) = match policy.mode {
@@ -222,7 +243,7 @@ pub(super) fn choose(facts: &AppFacts<'_>, policy: &Policy) -> Result<Choice, Re
         if !policy.force {
             return Err(Refusal::PinnedCallers {
                 app: name.clone(),
-                slot: deploy_name.clone(),
+                slot: policy.deploy_slot.clone(),
                 release,
                 callers: facts.pinned.clone(),
             });
