@@ -3,6 +3,9 @@
 //! three Logic Apps that call SendInvoice at different depths and in both call forms.
 #![allow(dead_code)]
 
+pub mod faulty;
+pub mod random;
+
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
