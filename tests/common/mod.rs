@@ -39,8 +39,13 @@ pub fn serve() -> Server {
 
 /// The same with `extra` arguments, its log (stderr) going to `stderr`.
 pub fn serve_with(extra: &[&str], stderr: Stdio) -> Server {
+    serve_estate(ESTATE, extra, stderr)
+}
+
+/// `slotdrill serve --estate estate` with `extra` arguments on a free loopback port.
+pub fn serve_estate(estate: &str, extra: &[&str], stderr: Stdio) -> Server {
     let mut child = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
-        .args(["serve", "--estate", ESTATE, "--listen", "127.0.0.1:0"])
+        .args(["serve", "--estate", estate, "--listen", "127.0.0.1:0"])
         .args(extra)
         .stdout(Stdio::piped())
         .stderr(stderr)

@@ -10,6 +10,7 @@ use slotdrill_wdl::Document;
 
 use crate::clock::rfc3339;
 use crate::emulator::Emulator;
+use crate::faults::ArmFault;
 use crate::host::HostRequest;
 
 /// The app setting that names the release a slot holds (it travels with the code).
@@ -213,10 +214,32 @@ impl Cloud for Emulator {
         Ok(Some(self.read(|estate| estate.change_sequence())))
     }
 
+    /// The swap faults armed for the management API act here too, so a drill's injected 409 or
+    /// lost answer reaches the engine in process as it would through ARM.
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
+        let of_app = |f: &ArmFault| match f {
+            ArmFault::SwapConflict { app: a } | ArmFault::SwapAnswerLost { app: a } => {
+                a.eq_ignore_ascii_case(app)
+            }
+            _ => false,
+        };
+        let fault = self.lock().management_mut().take(of_app);
+        if let Some(ArmFault::SwapConflict { .. }) = fault {
+            return Err(CloudError::Conflict {
+                message: format!(
+                    "409 Conflict: Cannot modify this site because another operation is in progress (site `{app}`)"
+                ),
+                retry_after_ms: None,
+            });
+        }
         self.change(|e| e.swap(app, source, target))
-            .map(|_| ())
-            .map_err(failed)
+            .map_err(failed)?;
+        match fault {
+            Some(ArmFault::SwapAnswerLost { .. }) => Err(CloudError::NoAnswer(
+                "the connection was closed before the swap's answer arrived".to_owned(),
+            )),
+            _ => Ok(()),
+        }
     }
 
     fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {

@@ -1,0 +1,123 @@
+//! Rollback safety through `slotdrill serve`, as an operator's bad day brings it, on an estate
+//! where nothing identifies the releases: a lost swap answer, then the same command again; a
+//! 409 while another operation holds the site. What production runs is read from the emulator's
+//! own state (`/_slotdrill/state`), never from the engine's output.
+
+mod common;
+
+use std::process::Stdio;
+
+use common::{Server, arm, release_v2, serve_estate, slotdrill, text};
+use serde_json::json;
+
+const UNLABELLED: &str = "tests/data/unlabelled-estate.toml";
+
+fn production_release(server: &Server) -> String {
+    let state = arm(server, "GET", "/_slotdrill/state", None);
+    state["apps"][0]["slots"]
+        .as_array()
+        .expect("slots")
+        .iter()
+        .find(|s| s["name"] == "production")
+        .and_then(|s| s["release"].as_str())
+        .expect("production's release")
+        .to_owned()
+}
+
+fn inject(server: &Server, fault: serde_json::Value) {
+    arm(server, "POST", "/_slotdrill/faults", Some(fault));
+}
+
+fn full_rollback(journal: &str) -> [&str; 8] {
+    [
+        "rollback",
+        "--faulty",
+        "orders/SendInvoice",
+        "--mode",
+        "full",
+        "--apply",
+        "--journal",
+        journal,
+    ]
+}
+
+#[test]
+fn a_lost_swap_answer_then_the_same_command_again_swaps_exactly_once() {
+    let server = serve_estate(UNLABELLED, &[], Stdio::null());
+    release_v2(&server);
+    assert_eq!(production_release(&server), "v2");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journal = dir.path().join("rollback.jsonl");
+    let journal = journal.to_str().expect("utf-8 path");
+    inject(
+        &server,
+        json!({ "kind": "swap_answer_lost", "app": "orders" }),
+    );
+
+    let first = slotdrill(&server, &full_rollback(journal));
+    assert_eq!(first.status.code(), Some(1), "no answer: {}", text(&first));
+    // Run again at once: the swap is still running, nothing shows it done or not done, so the
+    // engine stops and says what it saw rather than swap again or claim done.
+    let at_once = slotdrill(&server, &full_rollback(journal));
+    assert_eq!(at_once.status.code(), Some(1), "{}", text(&at_once));
+    assert!(
+        text(&at_once).contains("cannot tell whether it took effect"),
+        "{}",
+        text(&at_once)
+    );
+    // The operator looks into it for a minute; meanwhile the platform finishes the swap.
+    arm(&server, "POST", "/_slotdrill/advance?ms=60000", None);
+    assert_eq!(
+        production_release(&server),
+        "v1",
+        "the swap ran all the same: {}",
+        text(&first)
+    );
+
+    let again = slotdrill(&server, &full_rollback(journal));
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    assert!(
+        text(&again).contains("0 step(s) performed, 1 already done"),
+        "{}",
+        text(&again)
+    );
+    assert_eq!(
+        production_release(&server),
+        "v1",
+        "not swapped a second time, which would put v2 back"
+    );
+}
+
+#[test]
+fn a_swap_refused_while_another_operation_runs_ends_with_production_rolled_back() {
+    let server = serve_estate(UNLABELLED, &[], Stdio::null());
+    release_v2(&server);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journal = dir.path().join("rollback.jsonl");
+    let journal = journal.to_str().expect("utf-8 path");
+    inject(&server, json!({ "kind": "swap_conflict", "app": "orders" }));
+
+    let mut outputs = Vec::new();
+    // The client retries a busy 409; should it still fail, the operator runs the command again.
+    for _ in 0..2 {
+        let output = slotdrill(&server, &full_rollback(journal));
+        let code = output.status.code();
+        outputs.push(text(&output));
+        if code == Some(0) {
+            break;
+        }
+        assert_eq!(code, Some(1), "{}", outputs.join("\n---\n"));
+    }
+    assert_eq!(
+        production_release(&server),
+        "v1",
+        "{}",
+        outputs.join("\n---\n")
+    );
+    assert!(
+        outputs.last().is_some_and(|o| o.contains("nothing identifies the releases")
+            || o.contains("resumed")),
+        "{}",
+        outputs.join("\n---\n")
+    );
+}
