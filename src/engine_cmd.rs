@@ -271,7 +271,9 @@ fn engine_failure(error: EngineError) -> Failure {
             "{error}, for example --journal {}",
             fresh_journal_path(std::path::Path::new(path)).display()
         )),
-        EngineError::UnknownFunction(_) => Failure::BadInput(error.to_string()),
+        EngineError::UnknownFunction(_) | EngineError::ResumeModeMismatch { .. } => {
+            Failure::BadInput(error.to_string())
+        }
         _ => Failure::Failed(error.to_string()),
     }
 }

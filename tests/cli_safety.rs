@@ -121,3 +121,40 @@ fn a_swap_refused_while_another_operation_runs_ends_with_production_rolled_back(
         outputs.join("\n---\n")
     );
 }
+
+#[test]
+fn a_resume_keeps_its_mode_and_answers_in_the_format_asked_for() {
+    let server = serve_estate(UNLABELLED, &[], Stdio::null());
+    release_v2(&server);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journal = dir.path().join("rollback.jsonl");
+    let journal = journal.to_str().expect("utf-8 path");
+    inject(
+        &server,
+        json!({ "kind": "swap_answer_lost", "app": "orders" }),
+    );
+    let first = slotdrill(&server, &full_rollback(journal));
+    assert_eq!(first.status.code(), Some(1), "{}", text(&first));
+    arm(&server, "POST", "/_slotdrill/advance?ms=60000", None);
+
+    let mut other_mode = full_rollback(journal).to_vec();
+    other_mode[4] = "partial";
+    let refused = slotdrill(&server, &other_mode);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("not partial: resume it without --mode"),
+        "{}",
+        text(&refused)
+    );
+
+    let mut as_json = full_rollback(journal).to_vec();
+    as_json.extend(["--format", "json"]);
+    let resumed = slotdrill(&server, &as_json);
+    assert_eq!(resumed.status.code(), Some(0), "{}", text(&resumed));
+    let stdout = String::from_utf8_lossy(&resumed.stdout);
+    let report: serde_json::Value =
+        serde_json::from_str(&stdout[stdout.find("{\n  \"applied\"").expect("the apply report")..])
+            .expect("JSON");
+    assert_eq!(report["resumed"], true);
+    assert_eq!(report["applied"]["already_done"], json!([0]));
+}

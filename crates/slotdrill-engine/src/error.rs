@@ -49,6 +49,18 @@ pub enum EngineError {
         /// `partial`, `full` or `mixed`.
         decision: String,
     },
+    /// A resume was asked for with another mode than its journal's plan.
+    #[error(
+        "journal {path} holds a {planned} rollback, not {asked}: resume it without --mode, or pass a new --journal"
+    )]
+    ResumeModeMismatch {
+        /// The journal file.
+        path: String,
+        /// The journal plan's decision and requested mode, in words.
+        planned: String,
+        /// The mode asked for now.
+        asked: crate::plan::Mode,
+    },
     /// An `app/function` that names no function of the estate.
     #[error("{0}: no such function in production")]
     UnknownFunction(crate::names::AppFunction),

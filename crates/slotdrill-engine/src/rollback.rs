@@ -9,6 +9,7 @@ use crate::apply::{ApplyReport, Interrupt, apply, resume};
 use crate::cloud::Cloud;
 use crate::diagnose::{DiagnoseConfig, Diagnosis, diagnose, named_faulty};
 use crate::error::EngineError;
+use crate::journal::{Journal, Record};
 use crate::names::AppFunction;
 use crate::observe::{Observation, observe};
 use crate::plan::{Mode, Plan, Policy};
@@ -84,35 +85,12 @@ pub fn rollback(
         apply: applying,
         verify: options,
     } = request;
-    let mut applying = applying;
-    if let Some(ApplyOptions { journal, .. }) = &applying
-        && journal.exists()
-    {
-        let journal = *journal;
-        let interrupt = applying.and_then(|a| a.interrupt);
-        let (plan, applied) = resume(cloud, journal, interrupt)?;
-        if let Some(mode) = mode
-            && mode != plan.requested
-        {
-            return Err(EngineError::Journal {
-                path: journal.display().to_string(),
-                message: format!(
-                    "holds a {} rollback (requested {}), not {mode}: resume it without --mode, or pass a new --journal",
-                    plan.decision.label(),
-                    plan.requested
-                ),
-            });
+    let applying = match applying {
+        Some(ApplyOptions { journal, interrupt }) if journal.exists() => {
+            return resume_and_verify(cloud, journal, mode, interrupt, options, on_plan);
         }
-        on_plan(&plan, None);
-        let verified = verify(cloud, &plan, options.samples, options.trigger)?;
-        return Ok(Rollback {
-            diagnosis: None,
-            plan,
-            resumed: true,
-            applied: Some(applied),
-            verified: Some(verified),
-        });
-    }
+        other => other,
+    };
     let observation = observe(cloud)?;
     let diagnosis = if faulty.is_empty() {
         diagnose(cloud, &observation, &config)?
@@ -132,7 +110,7 @@ pub fn rollback(
         applied: None,
         verified: None,
     };
-    let Some(ApplyOptions { journal, interrupt }) = applying.take() else {
+    let Some(ApplyOptions { journal, interrupt }) = applying else {
         return Ok(rolled);
     };
     if rolled.plan.is_refused() || rolled.plan.steps.is_empty() {
@@ -146,4 +124,43 @@ pub fn rollback(
         options.trigger,
     )?);
     Ok(rolled)
+}
+
+/// Resumes the rollback journaled at `journal` and verifies it as a fresh one would be. A mode
+/// other than the journal plan's is refused before anything is written.
+fn resume_and_verify(
+    cloud: &dyn Cloud,
+    journal: &Path,
+    mode: Option<Mode>,
+    interrupt: Option<Interrupt<'_>>,
+    options: VerifyOptions,
+    on_plan: &mut dyn FnMut(&Plan, Option<&Diagnosis>),
+) -> Result<Rollback, EngineError> {
+    if let Some(mode) = mode
+        && let Some(planned) = Journal::read(journal)?.iter().find_map(|r| match r {
+            Record::Plan { plan } => Some(plan.clone()),
+            _ => None,
+        })
+        && mode != planned.requested
+    {
+        return Err(EngineError::ResumeModeMismatch {
+            path: journal.display().to_string(),
+            planned: format!(
+                "{} (requested {})",
+                planned.decision.label(),
+                planned.requested
+            ),
+            asked: mode,
+        });
+    }
+    let (plan, applied) = resume(cloud, journal, interrupt)?;
+    on_plan(&plan, None);
+    let verified = verify(cloud, &plan, options.samples, options.trigger)?;
+    Ok(Rollback {
+        diagnosis: None,
+        plan,
+        resumed: true,
+        applied: Some(applied),
+        verified: Some(verified),
+    })
 }

@@ -144,7 +144,9 @@ impl FailKind {
                 EngineError::JournalFinished { .. } => FailKind::JournalFinished,
                 EngineError::UnknownFunction(_) => FailKind::UnknownFunction,
                 EngineError::Refused(_) => FailKind::Refused,
-                EngineError::Journal { .. } => FailKind::JournalError,
+                EngineError::Journal { .. } | EngineError::ResumeModeMismatch { .. } => {
+                    FailKind::JournalError
+                }
                 EngineError::Interrupted { .. } => FailKind::Interrupted,
                 EngineError::PinnedCallers { .. } => FailKind::PinnedCallers,
             },
