@@ -147,12 +147,16 @@ impl State {
     pub(crate) fn add_fault(&mut self, fault: ArmFault) {
         match fault {
             ArmFault::WarmupFailure { app, slot } => {
-                self.estate
-                    .inject(slotdrill_model::Fault::WarmupFailure { app, slot });
+                self.estate.inject(slotdrill_model::Fault::WarmupFailure {
+                    app: app.into(),
+                    slot: slot.into(),
+                });
             }
             ArmFault::RestartFailure { app, slot } => {
-                self.estate
-                    .inject(slotdrill_model::Fault::RestartFailure { app, slot });
+                self.estate.inject(slotdrill_model::Fault::RestartFailure {
+                    app: app.into(),
+                    slot: slot.into(),
+                });
             }
             other => self.management.arm(other),
         }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::host_name::HostNameStyle;
-use crate::name::key;
+use crate::name::AzureName;
 use crate::plan::{HostingPlan, OperatingSystem};
 use crate::release::Release;
 use crate::routing::RampUpRule;
@@ -59,16 +59,16 @@ impl AppSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PendingPreview {
     /// The slot being promoted (running with the target's sticky settings).
-    pub source: String,
+    pub source: AzureName,
     /// The slot it will be swapped into.
-    pub target: String,
+    pub target: AzureName,
     /// The source's own configuration before phase 1, to restore on cancel or failure.
     pub(crate) source_config_before: SlotConfig,
 }
 
 impl PendingPreview {
     pub(crate) fn involves(&self, slot: &str) -> bool {
-        self.source.eq_ignore_ascii_case(slot) || self.target.eq_ignore_ascii_case(slot)
+        self.source.matches(slot) || self.target.matches(slot)
     }
 }
 
@@ -78,7 +78,7 @@ pub struct FunctionApp {
     pub(crate) spec: AppSpec,
     pub(crate) sticky: SlotConfigNames,
     pub(crate) releases: BTreeMap<String, Arc<Release>>,
-    pub(crate) slots: BTreeMap<String, Slot>,
+    pub(crate) slots: BTreeMap<AzureName, Slot>,
     pub(crate) routing: Vec<RampUpRule>,
     pub(crate) preview: Option<PendingPreview>,
     /// Whether a deploy leaves a deployment record (false: a pipeline that sets a
@@ -119,7 +119,7 @@ impl FunctionApp {
 
     /// A slot by name (case-insensitive).
     pub fn slot(&self, name: &str) -> Option<&Slot> {
-        self.slots.get(&key(name))
+        self.slots.get(&AzureName::from(name))
     }
 
     /// Production's traffic routing rules.
@@ -146,9 +146,9 @@ impl FunctionApp {
     /// The same question while a swap is under way: the source runs with the target's sticky
     /// settings, which must not count as its own, so its own configuration is passed in.
     pub(crate) fn extension_versions_swap_with(&self, source: Option<(&str, &SlotConfig)>) -> bool {
-        self.slots.values().all(|slot| {
+        self.slots.iter().all(|(key, slot)| {
             let config = match source {
-                Some((name, own)) if slot.name.eq_ignore_ascii_case(name) => own,
+                Some((name, own)) if key.matches(name) => own,
                 _ => &slot.config,
             };
             config.setting(crate::well_known::OVERRIDE_STICKY_EXTENSION_VERSIONS) == Some("0")

@@ -6,7 +6,7 @@ use std::fmt;
 
 use crate::error::ModelError;
 use crate::event::Event;
-use crate::name::key;
+use crate::name::AzureName;
 
 /// A caller's identity: the workflow and the action name (unique within a workflow).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -161,13 +161,13 @@ pub(crate) enum SlotChange<'a> {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct CallerIndex {
     by_id: BTreeMap<CallerId, Caller>,
-    by_app: BTreeMap<String, BTreeSet<CallerId>>,
+    by_app: BTreeMap<AzureName, BTreeSet<CallerId>>,
 }
 
 impl CallerIndex {
     fn insert(&mut self, caller: Caller) {
         self.by_app
-            .entry(key(&caller.target.app))
+            .entry(AzureName::from(&caller.target.app))
             .or_default()
             .insert(caller.id.clone());
         self.by_id.insert(caller.id.clone(), caller);
@@ -175,7 +175,7 @@ impl CallerIndex {
 
     fn remove(&mut self, id: &CallerId) -> Option<Caller> {
         let caller = self.by_id.remove(id)?;
-        if let Some(ids) = self.by_app.get_mut(&key(&caller.target.app)) {
+        if let Some(ids) = self.by_app.get_mut(&AzureName::from(&caller.target.app)) {
             ids.remove(id);
         }
         Some(caller)
@@ -187,14 +187,14 @@ impl CallerIndex {
         app: &str,
         changes: &[(&str, SlotChange<'_>)],
     ) -> Vec<CallerBreak> {
-        let Some(ids) = self.by_app.get(&key(app)) else {
+        let Some(ids) = self.by_app.get(&AzureName::from(app)) else {
             return Vec::new();
         };
         let mut breaks = Vec::new();
         for caller in ids.iter().filter_map(|id| self.by_id.get(id)) {
             let Some((slot, change)) = changes
                 .iter()
-                .find(|(slot, _)| slot.eq_ignore_ascii_case(&caller.target.slot))
+                .find(|(slot, _)| AzureName::same(slot, &caller.target.slot))
             else {
                 continue;
             };

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::error::ModelError;
 use crate::estate::Estate;
 use crate::event::Event;
-use crate::name::is_production;
+use crate::name::{AzureName, is_production};
 use crate::plan::OperatingSystem;
 use crate::routing::{RampUpRule, validate};
 use crate::settings::{ConnectionString, SlotConfigNames};
@@ -73,7 +73,7 @@ impl Estate {
         };
         let held = match slot {
             Some(slot) => preview.involves(slot).then(|| slot.to_owned()),
-            None => Some(preview.source.clone()),
+            None => Some(preview.source.to_string()),
         };
         match held {
             Some(slot) => Err(ModelError::PreparedForSwap {
@@ -188,7 +188,7 @@ impl Estate {
                     "auto swap is configured on a staging slot, not on production".to_owned(),
                 ));
             }
-            Some(t) if t.eq_ignore_ascii_case(slot) => {
+            Some(t) if AzureName::same(t, slot) => {
                 return Err(invalid(format!(
                     "slot `{slot}` cannot auto swap into itself"
                 )));
@@ -219,7 +219,7 @@ impl Estate {
         for rule in &rules {
             let known = function_app.slots.values().any(|slot| {
                 !is_production(&slot.name)
-                    && slot.host_name.eq_ignore_ascii_case(&rule.action_host_name)
+                    && AzureName::same(&slot.host_name, &rule.action_host_name)
             });
             if !known {
                 return Err(ModelError::InvalidRouting {

@@ -12,7 +12,7 @@ use crate::error::ModelError;
 use crate::event::Event;
 use crate::host_name::{HostNameStyle, classic_host_name, unique_host_name};
 use crate::keys::SlotKeys;
-use crate::name::{PRODUCTION, is_production, key, validate_slot_name};
+use crate::name::{AzureName, PRODUCTION, is_production, validate_slot_name};
 use crate::plan::HostingPlan;
 use crate::release::Release;
 use crate::rng::SplitMix64;
@@ -25,28 +25,28 @@ pub enum Fault {
     /// The next restart of `slot` during a swap (phase 1) fails.
     RestartFailure {
         /// The function app, matched case-insensitively as Azure does.
-        app: String,
+        app: AzureName,
         /// The slot whose restart fails.
-        slot: String,
+        slot: AzureName,
     },
     /// The next warm-up of `slot` fails.
     WarmupFailure {
         /// The function app, matched case-insensitively as Azure does.
-        app: String,
+        app: AzureName,
         /// The slot whose warm-up fails.
-        slot: String,
+        slot: AzureName,
     },
 }
 
 impl Fault {
     fn is_restart_of(&self, app: &str, slot: &str) -> bool {
         matches!(self, Fault::RestartFailure { app: a, slot: s }
-            if a.eq_ignore_ascii_case(app) && s.eq_ignore_ascii_case(slot))
+            if a.matches(app) && s.matches(slot))
     }
 
     fn is_warmup_of(&self, app: &str, slot: &str) -> bool {
         matches!(self, Fault::WarmupFailure { app: a, slot: s }
-            if a.eq_ignore_ascii_case(app) && s.eq_ignore_ascii_case(slot))
+            if a.matches(app) && s.matches(slot))
     }
 }
 
@@ -74,7 +74,7 @@ fn take_fault(faults: &mut Vec<Fault>, matches: impl Fn(&Fault) -> bool) -> bool
 #[derive(Debug, Clone)]
 pub struct Estate {
     pub(crate) subscription: String,
-    pub(crate) apps: BTreeMap<String, FunctionApp>,
+    pub(crate) apps: BTreeMap<AzureName, FunctionApp>,
     pub(crate) callers: CallerIndex,
     pub(crate) faults: Vec<Fault>,
     pub(crate) rng: SplitMix64,
@@ -124,7 +124,7 @@ impl Estate {
     /// An app by name (case-insensitive).
     pub fn app(&self, app: &str) -> Result<&FunctionApp, ModelError> {
         self.apps
-            .get(&key(app))
+            .get(&AzureName::from(app))
             .ok_or_else(|| ModelError::AppNotFound {
                 app: app.to_owned(),
             })
@@ -132,7 +132,7 @@ impl Estate {
 
     pub(crate) fn app_mut(&mut self, app: &str) -> Result<&mut FunctionApp, ModelError> {
         self.apps
-            .get_mut(&key(app))
+            .get_mut(&AzureName::from(app))
             .ok_or_else(|| ModelError::AppNotFound {
                 app: app.to_owned(),
             })
@@ -142,7 +142,7 @@ impl Estate {
     pub fn slot(&self, app: &str, slot: &str) -> Result<&Slot, ModelError> {
         self.app(app)?
             .slots
-            .get(&key(slot))
+            .get(&AzureName::from(slot))
             .ok_or_else(|| ModelError::SlotNotFound {
                 app: app.to_owned(),
                 slot: slot.to_owned(),
@@ -152,7 +152,7 @@ impl Estate {
     pub(crate) fn slot_mut(&mut self, app: &str, slot: &str) -> Result<&mut Slot, ModelError> {
         self.app_mut(app)?
             .slots
-            .get_mut(&key(slot))
+            .get_mut(&AzureName::from(slot))
             .ok_or_else(|| ModelError::SlotNotFound {
                 app: app.to_owned(),
                 slot: slot.to_owned(),
@@ -200,14 +200,14 @@ impl Estate {
 
     /// Creates a function app with its production slot (empty, running).
     pub fn add_app(&mut self, spec: AppSpec) -> Result<Vec<Event>, ModelError> {
-        let app_key = key(&spec.name);
+        let app_key = AzureName::from(&spec.name);
         if self.apps.contains_key(&app_key) || spec.name.is_empty() {
             return Err(ModelError::AppExists { app: spec.name });
         }
         let production = self.new_slot(&spec, PRODUCTION);
         let host_name = production.host_name.clone();
         let mut slots = BTreeMap::new();
-        slots.insert(key(PRODUCTION), production);
+        slots.insert(AzureName::from(PRODUCTION), production);
         let name = spec.name.clone();
         self.apps.insert(
             app_key,
@@ -273,7 +273,7 @@ impl Estate {
     ) -> Result<Vec<Event>, ModelError> {
         validate_slot_name(app, slot)?;
         let function_app = self.app(app)?;
-        if function_app.slots.contains_key(&key(slot)) {
+        if function_app.slots.contains_key(&AzureName::from(slot)) {
             return Err(ModelError::SlotExists {
                 app: app.to_owned(),
                 slot: slot.to_owned(),
@@ -301,7 +301,9 @@ impl Estate {
         let mut new_slot = self.new_slot(&spec, slot);
         new_slot.config = config;
         let host_name = new_slot.host_name.clone();
-        self.app_mut(app)?.slots.insert(key(slot), new_slot);
+        self.app_mut(app)?
+            .slots
+            .insert(AzureName::from(slot), new_slot);
         Ok(vec![Event::SlotCreated {
             app: spec.name,
             slot: slot.to_owned(),
@@ -326,14 +328,14 @@ impl Estate {
         if let Some(preview) = function_app.preview.as_ref().filter(|p| p.involves(slot)) {
             return Err(ModelError::PreviewPending {
                 app: app.to_owned(),
-                source_slot: preview.source.clone(),
-                target_slot: preview.target.clone(),
+                source_slot: preview.source.to_string(),
+                target_slot: preview.target.to_string(),
             });
         }
         if let Some(rule) = function_app
             .routing
             .iter()
-            .find(|r| r.action_host_name.eq_ignore_ascii_case(&target.host_name))
+            .find(|r| AzureName::same(&r.action_host_name, &target.host_name))
         {
             return Err(in_use(format!(
                 "routing rule `{}` sends traffic to slot `{slot}`; remove it first",
@@ -343,7 +345,7 @@ impl Estate {
         if let Some(other) = function_app.slots.values().find(|s| {
             s.auto_swap_slot_name
                 .as_deref()
-                .is_some_and(|t| t.eq_ignore_ascii_case(slot))
+                .is_some_and(|t| AzureName::same(t, slot))
         }) {
             return Err(in_use(format!(
                 "slot `{}` auto swaps into `{slot}`; turn auto swap off first",
@@ -351,7 +353,7 @@ impl Estate {
             )));
         }
         self.callers.refuse(app, &[(slot, SlotChange::Deleted)])?;
-        let removed = self.app_mut(app)?.slots.remove(&key(slot));
+        let removed = self.app_mut(app)?.slots.remove(&AzureName::from(slot));
         let name = removed.map_or_else(|| slot.to_owned(), |s| s.name);
         Ok(vec![Event::SlotDeleted {
             app: self.app(app)?.spec.name.clone(),
@@ -390,8 +392,8 @@ impl Estate {
             ..
         } = self;
         let target = apps
-            .get_mut(&key(app))
-            .and_then(|a| a.slots.get_mut(&key(slot)))
+            .get_mut(&AzureName::from(app))
+            .and_then(|a| a.slots.get_mut(&AzureName::from(slot)))
             .ok_or_else(|| ModelError::SlotNotFound {
                 app: app.to_owned(),
                 slot: slot.to_owned(),

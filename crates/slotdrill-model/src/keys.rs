@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
+use crate::name::AzureName;
 use crate::rng::SplitMix64;
 
 /// A secret value (a function key, a master key). `Debug` prints `Secret(***)`; read the value
@@ -60,9 +61,9 @@ pub struct SlotKeys {
     pub function_keys: BTreeMap<String, Secret>,
     /// System keys by name (extensions' webhooks).
     pub system_keys: BTreeMap<String, Secret>,
-    /// Keys added to single functions: function name (lower case) → key name → key. A `default`
-    /// entry here replaces the derived one.
-    pub per_function: BTreeMap<String, BTreeMap<String, Secret>>,
+    /// Keys added to single functions: function name (any spelling: the host matches function
+    /// names case-insensitively) → key name → key. A `default` entry here replaces the derived one.
+    pub per_function: BTreeMap<AzureName, BTreeMap<String, Secret>>,
     function_seed: u64,
 }
 
@@ -82,15 +83,14 @@ impl SlotKeys {
 
     /// The `default` key of `function` (any spelling), the one `listsecrets` returns.
     pub fn function_default(&self, function: &str) -> Secret {
-        let name = function.to_ascii_lowercase();
         if let Some(key) = self
             .per_function
-            .get(&name)
+            .get(&AzureName::from(function))
             .and_then(|keys| keys.get("default"))
         {
             return key.clone();
         }
-        let mut rng = SplitMix64::new(self.function_seed ^ crate::rng::fnv1a(&[&name]));
+        let mut rng = SplitMix64::new(self.function_seed ^ crate::rng::fnv1a(&[function]));
         Secret::generate(&mut rng)
     }
 
@@ -98,7 +98,7 @@ impl SlotKeys {
     pub fn function_keys_of(&self, function: &str) -> BTreeMap<String, Secret> {
         let mut keys = self
             .per_function
-            .get(&function.to_ascii_lowercase())
+            .get(&AzureName::from(function))
             .cloned()
             .unwrap_or_default();
         keys.entry("default".to_owned())
@@ -109,7 +109,7 @@ impl SlotKeys {
     /// Adds or replaces a named key of `function`.
     pub fn set_function_key(&mut self, function: &str, name: &str, key: Secret) {
         self.per_function
-            .entry(function.to_ascii_lowercase())
+            .entry(AzureName::from(function))
             .or_default()
             .insert(name.to_owned(), key);
     }

@@ -1,19 +1,154 @@
-//! Slot and app names: Azure compares them case-insensitively, so the model stores them under a
-//! lower-case key and keeps the spelling the user gave for display.
+//! Azure names: function apps, slots, Logic Apps, functions and host names. Azure compares them
+//! without regard to ASCII case ("Always perform a case-insensitive comparison of names", Learn,
+//! "Naming rules and restrictions for Azure resources"), so [`AzureName`] keeps the spelling it
+//! was given for display and JSON and compares, hashes and orders by its lower-case form.
+
+use std::cmp::Ordering;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ModelError;
+
+/// A name Azure compares case-insensitively: an app, slot, workflow, function or host name.
+///
+/// The spelling is kept as written ([`as_str`](Self::as_str), `Display`, `Debug`, serde as a plain
+/// string); `Eq`, `Hash` and `Ord` see only the ASCII-lower-case form, so `Orders` and `orders`
+/// are one key in a map and sort where `orders` sorts. There is deliberately no `Borrow<str>`:
+/// a `&str` hashes by its spelling, which would break the `Hash`/`Eq` contract; look up with
+/// `AzureName::from(text)` or compare with [`matches`](Self::matches).
+#[derive(Clone, Default)]
+pub struct AzureName(String);
+
+impl AzureName {
+    /// The name as it was written.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The name as it was written, owned.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    /// The lower-case form it is compared by.
+    pub fn key(&self) -> String {
+        self.0.to_ascii_lowercase()
+    }
+
+    /// Whether `other` names the same thing (any ASCII case).
+    pub fn matches(&self, other: &str) -> bool {
+        Self::same(&self.0, other)
+    }
+
+    /// Whether two names written as text name the same thing: the comparison [`AzureName`]'s
+    /// `Eq` makes, for callers that hold both as `&str` and need no map.
+    pub fn same(a: &str, b: &str) -> bool {
+        a.eq_ignore_ascii_case(b)
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn folded(&self) -> impl Iterator<Item = u8> + '_ {
+        self.0.bytes().map(|b| b.to_ascii_lowercase())
+    }
+}
+
+impl PartialEq for AzureName {
+    fn eq(&self, other: &Self) -> bool {
+        self.matches(&other.0)
+    }
+}
+
+impl Eq for AzureName {}
+
+impl Hash for AzureName {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `str` hashes: the bytes, then a terminator, so ("ab", "c") and ("a", "bc") differ.
+        for byte in self.folded() {
+            state.write_u8(byte);
+        }
+        state.write_u8(0xff);
+    }
+}
+
+impl PartialOrd for AzureName {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for AzureName {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.folded().cmp(other.folded())
+    }
+}
+
+impl fmt::Display for AzureName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl fmt::Debug for AzureName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // As a `String` prints, so that `{:?}` output reads the same as before the type existed.
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+impl From<&str> for AzureName {
+    fn from(name: &str) -> Self {
+        AzureName(name.to_owned())
+    }
+}
+
+impl From<String> for AzureName {
+    fn from(name: String) -> Self {
+        AzureName(name)
+    }
+}
+
+impl From<&String> for AzureName {
+    fn from(name: &String) -> Self {
+        AzureName(name.clone())
+    }
+}
+
+impl From<AzureName> for String {
+    fn from(name: AzureName) -> Self {
+        name.0
+    }
+}
+
+impl AsRef<str> for AzureName {
+    fn as_ref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Serialize for AzureName {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for AzureName {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(AzureName)
+    }
+}
 
 /// The name of the production slot. Azure's `WEBSITE_SLOT_NAME` reads `Production` there.
 pub const PRODUCTION: &str = "production";
 
-/// The key a name is stored under: names are case-insensitive in Azure.
-pub(crate) fn key(name: &str) -> String {
-    name.to_ascii_lowercase()
-}
-
 /// True when `slot` names the production slot (any spelling).
 pub fn is_production(slot: &str) -> bool {
-    slot.eq_ignore_ascii_case(PRODUCTION)
+    AzureName::same(slot, PRODUCTION)
 }
 
 /// Checks a new slot name the way the portal does: 1–59 letters, digits and hyphens, not starting

@@ -51,7 +51,7 @@ impl Release {
         }
         self.functions
             .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(function))
+            .find(|(name, _)| crate::AzureName::same(name, function))
             .map(|(name, behaviour)| (name.as_str(), behaviour))
     }
 }

@@ -19,7 +19,7 @@ use crate::error::ModelError;
 use crate::estate::{Estate, Fault, take_restart_fault, take_warmup_fault};
 use crate::event::Event;
 use crate::keys::SlotKeys;
-use crate::name::key;
+use crate::name::AzureName;
 use crate::rng::SplitMix64;
 use crate::settings::{SlotConfig, Stickiness, well_known};
 use crate::slot::{Slot, SlotState, SlotSwapStatus};
@@ -71,11 +71,11 @@ impl Estate {
             sequence,
             ..
         } = self;
-        let function_app = apps
-            .get_mut(&key(app))
-            .ok_or_else(|| ModelError::AppNotFound {
-                app: app.to_owned(),
-            })?;
+        let function_app =
+            apps.get_mut(&AzureName::from(app))
+                .ok_or_else(|| ModelError::AppNotFound {
+                    app: app.to_owned(),
+                })?;
         Ok(SwapContext {
             app: function_app,
             sequence,
@@ -105,7 +105,7 @@ impl SwapContext<'_> {
     fn slot(&self, slot: &str) -> Result<&Slot, ModelError> {
         self.app
             .slots
-            .get(&key(slot))
+            .get(&AzureName::from(slot))
             .ok_or_else(|| ModelError::SlotNotFound {
                 app: self.name(),
                 slot: slot.to_owned(),
@@ -115,7 +115,7 @@ impl SwapContext<'_> {
     fn slot_mut(&mut self, slot: &str) -> Result<&mut Slot, ModelError> {
         let FunctionApp { spec, slots, .. } = &mut *self.app;
         slots
-            .get_mut(&key(slot))
+            .get_mut(&AzureName::from(slot))
             .ok_or_else(|| ModelError::SlotNotFound {
                 app: spec.name.clone(),
                 slot: slot.to_owned(),
@@ -125,15 +125,13 @@ impl SwapContext<'_> {
     fn swap(&mut self, source: &str, target: &str) -> Result<Vec<Event>, ModelError> {
         let (src, tgt) = self.pair(source, target)?;
         if let Some(preview) = self.app.preview.clone() {
-            if preview.source.eq_ignore_ascii_case(&src)
-                && preview.target.eq_ignore_ascii_case(&tgt)
-            {
+            if preview.source.matches(&src) && preview.target.matches(&tgt) {
                 return self.preview_complete();
             }
             return Err(ModelError::PreviewPending {
                 app: self.name(),
-                source_slot: preview.source,
-                target_slot: preview.target,
+                source_slot: preview.source.into(),
+                target_slot: preview.target.into(),
             });
         }
         self.refuse_breaking_callers(&src, &tgt)?;
@@ -147,8 +145,8 @@ impl SwapContext<'_> {
         if let Some(preview) = &self.app.preview {
             return Err(ModelError::PreviewPending {
                 app: self.name(),
-                source_slot: preview.source.clone(),
-                target_slot: preview.target.clone(),
+                source_slot: preview.source.to_string(),
+                target_slot: preview.target.to_string(),
             });
         }
         for slot in [&src, &tgt] {
@@ -165,8 +163,8 @@ impl SwapContext<'_> {
         self.slot_mut(&src)?.target_swap_slot = Some(tgt.clone());
         self.slot_mut(&tgt)?.target_swap_slot = Some(src.clone());
         self.app.preview = Some(PendingPreview {
-            source: src.clone(),
-            target: tgt.clone(),
+            source: AzureName::from(&src),
+            target: AzureName::from(&tgt),
             source_config_before,
         });
         events.push(Event::PreviewApplied {
@@ -179,7 +177,7 @@ impl SwapContext<'_> {
 
     fn preview_complete(&mut self) -> Result<Vec<Event>, ModelError> {
         let preview = self.pending()?;
-        let (src, tgt) = self.pair(&preview.source, &preview.target)?;
+        let (src, tgt) = self.pair(preview.source.as_str(), preview.target.as_str())?;
         self.refuse_breaking_callers(&src, &tgt)?;
         self.app.preview = None;
         self.complete(&src, &tgt, preview.source_config_before, Vec::new())
@@ -189,19 +187,19 @@ impl SwapContext<'_> {
         let preview = self.pending()?;
         self.app.preview = None;
         self.revert_source(
-            &preview.source,
-            &preview.target,
+            preview.source.as_str(),
+            preview.target.as_str(),
             preview.source_config_before,
         )?;
         Ok(vec![
             Event::SlotRestarted {
                 app: self.name(),
-                slot: preview.source.clone(),
+                slot: preview.source.to_string(),
             },
             Event::PreviewReset {
                 app: self.name(),
-                source: preview.source,
-                target: preview.target,
+                source: preview.source.into(),
+                target: preview.target.into(),
             },
         ])
     }
@@ -217,7 +215,7 @@ impl SwapContext<'_> {
     fn pair(&self, source: &str, target: &str) -> Result<(String, String), ModelError> {
         let src = self.slot(source)?;
         let tgt = self.slot(target)?;
-        if key(source) == key(target) {
+        if AzureName::same(source, target) {
             return Err(ModelError::SwapWithSelf {
                 app: self.name(),
                 slot: src.name.clone(),
@@ -316,14 +314,14 @@ impl SwapContext<'_> {
             Err(WarmupFailure::Injected)
         } else {
             let rng = &mut *self.rng;
-            let source =
-                self.app
-                    .slots
-                    .get_mut(&key(src))
-                    .ok_or_else(|| ModelError::SlotNotFound {
-                        app: self.app.spec.name.clone(),
-                        slot: src.to_owned(),
-                    })?;
+            let source = self
+                .app
+                .slots
+                .get_mut(&AzureName::from(src))
+                .ok_or_else(|| ModelError::SlotNotFound {
+                    app: self.app.spec.name.clone(),
+                    slot: src.to_owned(),
+                })?;
             warm_up(source, rng).map_err(|(failure, _)| failure)
         };
         match warm {
@@ -363,7 +361,7 @@ impl SwapContext<'_> {
         let mut target = match self.take_slot(tgt) {
             Ok(target) => target,
             Err(e) => {
-                self.app.slots.insert(key(src), source);
+                self.app.slots.insert(AzureName::from(src), source);
                 return Err(e);
             }
         };
@@ -408,15 +406,15 @@ impl SwapContext<'_> {
             app: app_name,
             slot: src.to_owned(),
         });
-        self.app.slots.insert(key(src), source);
-        self.app.slots.insert(key(tgt), target);
+        self.app.slots.insert(AzureName::from(src), source);
+        self.app.slots.insert(AzureName::from(tgt), target);
         Ok(())
     }
 
     fn take_slot(&mut self, slot: &str) -> Result<Slot, ModelError> {
         let FunctionApp { spec, slots, .. } = &mut *self.app;
         slots
-            .remove(&key(slot))
+            .remove(&AzureName::from(slot))
             .ok_or_else(|| ModelError::SlotNotFound {
                 app: spec.name.clone(),
                 slot: slot.to_owned(),

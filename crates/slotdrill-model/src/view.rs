@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use crate::caller::{CallerId, FunctionRef};
 use crate::estate::Estate;
 use crate::keys::SlotKeys;
+use crate::name::AzureName;
 use crate::settings::SlotConfig;
 use crate::slot::{SlotState, SlotSwapStatus};
 
@@ -39,12 +40,12 @@ pub struct SlotView {
 /// target.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EstateView {
-    /// Slots by (app, slot).
-    pub slots: BTreeMap<(String, String), SlotView>,
+    /// Slots by (app, slot), names compared as Azure compares them.
+    pub slots: BTreeMap<(AzureName, AzureName), SlotView>,
     /// Callers and what they call.
     pub callers: BTreeMap<CallerId, FunctionRef>,
     /// Pending swaps with preview by app: (source, target).
-    pub previews: BTreeMap<String, (String, String)>,
+    pub previews: BTreeMap<AzureName, (AzureName, AzureName)>,
 }
 
 /// Takes the observable state of `estate`.

@@ -151,12 +151,12 @@ fn run(estate: &mut Estate, reference: &RefEstate, op: &Op) -> Result<Vec<Event>
         Op::PreviewComplete { app } => estate.swap_preview_complete(&app_name(*app)),
         Op::PreviewReset { app } => estate.swap_preview_reset(&app_name(*app)),
         Op::RestartFault { app, slot } => Ok(estate.inject(Fault::RestartFailure {
-            app: app_name(*app),
-            slot: SLOTS[*slot].to_owned(),
+            app: app_name(*app).into(),
+            slot: SLOTS[*slot].into(),
         })),
         Op::WarmupFault { app, slot } => Ok(estate.inject(Fault::WarmupFailure {
-            app: app_name(*app),
-            slot: SLOTS[*slot].to_owned(),
+            app: app_name(*app).into(),
+            slot: SLOTS[*slot].into(),
         })),
         Op::Repoint {
             caller,
@@ -281,7 +281,7 @@ fn compare(estate: &Estate, reference: &RefEstate) {
         }
         let preview = real
             .pending_preview()
-            .map(|p| (p.source.to_ascii_lowercase(), p.target.to_ascii_lowercase()));
+            .map(|p| (p.source.key(), p.target.key()));
         assert_eq!(
             preview,
             app.preview.as_ref().map(|(s, t, _)| (s.clone(), t.clone())),
@@ -301,8 +301,8 @@ fn compare(estate: &Estate, reference: &RefEstate) {
 fn slot_views(view: &EstateView, app: &str) -> BTreeMap<String, slotdrill_model::SlotView> {
     view.slots
         .iter()
-        .filter(|((a, _), _)| a == app)
-        .map(|((_, s), v)| (s.clone(), v.clone()))
+        .filter(|((a, _), _)| a.matches(app))
+        .map(|((_, s), v)| (s.key(), v.clone()))
         .collect()
 }
 

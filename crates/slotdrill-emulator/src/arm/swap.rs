@@ -107,8 +107,7 @@ pub(super) fn refuse_while_busy(
         return Some(site_busy(id, &operation.swap));
     }
     let preview = state.estate().app(site.app).ok()?.pending_preview()?;
-    let involved = preview.source.eq_ignore_ascii_case(site.slot)
-        || preview.target.eq_ignore_ascii_case(site.slot);
+    let involved = preview.source.matches(site.slot) || preview.target.matches(site.slot);
     // slotConfigNames belongs to the app, so it concerns both slots of the pair.
     let config_write = match tail {
         ["config", "slotconfignames"] => true,
