@@ -12,7 +12,9 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::{Value, json};
-use slotdrill_model::{AuthLevel, Estate, Event, Invocation, SlotState, Timestamp, is_production};
+use slotdrill_model::{
+    AuthLevel, AzureName, Estate, Event, Invocation, SlotState, Timestamp, is_production,
+};
 
 /// How long an HTTP-triggered function may run before the front end gives up (Azure's 230 s).
 pub const HTTP_TRIGGER_TIMEOUT_MS: u64 = 230_000;
@@ -185,11 +187,11 @@ pub struct InvocationRecord {
 /// app has had (to tell whether one happened while a call was running).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DataPlane {
-    /// Lower-case host name → (app, slot).
-    hosts: HashMap<String, (String, String)>,
+    /// Host name → (app, slot). Host names are DNS names, compared without regard to case.
+    hosts: HashMap<AzureName, (String, String)>,
     invocations: Vec<InvocationRecord>,
-    /// Swaps per app (lower case).
-    swaps: HashMap<String, u64>,
+    /// Swaps per app.
+    swaps: HashMap<AzureName, u64>,
 }
 
 impl DataPlane {
@@ -199,7 +201,7 @@ impl DataPlane {
         for app in estate.apps() {
             for slot in app.slots() {
                 self.hosts.insert(
-                    slot.host_name().to_ascii_lowercase(),
+                    AzureName::from(slot.host_name()),
                     (app.name().to_owned(), slot.name().to_owned()),
                 );
             }
@@ -210,26 +212,23 @@ impl DataPlane {
     pub(crate) fn note(&mut self, events: &[Event]) {
         for event in events {
             if let Event::Swapped { app, .. } = event {
-                *self.swaps.entry(app.to_ascii_lowercase()).or_insert(0) += 1;
+                *self.swaps.entry(AzureName::from(app)).or_insert(0) += 1;
             }
         }
     }
 
     /// How many swaps `app` has had.
     pub(crate) fn swaps_of(&self, app: &str) -> u64 {
-        self.swaps
-            .get(&app.to_ascii_lowercase())
-            .copied()
-            .unwrap_or(0)
+        self.swaps.get(&AzureName::from(app)).copied().unwrap_or(0)
     }
 
-    /// Whether a host name (lower case) is one of the estate's.
+    /// Whether a host name (any case) is one of the estate's.
     pub(crate) fn serves(&self, host: &str) -> bool {
-        self.hosts.contains_key(host)
+        self.hosts.contains_key(&AzureName::from(host))
     }
 
     /// Host name → (app, slot), for resolving workflow calls.
-    pub(crate) fn hosts(&self) -> impl Iterator<Item = (&String, &(String, String))> {
+    pub(crate) fn hosts(&self) -> impl Iterator<Item = (&AzureName, &(String, String))> {
         self.hosts.iter()
     }
 
@@ -268,7 +267,7 @@ impl DataPlane {
 
     fn answer(&self, estate: &mut Estate, request: &HostRequest) -> HostResponse {
         let host = request.host_name();
-        let Some((app, slot)) = self.hosts.get(&host).cloned() else {
+        let Some((app, slot)) = self.hosts.get(&AzureName::from(host.as_str())).cloned() else {
             return HostResponse::error(404, format!("no emulated function host `{host}`"));
         };
         let (slot, cookies) = if is_production(&slot) {
@@ -396,7 +395,7 @@ fn route(estate: &mut Estate, app: &str, request: &HostRequest) -> (String, Vec<
         .filter_map(|rule| {
             function_app
                 .slots()
-                .find(|s| s.host_name().eq_ignore_ascii_case(&rule.action_host_name))
+                .find(|s| AzureName::same(s.host_name(), &rule.action_host_name))
                 .map(|s| (s.name().to_owned(), rule.reroute_percentage))
         })
         .collect();
@@ -407,7 +406,7 @@ fn route(estate: &mut Estate, app: &str, request: &HostRequest) -> (String, Vec<
         }
         targets
             .iter()
-            .find(|(slot, _)| slot.eq_ignore_ascii_case(name))
+            .find(|(slot, _)| AzureName::same(slot, name))
             .map(|(slot, _)| slot.clone())
     };
     if let Some(slot) = request.query_value(ROUTING_COOKIE).and_then(named) {

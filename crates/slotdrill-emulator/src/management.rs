@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use slotdrill_model::Timestamp;
+use slotdrill_model::{AzureName, Timestamp};
 
 use crate::faults::{ArmFault, Bucket, Throttling};
 use crate::wire::ArmResponse;
@@ -172,7 +172,7 @@ impl ManagementPlane {
     pub(crate) fn running_on(&self, app: &str) -> Option<(&str, &Operation)> {
         self.operations
             .iter()
-            .find(|(_, o)| o.result.is_none() && o.swap.app.eq_ignore_ascii_case(app))
+            .find(|(_, o)| o.result.is_none() && AzureName::same(&o.swap.app, app))
             .map(|(id, o)| (id.as_str(), o))
     }
 

@@ -6,7 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use slotdrill_model::{ErrorKind, Estate, Event, ModelError, Timestamp};
+use slotdrill_model::{AzureName, ErrorKind, Estate, Event, ModelError, Timestamp};
 use slotdrill_wdl::{Document, WdlError};
 
 use crate::faults::ArmFault;
@@ -38,7 +38,7 @@ pub(crate) struct State {
     management: ManagementPlane,
     workflows: Workflows,
     /// What `/_slotdrill/reset` goes back to.
-    initial: Option<(Estate, BTreeMap<String, LogicApp>)>,
+    initial: Option<(Estate, BTreeMap<AzureName, LogicApp>)>,
 }
 
 /// Azure holds a consumption workflow as a resource: a bare definition is stored wrapped, so that
@@ -205,7 +205,7 @@ impl State {
         match self.apply(|e| e.swap(app, source, target)) {
             Ok(_) => {
                 if let Some(ArmFault::SwapRevert { after_ms, .. }) = self.management.take(
-                    |f| matches!(f, ArmFault::SwapRevert { app: a, .. } if a.eq_ignore_ascii_case(app)),
+                    |f| matches!(f, ArmFault::SwapRevert { app: a, .. } if AzureName::same(a, app)),
                 ) {
                     self.management.schedule_revert(Revert {
                         app: app.clone(),
@@ -266,7 +266,7 @@ impl State {
             hosts: self
                 .data
                 .hosts()
-                .map(|(h, (a, s))| (h.clone(), (a.clone(), s.clone())))
+                .map(|(h, (a, s))| (h.key(), (a.clone(), s.clone())))
                 .collect(),
             apps: self.estate.apps().map(|a| a.name().to_owned()).collect(),
             ..slotdrill_wdl::Hints::default()
@@ -299,7 +299,7 @@ impl State {
         let stale: Vec<_> = self
             .estate
             .callers()
-            .filter(|c| c.id.workflow.eq_ignore_ascii_case(&logic_app.name))
+            .filter(|c| AzureName::same(&c.id.workflow, &logic_app.name))
             .map(|c| c.id.clone())
             .collect();
         for id in stale {

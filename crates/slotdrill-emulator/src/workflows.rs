@@ -1,8 +1,10 @@
-//! The workflows plane: the Logic Apps as saved (by lower-case name), their runs, the stubs for
+//! The workflows plane: the Logic Apps as saved (by name, in any case), their runs, the stubs for
 //! what is not emulated, and the run counter that names runs. Saving a workflow also touches
 //! the estate's callers, so that lives one level up (`state.rs`).
 
 use std::collections::BTreeMap;
+
+use slotdrill_model::AzureName;
 
 use crate::logic_app::{LogicApp, Stubs};
 use crate::run::Run;
@@ -10,7 +12,7 @@ use crate::run::Run;
 /// Logic Apps, stubs and run names.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Workflows {
-    logic_apps: BTreeMap<String, LogicApp>,
+    logic_apps: BTreeMap<AzureName, LogicApp>,
     stubs: Stubs,
     next_run: u64,
 }
@@ -18,15 +20,15 @@ pub(crate) struct Workflows {
 impl Workflows {
     /// A Logic App by name in any case.
     pub(crate) fn get(&self, name: &str) -> Option<&LogicApp> {
-        self.logic_apps.get(&name.to_ascii_lowercase())
+        self.logic_apps.get(&AzureName::from(name))
     }
 
     /// A Logic App to change, by name in any case.
     pub(crate) fn get_mut(&mut self, name: &str) -> Option<&mut LogicApp> {
-        self.logic_apps.get_mut(&name.to_ascii_lowercase())
+        self.logic_apps.get_mut(&AzureName::from(name))
     }
 
-    /// Every Logic App, ordered by lower-case name.
+    /// Every Logic App, ordered by name (case-insensitively).
     pub(crate) fn all(&self) -> impl Iterator<Item = &LogicApp> {
         self.logic_apps.values()
     }
@@ -34,16 +36,16 @@ impl Workflows {
     /// Stores a Logic App, replacing one of the same name.
     pub(crate) fn insert(&mut self, logic_app: LogicApp) {
         self.logic_apps
-            .insert(logic_app.name.to_ascii_lowercase(), logic_app);
+            .insert(AzureName::from(&logic_app.name), logic_app);
     }
 
     /// Every Logic App, for `/_slotdrill/reset` to return to.
-    pub(crate) fn snapshot(&self) -> BTreeMap<String, LogicApp> {
+    pub(crate) fn snapshot(&self) -> BTreeMap<AzureName, LogicApp> {
         self.logic_apps.clone()
     }
 
     /// Puts back the Logic Apps of a snapshot.
-    pub(crate) fn restore(&mut self, logic_apps: BTreeMap<String, LogicApp>) {
+    pub(crate) fn restore(&mut self, logic_apps: BTreeMap<AzureName, LogicApp>) {
         self.logic_apps = logic_apps;
     }
 

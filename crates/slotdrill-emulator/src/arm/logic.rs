@@ -2,6 +2,7 @@
 //! `securestring` parameter values are never returned), runs, run actions, trigger run.
 
 use serde_json::{Map, Value, json};
+use slotdrill_model::AzureName;
 use slotdrill_wdl::Document;
 
 use super::{ArmRequest, ArmResponse, ResourcePath};
@@ -28,21 +29,20 @@ pub(super) fn handle(
         let value: Vec<Value> = state
             .workflows()
             .all()
-            .filter(|l| l.resource_group.eq_ignore_ascii_case(group))
+            .filter(|l| AzureName::same(&l.resource_group, group))
             .map(|l| workflow(&subscription, l))
             .collect();
         return ArmResponse::ok(json!({ "value": value, "nextLink": null }));
     }
     let name = path.rest[1];
-    let key = name.to_ascii_lowercase();
     let tail: Vec<&str> = rest[2..].iter().map(String::as_str).collect();
     if method == "PUT" && tail.is_empty() {
         return put(state, request, name, group, &subscription);
     }
     let Some(logic_app) = state
         .workflows()
-        .get(&key)
-        .filter(|l| l.resource_group.eq_ignore_ascii_case(group))
+        .get(name)
+        .filter(|l| AzureName::same(&l.resource_group, group))
     else {
         return ArmResponse::not_found(format!(
             "The Resource 'Microsoft.Logic/workflows/{name}' under resource group '{group}' was not found."
@@ -88,7 +88,7 @@ fn one_run(
     let Some(found) = logic_app
         .runs
         .iter()
-        .find(|r| r.name.eq_ignore_ascii_case(run_name))
+        .find(|r| AzureName::same(&r.name, run_name))
     else {
         return ArmResponse::not_found(format!("run `{run_name}` of `{name}` does not exist"));
     };

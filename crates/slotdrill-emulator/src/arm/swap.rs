@@ -7,7 +7,7 @@
 //! slots get 409 "…prepared for swap" until `resetSlotConfig` or the swap completes (§1d).
 
 use serde_json::{Value, json};
-use slotdrill_model::{ErrorKind, Event, PRODUCTION, is_production};
+use slotdrill_model::{AzureName, ErrorKind, Event, PRODUCTION, is_production};
 
 use super::render::site_id;
 use super::web::Site;
@@ -136,7 +136,7 @@ pub(super) fn swap(
     };
     if state
         .management_mut()
-        .take(|f| matches!(f, ArmFault::SwapConflict { app: a } if a.eq_ignore_ascii_case(app)))
+        .take(|f| matches!(f, ArmFault::SwapConflict { app: a } if AzureName::same(a, app)))
         .is_some()
     {
         return site_busy("00000000-0000-0000-0000-000000000000", &requested);
@@ -173,7 +173,7 @@ pub(super) fn swap(
         .start_operation(completes_at, requested);
     if state
         .management_mut()
-        .take(|f| matches!(f, ArmFault::SwapAnswerLost { app: a } if a.eq_ignore_ascii_case(app)))
+        .take(|f| matches!(f, ArmFault::SwapAnswerLost { app: a } if AzureName::same(a, app)))
         .is_some()
     {
         // The swap runs; the client never hears so.

@@ -5,7 +5,9 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
-use slotdrill_model::{Event, FunctionApp, PRODUCTION, SlotConfigNames, SlotState, is_production};
+use slotdrill_model::{
+    AzureName, Event, FunctionApp, PRODUCTION, SlotConfigNames, SlotState, is_production,
+};
 
 use super::render::{self, function, parse_ramp_up_rule, site, site_id, web_config};
 use super::{ArmRequest, ArmResponse, ResourcePath, from_model, swap};
@@ -51,7 +53,7 @@ pub(super) fn handle(
         let value: Vec<Value> = state
             .estate()
             .apps()
-            .filter(|a| a.spec().resource_group.eq_ignore_ascii_case(group))
+            .filter(|a| AzureName::same(&a.spec().resource_group, group))
             .flat_map(|a| {
                 a.slots()
                     .filter(|s| include_slots || is_production(s.name()))
@@ -67,7 +69,7 @@ pub(super) fn handle(
             "The Resource 'Microsoft.Web/sites/{app_name}' under resource group '{group}' was not found."
         ));
     };
-    if !app.spec().resource_group.eq_ignore_ascii_case(group) {
+    if !AzureName::same(&app.spec().resource_group, group) {
         return ArmResponse::not_found(format!(
             "The Resource 'Microsoft.Web/sites/{app_name}' under resource group '{group}' was not found."
         ));
