@@ -266,7 +266,7 @@ impl State {
             hosts: self
                 .data
                 .hosts()
-                .map(|(h, (a, s))| (h.key(), (a.clone(), s.clone())))
+                .map(|(h, (a, s))| (h.clone(), (a.clone(), s.clone())))
                 .collect(),
             apps: self.estate.apps().map(|a| a.name().to_owned()).collect(),
             ..slotdrill_wdl::Hints::default()

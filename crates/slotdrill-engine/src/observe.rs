@@ -73,7 +73,7 @@ pub fn hints_for(apps: &[AppSnapshot]) -> Hints {
             .flat_map(|a| {
                 a.slots.iter().map(|s| {
                     (
-                        s.host_name.to_ascii_lowercase(),
+                        slotdrill_model::AzureName::from(&s.host_name),
                         (a.name.clone(), s.name.clone()),
                     )
                 })

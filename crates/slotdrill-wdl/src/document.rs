@@ -218,7 +218,7 @@ impl Document {
             Some(name) => self
                 .workflows
                 .iter()
-                .find(|w| w.name.eq_ignore_ascii_case(name))
+                .find(|w| slotdrill_model::AzureName::same(&w.name, name))
                 .ok_or_else(|| WdlError::UnknownWorkflow {
                     file: self.file.clone(),
                     workflow: name.to_owned(),

@@ -9,15 +9,16 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use slotdrill_model::PRODUCTION;
+use slotdrill_model::{AzureName, PRODUCTION};
 
 use crate::eval::{first_unknown, has_unknown};
 
 /// What the caller knows about the estate, to resolve calls exactly.
 #[derive(Debug, Clone, Default)]
 pub struct Hints {
-    /// Host name (lower case) → (app, slot), as ARM's `defaultHostName`s say.
-    pub hosts: BTreeMap<String, (String, String)>,
+    /// Host name (any case: DNS names are case-insensitive) → (app, slot), as ARM's
+    /// `defaultHostName`s say.
+    pub hosts: BTreeMap<AzureName, (String, String)>,
     /// App names known to exist.
     pub apps: Vec<String>,
     /// App settings, for `appsetting('X')`.
@@ -157,13 +158,14 @@ pub fn resolve_host(host: &str, hints: &Hints, doc_apps: &[String]) -> Host {
     if let Some(raw) = first_unknown(host) {
         return Host::Unknown(raw.to_owned());
     }
-    let lower = host.to_ascii_lowercase();
-    if let Some((app, slot)) = hints.hosts.get(&lower) {
+    if let Some((app, slot)) = hints.hosts.get(&AzureName::from(host)) {
         return Host::Slot {
             app: app.clone(),
             slot: slot.clone(),
         };
     }
+    // The suffix and the unique form's region are matched on the lower-case text.
+    let lower = host.to_ascii_lowercase();
     let Some(prefix) = lower.strip_suffix(DOMAIN) else {
         return Host::Other;
     };
@@ -185,7 +187,7 @@ pub fn resolve_host(host: &str, hints: &Hints, doc_apps: &[String]) -> Host {
     let known_apps = hints.apps.iter().chain(doc_apps);
     let mut best: Option<(String, String)> = None;
     for app in known_apps {
-        let candidate = if name.eq_ignore_ascii_case(app) {
+        let candidate = if AzureName::same(name, app) {
             Some((app.clone(), PRODUCTION.to_owned()))
         } else {
             slot_of(name, app).map(|slot| (app.clone(), slot.to_owned()))
@@ -206,7 +208,7 @@ pub fn resolve_host(host: &str, hints: &Hints, doc_apps: &[String]) -> Host {
 fn slot_of<'a>(name: &'a str, app: &str) -> Option<&'a str> {
     let head = name.get(..app.len())?;
     let rest = name.get(app.len()..)?;
-    (head.eq_ignore_ascii_case(app) && rest.len() > 1)
+    (AzureName::same(head, app) && rest.len() > 1)
         .then(|| rest.strip_prefix('-'))
         .flatten()
 }
