@@ -3,7 +3,7 @@
 //! implements it over Azure Resource Manager. There is no `if live` in the engine.
 
 use serde::{Deserialize, Serialize};
-use slotdrill_model::Secret;
+use slotdrill_model::{AzureName, Secret};
 use slotdrill_wdl::Document;
 
 /// Why a back-end call failed, in the kinds the engine acts on.
@@ -150,8 +150,7 @@ pub struct LastSwap {
 impl LastSwap {
     /// True when this swap moved `source` into `destination` (names case-insensitive).
     pub fn moved(&self, source: &str, destination: &str) -> bool {
-        self.source.eq_ignore_ascii_case(source)
-            && self.destination.eq_ignore_ascii_case(destination)
+        AzureName::same(&self.source, source) && AzureName::same(&self.destination, destination)
     }
 }
 
@@ -174,9 +173,7 @@ pub struct AppSnapshot {
 impl AppSnapshot {
     /// A slot by name (case-insensitive).
     pub fn slot(&self, name: &str) -> Option<&SlotSnapshot> {
-        self.slots
-            .iter()
-            .find(|s| s.name.eq_ignore_ascii_case(name))
+        self.slots.iter().find(|s| AzureName::same(&s.name, name))
     }
 }
 

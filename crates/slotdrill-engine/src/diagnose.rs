@@ -7,7 +7,7 @@
 //! attributed to the function each action calls.
 
 use serde::{Deserialize, Serialize};
-use slotdrill_model::PRODUCTION;
+use slotdrill_model::{AzureName, PRODUCTION};
 
 use crate::cloud::{ActionOutcome, Cloud, SlotSnapshot};
 use crate::error::EngineError;
@@ -147,7 +147,7 @@ pub fn diagnose(
             let deploy_health = if deploy
                 .functions
                 .iter()
-                .any(|f| f.eq_ignore_ascii_case(function))
+                .any(|f| AzureName::same(f, function))
             {
                 Some(probe_health(
                     cloud,

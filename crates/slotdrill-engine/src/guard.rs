@@ -1,7 +1,7 @@
 //! The pinned-caller guard: callers pinned to a non-production slot run whatever that slot
 //! holds, so a deploy or swap that changes it is refused unless forced, with the callers named.
 
-use slotdrill_model::is_production;
+use slotdrill_model::{AzureName, is_production};
 
 use crate::error::EngineError;
 use crate::observe::{CallerObservation, Observation};
@@ -23,12 +23,8 @@ fn pinned_to<'a>(
     pinned_callers(observation)
         .into_iter()
         .filter(|c| {
-            c.app
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(app))
-                && c.slot
-                    .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(slot))
+            c.app.as_deref().is_some_and(|a| AzureName::same(a, app))
+                && c.slot.as_deref().is_some_and(|s| AzureName::same(s, slot))
         })
         .collect()
 }

@@ -5,14 +5,16 @@ use std::fmt;
 use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use slotdrill_model::AzureName;
 
-/// A function of a function app, written `app/function`.
-#[derive(Debug, Clone, Eq)]
+/// A function of a function app, written `app/function`. Equality, hashing and order ignore
+/// case, as `AzureName`'s do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AppFunction {
     /// The function app, as written (Azure resolves it without regard to case).
-    pub app: String,
+    pub app: AzureName,
     /// The function within it, as written.
-    pub function: String,
+    pub function: AzureName,
 }
 
 /// Why a string is not `app/function`.
@@ -22,7 +24,7 @@ pub struct AppFunctionError(pub String);
 
 impl AppFunction {
     /// `function` of `app`.
-    pub fn new(app: impl Into<String>, function: impl Into<String>) -> AppFunction {
+    pub fn new(app: impl Into<AzureName>, function: impl Into<AzureName>) -> AppFunction {
         AppFunction {
             app: app.into(),
             function: function.into(),
@@ -31,13 +33,7 @@ impl AppFunction {
 
     /// True when this names `function` of `app` (names compared without regard to case).
     pub fn is(&self, app: &str, function: &str) -> bool {
-        self.app.eq_ignore_ascii_case(app) && self.function.eq_ignore_ascii_case(function)
-    }
-}
-
-impl PartialEq for AppFunction {
-    fn eq(&self, other: &AppFunction) -> bool {
-        self.is(&other.app, &other.function)
+        self.app.matches(app) && self.function.matches(function)
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use slotdrill_model::AzureName;
 use slotdrill_wdl::{Hints, find_calls};
 
 use crate::cloud::{AppSnapshot, Cloud};
@@ -37,7 +38,7 @@ impl CallerObservation {
     /// True when it calls `function` of `app` on `slot` (names case-insensitive).
     pub fn calls(&self, app: &str, slot: &str, function: &str) -> bool {
         let same =
-            |a: &Option<String>, b: &str| a.as_deref().is_some_and(|a| a.eq_ignore_ascii_case(b));
+            |a: &Option<String>, b: &str| a.as_deref().is_some_and(|a| AzureName::same(a, b));
         same(&self.app, app) && same(&self.slot, slot) && same(&self.function, function)
     }
 }
@@ -56,7 +57,7 @@ pub struct Observation {
 impl Observation {
     /// An app by name.
     pub fn app(&self, name: &str) -> Option<&AppSnapshot> {
-        self.apps.iter().find(|a| a.name.eq_ignore_ascii_case(name))
+        self.apps.iter().find(|a| AzureName::same(&a.name, name))
     }
 
     /// The names of the apps that exist and their host names, to resolve calls exactly.
@@ -73,7 +74,7 @@ pub fn hints_for(apps: &[AppSnapshot]) -> Hints {
             .flat_map(|a| {
                 a.slots.iter().map(|s| {
                     (
-                        slotdrill_model::AzureName::from(&s.host_name),
+                        AzureName::from(&s.host_name),
                         (a.name.clone(), s.name.clone()),
                     )
                 })

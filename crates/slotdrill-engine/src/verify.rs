@@ -73,12 +73,8 @@ pub fn verify(
                 workflows.push(workflow.clone());
             }
             StepAction::Swap { app, .. } => {
-                for faulty in plan
-                    .faulty
-                    .iter()
-                    .filter(|f| f.app.eq_ignore_ascii_case(app))
-                {
-                    probe(app, PRODUCTION, &faulty.function, &mut checks)?;
+                for faulty in plan.faulty.iter().filter(|f| f.app.matches(app)) {
+                    probe(app, PRODUCTION, faulty.function.as_str(), &mut checks)?;
                 }
             }
         }

@@ -3,7 +3,7 @@
 //! resume the workflow itself shows whether the write happened.
 
 use serde_json::{Value, json};
-use slotdrill_model::PRODUCTION;
+use slotdrill_model::{AzureName, PRODUCTION};
 use slotdrill_wdl::{Hints, RepointRequest, find_calls, get_path, repoint};
 
 use super::Writer;
@@ -51,7 +51,7 @@ pub(crate) fn run(
             c.action == action.action
                 && c.slot
                     .as_deref()
-                    .is_none_or(|s| s.eq_ignore_ascii_case(PRODUCTION))
+                    .is_none_or(|s| AzureName::same(s, PRODUCTION))
         });
         if !still_production {
             return Err(EngineError::PreconditionFailed {

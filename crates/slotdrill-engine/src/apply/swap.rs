@@ -4,6 +4,7 @@
 //! estate cannot tell, the engine stops and says what it saw; it never guesses "done".
 
 use serde_json::{Value, json};
+use slotdrill_model::AzureName;
 
 use super::Writer;
 use crate::cloud::{Cloud, CloudError, HistoryMark, LastSwap};
@@ -49,7 +50,7 @@ impl Seen {
         let apps = cloud.apps()?;
         let app = apps
             .iter()
-            .find(|a| a.name.eq_ignore_ascii_case(swap.app))
+            .find(|a| AzureName::same(&a.name, swap.app))
             .ok_or_else(|| CloudError::NotFound(format!("function app `{}`", swap.app)))?;
         let slot = |name: &str| {
             app.slot(name)

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use slotdrill_model::PRODUCTION;
+use slotdrill_model::{AzureName, PRODUCTION};
 
 use super::refusal::{Refusal, SlotMoved};
 use super::{Mode, Policy, RepointAction, Step, StepAction};
@@ -122,7 +122,7 @@ pub(super) fn gather<'a>(
         });
     };
     deploy_slot_holds_a_good_release(app, (production, deploy), diagnosis, &faulty)?;
-    let is_faulty = |f: &str| faulty.iter().any(|x| x.eq_ignore_ascii_case(f));
+    let is_faulty = |f: &str| faulty.iter().any(|x| AzureName::same(x, f));
     let callers = observation
         .callers
         .iter()
@@ -154,12 +154,10 @@ pub(super) fn gather<'a>(
         .callers
         .iter()
         .filter(|c| {
-            c.app
-                .as_deref()
-                .is_some_and(|a| a.eq_ignore_ascii_case(name))
+            c.app.as_deref().is_some_and(|a| AzureName::same(a, name))
                 && c.slot
                     .as_deref()
-                    .is_some_and(|s| s.eq_ignore_ascii_case(deploy_name))
+                    .is_some_and(|s| AzureName::same(s, deploy_name))
         })
         .map(CallerObservation::id)
         .collect();
