@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use slotdrill_wdl::{Document, Hints, find_calls};
+use slotdrill_wdl::{Document, Hints, Host, find_calls, resolve_host};
 
 fn calls_of(file: &str) -> Vec<slotdrill_wdl::FunctionCall> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -95,5 +95,31 @@ fn no_key_value_appears_in_the_calls_output() {
     let json = serde_json::to_string(&calls_of("03-definition-http-literal.json")).expect("json");
     for key in ["q8vR2mTnXw4Zp", "Zx9Yw8Vu7Ts6", "Aa1Bb2Cc3Dd4"] {
         assert!(!json.contains(key), "a key leaked: {json}");
+    }
+}
+
+/// A host name hint is found whatever the case of the hint or of the URL: host names are DNS
+/// names (RFC 4343). Before the hints were keyed by `AzureName`, a hint not written in lower
+/// case was never found.
+#[test]
+fn host_hints_are_found_in_any_case() {
+    let mut hints = Hints::default();
+    hints.hosts.insert(
+        "Orders-Deploy.AzureWebsites.net".into(),
+        ("orders".into(), "deploy".into()),
+    );
+    for host in [
+        "orders-deploy.azurewebsites.net",
+        "ORDERS-DEPLOY.azurewebsites.net",
+        "Orders-Deploy.AzureWebsites.net",
+    ] {
+        assert_eq!(
+            resolve_host(host, &hints, &[]),
+            Host::Slot {
+                app: "orders".to_owned(),
+                slot: "deploy".to_owned()
+            },
+            "{host}"
+        );
     }
 }
