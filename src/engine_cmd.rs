@@ -36,7 +36,7 @@ pub struct Backend {
     #[arg(long)]
     live: bool,
     /// The app setting that names the release a slot holds.
-    #[arg(long, default_value = "SLOTDRILL_RELEASE")]
+    #[arg(long, default_value = slotdrill_model::RELEASE_SETTING)]
     release_setting: String,
     /// api-version for Microsoft.Web (sites, slots, settings, functions, swaps).
     #[arg(long, default_value = slotdrill_azure::WEB_API_VERSION)]
@@ -53,9 +53,6 @@ pub struct Backend {
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     read_concurrency: u16,
 }
-
-/// The emulator's subscription (`slotdrill serve` accepts any, and imports use this one).
-const EMULATOR_SUBSCRIPTION: &str = "00000000-0000-0000-0000-000000000000";
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum Output {
@@ -167,7 +164,8 @@ impl Backend {
             endpoint.clone(),
             self.subscription
                 .clone()
-                .unwrap_or_else(|| EMULATOR_SUBSCRIPTION.to_owned()),
+                // The emulator's subscription: `slotdrill serve` accepts any, and imports use it.
+                .unwrap_or_else(|| slotdrill_model::DEFAULT_SUBSCRIPTION.to_owned()),
             self.resource_group.clone(),
             Credential::Token(Secret::new("slotdrill-emulator".to_owned())),
         );

@@ -66,7 +66,7 @@ impl ArmConfig {
             credential,
             web_api_version: WEB_API_VERSION.to_owned(),
             logic_api_version: LOGIC_API_VERSION.to_owned(),
-            release_setting: "SLOTDRILL_RELEASE".to_owned(),
+            release_setting: slotdrill_model::RELEASE_SETTING.to_owned(),
             retry: RetryPolicy::default(),
             read_concurrency: 8,
             fresh_read: Duration::from_secs(10),

@@ -223,7 +223,7 @@ mod tests {
             "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=abc=="
         ));
         assert!(secret("QUEUE", "https://q?sv=1&sig=abc"));
-        assert!(!secret("SLOTDRILL_RELEASE", "v2"));
+        assert!(!secret(slotdrill_model::RELEASE_SETTING, "v2"));
         assert!(!secret("FUNCTIONS_WORKER_RUNTIME", "dotnet-isolated"));
     }
 

@@ -13,8 +13,9 @@ use crate::emulator::Emulator;
 use crate::faults::ArmFault;
 use crate::host::HostRequest;
 
-/// The app setting that names the release a slot holds (it travels with the code).
-pub const RELEASE_SETTING: &str = "SLOTDRILL_RELEASE";
+/// The app setting that names the release a slot holds (it travels with the code): the model's,
+/// re-exported so the emulator's users need not name the model for it.
+pub use slotdrill_model::RELEASE_SETTING;
 
 fn failed(e: ModelError) -> CloudError {
     match e.kind() {
