@@ -34,7 +34,7 @@ pub struct ExploreArgs {
 }
 
 pub fn run(args: ExploreArgs) -> Result<(), Failure> {
-    let faults = Faults::parse(&args.faults).map_err(Failure::BadInput)?;
+    let faults = Faults::parse(&args.faults).map_err(|e| Failure::BadInput(e.to_string()))?;
     let terminal = std::io::stderr().is_terminal();
     let cases = args.cases;
     let mut progress = |done: u32| {

@@ -166,6 +166,15 @@ async fn site_config_functions_and_keys() {
             .status,
         400
     );
+    // A rule without `actionHostName` is refused with the field it lacks.
+    let no_host = json!({ "properties": { "experiments": { "rampUpRules": [{ "name": "deploy", "reroutePercentage": 10 }] } } });
+    let refused = arm
+        .send("PUT", &format!("{SITE}/orders/config/web"), Some(no_host))
+        .await;
+    assert_eq!(
+        (refused.status, refused.body["error"]["message"].as_str()),
+        (400, Some("a ramp-up rule needs `actionHostName`"))
+    );
 
     let fetched = arm
         .send(

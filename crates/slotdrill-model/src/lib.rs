@@ -59,7 +59,7 @@ pub use event::Event;
 pub use host_name::{HostNameStyle, classic_host_name, unique_host_name};
 pub use keys::{Secret, SlotKeys};
 pub use name::{AzureName, PRODUCTION, is_production, validate_slot_name};
-pub use plan::{HostingPlan, OperatingSystem};
+pub use plan::{HostingPlan, OperatingSystem, UnknownHostingPlan};
 pub use release::{AuthLevel, FunctionBehaviour, Invocation, RELEASE_SETTING, Release};
 pub use routing::RampUpRule;
 pub use settings::{ConnectionString, SlotConfig, SlotConfigNames, well_known};

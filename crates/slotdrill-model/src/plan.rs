@@ -116,8 +116,23 @@ impl fmt::Display for HostingPlan {
     }
 }
 
+/// A hosting plan name that is neither a scenario spelling nor a known SKU; the message lists
+/// the scenario spellings.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown hosting plan `{}`; expected one of {}", .0, known_plans())]
+pub struct UnknownHostingPlan(
+    /// The name as given (untrimmed, in its own case).
+    pub String,
+);
+
+/// `consumption, flex, premium, …`: every plan's scenario spelling.
+fn known_plans() -> String {
+    let known: Vec<&str> = HostingPlan::ALL.iter().map(|p| p.as_str()).collect();
+    known.join(", ")
+}
+
 impl FromStr for HostingPlan {
-    type Err = String;
+    type Err = UnknownHostingPlan;
 
     /// Accepts the scenario spelling and the common SKU names (`Y1`, `EP1`, `S1`, `P1v3`, …).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
@@ -137,13 +152,7 @@ impl FromStr for HostingPlan {
             "premium-v3" | "p0v3" | "p1v3" | "p2v3" | "p3v3" => HostingPlan::PremiumV3,
             "isolated" | "i1" | "i2" | "i3" => HostingPlan::Isolated,
             "isolated-v2" | "i1v2" | "i2v2" | "i3v2" => HostingPlan::IsolatedV2,
-            _ => {
-                let known: Vec<&str> = HostingPlan::ALL.iter().map(|p| p.as_str()).collect();
-                return Err(format!(
-                    "unknown hosting plan `{s}`; expected one of {}",
-                    known.join(", ")
-                ));
-            }
+            _ => return Err(UnknownHostingPlan(s.to_owned())),
         };
         Ok(plan)
     }

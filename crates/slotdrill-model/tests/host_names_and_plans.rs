@@ -136,6 +136,8 @@ fn flex_consumption_says_it_has_no_slots() {
 #[test]
 fn unknown_plans_list_the_known_ones() {
     let error = "gold".parse::<HostingPlan>().expect_err("unknown");
+    assert_eq!(error.0, "gold", "the error keeps the name as given");
+    let error = error.to_string();
     assert!(
         error.contains("unknown hosting plan `gold`") && error.contains("consumption"),
         "{error}"

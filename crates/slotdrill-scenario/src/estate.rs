@@ -296,7 +296,10 @@ fn add_app(
     location: &str,
 ) -> Result<(), ScenarioError> {
     let err = |key: &str, message: String| source.error("app", i, Some(key), message);
-    let plan = app.plan.parse().map_err(|m: String| err("plan", m))?;
+    let plan = app
+        .plan
+        .parse()
+        .map_err(|e: slotdrill_model::UnknownHostingPlan| err("plan", e.to_string()))?;
     let os = match app.os.as_deref().map(str::to_ascii_lowercase).as_deref() {
         None | Some("windows") => OperatingSystem::Windows,
         Some("linux") => OperatingSystem::Linux,

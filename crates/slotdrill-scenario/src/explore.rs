@@ -90,6 +90,14 @@ pub struct Faults {
     pub crash: bool,
 }
 
+/// A name in a `--faults` list that is not a fault explore injects.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown fault `{0}`; expected warmup, restart, throttle, crash or none")]
+pub struct UnknownFault(
+    /// The name as given, trimmed of spaces.
+    pub String,
+);
+
 impl Faults {
     /// Every fault.
     pub fn all() -> Faults {
@@ -102,7 +110,7 @@ impl Faults {
     }
 
     /// From `warmup,restart,throttle,crash` (or `none`).
-    pub fn parse(list: &str) -> Result<Faults, String> {
+    pub fn parse(list: &str) -> Result<Faults, UnknownFault> {
         let mut faults = Faults {
             warmup: false,
             restart: false,
@@ -119,11 +127,7 @@ impl Faults {
                 "restart" => faults.restart = true,
                 "throttle" => faults.throttle = true,
                 "crash" => faults.crash = true,
-                other => {
-                    return Err(format!(
-                        "unknown fault `{other}`; expected warmup, restart, throttle, crash or none"
-                    ));
-                }
+                other => return Err(UnknownFault(other.to_owned())),
             }
         }
         Ok(faults)

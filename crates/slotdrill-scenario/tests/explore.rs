@@ -17,6 +17,25 @@ fn op(kind: &str, step: &str) -> Op {
 }
 
 #[test]
+fn a_fault_list_is_read_by_name_and_an_unknown_name_is_refused() {
+    let some = Faults::parse(" warmup, crash ").expect("known names");
+    assert_eq!(
+        (some.warmup, some.restart, some.throttle, some.crash),
+        (true, false, false, true)
+    );
+    assert_eq!(
+        Faults::parse("none").expect("none"),
+        Faults::parse("").expect("empty")
+    );
+    let unknown = Faults::parse("warmup,fire").expect_err("fire is not a fault");
+    assert_eq!(unknown.0, "fire");
+    assert_eq!(
+        unknown.to_string(),
+        "unknown fault `fire`; expected warmup, restart, throttle, crash or none"
+    );
+}
+
+#[test]
 fn a_release_lost_without_a_deploy_is_a_finding() {
     let estate = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/orders.toml");
     let ops = [

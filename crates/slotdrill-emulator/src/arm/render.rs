@@ -115,15 +115,24 @@ fn ramp_up_rule(rule: &RampUpRule) -> Value {
     })
 }
 
-/// Reads a `rampUpRules` entry; `None` names what is missing.
-pub(crate) fn parse_ramp_up_rule(value: &Value) -> Result<RampUpRule, String> {
+/// A `rampUpRules` entry without a field the emulator needs; the request is answered 400 with
+/// this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a ramp-up rule needs `{0}`")]
+pub(crate) struct MissingRampUpField(
+    /// The missing field, in ARM's spelling (`actionHostName`).
+    &'static str,
+);
+
+/// Reads a `rampUpRules` entry; the error names the first required field it lacks.
+pub(crate) fn parse_ramp_up_rule(value: &Value) -> Result<RampUpRule, MissingRampUpField> {
     let text = |field: &str| value.get(field).and_then(Value::as_str).map(str::to_owned);
     let number = |field: &str| value.get(field).and_then(Value::as_f64);
     Ok(RampUpRule {
-        name: text("name").ok_or("a ramp-up rule needs `name`")?,
-        action_host_name: text("actionHostName").ok_or("a ramp-up rule needs `actionHostName`")?,
+        name: text("name").ok_or(MissingRampUpField("name"))?,
+        action_host_name: text("actionHostName").ok_or(MissingRampUpField("actionHostName"))?,
         reroute_percentage: number("reroutePercentage")
-            .ok_or("a ramp-up rule needs `reroutePercentage`")?,
+            .ok_or(MissingRampUpField("reroutePercentage"))?,
         change_step: number("changeStep"),
         change_interval_in_minutes: value
             .get("changeIntervalInMinutes")

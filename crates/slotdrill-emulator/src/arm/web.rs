@@ -383,13 +383,13 @@ fn update_web_config(
                 "traffic routing rules are set on the production slot",
             );
         }
-        let parsed: Result<Vec<_>, String> = rules
+        let parsed: Result<Vec<_>, _> = rules
             .as_array()
             .map(|a| a.iter().map(parse_ramp_up_rule).collect())
             .unwrap_or_else(|| Ok(Vec::new()));
         let rules = match parsed {
             Ok(rules) => rules,
-            Err(message) => return ArmResponse::error(400, "BadRequest", message),
+            Err(missing) => return ArmResponse::error(400, "BadRequest", missing.to_string()),
         };
         if let Err(e) = state.apply(|e| e.set_routing(app, rules)) {
             return from_model(&e);

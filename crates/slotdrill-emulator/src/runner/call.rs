@@ -67,6 +67,20 @@ impl RetryPolicy {
     }
 }
 
+/// A call to a host the emulator does not serve and no stub answers (a scenario's gap, not an
+/// Azure behaviour): the action fails with this message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("host `{}` is not emulated and no stub answers it", shown(.host))]
+pub(crate) struct Unanswered {
+    /// The request's host, as the action wrote it; empty when the URL has none.
+    host: String,
+}
+
+/// `(none)` for a URL without a host, so the message never ends in empty back quotes.
+fn shown(host: &str) -> &str {
+    if host.is_empty() { "(none)" } else { host }
+}
+
 fn retryable(status: u16) -> bool {
     status == 408 || status == 429 || (500..600).contains(&status)
 }
@@ -185,7 +199,7 @@ impl Runner<'_> {
         }
         let inputs = match self.evaluate(raw_inputs, name) {
             Ok(inputs) => inputs,
-            Err(e) => return Outcome::failed(e),
+            Err(e) => return Outcome::failed(e.to_string()),
         };
         match kind {
             "http" => self.http_action(name, action, &inputs),
@@ -417,7 +431,7 @@ impl Runner<'_> {
     }
 
     /// One attempt: an emulated host answers in process; anything else needs a stub.
-    fn send(&mut self, request: &HostRequest, caller: &str) -> Result<HostResponse, String> {
+    fn send(&mut self, request: &HostRequest, caller: &str) -> Result<HostResponse, Unanswered> {
         let host = request.host_name();
         if self.state.data().serves(&host) {
             return Ok(self.state.invoke(request, Some(caller)));
@@ -439,14 +453,9 @@ impl Runner<'_> {
                 latency_ms: 0,
                 timed_out: false,
             }),
-            None => Err(format!(
-                "host `{}` is not emulated and no stub answers it",
-                if request.host.is_empty() {
-                    "(none)"
-                } else {
-                    &request.host
-                }
-            )),
+            None => Err(Unanswered {
+                host: request.host.clone(),
+            }),
         }
     }
 }

@@ -271,7 +271,7 @@ impl Runner<'_> {
                         .unwrap_or_default();
                     Some(self.run_level(&branch, &inner))
                 }
-                Err(e) => Some(Some(e)),
+                Err(e) => Some(Some(e.to_string())),
             },
             "foreach" => Some(self.foreach(name, action, &inner)),
             "until" => Some(self.until(name, action, &inner)),
@@ -310,7 +310,7 @@ impl Runner<'_> {
                     "`foreach` of `{name}` must be an array, got {other}"
                 ));
             }
-            Err(e) => return Some(e),
+            Err(e) => return Some(e.to_string()),
         };
         let actions = action
             .get("actions")
@@ -350,7 +350,7 @@ impl Runner<'_> {
                 Ok(true) => break,
                 Ok(false) => {}
                 Err(e) => {
-                    failure = Some(e);
+                    failure = Some(e.to_string());
                     break;
                 }
             }
@@ -363,7 +363,7 @@ impl Runner<'_> {
     fn switch(&mut self, name: &str, action: &Value, inner: &[&str]) -> Option<String> {
         let value = match self.evaluate(action.get("expression").unwrap_or(&Value::Null), name) {
             Ok(v) => v,
-            Err(e) => return Some(e),
+            Err(e) => return Some(e.to_string()),
         };
         let cases = action.get("cases").and_then(Value::as_object);
         let chosen = cases

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Value, json};
 use slotdrill_wdl::eval::{EvalError, Scope, eval_wdl_string, get_ci};
 use slotdrill_wdl::expr::Expr;
-use slotdrill_wdl::{Document, Workflow};
+use slotdrill_wdl::{Document, WdlError, Workflow};
 
 use super::{Runner, Status};
 
@@ -85,23 +85,73 @@ impl RuntimeScope<'_> {
     }
 }
 
-fn describe(error: EvalError, action: &str) -> String {
+/// Why an action's expression or condition could not be evaluated at run time; the action fails
+/// with this message (it shows in the run history as the action's error).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub(crate) enum ExpressionError {
+    /// The Logic App's workflow is not in its own document (a document changed under it).
+    #[error(transparent)]
+    Workflow(#[from] WdlError),
+    /// The expression calls a function the runner does not evaluate.
+    #[error("unsupported function `{function}` in action `{action}`")]
+    UnsupportedFunction {
+        /// The function as written in the expression.
+        function: String,
+        /// The action whose inputs hold it.
+        action: String,
+    },
+    /// The evaluator failed (bad arguments, malformed text, a missing parameter or result).
+    #[error("action `{action}`: {error}")]
+    Eval {
+        /// The action whose inputs hold the expression.
+        action: String,
+        /// What the evaluator reported (part of the message, hence not a `source`).
+        error: EvalError,
+    },
+    /// A designer-form comparison (`equals`, `greater`, …) the runner cannot decide.
+    #[error("action `{action}`: cannot evaluate condition `{op}` on {values}")]
+    Comparison {
+        /// The `If` or `Until` action.
+        action: String,
+        /// The comparison's key as written (`equals`, `greaterOrEquals`, …).
+        op: String,
+        /// Its evaluated operands, as a JSON array.
+        values: Value,
+    },
+    /// The condition evaluated to something other than a boolean or `"true"`/`"false"`.
+    #[error("action `{action}`: the condition evaluated to {value}, not a boolean")]
+    NotABoolean {
+        /// The `If` or `Until` action.
+        action: String,
+        /// What it evaluated to.
+        value: Value,
+    },
+}
+
+fn describe(error: EvalError, action: &str) -> ExpressionError {
     match error {
-        EvalError::UnknownFunction(function) => {
-            format!("unsupported function `{function}` in action `{action}`")
-        }
-        other => format!("action `{action}`: {other}"),
+        EvalError::UnknownFunction(function) => ExpressionError::UnsupportedFunction {
+            function,
+            action: action.to_owned(),
+        },
+        error => ExpressionError::Eval {
+            action: action.to_owned(),
+            error,
+        },
     }
 }
 
 impl Runner<'_> {
     /// Evaluates every expression inside `value` (strings, recursively).
-    pub(crate) fn evaluate(&mut self, value: &Value, action: &str) -> Result<Value, String> {
+    pub(crate) fn evaluate(
+        &mut self,
+        value: &Value,
+        action: &str,
+    ) -> Result<Value, ExpressionError> {
         let workflow = self
             .logic_app
             .document
-            .workflow(Some(&self.logic_app.workflow))
-            .map_err(|e| e.to_string())?;
+            .workflow(Some(&self.logic_app.workflow))?;
         let mut scope = RuntimeScope {
             doc: &self.logic_app.document,
             workflow,
@@ -116,7 +166,11 @@ impl Runner<'_> {
     }
 
     /// Evaluates a condition (`If`, `Until`).
-    pub(crate) fn condition(&mut self, expression: &Value, action: &str) -> Result<bool, String> {
+    pub(crate) fn condition(
+        &mut self,
+        expression: &Value,
+        action: &str,
+    ) -> Result<bool, ExpressionError> {
         match expression {
             Value::Object(map) if map.len() == 1 => {
                 let (op, operand) = map.iter().next().expect("one entry");
@@ -132,11 +186,10 @@ impl Runner<'_> {
                     comparison => {
                         let values = self.evaluate(&Value::Array(list()), action)?;
                         let values = values.as_array().cloned().unwrap_or_default();
-                        compare(comparison, &values).ok_or_else(|| {
-                            format!(
-                                "action `{action}`: cannot evaluate condition `{op}` on {}",
-                                Value::Array(values)
-                            )
+                        compare(comparison, &values).ok_or_else(|| ExpressionError::Comparison {
+                            action: action.to_owned(),
+                            op: op.clone(),
+                            values: Value::Array(values),
                         })
                     }
                 }
@@ -145,9 +198,10 @@ impl Runner<'_> {
                 Value::Bool(b) => Ok(b),
                 Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
                 Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
-                value => Err(format!(
-                    "action `{action}`: the condition evaluated to {value}, not a boolean"
-                )),
+                value => Err(ExpressionError::NotABoolean {
+                    action: action.to_owned(),
+                    value,
+                }),
             },
         }
     }
