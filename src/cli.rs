@@ -1,5 +1,5 @@
 //! Command-line arguments and dispatch. Exit codes, the same for every command: 0 success, 1 a
-//! failed check or refusal, 2 bad input.
+//! failed check or refusal, 2 bad input (decided in `error.rs`, `CliError::exit_code`).
 
 use std::process::ExitCode;
 
@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use crate::drills::{CheckArgs, RunArgs};
 use crate::engine_cmd::{Backend, Output, Planning};
+use crate::error::CliError;
 use crate::explore_cmd::ExploreArgs;
 use crate::serve::ServeArgs;
 use crate::workflow::WorkflowCommand;
@@ -91,22 +92,10 @@ enum Command {
     },
 }
 
-/// A failure of a command, with the exit code it maps to.
-pub enum Failure {
-    /// Bad input: exit code 2.
-    BadInput(String),
-    /// Something failed while running: exit code 1.
-    Failed(String),
-    /// The engine refused (the reason was printed): exit code 1.
-    Refused,
-    /// Everything was printed already; exit with this code.
-    Quiet(u8),
-}
-
 impl Cli {
     /// Runs the chosen command.
     pub fn run(self) -> ExitCode {
-        let result = match self.command {
+        let result: Result<(), CliError> = match self.command {
             Command::Workflow(command) => command.run(),
             Command::Serve(args) => crate::serve::run(args),
             Command::Run(args) => crate::drills::run(args),
@@ -145,16 +134,12 @@ impl Cli {
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,
-            Err(Failure::BadInput(message)) => {
-                eprintln!("error: {message}");
-                ExitCode::from(2)
+            Err(error) => {
+                if let Some(shown) = error.render() {
+                    eprintln!("{shown}");
+                }
+                ExitCode::from(error.exit_code())
             }
-            Err(Failure::Failed(message)) => {
-                eprintln!("error: {message}");
-                ExitCode::from(1)
-            }
-            Err(Failure::Refused) => ExitCode::from(1),
-            Err(Failure::Quiet(code)) => ExitCode::from(code),
         }
     }
 }

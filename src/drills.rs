@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use slotdrill_scenario::{Drill, RunReport, run_drill};
 
-use crate::cli::Failure;
+use crate::error::CliError;
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum ReportFormat {
@@ -37,25 +37,30 @@ pub struct RunArgs {
 }
 
 /// Writes `text` to `path` whole or not at all: a temporary file beside it, then a rename.
-pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), Failure> {
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> {
     let mut tmp = path.as_os_str().to_owned();
     tmp.push(".partial");
     let tmp = std::path::PathBuf::from(tmp);
     std::fs::write(&tmp, text)
         .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| {
+        .map_err(|source| {
             let _ = std::fs::remove_file(&tmp);
-            Failure::Failed(format!("{}: {e}", path.display()))
+            CliError::Write {
+                path: path.to_owned(),
+                source,
+            }
         })
 }
 
-fn write_html(report: &RunReport, file: Option<&Path>, dir: Option<&Path>) -> Result<(), Failure> {
+fn write_html(report: &RunReport, file: Option<&Path>, dir: Option<&Path>) -> Result<(), CliError> {
     if let Some(file) = file {
         write_atomically(file, &slotdrill_scenario::html::page(report))?;
     }
     if let Some(dir) = dir {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Failure::Failed(format!("{}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|source| CliError::CreateDir {
+            path: dir.to_owned(),
+            source,
+        })?;
         let mut links = Vec::new();
         for drill in &report.drills {
             let stem = Path::new(&drill.file)
@@ -101,12 +106,14 @@ fn show(error: &slotdrill_scenario::ScenarioError) -> String {
 }
 
 /// The scenario files named by `paths`, directories expanded (not recursively), sorted.
-fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
     for path in paths {
         if path.is_dir() {
-            let entries = std::fs::read_dir(path)
-                .map_err(|e| Failure::BadInput(format!("{}: {e}", path.display())))?;
+            let entries = std::fs::read_dir(path).map_err(|source| CliError::ReadDir {
+                path: path.clone(),
+                source,
+            })?;
             let mut found: Vec<PathBuf> = entries
                 .filter_map(Result::ok)
                 .map(|e| e.path())
@@ -119,19 +126,16 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
         } else if path.exists() {
             files.push(path.clone());
         } else {
-            return Err(Failure::BadInput(format!(
-                "{}: no such file or directory",
-                path.display()
-            )));
+            return Err(CliError::NoSuchPath(path.clone()));
         }
     }
     if files.is_empty() {
-        return Err(Failure::BadInput("no scenario files found".to_owned()));
+        return Err(CliError::NoScenarioFiles);
     }
     Ok(files)
 }
 
-pub fn run(args: RunArgs) -> Result<(), Failure> {
+pub fn run(args: RunArgs) -> Result<(), CliError> {
     let files = scenario_files(&args.paths)?;
     let mut drills = Vec::new();
     let mut invalid = Vec::new();
@@ -153,16 +157,16 @@ pub fn run(args: RunArgs) -> Result<(), Failure> {
         ReportFormat::Junit => print!("{}", report.junit()),
     }
     if !invalid.is_empty() {
-        return Err(Failure::Quiet(2));
+        return Err(CliError::InvalidScenarios(invalid.len()));
     }
     if report.summary.failed > 0 {
-        Err(Failure::Quiet(1))
+        Err(CliError::DrillFailed)
     } else {
         Ok(())
     }
 }
 
-pub fn check(args: CheckArgs) -> Result<(), Failure> {
+pub fn check(args: CheckArgs) -> Result<(), CliError> {
     let files = scenario_files(&args.paths)?;
     let mut bad = 0;
     for file in &files {
@@ -175,7 +179,7 @@ pub fn check(args: CheckArgs) -> Result<(), Failure> {
         }
     }
     if bad > 0 {
-        Err(Failure::Quiet(2))
+        Err(CliError::InvalidScenarios(bad))
     } else {
         Ok(())
     }

@@ -10,12 +10,12 @@ use clap::{Args, ValueEnum};
 use serde_json::json;
 use slotdrill_azure::{ArmCloud, ArmConfig, AzureCloud, Credential};
 use slotdrill_engine::{
-    AppFunction, ApplyOptions, ApplyReport, DiagnoseConfig, EngineError, Mode, Plan, Policy,
-    Rollback, RollbackRequest, VerifyOptions, VerifyReport, observe, pinned_callers, restore,
+    AppFunction, ApplyOptions, ApplyReport, DiagnoseConfig, Mode, Plan, Policy, Rollback,
+    RollbackRequest, VerifyOptions, VerifyReport, observe, pinned_callers, restore,
 };
 use slotdrill_model::Secret;
 
-use crate::cli::Failure;
+use crate::error::CliError;
 
 /// Where the estate is.
 #[derive(Debug, Args)]
@@ -87,7 +87,7 @@ pub struct Planning {
     /// Samples needed before a function can be judged faulty.
     #[arg(long, default_value_t = 5)]
     min_samples: u32,
-    /// Failure rate (0–1) at or above which a function is faulty.
+    /// CliError rate (0–1) at or above which a function is faulty.
     #[arg(long, default_value_t = 0.5)]
     failure_rate: f64,
     /// Call functions to judge their health (a POST with the slot's key, before planning and
@@ -123,7 +123,7 @@ impl Planning {
 
 impl Backend {
     /// `--secure-parameter` values, each read from its environment variable.
-    fn secure_parameter_values(&self) -> Result<BTreeMap<String, Secret>, Failure> {
+    fn secure_parameter_values(&self) -> Result<BTreeMap<String, Secret>, CliError> {
         let mut values = BTreeMap::new();
         for given in &self.secure_parameters {
             let (key, variable) = given
@@ -133,29 +133,20 @@ impl Backend {
                         .is_some_and(|(w, p)| !w.is_empty() && !p.is_empty())
                         && !v.is_empty()
                 })
-                .ok_or_else(|| {
-                    // Not echoed: a value typed here by mistake is a secret.
-                    Failure::BadInput(
-                        "--secure-parameter: expected WORKFLOW/PARAMETER=ENV_VAR".to_owned(),
-                    )
-                })?;
-            let value = std::env::var(variable).map_err(|_| {
-                Failure::BadInput(format!(
-                    "--secure-parameter {key}: the environment variable named after `=` is not set (it holds the value; the value itself never goes on the command line)"
-                ))
+                // Not echoed: a value typed here by mistake is a secret.
+                .ok_or(CliError::SecureParameterSyntax)?;
+            // The variable's own error is dropped: `NotUnicode` would carry the value.
+            let value = std::env::var(variable).map_err(|_| CliError::SecureParameterUnset {
+                parameter: key.to_owned(),
             })?;
             values.insert(key.to_owned(), Secret::new(value));
         }
         Ok(values)
     }
 
-    fn cloud(&self) -> Result<ArmCloud, Failure> {
-        let cloud = AzureCloud::from_name(&self.cloud).ok_or_else(|| {
-            Failure::BadInput(format!(
-                "--cloud {}: expected public, usgov or china (or AzureCloud, AzureUSGovernment, AzureChinaCloud)",
-                self.cloud
-            ))
-        })?;
+    fn cloud(&self) -> Result<ArmCloud, CliError> {
+        let cloud = AzureCloud::from_name(&self.cloud)
+            .ok_or_else(|| CliError::UnknownCloud(self.cloud.clone()))?;
         let endpoint = self
             .arm_endpoint
             .clone()
@@ -178,15 +169,10 @@ impl Backend {
         config.secure_parameters = self.secure_parameter_values()?;
         if !config.is_loopback() {
             if !self.live {
-                return Err(Failure::BadInput(format!(
-                    "{endpoint} is not on this machine: pass --live to manage live Azure"
-                )));
+                return Err(CliError::NotLoopback(endpoint));
             }
             if self.subscription.is_none() {
-                return Err(Failure::BadInput(
-                    "--live needs --subscription: the subscription every request stays inside"
-                        .to_owned(),
-                ));
+                return Err(CliError::LiveNeedsSubscription);
             }
             // AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, then SLOTDRILL_ARM_TOKEN,
             // then `az login`; the token is fetched below, before any work.
@@ -197,18 +183,12 @@ impl Backend {
             config.credential = Credential::Token(Secret::new(token));
         }
         let live = !config.is_loopback();
-        let cloud = ArmCloud::new(config).map_err(|e| Failure::Failed(e.to_string()))?;
+        let cloud = ArmCloud::new(config)?;
         if live {
-            cloud
-                .authenticate()
-                .map_err(|e| Failure::BadInput(e.to_string()))?;
+            cloud.authenticate().map_err(CliError::NotAuthenticated)?;
         }
         Ok(cloud)
     }
-}
-
-fn failed(e: impl std::fmt::Display) -> Failure {
-    Failure::Failed(e.to_string())
 }
 
 impl Planning {
@@ -218,22 +198,16 @@ impl Planning {
         samples: u32,
         apply: Option<ApplyOptions<'a>>,
         trigger: bool,
-    ) -> Result<RollbackRequest<'a>, Failure> {
+    ) -> Result<RollbackRequest<'a>, CliError> {
         if !(0.0..=1.0).contains(&self.failure_rate) {
-            return Err(Failure::BadInput(format!(
-                "--failure-rate {} is outside 0–1",
-                self.failure_rate
-            )));
+            return Err(CliError::FailureRate(self.failure_rate));
         }
         let defaults = DiagnoseConfig::default();
         let probing = samples > 0;
         let faulty = self
             .faulty
             .iter()
-            .map(|f| {
-                f.parse::<AppFunction>()
-                    .map_err(|e| Failure::BadInput(format!("--faulty: {e}")))
-            })
+            .map(|f| f.parse::<AppFunction>().map_err(CliError::Faulty))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(RollbackRequest {
             mode: self.mode.map(|m| match m {
@@ -261,37 +235,11 @@ impl Planning {
     }
 }
 
-/// The engine's error with the exit code it maps to: 2 when the operator must change the
-/// command (a finished journal, a name that matches nothing), else 1.
-fn engine_failure(error: EngineError) -> Failure {
-    match &error {
-        EngineError::JournalFinished { path, .. } => Failure::BadInput(format!(
-            "{error}, for example --journal {}",
-            fresh_journal_path(std::path::Path::new(path)).display()
-        )),
-        EngineError::UnknownFunction(_) | EngineError::ResumeModeMismatch { .. } => {
-            Failure::BadInput(error.to_string())
-        }
-        _ => Failure::Failed(error.to_string()),
-    }
-}
-
-/// A new journal path beside `used`, named after the time now (seconds since the epoch).
-fn fresh_journal_path(used: &std::path::Path) -> PathBuf {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    let stem = used
-        .file_stem()
-        .map_or_else(|| "rollback".into(), |s| s.to_string_lossy());
-    used.with_file_name(format!("{stem}-{now}.jsonl"))
-}
-
 /// `slotdrill import -o FILE`: the estate file and `workflows/*.json` beside it, each written
 /// whole (a temporary file renamed) so an interrupted import leaves no half-written file.
-pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), Failure> {
+pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), CliError> {
     let cloud = backend.cloud()?;
-    let imported = cloud.import(&backend.resource_group).map_err(failed)?;
+    let imported = cloud.import(&backend.resource_group)?;
     let dir = output
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -299,8 +247,10 @@ pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), Failure>
     let write = crate::drills::write_atomically;
     if !imported.workflows.is_empty() {
         let workflows = dir.join("workflows");
-        std::fs::create_dir_all(&workflows)
-            .map_err(|e| Failure::Failed(format!("{}: {e}", workflows.display())))?;
+        std::fs::create_dir_all(&workflows).map_err(|source| CliError::CreateDir {
+            path: workflows.clone(),
+            source,
+        })?;
         for (file, json) in &imported.workflows {
             write(&workflows.join(file), json)?;
         }
@@ -316,9 +266,9 @@ pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), Failure>
     Ok(())
 }
 
-pub fn status(backend: Backend, output: Output) -> Result<(), Failure> {
+pub fn status(backend: Backend, output: Output) -> Result<(), CliError> {
     let cloud = backend.cloud()?;
-    let observation = observe(&cloud).map_err(failed)?;
+    let observation = observe(&cloud)?;
     let pinned: Vec<String> = pinned_callers(&observation)
         .iter()
         .map(|c| {
@@ -336,8 +286,7 @@ pub fn status(backend: Backend, output: Output) -> Result<(), Failure> {
             "{}",
             serde_json::to_string_pretty(
                 &json!({ "observation": observation, "pinnedCallers": pinned })
-            )
-            .map_err(failed)?
+            )?
         ),
         Output::Text => {
             for app in &observation.apps {
@@ -370,23 +319,23 @@ pub fn status(backend: Backend, output: Output) -> Result<(), Failure> {
     Ok(())
 }
 
-pub fn plan_command(backend: Backend, planning: Planning, output: Output) -> Result<(), Failure> {
+pub fn plan_command(backend: Backend, planning: Planning, output: Output) -> Result<(), CliError> {
     let cloud = backend.cloud()?;
     let samples = planning.probe_samples(&cloud);
     let request = planning.request(samples, None, false)?;
-    let rolled =
-        slotdrill_engine::rollback(&cloud, request, &mut |_, _| {}).map_err(engine_failure)?;
+    let rolled = slotdrill_engine::rollback(&cloud, request, &mut |_, _| {})
+        .map_err(CliError::from_rollback)?;
     print_plan(&rolled.plan, output)?;
     if rolled.plan.is_refused() {
-        Err(Failure::Refused)
+        Err(CliError::Refused)
     } else {
         Ok(())
     }
 }
 
-fn print_plan(plan: &Plan, output: Output) -> Result<(), Failure> {
+fn print_plan(plan: &Plan, output: Output) -> Result<(), CliError> {
     match output {
-        Output::Json => println!("{}", serde_json::to_string_pretty(plan).map_err(failed)?),
+        Output::Json => println!("{}", serde_json::to_string_pretty(plan)?),
         Output::Text => print!("{plan}"),
     }
     Ok(())
@@ -400,7 +349,7 @@ pub struct RollbackArgs {
     pub output: Output,
 }
 
-pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Result<(), Failure> {
+pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Result<(), CliError> {
     let RollbackArgs {
         apply: apply_it,
         journal,
@@ -412,16 +361,11 @@ pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Res
     if let Some(path) = resuming
         && !apply_it
     {
-        return Err(Failure::BadInput(format!(
-            "{} exists: pass --apply to resume it",
-            path.display()
-        )));
+        return Err(CliError::JournalExists(path.clone()));
     }
     let path = match (apply_it, journal.as_deref()) {
         (true, None) => {
-            return Err(Failure::BadInput(
-                "--apply needs --journal FILE (the crash-safe record of every step)".to_owned(),
-            ));
+            return Err(CliError::ApplyNeedsJournal);
         }
         (true, Some(path)) => Some(path),
         (false, _) => None,
@@ -437,10 +381,10 @@ pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Res
     let rolled = slotdrill_engine::rollback(&cloud, request, &mut |plan, _| {
         printed = print_plan(plan, output);
     })
-    .map_err(engine_failure)?;
+    .map_err(CliError::from_rollback)?;
     printed?;
     if rolled.plan.is_refused() {
-        return Err(Failure::Refused);
+        return Err(CliError::Refused);
     }
     let Some(report) = &rolled.applied else {
         println!("dry run: nothing changed (pass --apply and --journal FILE to roll back)");
@@ -460,7 +404,7 @@ pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Res
     if checks.ok() {
         Ok(())
     } else {
-        Err(Failure::Refused)
+        Err(CliError::VerifyFailed)
     }
 }
 
@@ -470,7 +414,7 @@ fn print_applied(
     checks: &VerifyReport,
     path: &std::path::Path,
     output: Output,
-) -> Result<(), Failure> {
+) -> Result<(), CliError> {
     for warning in &report.warnings {
         eprintln!("warning: {warning}");
     }
@@ -479,8 +423,7 @@ fn print_applied(
             "{}",
             serde_json::to_string_pretty(
                 &json!({ "applied": report, "verify": checks, "resumed": rolled.resumed })
-            )
-            .map_err(failed)?
+            )?
         ),
         Output::Text if rolled.resumed => {
             println!(
@@ -514,10 +457,9 @@ pub fn restore_command(
     journal: PathBuf,
     apply_it: bool,
     output: Output,
-) -> Result<(), Failure> {
+) -> Result<(), CliError> {
     let cloud = backend.cloud()?;
-    let records =
-        slotdrill_engine::Journal::read(&journal).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let records = slotdrill_engine::Journal::read(&journal).map_err(CliError::UnreadableJournal)?;
     let plan = records.iter().find_map(|r| match r {
         slotdrill_engine::Record::Plan { plan } => Some(plan),
         _ => None,
@@ -540,11 +482,11 @@ pub fn restore_command(
         }
         return Ok(());
     }
-    let report = restore(&cloud, &journal, None).map_err(failed)?;
+    let report = restore(&cloud, &journal, None)?;
     match output {
         Output::Json => println!(
             "{}",
-            serde_json::to_string_pretty(&json!({ "restored": report })).map_err(failed)?
+            serde_json::to_string_pretty(&json!({ "restored": report }))?
         ),
         Output::Text => println!(
             "restored {} workflow step(s), {} already restored",

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::Args;
 use slotdrill_scenario::explore::{Faults, explore};
 
-use crate::cli::Failure;
 use crate::engine_cmd::Output;
+use crate::error::CliError;
 
 #[derive(Debug, Args)]
 pub struct ExploreArgs {
@@ -33,8 +33,8 @@ pub struct ExploreArgs {
     format: Output,
 }
 
-pub fn run(args: ExploreArgs) -> Result<(), Failure> {
-    let faults = Faults::parse(&args.faults).map_err(|e| Failure::BadInput(e.to_string()))?;
+pub fn run(args: ExploreArgs) -> Result<(), CliError> {
+    let faults = Faults::parse(&args.faults)?;
     let terminal = std::io::stderr().is_terminal();
     let cases = args.cases;
     let mut progress = |done: u32| {
@@ -52,8 +52,7 @@ pub fn run(args: ExploreArgs) -> Result<(), Failure> {
         &args.out,
         &mut progress,
         slotdrill_engine::plan,
-    )
-    .map_err(|e| Failure::BadInput(e.to_string()))?;
+    )?;
     if terminal {
         eprintln!();
     }
@@ -96,7 +95,7 @@ pub fn run(args: ExploreArgs) -> Result<(), Failure> {
         }
     }
     if summary.failure.is_some() {
-        Err(Failure::Quiet(1))
+        Err(CliError::ExploreFailure)
     } else {
         Ok(())
     }

@@ -9,6 +9,7 @@ use clap::Parser;
 mod cli;
 mod drills;
 mod engine_cmd;
+mod error;
 mod explore_cmd;
 mod serve;
 mod workflow;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use slotdrill_emulator::EmulatorConfig;
 use slotdrill_scenario::load_estate;
 
-use crate::cli::Failure;
+use crate::error::CliError;
 
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
@@ -24,24 +24,25 @@ pub struct ServeArgs {
     require_token: Option<String>,
 }
 
-pub fn run(args: ServeArgs) -> Result<(), Failure> {
+pub fn run(args: ServeArgs) -> Result<(), CliError> {
     let config = EmulatorConfig {
         require_token: args.require_token.clone(),
         ..EmulatorConfig::default()
     };
-    let loaded = load_estate(&args.estate, config).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let loaded = load_estate(&args.estate, config)?;
     let emulator = Arc::new(loaded.emulator);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Failed(format!("cannot start the runtime: {e}")))?;
+        .map_err(CliError::Runtime)?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(&args.listen)
             .await
-            .map_err(|e| Failure::BadInput(format!("cannot listen on {}: {e}", args.listen)))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| Failure::Failed(e.to_string()))?;
+            .map_err(|source| CliError::Listen {
+                address: args.listen.clone(),
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(CliError::LocalAddress)?;
         println!("listening on http://{addr}");
         let _ = std::io::stdout().flush();
         let log: slotdrill_emulator::http::RequestLog = Arc::new(|line: &str| eprintln!("{line}"));
@@ -50,6 +51,6 @@ pub fn run(args: ServeArgs) -> Result<(), Failure> {
         };
         slotdrill_emulator::http::serve_until(emulator, listener, Some(log), shutdown)
             .await
-            .map_err(|e| Failure::Failed(format!("the server stopped: {e}")))
+            .map_err(CliError::Server)
     })
 }

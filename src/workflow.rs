@@ -8,7 +8,7 @@ use slotdrill_wdl::{
     Document, FunctionCall, Hints, KeyCarrier, RepointRequest, find_calls, repoint,
 };
 
-use crate::cli::Failure;
+use crate::error::CliError;
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum Format {
@@ -83,20 +83,18 @@ impl HintArgs {
 }
 
 impl WorkflowCommand {
-    pub fn run(self) -> Result<(), Failure> {
-        let bad = |e: slotdrill_wdl::WdlError| Failure::BadInput(e.to_string());
+    pub fn run(self) -> Result<(), CliError> {
         match self {
             WorkflowCommand::Calls {
                 file,
                 format,
                 hints,
             } => {
-                let doc = Document::load(&file).map_err(bad)?;
+                let doc = Document::load(&file)?;
                 let calls = find_calls(&doc, &hints.hints());
                 match format {
                     Format::Json => {
-                        let json = serde_json::to_string_pretty(&calls)
-                            .map_err(|e| Failure::BadInput(e.to_string()))?;
+                        let json = serde_json::to_string_pretty(&calls)?;
                         println!("{json}");
                     }
                     Format::Text => print_calls(&calls),
@@ -111,7 +109,7 @@ impl WorkflowCommand {
                 workflow,
                 hints,
             } => {
-                let doc = Document::load(&file).map_err(bad)?;
+                let doc = Document::load(&file)?;
                 let request = RepointRequest {
                     workflow: workflow.as_deref(),
                     action: &action,
@@ -119,9 +117,8 @@ impl WorkflowCommand {
                     host: &host,
                     key: None,
                 };
-                let (new_doc, record) = repoint(&doc, &request, &hints.hints()).map_err(bad)?;
-                let json = serde_json::to_string_pretty(&new_doc.root)
-                    .map_err(|e| Failure::BadInput(e.to_string()))?;
+                let (new_doc, record) = repoint(&doc, &request, &hints.hints())?;
+                let json = serde_json::to_string_pretty(&new_doc.root)?;
                 println!("{json}");
                 match record.key {
                     KeyCarrier::Parameter(p) => eprintln!(

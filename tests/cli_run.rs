@@ -128,3 +128,28 @@ fn check_refuses_an_unknown_failure_kind_and_lists_the_valid_ones() {
         assert!(stderr.contains(kind), "{kind} is listed: {stderr}");
     }
 }
+
+#[test]
+fn a_report_that_cannot_be_written_exits_1_naming_the_file_and_its_cause() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // A directory that does not exist: the write fails with the operating system's reason.
+    let html = dir.path().join("no-such-dir").join("report.html");
+    let output = slotdrill(&[
+        "run",
+        "tests/data/drills/broken-expectation.toml",
+        "--html",
+        html.to_str().expect("a UTF-8 path"),
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let expected = format!(
+        "error: {}: cannot write the file\n  caused by: ",
+        html.display()
+    );
+    assert!(stderr.starts_with(&expected), "{stderr}");
+    assert_eq!(
+        stderr.lines().count(),
+        2,
+        "one line for the error, one for its cause: {stderr}"
+    );
+}
