@@ -16,9 +16,11 @@ pub const RELEASE_SETTING: &str = "SLOTDRILL_RELEASE";
 /// A release: an id (`v1`, a build number, a commit) and its functions.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Release {
-    /// The release id, unique within an app.
+    /// The release id (`v2`, a build number), unique within an app; compared exactly, case
+    /// included.
     pub id: String,
-    /// Functions by name.
+    /// Function name as the release spells it → how it answers; [`Release::function`] looks a
+    /// name up ignoring case.
     pub functions: BTreeMap<String, FunctionBehaviour>,
 }
 
@@ -69,11 +71,12 @@ pub struct FunctionBehaviour {
     pub fail_rate: f64,
     /// The first N calls after each deploy, restart or swap fail with 503 (cold start).
     pub fail_first: u32,
-    /// An app setting the function needs; without it every call fails with 500.
+    /// An app setting the function needs; while it is unset or empty on the slot, every call
+    /// fails with 500.
     pub requires_setting: Option<String>,
-    /// Every call hangs until the caller gives up.
+    /// True: every call hangs until the caller gives up (the caller's timeout decides how long).
     pub timeout: bool,
-    /// Which key a call needs.
+    /// Which key a call needs (default: a function key).
     pub auth: AuthLevel,
 }
 
@@ -161,11 +164,12 @@ impl FunctionBehaviour {
 pub enum Invocation {
     /// An HTTP answer after `latency_ms` virtual milliseconds.
     Response {
-        /// HTTP status.
+        /// The HTTP status code (`200`, or `503` during a cold start).
         status: u16,
-        /// JSON body.
+        /// The behaviour's body, its default `{"function", "release"}`, or on a failure
+        /// `{"error", "function", "release"}`.
         body: Value,
-        /// Virtual latency.
+        /// Virtual milliseconds before the answer.
         latency_ms: u64,
     },
     /// No answer: the caller's timeout decides how long it waited.

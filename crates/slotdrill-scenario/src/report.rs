@@ -22,9 +22,10 @@ pub struct StepReport {
     pub at_ms: u64,
     /// `ok`, `expected_failure`, `failed` or `skipped`.
     pub outcome: String,
-    /// What it did.
+    /// What it did or why it failed, for people, with the step's `note` appended after ` — `.
     pub summary: String,
-    /// The error kind, when it failed.
+    /// The failure kind in snake case (`warmup_failed`, as a step's `fails` names it); `None`
+    /// when the step succeeded or was skipped.
     pub error_kind: Option<String>,
 }
 
@@ -33,18 +34,18 @@ pub struct StepReport {
 pub struct ExpectationReport {
     /// The step that states it (1-based).
     pub step: usize,
-    /// What was expected.
+    /// What was expected, in words (`orders/production holds v2`).
     pub description: String,
-    /// Whether it held.
+    /// True when the estate matched; a broken expectation fails the drill.
     pub passed: bool,
-    /// What was found.
+    /// What the estate showed, whether or not it matched (`it holds v1`).
     pub detail: String,
 }
 
 /// One drill.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DrillReport {
-    /// The drill's name.
+    /// The scenario's `name`, or the file stem when it has none.
     pub name: String,
     /// The drill file as it was named to `run` (`scenarios/02-….toml`).
     pub file: String,
@@ -52,11 +53,11 @@ pub struct DrillReport {
     pub seed: u64,
     /// True when every step ran and every expectation held.
     pub passed: bool,
-    /// Virtual time the drill took.
+    /// Virtual time at the end of the drill, in milliseconds from the start of the rehearsal.
     pub virtual_ms: u64,
-    /// Every step.
+    /// Every step in file order, including those skipped after a failure.
     pub steps: Vec<StepReport>,
-    /// Every expectation.
+    /// Every expectation checked, in the order the steps stated them.
     pub expectations: Vec<ExpectationReport>,
     /// The plans of the drill's rollbacks, in order.
     pub plans: Vec<Plan>,
@@ -79,18 +80,18 @@ pub struct DrillReport {
 /// One Logic App run, for the timeline chart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunPoint {
-    /// Virtual time the run ended.
+    /// Virtual time the run ended, in milliseconds from the start of the rehearsal.
     pub at_ms: u64,
-    /// The Logic App.
+    /// The Logic App's name as the `run` step gave it.
     pub logic_app: String,
-    /// Whether it succeeded.
+    /// True when the run's status was `Succeeded` (any other status is false).
     pub succeeded: bool,
 }
 
 /// One app: its slots with their releases, and the callers of each.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AppMap {
-    /// The app.
+    /// The app's name as the estate declares it (its case kept).
     pub app: String,
     /// Its slots, production first.
     pub slots: Vec<SlotMap>,
@@ -99,9 +100,9 @@ pub struct AppMap {
 /// One slot of an [`AppMap`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SlotMap {
-    /// The slot.
+    /// The slot's name (`production`, `deploy`).
     pub slot: String,
-    /// The release it holds.
+    /// The id of the release it holds; `None` when it holds none (a slot created empty).
     pub release: Option<String>,
     /// `workflow/action → function` of every caller of this slot.
     pub callers: Vec<String>,
@@ -125,11 +126,11 @@ pub struct Summary {
 /// A whole run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunReport {
-    /// `slotdrill.report/1`.
+    /// Always [`SCHEMA`] (`slotdrill.report/1`): readers check it before trusting the shape.
     pub schema: String,
     /// Every drill, in the order run.
     pub drills: Vec<DrillReport>,
-    /// Totals.
+    /// Totals over `drills`.
     pub summary: Summary,
 }
 

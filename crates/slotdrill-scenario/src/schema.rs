@@ -11,9 +11,9 @@ use slotdrill_emulator::ArmFault;
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
-    /// What the drill teaches.
+    /// What the drill teaches; absent: the file stem names the drill.
     pub name: Option<String>,
-    /// Seed of every random draw.
+    /// Seed of every random draw (keys, failure rolls); default 0, `run --seed` overrides it.
     #[serde(default)]
     pub seed: u64,
     /// Subscription id (default: all zeros).
@@ -50,10 +50,11 @@ pub struct AppDef {
     /// Sticky app setting names (`slotConfigNames.appSettingNames`).
     #[serde(default)]
     pub sticky: Vec<String>,
-    /// App settings per slot.
+    /// Slot name → (setting name → value); a slot not listed starts with no settings.
     #[serde(default)]
     pub settings: BTreeMap<String, BTreeMap<String, String>>,
-    /// The release each slot holds at the start.
+    /// Slot name → the id of the release it holds at the start (a key of `release`); a slot
+    /// not listed holds none.
     #[serde(default)]
     pub deployed: BTreeMap<String, String>,
     /// Auto swap at the start: slot → the slot it swaps into after each deploy.
@@ -62,7 +63,8 @@ pub struct AppDef {
     /// Traffic routing at the start: slot → the share (0–100) of production traffic it gets.
     #[serde(default)]
     pub routing: BTreeMap<String, f64>,
-    /// Releases by id.
+    /// Release id (`v1`, compared exactly) → its functions; `deployed` and `deploy` steps name
+    /// these ids.
     #[serde(default)]
     pub release: BTreeMap<String, ReleaseDef>,
     /// `classic` (default) or `unique` default host names.
@@ -83,7 +85,7 @@ pub struct AppDef {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReleaseDef {
-    /// Functions by name.
+    /// Function name (as called in `/api/NAME`, matched ignoring case) → how it answers.
     #[serde(default)]
     pub functions: BTreeMap<String, FunctionDef>,
 }
@@ -94,17 +96,18 @@ pub struct ReleaseDef {
 pub struct FunctionDef {
     /// Status of a normal answer (default 200).
     pub status: Option<u16>,
-    /// Body of a normal answer.
+    /// Body of a normal answer; absent: `{"function": NAME, "release": ID}`.
     pub body: Option<Value>,
     /// Virtual latency in milliseconds.
     pub latency_ms: Option<u64>,
     /// Probability (0–1) of a 500.
     pub fail_rate: Option<f64>,
-    /// The first N calls after each restart fail with 503.
+    /// The first N calls after each cold start of the host fail with 503 (default 0).
     pub fail_first: Option<u32>,
-    /// A setting the function needs.
+    /// An app setting the function needs: while it is unset or empty on the slot, calls fail
+    /// with 500.
     pub requires_setting: Option<String>,
-    /// Never answers.
+    /// True: never answers (the caller's timeout decides); default false.
     pub timeout: Option<bool>,
     /// `function` (default), `anonymous` or `admin`.
     pub auth: Option<String>,
@@ -114,11 +117,11 @@ pub struct FunctionDef {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogicAppDef {
-    /// Its name.
+    /// The Logic App's resource name; `run` steps and `caller` expectations use it.
     pub name: String,
     /// Workflow JSON, relative to the scenario file.
     pub definition: String,
-    /// Which workflow of a template holding several.
+    /// Which workflow of a template holding several (matched ignoring case); absent: the first.
     pub workflow: Option<String>,
     /// Overrides the file's resource group.
     pub resource_group: Option<String>,

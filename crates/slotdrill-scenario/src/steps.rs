@@ -33,7 +33,7 @@ pub struct StepDef {
     pub expect: Option<Expect>,
     /// The kind of failure this step is expected to end with; `None`: it must succeed.
     pub fails: Option<crate::FailKind>,
-    /// A note for the report.
+    /// Appended to the step's summary in every report (`swap — the release goes live`).
     pub note: Option<String>,
 }
 
@@ -167,7 +167,7 @@ pub struct Run {
     pub logic_app: String,
     #[serde(default = "one")]
     pub times: u32,
-    /// The trigger body.
+    /// The JSON the trigger receives (`triggerBody()` in the workflow); absent: `{}`.
     pub body: Option<Value>,
 }
 
@@ -229,7 +229,8 @@ pub struct Restore {}
 #[serde(deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct FaultStep {
-    /// A fault to arm.
+    /// A fault to arm, in the emulator's `faults` shape (`{ kind = "swap_conflict", app = … }`);
+    /// absent (and `clear` false): the step does nothing.
     pub inject: Option<ArmFault>,
     /// Disarm every fault.
     #[serde(default)]
@@ -259,17 +260,18 @@ pub struct Expect {
     pub succeeded: Option<String>,
     /// With `serves`: `workflow/action`.
     pub caller: Option<String>,
-    /// `app/slot@release`.
+    /// With `caller`: `app/slot@release`, the slot the caller's action points at and the release
+    /// that slot holds now; compared ignoring case.
     pub serves: Option<String>,
     /// With `holds`: `app/slot`.
     pub slot: Option<String>,
-    /// The release it holds.
+    /// The release id the slot must hold (`v2`), compared exactly, case included.
     pub holds: Option<String>,
     /// The mode the last rollback's plan chose: `partial`, `full`, `refused` or `none`.
     pub plan: Option<String>,
-    /// Text its reasons (or refusal) contain.
+    /// With `plan`: text the last plan's reasons (or refusal) contain, case included.
     pub reason: Option<String>,
-    /// Text a warning contains.
+    /// Text one of the drill's warnings so far contains, case included.
     pub warning: Option<String>,
     /// With `original = true`: this Logic App's definition equals its original.
     pub workflow: Option<String>,
@@ -279,7 +281,7 @@ pub struct Expect {
     pub equals: Option<String>,
     /// With `status`: the statuses of the last `call` step (all of them).
     pub call_status: Option<u16>,
-    /// Free text for the report.
+    /// Why the expectation matters, for people reading the drill: neither checked nor reported.
     pub because: Option<String>,
 }
 

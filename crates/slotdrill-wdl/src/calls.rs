@@ -25,21 +25,24 @@ pub enum CallKind {
 /// json` prints, so field names are a contract (`tests/cli_workflow.rs` holds the CLI to them).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FunctionCall {
-    /// The action's name.
+    /// The action's name as the workflow spells it (`SendInvoice`); unique within its workflow.
     pub action: String,
     /// The enclosing action names joined by `/` (`""` at top level).
     pub container: String,
-    /// `function` or `http`.
+    /// `function` for a `Function` action, `http` for an `Http` action whose URI reaches a
+    /// function host.
     pub kind: CallKind,
-    /// The function app, if resolved.
+    /// The function app as a hint or the document spells it (lower case when only a host name
+    /// gave it); `None` when an expression that cannot be known offline decides it.
     pub app: Option<String>,
-    /// The slot, if resolved (`production` unless the call names another).
+    /// The slot: `production` unless the id or host names another; `None` when unresolved.
     pub slot: Option<String>,
-    /// The function, if resolved.
+    /// The function as the id or the URL's `/api/` segment spells it; `None` when unresolved.
     pub function: Option<String>,
     /// True when app, slot and function are all known.
     pub resolved: bool,
-    /// The workflow the action belongs to.
+    /// The workflow the action belongs to: its resource name, its Standard folder, or the file
+    /// stem of a bare definition.
     pub workflow: String,
     /// Why the call is not fully resolved, naming the expression that stayed unknown.
     pub reason: Option<String>,

@@ -46,9 +46,9 @@ pub enum EvalError {
     /// A function got arguments it cannot use.
     #[error("`{function}`: {message}")]
     BadArguments {
-        /// The function.
+        /// The function's name as the expression spells it (`concat`, `Substring`).
         function: String,
-        /// What was wrong.
+        /// What the function expected (`expected two numbers or two strings`).
         message: String,
     },
     /// The expression text itself is malformed.

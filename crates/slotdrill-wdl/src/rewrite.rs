@@ -32,7 +32,7 @@ const KEY_HEADER: &str = "x-functions-key";
 pub struct RepointRequest<'a> {
     /// The workflow, when the document holds several with the same action name.
     pub workflow: Option<&'a str>,
-    /// The action's name.
+    /// The action's name: an exact match wins, else the one that differs only in case.
     pub action: &'a str,
     /// The slot it will call (for the parameter's description).
     pub slot: &'a str,
@@ -45,7 +45,8 @@ pub struct RepointRequest<'a> {
 /// A `securestring` parameter added to carry the key.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AddedParameter {
-    /// The parameter's name.
+    /// `slotdrill_key_ACTION` (the action's name, every character but an ASCII letter or digit
+    /// replaced by `_`), with `_2`, `_3`, … appended when the name is taken.
     pub name: String,
     /// Where the definition's `parameters` object is.
     pub declarations: JsonPath,
@@ -65,7 +66,7 @@ pub enum KeyCarrier {
     Parameter(AddedParameter),
     /// Logic Apps Standard: an app setting of the Logic App, which the caller must set.
     AppSetting {
-        /// The setting's name.
+        /// `SLOTDRILL_KEY_ACTION`: the action's name, sanitised as for a parameter, in upper case.
         name: String,
     },
 }
@@ -73,9 +74,9 @@ pub enum KeyCarrier {
 /// Everything needed to undo a repoint. Contains no key.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RepointRecord {
-    /// The workflow.
+    /// The name of the workflow that holds the action, as the document spells it.
     pub workflow: String,
-    /// The action.
+    /// The action's name as the document spells it (which may differ in case from the request).
     pub action: String,
     /// Where the action is in the document.
     pub path: JsonPath,

@@ -19,20 +19,22 @@ pub struct Hints {
     /// Host name (any case: DNS names are case-insensitive) → (app, slot), as ARM's
     /// `defaultHostName`s say.
     pub hosts: BTreeMap<AzureName, (String, String)>,
-    /// App names known to exist.
+    /// App names known to exist, in any case; they split a host such as `orders-deploy` into
+    /// app `orders` and slot `deploy` (the longest matching name wins).
     pub apps: Vec<String>,
-    /// App settings, for `appsetting('X')`.
+    /// Setting name → value for `appsetting('NAME')`; a name not here stays unknown.
     pub app_settings: BTreeMap<String, String>,
 }
 
 /// A resolved or partly resolved call target. `None` parts could not be resolved.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Target {
-    /// The function app.
+    /// The function app as a hint or the id spells it (lower case when only a host name gave
+    /// it); `None` when unresolved.
     pub app: Option<String>,
-    /// The slot (`production` unless the call names another).
+    /// The slot (`production` unless the call names another); `None` when unresolved.
     pub slot: Option<String>,
-    /// The function.
+    /// The function as the id or the URL's `/api/` segment spells it; `None` when unresolved.
     pub function: Option<String>,
     /// Why something is missing: the expression that stayed unknown, or what was not understood.
     pub reason: Option<String>,
@@ -102,7 +104,7 @@ pub fn from_function_id(id: &str) -> Option<Target> {
 pub struct Url {
     /// `https` or `http`.
     pub scheme: String,
-    /// The host, without a port.
+    /// The host, without a port, in the case the URL wrote it (host names compare ignoring case).
     pub host: String,
     /// The path, starting with `/`.
     pub path: String,
@@ -140,9 +142,9 @@ pub fn split_url(uri: &str) -> Option<Url> {
 pub enum Host {
     /// A known slot of a known app.
     Slot {
-        /// The app.
+        /// The app, spelled as the hint names it, else as the host does (lower case).
         app: String,
-        /// The slot.
+        /// The slot: `production` for the app's own host, else the part after `APP-`.
         slot: String,
     },
     /// Could not be resolved offline; the unknown expression.

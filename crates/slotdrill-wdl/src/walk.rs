@@ -20,7 +20,8 @@ pub struct ActionRef<'a> {
     pub container: Rc<Vec<&'a str>>,
     /// The path of the `actions` object that holds it.
     parent: Rc<JsonPath>,
-    /// The action itself.
+    /// The action's JSON object (`type`, `inputs`, `runAfter`, nested `actions`), borrowed from
+    /// the document.
     pub action: &'a Value,
 }
 
