@@ -9,14 +9,20 @@ use std::path::PathBuf;
 
 use crate::drills::{CheckArgs, RunArgs};
 use crate::engine_cmd::{Backend, Output, Planning};
-use crate::error::CliError;
+use crate::error::{CliError, exit_codes_help};
 use crate::explore_cmd::ExploreArgs;
 use crate::serve::ServeArgs;
 use crate::workflow::WorkflowCommand;
 
 /// Rehearse Azure Functions slot rollbacks offline, then run the same engine against Azure.
 #[derive(Debug, Parser)]
-#[command(name = "slotdrill", version, about, long_about = None)]
+#[command(
+    name = "slotdrill",
+    version,
+    about,
+    long_about = None,
+    after_help = "Exit codes: 0 success, 1 a failure or refusal, 2 bad input; each command's --help says what they mean for it."
+)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -25,17 +31,22 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Rehearse drills (scenario files) on the embedded emulator and report what happened.
+    #[command(after_help = exit_codes_help("run"))]
     Run(RunArgs),
     /// Validate drills without running them.
+    #[command(after_help = exit_codes_help("check"))]
     Check(CheckArgs),
     /// Property-test an estate: random deploys, swaps, faults, rollbacks and restores.
+    #[command(after_help = exit_codes_help("explore"))]
     Explore(ExploreArgs),
     /// Read Logic App workflows: list function calls, repoint one call at a slot (offline).
     #[command(subcommand)]
     Workflow(WorkflowCommand),
     /// Run the emulator (function hosts, ARM management API, admin API) for an estate file.
+    #[command(after_help = exit_codes_help("serve"))]
     Serve(ServeArgs),
     /// Show apps, slots, releases, and callers pinned to non-production slots.
+    #[command(after_help = exit_codes_help("status"))]
     Status {
         #[command(flatten)]
         backend: Backend,
@@ -43,6 +54,7 @@ enum Command {
         format: Output,
     },
     /// Read a resource group into an estate file (a digital twin to rehearse on).
+    #[command(after_help = exit_codes_help("import"))]
     Import {
         #[command(flatten)]
         backend: Backend,
@@ -51,6 +63,7 @@ enum Command {
         output: std::path::PathBuf,
     },
     /// Diagnose and print a rollback plan (changes nothing).
+    #[command(after_help = exit_codes_help("plan"))]
     Plan {
         #[command(flatten)]
         backend: Backend,
@@ -60,6 +73,7 @@ enum Command {
         format: Output,
     },
     /// Plan a rollback and, with --apply, carry it out step by step through a journal.
+    #[command(after_help = exit_codes_help("rollback"))]
     Rollback {
         #[command(flatten)]
         backend: Backend,
@@ -78,6 +92,7 @@ enum Command {
         format: Output,
     },
     /// Return the callers a rollback repointed to their original definitions.
+    #[command(after_help = exit_codes_help("restore"))]
     Restore {
         #[command(flatten)]
         backend: Backend,

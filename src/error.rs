@@ -252,6 +252,108 @@ impl CliError {
     }
 }
 
+/// What exit codes 0, 1 and 2 mean for one command, as `--help` and README.md say it.
+struct ExitCodes {
+    /// The command as typed after `slotdrill` (`workflow calls`).
+    command: &'static str,
+    /// Exit code 0.
+    success: &'static str,
+    /// Exit code 1: something failed or was refused while running.
+    failed: &'static str,
+    /// Exit code 2: the operator must change the command or its input.
+    bad_input: &'static str,
+}
+
+/// The bad input every command that reaches ARM shares.
+const ARM_BAD_INPUT: &str =
+    "bad input: an option, a non-local endpoint without --live, no credentials for Azure";
+
+/// Every command's exit codes; they follow [`CliError::exit_code`]. `tests/cli_help.rs` holds
+/// `--help` and README.md's tables to this list.
+const EXIT_CODES: &[ExitCodes] = &[
+    ExitCodes {
+        command: "run",
+        success: "every expectation held",
+        failed: "an expectation broke or a step failed; or a report could not be written",
+        bad_input: "bad input: a path that does not exist, an invalid drill file",
+    },
+    ExitCodes {
+        command: "check",
+        success: "every drill file is valid",
+        failed: "not used",
+        bad_input: "a drill file is invalid, or a path does not exist",
+    },
+    ExitCodes {
+        command: "explore",
+        success: "no failure found",
+        failed: "a failure found (its drill is written to --out)",
+        bad_input: "bad input: the scenario file, --faults",
+    },
+    ExitCodes {
+        command: "workflow calls",
+        success: "the calls were listed",
+        failed: "the output could not be written as JSON (a bug)",
+        bad_input: "the file is not a workflow slotdrill can read",
+    },
+    ExitCodes {
+        command: "workflow repoint",
+        success: "the rewritten workflow was printed",
+        failed: "the output could not be written as JSON (a bug)",
+        bad_input: "the file, --workflow or --action is wrong, or the call cannot be rewritten",
+    },
+    ExitCodes {
+        command: "serve",
+        success: "stopped by Ctrl-C",
+        failed: "the runtime or the server failed",
+        bad_input: "an invalid estate file, or --listen cannot be bound",
+    },
+    ExitCodes {
+        command: "status",
+        success: "the estate was shown",
+        failed: "an ARM call failed",
+        bad_input: ARM_BAD_INPUT,
+    },
+    ExitCodes {
+        command: "import",
+        success: "the estate file was written",
+        failed: "an ARM call failed, or a file could not be written",
+        bad_input: ARM_BAD_INPUT,
+    },
+    ExitCodes {
+        command: "plan",
+        success: "the plan rolls back (nothing was changed)",
+        failed: "the plan refuses, or an ARM call failed",
+        bad_input: "bad input, as for status; or a --faulty function that does not exist",
+    },
+    ExitCodes {
+        command: "rollback",
+        success: "a dry run, or applied with every check passed",
+        failed: "the plan refuses, a step failed or cannot be judged, or a check after applying failed",
+        bad_input: "bad input, as for plan; --apply without --journal, an existing journal without --apply, a finished journal",
+    },
+    ExitCodes {
+        command: "restore",
+        success: "a dry run, or the callers were restored",
+        failed: "a write failed, or a workflow changed since the rollback",
+        bad_input: "bad input, as for status; or a journal that cannot be read",
+    },
+];
+
+/// The `Exit codes:` block at the end of `slotdrill COMMAND --help` (empty for a command not in
+/// [`EXIT_CODES`], which `tests/cli_help.rs` catches).
+pub fn exit_codes_help(command: &str) -> String {
+    EXIT_CODES
+        .iter()
+        .find(|codes| codes.command == command)
+        .map(|codes| {
+            format!(
+                "Exit codes:\n  0  {}\n  1  {}\n  2  {}",
+                codes.success, codes.failed, codes.bad_input
+            )
+        })
+        .unwrap_or_default()
+}
+
 /// A new journal path beside `used`, named after the time now (seconds since the epoch).
 fn fresh_journal_path(used: &std::path::Path) -> PathBuf {
     let now = std::time::SystemTime::now()

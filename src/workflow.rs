@@ -8,7 +8,7 @@ use slotdrill_wdl::{
     Document, FunctionCall, Hints, KeyCarrier, RepointRequest, find_calls, repoint,
 };
 
-use crate::error::CliError;
+use crate::error::{CliError, exit_codes_help};
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
 pub enum Format {
@@ -20,6 +20,7 @@ pub enum Format {
 #[derive(Debug, Subcommand)]
 pub enum WorkflowCommand {
     /// List every function call in a workflow, workflow resource, ARM template or workflow.json.
+    #[command(after_help = exit_codes_help("workflow calls"))]
     Calls {
         /// The workflow file.
         file: PathBuf,
@@ -30,6 +31,7 @@ pub enum WorkflowCommand {
         hints: HintArgs,
     },
     /// Print the workflow with one action repointed at a slot's host (offline; nothing is written).
+    #[command(after_help = exit_codes_help("workflow repoint"))]
     Repoint {
         /// The workflow file.
         file: PathBuf,
