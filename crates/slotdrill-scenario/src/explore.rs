@@ -224,7 +224,12 @@ pub fn operations(shape: &Shape, max_steps: usize, faults: &Faults) -> BoxedStra
         3,
         (
             prop::sample::select(vec!["auto", "partial", "full"]),
-            prop::option::weighted(if crash { 0.3 } else { 0.0 }, 1..6usize),
+            // proptest refuses a probability of 0: without `crash`, no crash point is drawn.
+            if crash {
+                prop::option::weighted(0.3, 1..6usize).boxed()
+            } else {
+                Just(None).boxed()
+            },
         )
             .prop_map(|(mode, crash_after)| match crash_after {
                 Some(k) => op(

@@ -195,3 +195,32 @@ fn verification_fails_a_rollback_that_moved_callers_to_the_faulty_code() {
         rollback.summary
     );
 }
+
+/// Issue 18: `--faults` without `crash` (the README's own example) panicked in proptest
+/// (`option::weighted(0.0, …)`) for every estate; so did `--faults none`.
+#[test]
+fn every_fault_list_explores_without_panicking() {
+    let out = tempfile::tempdir().expect("tempdir");
+    for list in [
+        "warmup,throttle",
+        "none",
+        "restart",
+        "crash",
+        "warmup,restart,throttle,crash",
+    ] {
+        let faults = Faults::parse(list).expect("a valid list");
+        let summary = explore(
+            &bundled("02-partial-rollback.toml"),
+            20,
+            8,
+            1,
+            &faults,
+            out.path(),
+            &mut |_| {},
+            slotdrill_engine::plan,
+        )
+        .expect("explores");
+        assert!(summary.failure.is_none(), "{list}: {:?}", summary.failure);
+        assert_eq!(summary.cases, 20, "{list}");
+    }
+}
