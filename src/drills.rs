@@ -96,13 +96,40 @@ fn show(error: &slotdrill_scenario::ScenarioError) -> String {
         && let Ok(text) = std::fs::read_to_string(&error.file)
         && let Some(source) = text.lines().nth(line.saturating_sub(1))
     {
-        let gutter = line.to_string().len();
+        let gutter = " ".repeat(line.to_string().len());
+        let (shown, caret) = around(source, column);
         out.push_str(&format!(
-            "\n {line} | {source}\n {:gutter$} | {:>column$}",
-            "", "^"
+            "\n {line} | {shown}\n {gutter} | {}^",
+            " ".repeat(caret.saturating_sub(1))
         ));
     }
     out
+}
+
+/// Characters of a long source line shown either side of the error's column.
+const CONTEXT: usize = 60;
+
+/// `source` cut to the columns around `column` when it is long (a minified workflow, a generated
+/// value), with `…` where it was cut, and the caret's column in what is shown. Padding is built
+/// by repetition: a format width over 65,535 panics.
+fn around(source: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = source.chars().collect();
+    if chars.len() <= 2 * CONTEXT + 20 {
+        return (source.to_owned(), column);
+    }
+    let start = column.saturating_sub(CONTEXT + 1).min(chars.len());
+    let end = (column + CONTEXT).min(chars.len());
+    let mut shown = String::new();
+    let mut caret = column - start;
+    if start > 0 {
+        shown.push('…');
+        caret += 1;
+    }
+    shown.extend(&chars[start..end]);
+    if end < chars.len() {
+        shown.push('…');
+    }
+    (shown, caret)
 }
 
 /// The scenario files named by `paths`, directories expanded (not recursively), sorted.

@@ -179,7 +179,11 @@ fn print_calls(calls: &[FunctionCall]) {
         .collect();
     for row in std::iter::once(&header).chain(&rows) {
         let line: Vec<String> = (0..4)
-            .map(|i| format!("{:<w$}", row[i], w = widths[i]))
+            // Padding by repetition: a format width over 65,535 panics.
+            .map(|i| {
+                let pad = widths[i].saturating_sub(row[i].chars().count());
+                format!("{}{}", row[i], " ".repeat(pad))
+            })
             .collect();
         let _ = writeln!(out, "{}  {}", line.join("  "), row[4]);
     }

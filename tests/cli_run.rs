@@ -153,3 +153,31 @@ fn a_report_that_cannot_be_written_exits_1_naming_the_file_and_its_cause() {
         "one line for the error, one for its cause: {stderr}"
     );
 }
+
+/// Issue 18: an error past column 65,535 panicked the error printer (a format width). The line
+/// is shown cut around the column, with the caret under it.
+#[test]
+fn an_error_far_along_a_long_line_is_shown_without_panicking() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("long-line.toml");
+    let long = "x".repeat(70_000);
+    std::fs::write(&file, format!("name = \"{long}\" unexpected\n")).expect("written");
+    let output = slotdrill(&["check", file.to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("long-line.toml:1:"), "{stderr}");
+    let shown = stderr
+        .lines()
+        .find(|l| l.starts_with(" 1 | "))
+        .expect("the line");
+    assert!(
+        shown.starts_with(" 1 | …") && shown.chars().count() < 200,
+        "{shown}"
+    );
+    let caret = stderr
+        .lines()
+        .find(|l| l.trim_end().ends_with('^'))
+        .expect("a caret");
+    let column = |l: &str| l.chars().count();
+    assert!(column(caret) <= column(shown), "{caret}");
+}

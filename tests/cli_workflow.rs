@@ -205,3 +205,48 @@ fn help_and_version_work() {
         format!("slotdrill {}", env!("CARGO_PKG_VERSION"))
     );
 }
+
+/// Issue 18: a column wider than 65,535 characters panicked the `workflow calls` table (a
+/// format width).
+#[test]
+fn a_very_long_action_name_is_tabled_without_panicking() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("long-action.json");
+    let action = "A".repeat(70_000);
+    let definition = serde_json::json!({
+        "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+        "triggers": { "manual": { "type": "Request", "kind": "Http" } },
+        "actions": {
+            action.clone(): {
+                "type": "Http",
+                "inputs": { "method": "POST", "uri": "https://orders.azurewebsites.net/api/SendInvoice" }
+            }
+        }
+    });
+    std::fs::write(&file, definition.to_string()).expect("written");
+    let output = slotdrill()
+        .args(["workflow", "calls", file.to_str().expect("utf-8")])
+        .output()
+        .expect("runs");
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let row = stdout.lines().nth(1).expect("a row");
+    assert!(
+        row.contains(&action) && row.contains("SendInvoice"),
+        "{}",
+        &row[row.len() - 80..]
+    );
+    let header = stdout.lines().next().expect("header");
+    assert_eq!(
+        header
+            .find("ACTION")
+            .map(|a| a + action.len() + 2)
+            .is_some(),
+        true
+    );
+}
