@@ -8,7 +8,7 @@ use proptest::test_runner::{Config, TestCaseError, TestError, TestRunner};
 use slotdrill_scenario::Drill;
 use slotdrill_scenario::explore::{Faults, Shape, operations, rehearse};
 
-fn main() {
+fn main() -> std::process::ExitCode {
     let estate = PathBuf::from(std::env::args().nth(1).unwrap_or_else(|| {
         concat!(
             env!("CARGO_MANIFEST_DIR"),
@@ -16,7 +16,14 @@ fn main() {
         )
         .to_owned()
     }));
-    let drill = Drill::load(&estate, Some(1)).unwrap_or_else(|e| panic!("{e}"));
+    let drill = match Drill::load(&estate, Some(1)) {
+        Ok(drill) => drill,
+        Err(error) => {
+            // A bad path or drill is the user's input: a clear error, no backtrace.
+            eprintln!("error: {error}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let sequences = operations(&Shape::of(&drill), 10, &Faults::all());
     let mut runner = TestRunner::new(Config {
         cases: 64,
@@ -29,11 +36,20 @@ fn main() {
             .map_err(|finding| TestCaseError::fail(format!("{finding:#?}")))
     });
     match result {
-        Ok(()) => println!(
-            "{}: 64 random sequences, every invariant held",
-            estate.display()
-        ),
-        Err(TestError::Fail(why, ops)) => panic!("minimal failing sequence {ops:#?}: {why}"),
-        Err(e) => panic!("{e}"),
+        Ok(()) => {
+            println!(
+                "{}: 64 random sequences, every invariant held",
+                estate.display()
+            );
+            std::process::ExitCode::SUCCESS
+        }
+        Err(TestError::Fail(why, ops)) => {
+            eprintln!("minimal failing sequence {ops:#?}: {why}");
+            std::process::ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            std::process::ExitCode::from(1)
+        }
     }
 }

@@ -14,12 +14,12 @@ use crate::error::CliError;
 pub struct ExploreArgs {
     /// A scenario file; its estate is explored (its steps are ignored).
     file: PathBuf,
-    /// How many random sequences to rehearse.
-    #[arg(long, default_value_t = 256)]
+    /// How many random sequences to rehearse (at least 1).
+    #[arg(long, default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
     cases: u32,
-    /// The longest sequence, in operations.
-    #[arg(long, default_value_t = 12)]
-    steps: usize,
+    /// The longest sequence, in operations (1 to 1000).
+    #[arg(long, default_value_t = 12, value_parser = clap::value_parser!(u16).range(1..=1000))]
+    steps: u16,
     /// The seed: the same seed gives the same cases and the same written drill.
     #[arg(long, default_value_t = 1)]
     seed: u64,
@@ -46,7 +46,7 @@ pub fn run(args: ExploreArgs) -> Result<(), CliError> {
     let summary = explore(
         &args.file,
         args.cases,
-        args.steps,
+        usize::from(args.steps),
         args.seed,
         &faults,
         &args.out,

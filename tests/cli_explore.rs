@@ -91,3 +91,16 @@ fn the_same_seed_explores_the_same_cases() {
         "another seed, other cases"
     );
 }
+
+/// Issue 18: `--cases 0` and `--steps 0` explored nothing and said "no failure".
+#[test]
+fn zero_cases_or_steps_are_bad_input() {
+    for args in [["--cases", "0"], ["--steps", "0"]] {
+        let output = explore("scenarios/02-partial-rollback.toml", &args)
+            .output()
+            .expect("runs");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(args[0]), "{stderr}");
+    }
+}
