@@ -218,6 +218,22 @@ pub(crate) fn parse_serves(text: &str) -> Option<(&str, &str, &str)> {
     Some((app, slot, release))
 }
 
+/// The most runs or calls one step may ask for: each run's history is kept for the report
+/// (about 15 KB a run), so an unbounded count could exhaust memory.
+pub const MAX_TIMES: u32 = 1000;
+
+fn check_times(times: u32) -> Result<(), StepProblem> {
+    if (1..=MAX_TIMES).contains(&times) {
+        Ok(())
+    } else {
+        Err(StepProblem::Invalid {
+            field: "times",
+            expected: "is from 1 to 1000",
+            got: times.to_string(),
+        })
+    }
+}
+
 fn check_step(known: &mut Known, step: &StepDef) -> Result<(), StepProblem> {
     if let Some(d) = &step.deploy {
         known.slot(&d.app, &d.slot)?;
@@ -270,8 +286,10 @@ fn check_step(known: &mut Known, step: &StepDef) -> Result<(), StepProblem> {
     }
     if let Some(r) = &step.run {
         known.logic_app(&r.logic_app)?;
+        check_times(r.times)?;
     }
     if let Some(c) = &step.call {
+        check_times(c.times)?;
         known.slot(&c.app, &c.slot)?;
         known.function(&c.app, &c.function)?;
         if let Some(key) = &c.key
