@@ -41,18 +41,27 @@ fn full_rollback(journal: &str) -> [&str; 8] {
     ]
 }
 
-#[test]
-fn a_lost_swap_answer_then_the_same_command_again_swaps_exactly_once() {
+/// The incident: `serve` on the unlabelled estate with v2 swapped into production, `fault`
+/// armed, and a journal path in a temporary directory (kept alive by the returned guard).
+fn incident(fault: serde_json::Value) -> (Server, tempfile::TempDir, String) {
     let server = serve_estate(UNLABELLED, &[], Stdio::null());
     release_v2(&server);
     assert_eq!(production_release(&server), "v2");
     let dir = tempfile::tempdir().expect("temp dir");
-    let journal = dir.path().join("rollback.jsonl");
-    let journal = journal.to_str().expect("utf-8 path");
-    inject(
-        &server,
-        json!({ "kind": "swap_answer_lost", "app": "orders" }),
-    );
+    let journal = dir
+        .path()
+        .join("rollback.jsonl")
+        .to_str()
+        .expect("utf-8 path")
+        .to_owned();
+    inject(&server, fault);
+    (server, dir, journal)
+}
+
+#[test]
+fn a_lost_swap_answer_then_the_same_command_again_swaps_exactly_once() {
+    let (server, _dir, journal) = incident(json!({ "kind": "swap_answer_lost", "app": "orders" }));
+    let journal = journal.as_str();
 
     let first = slotdrill(&server, &full_rollback(journal));
     assert_eq!(first.status.code(), Some(1), "no answer: {}", text(&first));
@@ -90,12 +99,8 @@ fn a_lost_swap_answer_then_the_same_command_again_swaps_exactly_once() {
 
 #[test]
 fn a_swap_refused_while_another_operation_runs_ends_with_production_rolled_back() {
-    let server = serve_estate(UNLABELLED, &[], Stdio::null());
-    release_v2(&server);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let journal = dir.path().join("rollback.jsonl");
-    let journal = journal.to_str().expect("utf-8 path");
-    inject(&server, json!({ "kind": "swap_conflict", "app": "orders" }));
+    let (server, _dir, journal) = incident(json!({ "kind": "swap_conflict", "app": "orders" }));
+    let journal = journal.as_str();
 
     let mut outputs = Vec::new();
     // The client retries a busy 409; should it still fail, the operator runs the command again.
@@ -124,15 +129,8 @@ fn a_swap_refused_while_another_operation_runs_ends_with_production_rolled_back(
 
 #[test]
 fn a_resume_keeps_its_mode_and_answers_in_the_format_asked_for() {
-    let server = serve_estate(UNLABELLED, &[], Stdio::null());
-    release_v2(&server);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let journal = dir.path().join("rollback.jsonl");
-    let journal = journal.to_str().expect("utf-8 path");
-    inject(
-        &server,
-        json!({ "kind": "swap_answer_lost", "app": "orders" }),
-    );
+    let (server, _dir, journal) = incident(json!({ "kind": "swap_answer_lost", "app": "orders" }));
+    let journal = journal.as_str();
     let first = slotdrill(&server, &full_rollback(journal));
     assert_eq!(first.status.code(), Some(1), "{}", text(&first));
     arm(&server, "POST", "/_slotdrill/advance?ms=60000", None);

@@ -6,105 +6,24 @@
 
 mod support;
 
-use std::cell::Cell;
 use std::path::Path;
 
 use slotdrill_emulator::Emulator;
 use slotdrill_engine::{
-    ActionOutcome, AppSnapshot, ApplyOptions, Cloud, CloudError, EngineError, HistoryMark, Journal,
-    Mode, Plan, Policy, Record, ReleaseSource, RollbackRequest, VerifyOptions, WorkflowRead, apply,
-    resume, rollback,
+    ApplyOptions, Cloud, CloudError, EngineError, Journal, Mode, Plan, Policy, Record,
+    RollbackRequest, VerifyOptions, apply, resume, rollback,
 };
-use slotdrill_model::Secret;
-use slotdrill_wdl::Document;
+use support::faulty::{Faulty, WriteFault};
 use support::{estate, traffic};
 
-/// What to do to the next swap.
-#[derive(Clone, Copy, PartialEq)]
-enum SwapFault {
-    None,
-    /// 409: another operation is in progress; nothing happens.
-    Conflict,
-    /// The swap happens; its answer is lost.
-    LostAfter,
-    /// The request is lost before it reaches the back end; nothing happens, and the engine
-    /// cannot know that.
-    LostBefore,
+/// The emulator as Azure shows an estate with nothing identifying its releases.
+fn unlabelled(emulator: &Emulator) -> Faulty<'_> {
+    Faulty::new(emulator, true, &[])
 }
 
-/// The emulator as Azure shows an estate without release labels or deployment records, with
-/// one fault armed for the next swap.
-struct Unlabelled<'a> {
-    inner: &'a Emulator,
-    next_swap: Cell<SwapFault>,
-    swaps: Cell<usize>,
-}
-
-impl<'a> Unlabelled<'a> {
-    fn new(inner: &'a Emulator) -> Self {
-        Unlabelled {
-            inner,
-            next_swap: Cell::new(SwapFault::None),
-            swaps: Cell::new(0),
-        }
-    }
-}
-
-impl Cloud for Unlabelled<'_> {
-    fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
-        let mut apps = self.inner.apps()?;
-        for slot in apps.iter_mut().flat_map(|a| a.slots.iter_mut()) {
-            slot.release = None;
-            slot.release_source = ReleaseSource::Unknown;
-            slot.release_note = None;
-        }
-        Ok(apps)
-    }
-    fn workflows(&self) -> Result<Vec<String>, CloudError> {
-        self.inner.workflows()
-    }
-    fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
-        self.inner.read_workflow(name)
-    }
-    fn write_workflow(&self, name: &str, d: &Document, v: &str) -> Result<String, CloudError> {
-        self.inner.write_workflow(name, d, v)
-    }
-    fn function_key(&self, app: &str, slot: &str, f: &str) -> Result<Secret, CloudError> {
-        self.inner.function_key(app, slot, f)
-    }
-    fn probe(&self, app: &str, slot: &str, f: &str, n: u32) -> Result<Vec<u16>, CloudError> {
-        self.inner.probe(app, slot, f, n)
-    }
-    fn run_history(&self, w: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
-        self.inner.run_history(w, runs)
-    }
-    fn now(&self) -> Result<Option<HistoryMark>, CloudError> {
-        Cloud::now(self.inner)
-    }
-    fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
-        let fault = self.next_swap.replace(SwapFault::None);
-        match fault {
-            SwapFault::Conflict => {
-                return Err(CloudError::Conflict {
-                    message: "409 Conflict: Cannot modify this site because another operation is in progress".into(),
-                    retry_after_ms: None,
-                });
-            }
-            SwapFault::LostBefore => return Err(CloudError::NoAnswer("connection reset".into())),
-            SwapFault::None | SwapFault::LostAfter => {}
-        }
-        self.swaps.set(self.swaps.get() + 1);
-        self.inner.swap(app, source, target)?;
-        if fault == SwapFault::LostAfter {
-            return Err(CloudError::NoAnswer(
-                "connection reset after the request was sent".into(),
-            ));
-        }
-        Ok(())
-    }
-    fn trigger(&self, w: &str) -> Result<bool, CloudError> {
-        self.inner.trigger(w)
-    }
+/// Arms `fault` for the next write (here, the swap back).
+fn next_swap(cloud: &Faulty<'_>, fault: WriteFault) {
+    cloud.faults.borrow_mut().push_back(fault);
 }
 
 /// What production serves: the data plane's truth, not the engine's records.
@@ -156,10 +75,10 @@ fn journal() -> (tempfile::TempDir, std::path::PathBuf) {
 #[test]
 fn a_full_rollback_refused_with_409_is_swapped_when_resumed() {
     let emulator = incident();
-    let cloud = Unlabelled::new(&emulator);
+    let cloud = unlabelled(&emulator);
     let plan = full_plan(&cloud);
     let (_dir, path) = journal();
-    cloud.next_swap.set(SwapFault::Conflict);
+    next_swap(&cloud, WriteFault::Conflict);
     let error = apply(&cloud, &plan, &path, None).expect_err("409");
     assert!(
         matches!(error, EngineError::Cloud(CloudError::Conflict { .. })),
@@ -180,10 +99,10 @@ fn a_full_rollback_refused_with_409_is_swapped_when_resumed() {
 #[test]
 fn a_lost_swap_answer_is_judged_by_slot_swap_status() {
     let emulator = incident();
-    let cloud = Unlabelled::new(&emulator);
+    let cloud = unlabelled(&emulator);
     let plan = full_plan(&cloud);
     let (_dir, path) = journal();
-    cloud.next_swap.set(SwapFault::LostAfter);
+    next_swap(&cloud, WriteFault::LostAfter);
     let error = apply(&cloud, &plan, &path, None).expect_err("no answer");
     assert!(
         matches!(error, EngineError::Cloud(CloudError::NoAnswer(_))),
@@ -214,10 +133,10 @@ fn a_lost_swap_answer_is_judged_by_slot_swap_status() {
 #[test]
 fn a_lost_swap_request_on_an_unlabelled_estate_stops_the_resume_with_what_it_saw() {
     let emulator = incident();
-    let cloud = Unlabelled::new(&emulator);
+    let cloud = unlabelled(&emulator);
     let plan = full_plan(&cloud);
     let (_dir, path) = journal();
-    cloud.next_swap.set(SwapFault::LostBefore);
+    next_swap(&cloud, WriteFault::LostBefore);
     apply(&cloud, &plan, &path, None).expect_err("no answer");
 
     let error = resume(&cloud, &path, None).expect_err("cannot tell");
@@ -237,14 +156,14 @@ fn a_lost_swap_request_on_an_unlabelled_estate_stops_the_resume_with_what_it_saw
 #[test]
 fn a_crash_after_any_journal_record_of_an_unlabelled_full_rollback_ends_swapped_once() {
     let reference = incident();
-    let plan = full_plan(&Unlabelled::new(&reference));
+    let plan = full_plan(&unlabelled(&reference));
     let (_dir, path) = journal();
-    apply(&Unlabelled::new(&reference), &plan, &path, None).expect("uninterrupted");
+    apply(&unlabelled(&reference), &plan, &path, None).expect("uninterrupted");
     let records = Journal::read(&path).expect("journal").len();
     assert_eq!(records, 4, "plan, begin, done, finished");
     for stop_after in 1..records {
         let emulator = incident();
-        let cloud = Unlabelled::new(&emulator);
+        let cloud = unlabelled(&emulator);
         let (_dir, path) = journal();
         let mut seen = 0;
         let mut crash = |_: &Record| {
@@ -284,7 +203,7 @@ fn a_crash_after_any_journal_record_of_an_unlabelled_full_rollback_ends_swapped_
 #[test]
 fn a_finished_journal_is_not_reused_for_the_next_incident() {
     let emulator = incident();
-    let cloud = Unlabelled::new(&emulator);
+    let cloud = unlabelled(&emulator);
     let plan = full_plan(&cloud);
     let (_dir, path) = journal();
     apply(&cloud, &plan, &path, None).expect("rolled back");
@@ -321,7 +240,7 @@ fn tear_last_record(path: &Path) -> usize {
 #[test]
 fn a_torn_last_record_is_ignored_with_a_warning_and_the_next_starts_on_its_own_line() {
     let emulator = incident();
-    let cloud = Unlabelled::new(&emulator);
+    let cloud = unlabelled(&emulator);
     let plan = full_plan(&cloud);
     let (_dir, path) = journal();
     let mut seen = 0;
@@ -350,9 +269,9 @@ fn a_torn_last_record_is_ignored_with_a_warning_and_the_next_starts_on_its_own_l
 #[test]
 fn a_resume_verifies_as_a_fresh_rollback_does() {
     let emulator = incident();
-    let cloud = Unlabelled::new(&emulator);
+    let cloud = unlabelled(&emulator);
     let (_dir, path) = journal();
-    cloud.next_swap.set(SwapFault::Conflict);
+    next_swap(&cloud, WriteFault::Conflict);
     let request = |journal| RollbackRequest {
         mode: Some(Mode::Full),
         policy: Policy::default(),
