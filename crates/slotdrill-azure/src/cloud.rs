@@ -469,18 +469,21 @@ impl Cloud for ArmCloud {
     }
 
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
-        // The production form names the slot to promote; the slot form names the destination.
-        let (path, body) = if is_production(target) {
-            (
-                format!("{}/slotsswap", self.site(app, PRODUCTION)),
-                json!({ "targetSlot": source, "preserveVnet": true }),
-            )
+        // The slot form, as az CLI and PowerShell send it: the non-production slot in the path,
+        // the other in `targetSlot` (`production` by name). A swap is symmetric, so which of the
+        // two the caller called the source does not matter to Azure.
+        let (in_path, other) = if is_production(source) {
+            (target, source)
         } else {
-            (
-                format!("{}/slotsswap", self.site(app, source)),
-                json!({ "targetSlot": target, "preserveVnet": true }),
-            )
+            (source, target)
         };
+        let path = format!("{}/slotsswap", self.site(app, in_path));
+        let other = if is_production(other) {
+            PRODUCTION
+        } else {
+            other
+        };
+        let body = json!({ "targetSlot": other, "preserveVnet": true });
         let result = self.serialised(app, || {
             let started = self.client.send(Method::POST, &path, Some(&body))?;
             self.client.wait(&format!("POST {path}"), &started)

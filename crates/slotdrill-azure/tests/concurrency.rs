@@ -73,7 +73,7 @@ async fn answer(State(gate): State<Arc<Gate>>, request: Request) -> Response {
         [.., "workflows", name] => {
             json!({ "name": name, "properties": { "version": "1", "definition": { "actions": {} } } })
         }
-        [.., "sites", app, "slotsswap"] => {
+        [.., "sites", app, "slots", "deploy", "slotsswap"] => {
             let app = (*app).to_owned();
             {
                 let mut swaps = gate.swaps.lock().expect("lock");

@@ -354,14 +354,22 @@ fn run_history_lists_runs_and_their_actions_newest_first() {
     arm.verify();
 }
 
+/// Every swap names its non-production slot in the path and the other in `targetSlot`, as az CLI
+/// (`swap_slot` calls `swap_slot_slot(…, slot, target_slot or 'production', True)`) and
+/// PowerShell do; the production form (`sites/{app}/slotsswap`) is never sent.
 #[test]
-fn swaps_use_the_production_and_the_slot_form() {
+fn swaps_use_the_slot_form_as_az_cli_does() {
     let arm = Arm::start();
     let operation = format!("{}/operations/swap-1", arm.uri());
     arm.mount(
         post(&format!("{SITES}/orders/slotsswap"))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(0),
+    );
+    arm.mount(
+        post(&format!("{SITES}/orders/slots/deploy/slotsswap"))
             .and(body_json(
-                json!({ "targetSlot": "deploy", "preserveVnet": true }),
+                json!({ "targetSlot": "production", "preserveVnet": true }),
             ))
             .respond_with(
                 ResponseTemplate::new(202)
@@ -385,12 +393,24 @@ fn swaps_use_the_production_and_the_slot_form() {
             .respond_with(ResponseTemplate::new(200))
             .expect(1),
     );
+    arm.mount(
+        post(&format!("{SITES}/orders/slots/staging/slotsswap"))
+            .and(body_json(
+                json!({ "targetSlot": "production", "preserveVnet": true }),
+            ))
+            .respond_with(ResponseTemplate::new(200))
+            .expect(1),
+    );
 
     let cloud = arm.cloud();
     cloud
         .swap("orders", "deploy", "production")
         .expect("swapped");
     cloud.swap("orders", "deploy", "staging").expect("swapped");
+    // Production named as the source: the slot still goes in the path.
+    cloud
+        .swap("orders", "production", "staging")
+        .expect("swapped");
     arm.verify();
 }
 

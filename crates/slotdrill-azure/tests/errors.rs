@@ -27,7 +27,7 @@ fn data(status: u16, file: &str) -> ResponseTemplate {
 }
 
 fn swap_path() -> String {
-    format!("{SITES}/orders/slotsswap")
+    format!("{SITES}/orders/slots/deploy/slotsswap")
 }
 
 fn workflow_list() -> ResponseTemplate {

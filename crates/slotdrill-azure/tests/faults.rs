@@ -47,7 +47,7 @@ fn throttling_is_waited_out_after_retry_after() {
 fn throttling_of_a_swap_is_retried_but_gives_up_after_four_retries() {
     let arm = Arm::start();
     arm.mount(
-        at("POST", &format!("{SITES}/orders/slotsswap"))
+        at("POST", &format!("{SITES}/orders/slots/deploy/slotsswap"))
             .respond_with(
                 arm_error(429, "TooManyRequests", "throttled").insert_header("retry-after", "0"),
             )
@@ -69,7 +69,7 @@ fn throttling_of_a_swap_is_retried_but_gives_up_after_four_retries() {
 fn a_swap_is_polled_through_azure_async_operation_in_preference_to_location() {
     let arm = Arm::start();
     arm.mount(
-        at("POST", &format!("{SITES}/orders/slotsswap"))
+        at("POST", &format!("{SITES}/orders/slots/deploy/slotsswap"))
             .respond_with(
                 ResponseTemplate::new(202)
                     .insert_header(
@@ -105,7 +105,7 @@ fn a_swap_is_polled_through_azure_async_operation_in_preference_to_location() {
 fn polls_wait_what_retry_after_says() {
     let arm = Arm::start();
     arm.mount(
-        at("POST", &format!("{SITES}/orders/slotsswap")).respond_with(
+        at("POST", &format!("{SITES}/orders/slots/deploy/slotsswap")).respond_with(
             ResponseTemplate::new(202)
                 .insert_header("azure-asyncoperation", format!("{}/op", arm.uri()).as_str()),
         ),
@@ -137,7 +137,7 @@ fn polls_wait_what_retry_after_says() {
 fn a_swap_is_polled_through_location_when_that_is_all_there_is() {
     let arm = Arm::start();
     arm.mount(
-        at("POST", &format!("{SITES}/orders/slotsswap"))
+        at("POST", &format!("{SITES}/orders/slots/deploy/slotsswap"))
             .respond_with(
                 ResponseTemplate::new(202)
                     .insert_header("location", format!("{}/location/op-2", arm.uri()).as_str()),
@@ -164,7 +164,7 @@ fn a_failed_or_canceled_operation_is_an_error_that_names_it() {
     for (end, code) in [("Failed", "SwapFailed"), ("Canceled", "Canceled")] {
         let arm = Arm::start();
         arm.mount(
-            at("POST", &format!("{SITES}/orders/slotsswap")).respond_with(
+            at("POST", &format!("{SITES}/orders/slots/deploy/slotsswap")).respond_with(
                 ResponseTemplate::new(202)
                     .insert_header("azure-asyncoperation", format!("{}/op", arm.uri()).as_str()),
             ),
@@ -182,7 +182,7 @@ fn a_failed_or_canceled_operation_is_an_error_that_names_it() {
             .expect_err("failed")
             .to_string();
         assert!(
-            error.contains(&format!("POST {SITES}/orders/slotsswap"))
+            error.contains(&format!("POST {SITES}/orders/slots/deploy/slotsswap"))
                 && error.contains(&format!("ended {end}: {code}"))
                 && error.contains("warm-up of deploy timed out"),
             "{error}"
@@ -222,7 +222,7 @@ fn server_errors_exhaust_the_retries_and_a_swap_is_never_repeated() {
             .expect(5),
     );
     arm.mount(
-        at("POST", &format!("{SITES}/orders/slotsswap"))
+        at("POST", &format!("{SITES}/orders/slots/deploy/slotsswap"))
             .respond_with(arm_error(502, "BadGateway", "lost"))
             .expect(1),
     );
@@ -444,7 +444,7 @@ fn an_operation_link_to_another_host_is_not_polled() {
         .map(|(host, port)| format!("{host}:{port}9"))
         .expect("a port");
     arm.mount(
-        at("POST", &format!("{SITES}/orders/slotsswap"))
+        at("POST", &format!("{SITES}/orders/slots/deploy/slotsswap"))
             .respond_with(
                 ResponseTemplate::new(202)
                     .insert_header("azure-asyncoperation", format!("{elsewhere}/op").as_str()),
