@@ -32,7 +32,8 @@ pub struct Backend {
     /// The Azure cloud: public, usgov or china (sets the authority and the ARM endpoint).
     #[arg(long, default_value = "public")]
     cloud: String,
-    /// Allow a non-loopback endpoint (live Azure).
+    /// The endpoint is Azure Resource Manager (any address, a local proxy included): credentials
+    /// from the environment, real-time polling, probes off by default, --subscription required.
     #[arg(long)]
     live: bool,
     /// The app setting that names the release a slot holds.
@@ -110,7 +111,7 @@ impl Planning {
         let on = match self.probes {
             Probes::On => true,
             Probes::Off => false,
-            Probes::Auto => cloud.config().is_loopback(),
+            Probes::Auto => cloud.config().functions_on_endpoint,
         };
         if !on {
             eprintln!(
@@ -164,27 +165,31 @@ impl Backend {
         config.logic_api_version = self.logic_api_version.clone();
         config.release_setting = self.release_setting.clone();
         config.read_concurrency = usize::from(self.read_concurrency);
-        // The emulator's clock moves by each Retry-After it answers; only Azure needs waiting.
-        config.poll_in_real_time = !config.is_loopback();
         config.secure_parameters = self.secure_parameter_values()?;
-        if !config.is_loopback() {
-            if !self.live {
-                return Err(CliError::NotLoopback(endpoint));
-            }
+        // `--live` says the endpoint is Azure Resource Manager, wherever it is (a local ARM
+        // stand-in or proxy included): credentials, polling and rails follow the flag, not the
+        // address. Without it, only the emulator on this machine is accepted.
+        if !self.live && !config.is_loopback() {
+            return Err(CliError::NotLoopback(endpoint));
+        }
+        // The emulator's clock moves by each Retry-After it answers; only Azure needs waiting.
+        config.poll_in_real_time = self.live;
+        config.functions_on_endpoint = !self.live;
+        if self.live {
             if self.subscription.is_none() {
                 return Err(CliError::LiveNeedsSubscription);
             }
             // AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET, then SLOTDRILL_ARM_TOKEN,
-            // then `az login`; the token is fetched below, before any work.
-            config.credential = Credential::from_environment(cloud, &endpoint);
+            // then `az login`; the token is fetched below, before any work. Its audience is the
+            // cloud's ARM, not the address requests go to (which may be a proxy).
+            config.credential = Credential::from_environment(cloud, cloud.management());
         } else if let Ok(token) = std::env::var("SLOTDRILL_ARM_TOKEN")
             && !token.is_empty()
         {
             config.credential = Credential::Token(Secret::new(token));
         }
-        let live = !config.is_loopback();
         let cloud = ArmCloud::new(config)?;
-        if live {
+        if self.live {
             cloud.authenticate().map_err(CliError::NotAuthenticated)?;
         }
         Ok(cloud)

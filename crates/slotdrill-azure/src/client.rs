@@ -43,6 +43,11 @@ pub struct ArmConfig {
     /// Values of `securestring` workflow parameters, by `workflow/parameter`: ARM never returns
     /// them, and a workflow is not written back without them.
     pub secure_parameters: BTreeMap<String, Secret>,
+    /// Function calls (probes) go to the endpoint itself with the slot's host name in `Host`,
+    /// as the emulator serves them, rather than to `https://{host}`. On by default for a
+    /// loopback endpoint; off whenever the endpoint stands for Azure (`--live`), a local ARM
+    /// stand-in or proxy included.
+    pub functions_on_endpoint: bool,
 }
 
 /// api-version used for `Microsoft.Web` unless configured.
@@ -59,8 +64,10 @@ impl ArmConfig {
         resource_group: impl Into<String>,
         credential: Credential,
     ) -> ArmConfig {
+        let endpoint = endpoint.into();
         ArmConfig {
-            endpoint: endpoint.into(),
+            functions_on_endpoint: is_loopback(&endpoint),
+            endpoint,
             subscription: subscription.into(),
             resource_group: resource_group.into(),
             credential,
@@ -92,16 +99,20 @@ impl ArmConfig {
 
     /// True when the endpoint is on this machine (the emulator).
     pub fn is_loopback(&self) -> bool {
-        let host = self
-            .endpoint
-            .split("://")
-            .nth(1)
-            .unwrap_or_default()
-            .split(['/', ':'])
-            .next()
-            .unwrap_or_default();
-        host == "localhost" || host == "[::1]" || host.starts_with("127.")
+        is_loopback(&self.endpoint)
     }
+}
+
+/// True when `endpoint`'s host is on this machine.
+fn is_loopback(endpoint: &str) -> bool {
+    let host = endpoint
+        .split("://")
+        .nth(1)
+        .unwrap_or_default()
+        .split(['/', ':'])
+        .next()
+        .unwrap_or_default();
+    host == "localhost" || host == "[::1]" || host.starts_with("127.")
 }
 
 /// Why an ARM call failed. Messages never hold a token or a key.
@@ -476,7 +487,7 @@ impl Client {
     /// A function call on the data plane: to the slot's host, or — against the emulator — to the
     /// same listener with the host name in `Host`. Returns the status (0 for no answer).
     pub(crate) fn call_function(&self, host: &str, function: &str, key: &Secret) -> u16 {
-        let (url, host_header) = if self.config.is_loopback() {
+        let (url, host_header) = if self.config.functions_on_endpoint {
             (
                 format!(
                     "{}/api/{function}",

@@ -3,8 +3,9 @@
 //! [`ArmCloud`] speaks the ARM REST API of azure-facts §5 — sites, slots, app settings, sticky
 //! names, functions and keys, long-running swaps, workflows, runs — so that the same engine runs
 //! against the emulator's management API (`slotdrill serve`) and against Azure (HTTPS through
-//! rustls, a token from [`Credential`], retries after throttling, `nextLink` pages). Against a loopback endpoint (the emulator) function calls for
-//! probes go to the same listener with the slot's host name in `Host`.
+//! rustls, a token from [`Credential`], retries after throttling, `nextLink` pages). Against the emulator (a loopback endpoint
+//! unless `functions_on_endpoint` is turned off) function calls for probes go to the same
+//! listener with the slot's host name in `Host`.
 //!
 //! The engine is synchronous; this crate owns a small tokio runtime and blocks on each call.
 
