@@ -507,11 +507,18 @@ impl Cloud for ArmCloud {
                 Some(&json!({})),
             )
             .map_err(cloud_error)?;
+        // The spec's example (`WorkflowTriggers_Run.json`) answers `200 {}` with no header: then
+        // nothing names the run, and an empty name would read the runs list as a run.
         let run = started
             .headers
             .get("x-ms-workflow-run-id")
             .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
+            .filter(|run| !run.is_empty())
+            .ok_or_else(|| {
+                CloudError::failed(format!(
+                    "`{workflow}` was triggered, but the answer named no run (no x-ms-workflow-run-id header): its outcome cannot be followed; see the workflow's run history"
+                ))
+            })?
             .to_owned();
         // A run goes on after the trigger answers: wait for it to end (Running, Waiting, …).
         for _ in 0..120 {
