@@ -33,7 +33,8 @@ pub struct HostRequest {
     pub host: String,
     /// The path, starting with `/`.
     pub path: String,
-    /// Query parameters, in order.
+    /// Query parameters, in order, as they arrived (still percent-encoded; they are decoded
+    /// when read).
     pub query: Vec<(String, String)>,
     /// Headers, names in lower case.
     pub headers: Vec<(String, String)>,
@@ -89,11 +90,13 @@ impl HostRequest {
             .map(|(_, v)| v.as_str())
     }
 
-    fn query_value(&self, name: &str) -> Option<&str> {
+    /// The first value of query parameter `name` (case-insensitive), decoded as ASP.NET Core's
+    /// query parser decodes it: `+` is a space, `%XX` a byte.
+    fn query_value(&self, name: &str) -> Option<String> {
         self.query
             .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+            .find(|(k, _)| form_decode(k).eq_ignore_ascii_case(name))
+            .map(|(_, v)| form_decode(v))
     }
 
     fn cookie(&self, name: &str) -> Option<&str> {
@@ -106,11 +109,50 @@ impl HostRequest {
             .map(|(_, v)| v)
     }
 
-    /// The function key the request carries (`code=` or `x-functions-key`).
-    fn key(&self) -> Option<&str> {
-        self.query_value("code")
-            .or_else(|| self.header("x-functions-key"))
+    /// The function key the request carries. The Functions host reads the `x-functions-key`
+    /// header when there is one (even empty) and only otherwise the `code` query parameter,
+    /// decoded (`AuthenticationLevelHandler.GetAuthorizationKeyInfoAsync`); an empty key is no
+    /// key.
+    fn key(&self) -> Option<String> {
+        let key = match self.header("x-functions-key") {
+            Some(header) => header.to_owned(),
+            None => self.query_value("code")?,
+        };
+        (!key.is_empty()).then_some(key)
     }
+}
+
+/// `application/x-www-form-urlencoded` decoding, as .NET's `Uri.UnescapeDataString` after `+` →
+/// space: a `%` not followed by two hex digits is kept as it is; bytes that are not UTF-8 become
+/// U+FFFD.
+pub(crate) fn form_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let escaped = (bytes[i] == b'%')
+            .then(|| bytes.get(i + 1..i + 3))
+            .flatten()
+            // `from_str_radix` alone would take a sign (`%+1`).
+            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|hex| std::str::from_utf8(hex).ok())
+            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
+        match (bytes[i], escaped) {
+            (_, Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (b'+', None) => {
+                out.push(b' ');
+                i += 1;
+            }
+            (other, None) => {
+                out.push(other);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// Which slot and release answered.
@@ -335,7 +377,7 @@ fn run_function(
         AuthLevel::Anonymous => true,
         AuthLevel::Function => request
             .key()
-            .is_some_and(|key| slot.keys().accepts(name, key)),
+            .is_some_and(|key| slot.keys().accepts(name, &key)),
         AuthLevel::Admin => request
             .key()
             .is_some_and(|key| slot.keys().master.expose() == key),
@@ -409,7 +451,10 @@ fn route(estate: &mut Estate, app: &str, request: &HostRequest) -> (String, Vec<
             .find(|(slot, _)| AzureName::same(slot, name))
             .map(|(slot, _)| slot.clone())
     };
-    if let Some(slot) = request.query_value(ROUTING_COOKIE).and_then(named) {
+    if let Some(slot) = request
+        .query_value(ROUTING_COOKIE)
+        .and_then(|name| named(&name))
+    {
         return (slot.clone(), pin(&slot, now));
     }
     let pinned_at = request
@@ -450,4 +495,19 @@ fn pin(slot: &str, now: u64) -> Vec<(String, String)> {
             format!("{PIN_COOKIE}={now}; Path=/; Max-Age=3600"),
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::form_decode;
+
+    #[test]
+    fn query_values_decode_as_the_functions_host_reads_them() {
+        assert_eq!(form_decode("abc%3D%3d"), "abc==");
+        assert_eq!(form_decode("a+b%2Bc"), "a b+c");
+        assert_eq!(form_decode("50%"), "50%");
+        assert_eq!(form_decode("%+1%zz%4"), "% 1%zz%4");
+        assert_eq!(form_decode("%C3%A9"), "é");
+        assert_eq!(form_decode("%FF"), "\u{FFFD}");
+    }
 }

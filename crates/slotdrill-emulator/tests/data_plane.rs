@@ -405,3 +405,78 @@ async fn in_process_and_http_transports_agree() {
         assert_eq!(local.headers, remote.headers, "{request:?}");
     }
 }
+
+/// The Functions host reads the key from `x-functions-key` first and only then from `code`, and
+/// reads query values decoded (`%3D%3D` is `==`, `+` a space), as ASP.NET Core's query parser
+/// does. Every HTTP client encodes the `=` of a key it puts in a query.
+#[test]
+fn keys_are_read_decoded_and_the_header_wins_over_the_query() {
+    let emulator = emulator(1);
+    let good = key(&emulator, "production", "ProcessOrder");
+    assert!(good.ends_with("=="), "keys end in == as Azure's do");
+    let encoded = good.replace('=', "%3D");
+    let cases = [
+        (
+            call("production", "ProcessOrder", Some(&encoded)),
+            200,
+            "an encoded key",
+        ),
+        (
+            call("production", "ProcessOrder", Some(&good)),
+            200,
+            "a raw key",
+        ),
+        (
+            call(
+                "production",
+                "ProcessOrder",
+                Some(&good.replace('=', "%3d")),
+            ),
+            200,
+            "lower-case escapes",
+        ),
+        (
+            call("production", "ProcessOrder", Some("wrong")).with_header("x-functions-key", &good),
+            200,
+            "a good header beside a wrong query",
+        ),
+        (
+            call("production", "ProcessOrder", Some(&good)).with_header("x-functions-key", "wrong"),
+            401,
+            "a wrong header beside a good query: the header is the one read",
+        ),
+        (
+            call("production", "ProcessOrder", Some(&good)).with_header("x-functions-key", ""),
+            401,
+            "an empty header is still the header",
+        ),
+        (
+            call(
+                "production",
+                "ProcessOrder",
+                Some(&format!("{}%", &good[..good.len() - 2])),
+            ),
+            401,
+            "a broken escape is not decoded into the key",
+        ),
+    ];
+    for (request, status, why) in cases {
+        assert_eq!(emulator.invoke(&request).status, status, "{why}");
+    }
+}
+
+/// The same over HTTP: the query arrives as the client encoded it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_encoded_key_is_accepted_over_http() {
+    let served = serve(emulator(1)).await;
+    let good = key(&served.emulator, "production", "ProcessOrder");
+    let encoded = call(
+        "production",
+        "ProcessOrder",
+        Some(&good.replace('=', "%3D")),
+    );
+    assert_eq!(served.send(&encoded).await.status, 200);
+    let header_wins =
+        call("production", "ProcessOrder", Some(&good)).with_header("x-functions-key", "wrong");
+    assert_eq!(served.send(&header_wins).await.status, 401);
+}
