@@ -85,7 +85,7 @@ async fn api_version_and_token_are_required() {
         )
         .await
         .expect("answer");
-    assert_eq!(wrong.body["error"]["code"], "InvalidApiVersionParameter");
+    assert_eq!(wrong.body["error"]["code"], "NoRegisteredProviderFound");
     assert!(
         wrong.body["error"]["message"]
             .as_str()
@@ -101,7 +101,7 @@ async fn api_version_and_token_are_required() {
         .await
         .expect("answer");
     assert_eq!(
-        logic_version.body["error"]["code"], "InvalidApiVersionParameter",
+        logic_version.body["error"]["code"], "NoRegisteredProviderFound",
         "Microsoft.Logic has its own versions"
     );
     let anonymous = arm

@@ -5,6 +5,7 @@
 //! `/subscriptions/` lands here; `/_slotdrill/` is the admin API (`admin.rs`).
 
 mod admin;
+mod api_versions;
 mod deployments;
 mod logic;
 mod render;
@@ -20,18 +21,7 @@ use crate::faults::ArmFault;
 use crate::state::State;
 
 pub use admin::admin;
-
-/// api-versions accepted for `Microsoft.Web`.
-pub const WEB_API_VERSIONS: [&str; 6] = [
-    "2022-03-01",
-    "2022-09-01",
-    "2023-01-01",
-    "2023-12-01",
-    "2024-04-01",
-    "2024-11-01",
-];
-/// api-versions accepted for `Microsoft.Logic`.
-pub const LOGIC_API_VERSIONS: [&str; 2] = ["2016-06-01", "2019-05-01"];
+pub use api_versions::{LOGIC_API_VERSIONS, WEB_API_VERSIONS};
 
 /// The segments of a path, and the part after the resource group.
 pub(crate) struct ResourcePath<'a> {
@@ -155,7 +145,7 @@ fn pre_checks(
             "The access token is invalid.",
         ));
     }
-    check_api_version(request)?;
+    api_versions::check(request, &resource_location(state, request))?;
     if let Some(header) = state.management_mut().throttle(is_write(&request.method))? {
         throttle_headers.push(header);
     }
@@ -171,33 +161,28 @@ fn pre_checks(
     Ok(())
 }
 
-/// The api-version is required, and must be one the provider serves.
-fn check_api_version(request: &ArmRequest) -> Result<(), ArmResponse> {
-    let versions: &[&str] = if request
-        .path
-        .to_ascii_lowercase()
-        .contains("/providers/microsoft.logic/")
-    {
-        &LOGIC_API_VERSIONS
-    } else {
-        &WEB_API_VERSIONS
-    };
-    match request.query("api-version") {
-        None => Err(ArmResponse::error(
-            400,
-            "MissingApiVersionParameter",
-            "The api-version query parameter (?api-version=) is required for all requests.",
-        )),
-        Some(version) if !versions.contains(&version) => Err(ArmResponse::error(
-            400,
-            "InvalidApiVersionParameter",
-            format!(
-                "The api-version '{version}' is invalid. The supported versions are '{}'.",
-                versions.join(",")
-            ),
-        )),
-        Some(_) => Ok(()),
-    }
+/// The region ARM routes a request by: the named site's or workflow's, else the first app's.
+fn resource_location(state: &State, request: &ArmRequest) -> String {
+    let named = parse_path(&request.path).and_then(|path| {
+        let name = path.rest.get(1)?;
+        match path.provider?.to_ascii_lowercase().as_str() {
+            "microsoft.logic" => state.workflows().get(name).map(|l| l.location.clone()),
+            _ => state
+                .estate()
+                .app(name)
+                .ok()
+                .map(|a| a.spec().location.clone()),
+        }
+    });
+    named
+        .or_else(|| {
+            state
+                .estate()
+                .apps()
+                .next()
+                .map(|a| a.spec().location.clone())
+        })
+        .unwrap_or_else(|| "westeurope".to_owned())
 }
 
 fn route(state: &mut State, request: &ArmRequest) -> ArmResponse {
