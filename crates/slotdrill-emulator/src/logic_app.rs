@@ -34,6 +34,10 @@ pub struct LogicApp {
     pub changed_at: slotdrill_model::Timestamp,
     /// `Function` actions' targets as resolved at save time, by action.
     pub(crate) saved_targets: BTreeMap<String, SavedTarget>,
+    /// ARM's `properties.state`: `false` after `disable` (or a save with state `Disabled`).
+    pub enabled: bool,
+    /// The versions saved before this one, oldest first, without runs (ARM's `versions`).
+    pub(crate) earlier: Vec<LogicApp>,
 }
 
 impl LogicApp {
@@ -56,6 +60,8 @@ impl LogicApp {
             created_at: slotdrill_model::Timestamp::default(),
             changed_at: slotdrill_model::Timestamp::default(),
             saved_targets: BTreeMap::new(),
+            enabled: true,
+            earlier: Vec::new(),
         }
     }
 
@@ -73,6 +79,8 @@ impl LogicApp {
             created_at: self.created_at,
             changed_at: self.changed_at,
             saved_targets: self.saved_targets.clone(),
+            enabled: self.enabled,
+            earlier: Vec::new(),
         }
     }
 

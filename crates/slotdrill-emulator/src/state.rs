@@ -258,6 +258,24 @@ impl State {
         Ok(version)
     }
 
+    /// Deletes a Logic App and unregisters its calls from the estate's callers, so that nothing
+    /// still guards a function for a workflow that is gone. `false` when there was none.
+    pub(crate) fn delete_logic_app(&mut self, name: &str) -> bool {
+        let Some(removed) = self.workflows.remove(name) else {
+            return false;
+        };
+        let stale: Vec<_> = self
+            .estate
+            .callers()
+            .filter(|c| c.id.workflow.eq_ignore_ascii_case(&removed.name))
+            .map(|c| c.id.clone())
+            .collect();
+        for id in stale {
+            let _ = self.estate.remove_caller(&id);
+        }
+        true
+    }
+
     /// Makes the model's caller registry match the workflow's calls to apps of the estate, so
     /// that no later operation may strand them (invariant 5). A workflow that would call a
     /// function that does not exist is refused, and then nothing changes.

@@ -33,10 +33,22 @@ impl Workflows {
         self.logic_apps.values()
     }
 
-    /// Stores a Logic App, replacing one of the same name.
-    pub(crate) fn insert(&mut self, logic_app: LogicApp) {
-        self.logic_apps
-            .insert(AzureName::from(&logic_app.name), logic_app);
+    /// Stores a Logic App, replacing one of the same name: the one replaced becomes an earlier
+    /// version (ARM's `versions`), and its state (enabled or not) carries over, as a save does
+    /// not change it unless it says so.
+    pub(crate) fn insert(&mut self, mut logic_app: LogicApp) {
+        let key = AzureName::from(&logic_app.name);
+        if let Some(mut previous) = self.logic_apps.remove(&key) {
+            logic_app.enabled = previous.enabled;
+            logic_app.earlier = std::mem::take(&mut previous.earlier);
+            logic_app.earlier.push(previous.without_runs());
+        }
+        self.logic_apps.insert(key, logic_app);
+    }
+
+    /// Removes a Logic App and its versions; `None` when there was none.
+    pub(crate) fn remove(&mut self, name: &str) -> Option<LogicApp> {
+        self.logic_apps.remove(&AzureName::from(name))
     }
 
     /// Every Logic App, for `/_slotdrill/reset` to return to.

@@ -39,6 +39,9 @@ pub(super) fn handle(
     if method == "PUT" && tail.is_empty() {
         return put(state, request, name, group, &subscription);
     }
+    if let Some(answer) = super::workflow_ops::handle(state, request, &method, &tail, name, group) {
+        return answer;
+    }
     let Some(logic_app) = state
         .workflows()
         .get(name)
@@ -115,7 +118,7 @@ fn one_run(
     }
 }
 
-fn put(
+pub(super) fn put(
     state: &mut State,
     request: &ArmRequest,
     name: &str,
@@ -159,24 +162,28 @@ fn put(
         logic_app.resource_group = group.to_owned();
         logic_app.location = location;
     }
+    // `properties.state` is part of the resource a PUT writes; without it the state stays.
+    if let Some(enabled) = super::workflow_ops::requested_state(request) {
+        logic_app.enabled = enabled;
+    }
     let mut response = ArmResponse::ok(workflow(subscription, logic_app));
     response.status = if existed { 200 } else { 201 };
     response
 }
 
-fn workflow_id(subscription: &str, logic_app: &LogicApp) -> String {
+pub(super) fn workflow_id(subscription: &str, logic_app: &LogicApp) -> String {
     format!(
         "/subscriptions/{subscription}/resourceGroups/{}/providers/Microsoft.Logic/workflows/{}",
         logic_app.resource_group, logic_app.name
     )
 }
 
-fn version(logic_app: &LogicApp) -> String {
+pub(super) fn version(logic_app: &LogicApp) -> String {
     format!("{:020}", 8_584_000_000_000_000_000u64 + logic_app.version)
 }
 
 /// The workflow resource. Values of `securestring`/`secureobject` parameters are left out.
-fn workflow(subscription: &str, logic_app: &LogicApp) -> Value {
+pub(super) fn workflow(subscription: &str, logic_app: &LogicApp) -> Value {
     let doc = &logic_app.document;
     let flow = doc.workflow(Some(&logic_app.workflow)).ok();
     let mut definition = flow
@@ -226,7 +233,7 @@ fn workflow(subscription: &str, logic_app: &LogicApp) -> Value {
             "provisioningState": "Succeeded",
             "createdTime": rfc3339(logic_app.created_at),
             "changedTime": rfc3339(logic_app.changed_at),
-            "state": "Enabled",
+            "state": if logic_app.enabled { "Enabled" } else { "Disabled" },
             "version": version(logic_app),
             "definition": definition,
             "parameters": values,

@@ -11,6 +11,7 @@ mod logic;
 mod render;
 mod swap;
 mod web;
+mod workflow_ops;
 
 pub(crate) use crate::wire::from_model;
 pub use crate::wire::{ArmRequest, ArmResponse};

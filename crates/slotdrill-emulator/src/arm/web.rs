@@ -141,6 +141,11 @@ fn lifecycle(
             |e| e.set_slot_state(app, slot, SlotState::Running),
             |_| ArmResponse::empty(200),
         ),
+        // `WebApps_Restart[Slot]`: synchronous, 200 without a body (azure-mgmt-web 11.0.1
+        // expects exactly 200); the model's restart makes the next calls cold starts.
+        ("POST", ["restart"]) => {
+            change(state, |e| e.restart(app, slot), |_| ArmResponse::empty(200))
+        }
         ("POST", ["stop"]) => change(
             state,
             |e| e.set_slot_state(app, slot, SlotState::Stopped),
