@@ -10,7 +10,7 @@ use crate::caller::{CallerIndex, SlotChange};
 use crate::deployment::DeploymentRecord;
 use crate::error::ModelError;
 use crate::event::Event;
-use crate::host_name::{HostNameStyle, classic_host_name, unique_host_name};
+use crate::host_name::{HostNameStyle, classic_host_name, unique_host_name, with_extra_characters};
 use crate::keys::SlotKeys;
 use crate::name::{AzureName, PRODUCTION, is_production, validate_slot_name};
 use crate::plan::HostingPlan;
@@ -242,7 +242,23 @@ impl Estate {
                 &spec.location,
             ),
         };
+        let mut host_name = host_name;
+        // A slot's cut name may already be someone's host name (another app's production, or a
+        // slot of this app cut to the same name): Azure then appends 4 random characters.
+        while !is_production(slot) && self.host_name_taken(&host_name) {
+            let extra = crate::host_name::extra_characters(&mut self.rng);
+            host_name = with_extra_characters(&host_name, &extra);
+        }
         Slot::new(slot, host_name, SlotKeys::generate(&mut self.rng))
+    }
+
+    /// Whether a slot of any app already has `host_name`.
+    fn host_name_taken(&self, host_name: &str) -> bool {
+        self.apps.values().any(|a| {
+            a.slots
+                .values()
+                .any(|s| s.host_name.eq_ignore_ascii_case(host_name))
+        })
     }
 
     /// Makes a release known to an app, so that it can be deployed to its slots.

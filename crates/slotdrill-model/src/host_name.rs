@@ -1,10 +1,14 @@
 //! Default host names of slots, in Azure's two forms.
 //!
 //! Classic: `APP.azurewebsites.net` for production and `APP-SLOT.azurewebsites.net` for a slot,
-//! with the app part cut to 40 characters and the slot part to 19. Unique default host names:
+//! with the app part cut to 40 characters and the slot part to 19, and 4 extra characters when
+//! that name is already taken (Learn, "Set up staging environments", Add a slot; the estate
+//! adds them, `with_extra_characters`). Unique default host names:
 //! `APP-HASH.REGION-01.azurewebsites.net` and `APP-SLOT-HASH.REGION-01.azurewebsites.net`, with a
-//! 16-character hash. Callers of the model must read host names from the slot, never derive them:
-//! these functions exist so the model can hand out both forms, as Azure does.
+//! 16-character hash; in a slot's, the app part is cut to 23 characters (19 are kept for the slot
+//! whatever its length: Azure/azure-sdk-for-net#53577). Callers of the model must read host
+//! names from the slot, never derive them: these functions exist so the model can hand out both
+//! forms, as Azure does.
 
 use crate::name::is_production;
 use crate::rng::fnv1a;
@@ -22,6 +26,13 @@ pub enum HostNameStyle {
 const DOMAIN: &str = "azurewebsites.net";
 const CLASSIC_APP_PART: usize = 40;
 const CLASSIC_SLOT_PART: usize = 19;
+/// The app part of a slot's unique host name: 63 − 17 (`-HASH`) − 1 (`-`) − 19 (the slot part,
+/// reserved whatever the slot's length) − 3, as observed: 23.
+const UNIQUE_SLOT_APP_PART: usize = 23;
+/// The longest DNS label (RFC 1035 §2.3.4).
+const DNS_LABEL: usize = 63;
+/// How many characters are added to a host name that is already taken.
+pub(crate) const EXTRA_CHARACTERS: usize = 4;
 /// A DNS label is at most 63 characters; the unique form spends 17 of them on `-HASH`. How Azure
 /// shortens long names in the unique form is unconfirmed: we cut the name part to fit the label.
 const UNIQUE_NAME_PART: usize = 63 - 17;
@@ -72,10 +83,42 @@ pub fn unique_host_name(
     let name = if is_production(slot) {
         app.to_ascii_lowercase()
     } else {
-        format!("{}-{}", app.to_ascii_lowercase(), slot.to_ascii_lowercase())
+        format!(
+            "{}-{}",
+            truncate(&app.to_ascii_lowercase(), UNIQUE_SLOT_APP_PART),
+            truncate(&slot.to_ascii_lowercase(), CLASSIC_SLOT_PART)
+        )
     };
     format!(
         "{}-{suffix}.{region}-01.{DOMAIN}",
         truncate(&name, UNIQUE_NAME_PART)
     )
+}
+
+/// `host` with `extra` appended to its first label (`orders-deploy.azurewebsites.net` →
+/// `orders-deployk3x9.azurewebsites.net`): how a taken host name is made unique. Learn says the
+/// characters are "appended"; whether with a separator is not documented (none here).
+/// The label is first cut so that it stays within DNS's 63 characters (a cut name can be 60
+/// long: 40, `-`, 19); how Azure keeps within the limit then is not documented.
+pub fn with_extra_characters(host: &str, extra: &str) -> String {
+    let (label, domain) = host.split_once('.').unwrap_or((host, ""));
+    let label = truncate(label, DNS_LABEL - extra.len());
+    if domain.is_empty() {
+        format!("{label}{extra}")
+    } else {
+        format!("{label}{extra}.{domain}")
+    }
+}
+
+/// [`EXTRA_CHARACTERS`] lower-case letters and digits from the estate's seeded generator.
+pub(crate) fn extra_characters(rng: &mut crate::rng::SplitMix64) -> String {
+    let alphabet = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut bits = rng.next_u64();
+    (0..EXTRA_CHARACTERS)
+        .map(|_| {
+            let c = char::from(alphabet[(bits % 36) as usize]);
+            bits /= 36;
+            c
+        })
+        .collect()
 }

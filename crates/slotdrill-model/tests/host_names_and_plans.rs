@@ -170,3 +170,119 @@ fn slot_names_are_validated_and_case_insensitive() {
         "Deploy"
     );
 }
+
+/// Learn, "Set up staging environments" (`articles/app-service/deploy-staging-slots.md`, Add a
+/// slot): "the site name is truncated at 40 characters, the slot name is truncated at 19
+/// characters, and 4 extra random characters are appended to ensure the resulting domain name is
+/// unique." Observed host names carry no extra characters when the truncated name is free
+/// (Azure/webapps-deploy#423), so they are added only when the name is taken: by another app's
+/// production (`orders` + `deploy` vs an app named `orders-deploy`, Azure/azure-functions-ux#1678)
+/// or by a slot of the same app cut to the same name.
+#[test]
+fn a_slot_host_name_already_taken_gets_four_seeded_characters() {
+    let long_app = "a-very-long-function-app-name-for-orders-eu1";
+    let build = |seed: u64| {
+        let mut estate = Estate::new(seed);
+        for app in ["orders", "orders-deploy", long_app] {
+            estate
+                .add_app(AppSpec::new(app, HostingPlan::PremiumV3))
+                .expect("app");
+        }
+        estate.create_slot("orders", "deploy", None).expect("slot");
+        for slot in ["blue-green-canary-01", "blue-green-canary-02"] {
+            estate.create_slot(long_app, slot, None).expect("slot");
+        }
+        estate
+    };
+    let estate = build(7);
+    let host = |app: &str, slot: &str| estate.slot(app, slot).expect("slot").host_name().to_owned();
+    let taken = host("orders-deploy", "production");
+    assert_eq!(taken, "orders-deploy.azurewebsites.net");
+    let deploy = host("orders", "deploy");
+    let label = deploy
+        .strip_suffix(".azurewebsites.net")
+        .expect("classic domain");
+    let extra = label
+        .strip_prefix("orders-deploy")
+        .expect("the cut name first");
+    assert_eq!(extra.len(), 4, "{deploy}");
+    assert!(
+        extra
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+        "{deploy}"
+    );
+    let first = host(long_app, "blue-green-canary-01");
+    let second = host(long_app, "blue-green-canary-02");
+    let cut = "a-very-long-function-app-name-for-orders-blue-green-canary-0";
+    assert_eq!(
+        first,
+        format!("{cut}.azurewebsites.net"),
+        "the first keeps the cut name"
+    );
+    // 60 + 4 would pass DNS's 63: the cut name loses one more character first.
+    let second_label = second.split('.').next().expect("label");
+    assert!(
+        second_label.starts_with(&cut[..59]) && second_label.len() == 63 && second != first,
+        "{second}"
+    );
+    let hosts: std::collections::BTreeSet<String> = estate
+        .apps()
+        .flat_map(|a| {
+            a.slots()
+                .map(|s| s.host_name().to_owned())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(hosts.len(), 6, "every host name is unique: {hosts:?}");
+    let again = build(7);
+    assert_eq!(
+        again.slot("orders", "deploy").expect("slot").host_name(),
+        deploy,
+        "same seed, same characters"
+    );
+}
+
+/// With unique default host names, a slot's label is the app name cut to 23 characters, the slot
+/// name (cut to 19) and the hash: the API reserves 19 characters for the slot whatever its length
+/// (Azure/azure-sdk-for-net#53577: `testing-abcdefghijklmnopqrstuvwxyz1` + `staging` →
+/// `testing-abcdefghijklmno-staging-<16 char hash>`; Azure/Azure-Functions#2395:
+/// `stream-functions-node-prod` + `stage` → `stream-functions-node-p-stage`).
+#[test]
+fn unique_slot_host_names_cut_the_app_name_to_23_characters() {
+    let sub = slotdrill_model::DEFAULT_SUBSCRIPTION;
+    let host = unique_host_name(
+        sub,
+        "rg",
+        "testing-abcdefghijklmnopqrstuvwxyz1",
+        "staging",
+        "westeurope",
+    );
+    let label = host.split('.').next().expect("label");
+    let hash = label
+        .strip_prefix("testing-abcdefghijklmno-staging-")
+        .unwrap_or_else(|| panic!("{host}"));
+    assert_eq!(hash.len(), 16, "{host}");
+    let stream = unique_host_name(
+        sub,
+        "rg",
+        "stream-functions-node-prod",
+        "stage",
+        "westeurope",
+    );
+    assert!(
+        stream.starts_with("stream-functions-node-p-stage-"),
+        "{stream}"
+    );
+    let long_slot = unique_host_name(
+        sub,
+        "rg",
+        "orders",
+        "staging-for-release-2026",
+        "westeurope",
+    );
+    assert!(
+        long_slot.starts_with("orders-staging-for-release-"),
+        "{long_slot}"
+    );
+}
