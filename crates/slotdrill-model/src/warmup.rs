@@ -2,6 +2,11 @@
 //! after its restart. Any answer counts as warm unless `WEBSITE_SWAP_WARMUP_PING_STATUSES`
 //! restricts the codes; a code outside that list stops the swap at once. A ping that gets no
 //! answer waits 90 s and is tried again, five attempts in all; all of them timing out stops it.
+//!
+//! The ping is an HTTP request like any other and carries no function key: the host checks keys
+//! before it runs a function, so a path to a function that needs a key (function or admin
+//! level) answers 401 without running it (Azure/azure-functions-host#6942), and only anonymous
+//! functions (or `/`) can report their own health to the warm-up.
 
 use std::fmt;
 
@@ -129,7 +134,8 @@ pub(crate) fn warm_up(
 }
 
 /// One ping: `Some((status, latency))`, or `None` when it times out. `/` is the host's own page,
-/// which answers 200 whatever the content; `/api/FN` runs the function.
+/// which answers 200 whatever the content; `/api/FN` runs the function if it is anonymous, and
+/// answers 401 at once otherwise (the ping has no key). A query in the path is not sent.
 fn ping(slot: &mut Slot, path: &str, rng: &mut SplitMix64) -> Option<(u16, u64)> {
     let path = path.split('?').next().unwrap_or(path);
     if path.trim_end_matches('/').is_empty() {
@@ -145,6 +151,9 @@ fn ping(slot: &mut Slot, path: &str, rng: &mut SplitMix64) -> Option<(u16, u64)>
     let Some((name, behaviour)) = release.function_entry(function) else {
         return Some((404, 0));
     };
+    if behaviour.auth != crate::AuthLevel::Anonymous {
+        return Some((401, 0));
+    }
     let calls = slot.warmth.entry(name.to_owned()).or_insert(0);
     let call_index = *calls;
     *calls += 1;

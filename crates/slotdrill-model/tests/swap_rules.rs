@@ -3,8 +3,9 @@
 use std::collections::BTreeMap;
 
 use slotdrill_model::{
-    AppSpec, Caller, CallerId, ErrorKind, Estate, Event, Fault, FunctionBehaviour, FunctionRef,
-    HostingPlan, ModelError, RampUpRule, Release, SlotConfigNames, WarmupFailure, estate_view,
+    AppSpec, AuthLevel, Caller, CallerId, ErrorKind, Estate, Event, Fault, FunctionBehaviour,
+    FunctionRef, HostingPlan, ModelError, RampUpRule, Release, SlotConfigNames, WarmupFailure,
+    estate_view,
 };
 
 /// `orders` on Premium: production holds v1, `deploy` holds v2, with a sticky DB setting.
@@ -48,6 +49,27 @@ fn orders() -> Estate {
         .expect("deploy v1");
     estate.deploy("orders", "deploy", "v2").expect("deploy v2");
     estate
+}
+
+/// An anonymous function (the warm-up's ping carries no key) that behaves as `behaviour`.
+fn anonymous(behaviour: FunctionBehaviour) -> FunctionBehaviour {
+    FunctionBehaviour {
+        auth: AuthLevel::Anonymous,
+        ..behaviour
+    }
+}
+
+/// Deploys to `deploy` a release `v3` whose `SendInvoice` is anonymous and answers 500.
+fn anonymous_bad_invoice(estate: &mut Estate) {
+    estate
+        .add_release(
+            "orders",
+            Release::new("v3")
+                .with_function("ProcessOrder", FunctionBehaviour::ok())
+                .with_function("SendInvoice", anonymous(FunctionBehaviour::status(500))),
+        )
+        .expect("v3");
+    estate.deploy("orders", "deploy", "v3").expect("deploy");
 }
 
 fn settings(estate: &mut Estate, slot: &str, pairs: &[(&str, &str)]) {
@@ -253,6 +275,7 @@ fn a_restart_failure_reverts_the_swap_and_touches_nothing() {
 #[test]
 fn warm_up_with_restricted_statuses_stops_on_a_bad_code() {
     let mut estate = orders();
+    anonymous_bad_invoice(&mut estate);
     settings(
         &mut estate,
         "deploy",
@@ -264,7 +287,7 @@ fn warm_up_with_restricted_statuses_stops_on_a_bad_code() {
     let before = estate_view(&estate);
     let error = estate
         .swap("orders", "deploy", "production")
-        .expect_err("v2's SendInvoice answers 500");
+        .expect_err("v3's SendInvoice answers 500");
     match &error {
         ModelError::WarmupFailed {
             reason:
@@ -285,6 +308,7 @@ fn warm_up_with_restricted_statuses_stops_on_a_bad_code() {
 #[test]
 fn warm_up_accepts_any_code_unless_restricted() {
     let mut estate = orders();
+    anonymous_bad_invoice(&mut estate);
     settings(
         &mut estate,
         "deploy",
@@ -306,7 +330,7 @@ fn warm_up_accepts_any_code_unless_restricted() {
 #[test]
 fn warm_up_times_out_after_five_attempts_of_ninety_seconds() {
     let mut estate = orders();
-    let mut hangs = FunctionBehaviour::ok();
+    let mut hangs = anonymous(FunctionBehaviour::ok());
     hangs.timeout = true;
     estate
         .add_release(
@@ -652,4 +676,105 @@ fn resolve_says_which_part_of_a_target_is_missing_as_a_typed_reason() {
         missing.to_string(),
         "release `v2` on `orders/deploy` has no function `Refund`"
     );
+}
+
+/// `v3` on the deploy slot: an anonymous `Health`, a function-level `ProcessOrder` and an
+/// admin-level `Purge`, all answering 200 to a caller with the right key.
+fn with_health_release(estate: &mut Estate) {
+    let admin = FunctionBehaviour {
+        auth: AuthLevel::Admin,
+        ..FunctionBehaviour::ok()
+    };
+    estate
+        .add_release(
+            "orders",
+            Release::new("v3")
+                .with_function("Health", anonymous(FunctionBehaviour::ok()))
+                .with_function("ProcessOrder", FunctionBehaviour::ok())
+                .with_function("Purge", admin),
+        )
+        .expect("v3");
+    estate.deploy("orders", "deploy", "v3").expect("deploy");
+}
+
+/// The platform's warm-up request carries no function key, so a warm-up path to a function
+/// that needs one answers 401 without running it (azure-functions-host#6942), and with
+/// `WEBSITE_SWAP_WARMUP_PING_STATUSES=200` the swap stops there.
+#[test]
+fn the_warm_up_carries_no_key() {
+    for function in ["ProcessOrder", "Purge"] {
+        let mut estate = orders();
+        with_health_release(&mut estate);
+        settings(
+            &mut estate,
+            "deploy",
+            &[
+                ("WEBSITE_SWAP_WARMUP_PING_PATH", &format!("/api/{function}")),
+                ("WEBSITE_SWAP_WARMUP_PING_STATUSES", "200"),
+            ],
+        );
+        let before = estate_view(&estate);
+        let error = estate
+            .swap("orders", "deploy", "production")
+            .expect_err("the keyless ping gets 401");
+        assert!(
+            matches!(
+                &error,
+                ModelError::WarmupFailed {
+                    reason: WarmupFailure::StatusNotAllowed { status: 401, .. },
+                    ..
+                }
+            ),
+            "{function}: {error}"
+        );
+        assert_eq!(estate_view(&estate), before, "{function}: nothing changed");
+        let deploy = estate.slot("orders", "deploy").expect("slot");
+        assert_eq!(
+            deploy.calls_since_restart(function),
+            0,
+            "{function} never ran"
+        );
+    }
+}
+
+#[test]
+fn an_anonymous_warm_up_path_runs_the_function_and_any_code_counts_unless_restricted() {
+    let mut estate = orders();
+    with_health_release(&mut estate);
+    settings(
+        &mut estate,
+        "deploy",
+        &[
+            ("WEBSITE_SWAP_WARMUP_PING_PATH", "/api/Health"),
+            ("WEBSITE_SWAP_WARMUP_PING_STATUSES", "200"),
+        ],
+    );
+    let events = estate
+        .swap("orders", "deploy", "production")
+        .expect("Health is anonymous and answers 200");
+    let report = events
+        .iter()
+        .find_map(|e| match e {
+            Event::WarmedUp { report, .. } => Some(report.clone()),
+            _ => None,
+        })
+        .expect("warm-up ran");
+    assert_eq!(report.attempts, vec![Some(200)]);
+
+    // Without a status list, the 401 of a keyed function still counts as warm.
+    let mut estate = orders();
+    with_health_release(&mut estate);
+    settings(
+        &mut estate,
+        "deploy",
+        &[("WEBSITE_SWAP_WARMUP_PING_PATH", "/api/ProcessOrder")],
+    );
+    let events = estate
+        .swap("orders", "deploy", "production")
+        .expect("any code is warm");
+    let attempts = events.iter().find_map(|e| match e {
+        Event::WarmedUp { report, .. } => Some(report.attempts.clone()),
+        _ => None,
+    });
+    assert_eq!(attempts, Some(vec![Some(401)]));
 }

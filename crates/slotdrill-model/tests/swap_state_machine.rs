@@ -12,8 +12,8 @@ use proptest::prelude::*;
 use proptest::test_runner::Config;
 use proptest_state_machine::{ReferenceStateMachine, StateMachineTest, prop_state_machine};
 use slotdrill_model::{
-    AppSpec, Caller, CallerId, Estate, EstateView, Event, Fault, FunctionBehaviour, FunctionRef,
-    ModelError, Release, SlotConfigNames, SlotState, estate_view,
+    AppSpec, AuthLevel, Caller, CallerId, Estate, EstateView, Event, Fault, FunctionBehaviour,
+    FunctionRef, ModelError, Release, SlotConfigNames, SlotState, estate_view,
 };
 use state_machine::reference::{FUNCTIONS, Op, RefEstate, SETTINGS, SLOTS};
 
@@ -61,6 +61,9 @@ fn build(reference: &RefEstate) -> Estate {
                 let mut behaviour = FunctionBehaviour::status(b.status);
                 behaviour.fail_first = b.fail_first;
                 behaviour.timeout = b.timeout;
+                if b.anonymous {
+                    behaviour.auth = AuthLevel::Anonymous;
+                }
                 real = real.with_function(name, behaviour);
             }
             estate.add_release(&app.name, real).expect("new release");

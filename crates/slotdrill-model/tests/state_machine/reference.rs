@@ -44,6 +44,8 @@ pub struct RefBehaviour {
     pub status: u16,
     pub fail_first: u32,
     pub timeout: bool,
+    /// Needs no key; otherwise a function key (the warm-up's ping has none).
+    pub anonymous: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -171,11 +173,13 @@ fn behaviour() -> impl Strategy<Value = RefBehaviour> {
         prop::sample::select(vec![200u16, 200, 200, 500]),
         prop::sample::select(vec![0u32, 0, 2]),
         prop::bool::weighted(0.1),
+        prop::bool::ANY,
     )
-        .prop_map(|(status, fail_first, timeout)| RefBehaviour {
+        .prop_map(|(status, fail_first, timeout, anonymous)| RefBehaviour {
             status,
             fail_first,
             timeout,
+            anonymous,
         })
 }
 
@@ -761,6 +765,8 @@ impl RefEstate {
                 .and_then(|r| a.releases[r].functions.get(function))
             {
                 None => 404,
+                // The ping carries no key: the host refuses it before running the function.
+                Some(b) if !b.anonymous => 401,
                 Some(b) if b.timeout => return false,
                 Some(b) if b.fail_first > 0 => 503,
                 Some(b) => b.status,
