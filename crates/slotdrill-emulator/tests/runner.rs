@@ -272,8 +272,8 @@ fn cold_start_failures_are_retried_by_the_default_policy() {
         "triggers": { "manual": { "type": "Request", "kind": "Http" } },
         "actions": {
             "CallCold": { "type": "Http", "inputs": { "method": "GET", "uri": format!("https://orders-deploy.azurewebsites.net/api/Cold?code={key}") } },
-            "NoRetry": { "type": "Http", "retryPolicy": { "type": "none" },
-                         "inputs": { "method": "GET", "uri": "https://orders-deploy.azurewebsites.net/api/SendInvoice" }, "runAfter": { "CallCold": ["Succeeded"] } }
+            "NoRetry": { "type": "Http",
+                         "inputs": { "method": "GET", "uri": "https://orders-deploy.azurewebsites.net/api/SendInvoice", "retryPolicy": { "type": "none" } }, "runAfter": { "CallCold": ["Succeeded"] } }
         }
     });
     emulator
@@ -394,4 +394,43 @@ fn an_unknown_logic_app_is_an_error() {
     let emulator = common::emulator(1);
     let error = emulator.run("nope", json!({})).expect_err("unknown");
     assert_eq!(error.to_string(), "Logic App `nope` does not exist");
+}
+
+/// Logic Apps reads an action's retry policy from `inputs.retryPolicy` ("Handle errors and
+/// exceptions in Azure Logic Apps"); one written beside `inputs` is not where Azure looks, so
+/// that action keeps the default policy (four retries at 7.5 s × 2ⁿ within 5–45 s).
+#[test]
+fn the_retry_policy_is_read_from_the_inputs() {
+    let emulator = common::emulator(1);
+    emulator.set_stubs(Stubs {
+        http: vec![HttpStub {
+            url_prefix: "https://flaky.contoso.com/".to_owned(),
+            status: 503,
+            body: json!({}),
+        }],
+        ..Stubs::default()
+    });
+    emulator
+        .save_logic_app("retries", document("retry-policies.json"), None)
+        .expect("saved");
+    let run = emulator.run("retries", json!({})).expect("runs");
+    let outcome = |name: &str| {
+        let a = action(&run, name);
+        (a.status, a.attempts, a.end.millis() - a.start.millis())
+    };
+    assert_eq!(
+        outcome("InputsNone"),
+        (Status::Failed, 1, 0),
+        "inputs: none"
+    );
+    assert_eq!(
+        outcome("InputsFixed"),
+        (Status::Failed, 3, 20_000),
+        "inputs: fixed, two retries 10 s apart"
+    );
+    assert_eq!(
+        outcome("TopLevelNone"),
+        (Status::Failed, 5, 7_500 + 15_000 + 30_000 + 45_000),
+        "a top-level policy is not read: the default applies"
+    );
 }

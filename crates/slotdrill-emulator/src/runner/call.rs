@@ -19,11 +19,14 @@ struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    /// `retryPolicy` of an action; without one, Logic Apps' default: up to four retries at
-    /// intervals that scale by 7.5 s, kept between 5 and 45 s (no jitter: runs stay
-    /// deterministic).
-    fn of(action: &Value) -> RetryPolicy {
-        let policy = action.get("retryPolicy");
+    /// The policy an action's evaluated `inputs` name in `inputs.retryPolicy`, where Logic Apps
+    /// reads it ("Handle errors and exceptions in Azure Logic Apps": "add the `retryPolicy` JSON
+    /// object to that trigger or action's `inputs` object. Otherwise, if no `retryPolicy` object
+    /// exists, the trigger or action uses the `default` retry policy"). A `retryPolicy` beside
+    /// `inputs` is not read. Without one, Logic Apps' default: up to four retries at intervals
+    /// that scale by 7.5 s, kept between 5 and 45 s (no jitter: runs stay deterministic).
+    fn of(inputs: &Value) -> RetryPolicy {
+        let policy = inputs.get("retryPolicy");
         let kind = policy
             .and_then(|p| p.get("type"))
             .and_then(Value::as_str)
@@ -114,6 +117,7 @@ struct CallSpec {
     url: String,
     headers: Vec<(String, String)>,
     body: Option<Value>,
+    retry: RetryPolicy,
 }
 
 impl CallSpec {
@@ -319,6 +323,7 @@ impl Runner<'_> {
             url: with_queries(uri, inputs.get("queries")),
             headers: headers_of(inputs),
             body: inputs.get("body").cloned(),
+            retry: RetryPolicy::of(inputs),
         };
         self.call(name, action, spec)
     }
@@ -347,6 +352,7 @@ impl Runner<'_> {
             url: with_queries(&url, inputs.get("queries")),
             headers: headers_of(inputs),
             body: inputs.get("body").cloned(),
+            retry: RetryPolicy::of(inputs),
         };
         self.call(name, action, spec)
     }
@@ -358,7 +364,7 @@ impl Runner<'_> {
             .and_then(Value::as_str)
             .and_then(parse_duration)
             .unwrap_or(DEFAULT_TIMEOUT_MS);
-        let policy = RetryPolicy::of(action);
+        let policy = &spec.retry;
         let caller = format!("{}/{name}", self.logic_app.name);
         let inputs = spec.redacted_inputs();
         let mut elapsed = 0u64;

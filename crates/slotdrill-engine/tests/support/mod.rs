@@ -88,7 +88,7 @@ pub fn save_workflows(emulator: &Emulator) {
             "actions": {
                 "ProcessOrder": function("ProcessOrder"),
                 "SendInvoice": { "runAfter": { "ProcessOrder": ["Succeeded"] }, "type": "Function",
-                                 "inputs": { "function": { "id": format!("{FUNCTION_ID}/SendInvoice") }, "body": "@body('ProcessOrder')" }, "retryPolicy": { "type": "none" } }
+                                 "inputs": { "function": { "id": format!("{FUNCTION_ID}/SendInvoice") }, "body": "@body('ProcessOrder')", "retryPolicy": { "type": "none" } } }
             }
         }),
         json!({}),
@@ -108,8 +108,8 @@ pub fn save_workflows(emulator: &Emulator) {
             "parameters": { "invoiceKey": { "type": "securestring" } },
             "triggers": trigger,
             "actions": {
-                "Bill": { "type": "Http", "retryPolicy": { "type": "none" },
-                          "inputs": { "method": "POST", "uri": "https://orders.azurewebsites.net/api/SendInvoice", "headers": { "x-functions-key": "@parameters('invoiceKey')" } } },
+                "Bill": { "type": "Http",
+                          "inputs": { "method": "POST", "uri": "https://orders.azurewebsites.net/api/SendInvoice", "headers": { "x-functions-key": "@parameters('invoiceKey')" }, "retryPolicy": { "type": "none" } } },
                 "Archive": function("Archive")
             }
         }),
@@ -123,7 +123,7 @@ pub fn save_workflows(emulator: &Emulator) {
             "actions": {
                 "Outer": { "type": "Scope", "actions": {
                     "IfVip": { "type": "If", "expression": "@true", "actions": {
-                        "InvoiceVip": { "type": "Function", "retryPolicy": { "type": "none" }, "inputs": { "function": { "id": format!("{FUNCTION_ID}/SendInvoice") } } }
+                        "InvoiceVip": { "type": "Function", "inputs": { "function": { "id": format!("{FUNCTION_ID}/SendInvoice") }, "retryPolicy": { "type": "none" } } }
                     }, "else": { "actions": {} } }
                 } },
                 "Notify": { "runAfter": { "Outer": ["Succeeded", "Failed"] }, "type": "Function", "inputs": { "function": { "id": format!("{FUNCTION_ID}/Notify") } } }

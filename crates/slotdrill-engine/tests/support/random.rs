@@ -101,10 +101,10 @@ pub fn build(spec: &Spec) -> Emulator {
                         .to_owned()
                 });
                 keys.insert(format!("key{c}"), json!({ "value": key }));
-                json!({ "type": "Http", "retryPolicy": { "type": "none" }, "inputs": { "method": "POST",
-                        "uri": format!("https://orders.azurewebsites.net/api/{}", function(*f)), "headers": { "x-functions-key": format!("@parameters('key{c}')") } } })
+                json!({ "type": "Http", "inputs": { "method": "POST",
+                        "uri": format!("https://orders.azurewebsites.net/api/{}", function(*f)), "headers": { "x-functions-key": format!("@parameters('key{c}')") }, "retryPolicy": { "type": "none" } } })
             } else {
-                json!({ "type": "Function", "retryPolicy": { "type": "none" }, "inputs": { "function": { "id": format!("/subscriptions/s/resourceGroups/slotdrill/providers/Microsoft.Web/sites/orders/functions/{}", function(*f)) } } })
+                json!({ "type": "Function", "inputs": { "function": { "id": format!("/subscriptions/s/resourceGroups/slotdrill/providers/Microsoft.Web/sites/orders/functions/{}", function(*f)) }, "retryPolicy": { "type": "none" } } })
             };
             let mut action_name = name.clone();
             for d in 0..*depth {
