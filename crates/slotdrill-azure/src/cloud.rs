@@ -4,7 +4,7 @@
 //! A workflow write checks `properties.version` against a read at most `fresh_read` old (the
 //! engine's, just before it rewrites) or reads it again.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -16,7 +16,7 @@ use slotdrill_model::{PRODUCTION, Secret, is_production};
 use slotdrill_wdl::Document;
 
 use crate::client::{ArmConfig, ArmError, Client};
-use crate::timestamp::{epoch_millis, http_date_millis};
+use crate::timestamp::http_date_millis;
 
 /// `(app, slot, function)`.
 type FunctionId = (String, String, String);
@@ -32,6 +32,9 @@ pub struct ArmCloud {
     writes: Mutex<HashMap<String, Arc<Mutex<()>>>>,
     /// The last read of each workflow, until a write uses it.
     reads: Mutex<HashMap<String, FreshRead>>,
+    /// The actions of each workflow read that run inside loops (their run history has
+    /// repetitions).
+    pub(crate) loops: Mutex<HashMap<String, BTreeSet<String>>>,
 }
 
 /// A workflow's location, state and version as ARM returned them, and when.
@@ -53,6 +56,7 @@ impl ArmCloud {
             hosts: Mutex::default(),
             writes: Mutex::default(),
             reads: Mutex::default(),
+            loops: Mutex::default(),
         })
     }
 
@@ -119,7 +123,7 @@ impl ArmCloud {
         )
     }
 
-    fn workflow_path(&self, name: &str) -> String {
+    pub(crate) fn workflow_path(&self, name: &str) -> String {
         self.client
             .path("Microsoft.Logic", &format!("workflows/{name}"))
     }
@@ -350,6 +354,10 @@ impl Cloud for ArmCloud {
         let resource = json!({ "name": name, "location": body["location"], "properties": { "definition": body["properties"]["definition"], "parameters": body["properties"]["parameters"] } });
         let document = Document::from_value(&format!("workflow `{name}`"), name, resource, None)
             .map_err(|e| CloudError::failed(e.to_string()))?;
+        locked(&self.loops).insert(
+            name.to_owned(),
+            crate::history::looped_actions(&body["properties"]["definition"]),
+        );
         // Only what a write needs: an estate's definitions are not kept twice.
         let kept = json!({ "location": body["location"], "properties": { "version": body["properties"]["version"], "state": body["properties"]["state"] } });
         locked(&self.reads).insert(
@@ -415,34 +423,7 @@ impl Cloud for ArmCloud {
     }
 
     fn run_history(&self, workflow: &str, runs: usize) -> Result<Vec<ActionOutcome>, CloudError> {
-        let list = self.list(&format!("{}/runs", self.workflow_path(workflow)), runs)?;
-        let per_run = self.parallel(&list, |run| {
-            let run_name = run["name"].as_str().unwrap_or_default();
-            let started = run["properties"]["startTime"]
-                .as_str()
-                .and_then(epoch_millis);
-            let actions = self.list(
-                &format!("{}/runs/{run_name}/actions", self.workflow_path(workflow)),
-                usize::MAX,
-            )?;
-            Ok(actions
-                .iter()
-                .map(|action| ActionOutcome {
-                    run: run_name.to_owned(),
-                    action: action["name"].as_str().unwrap_or_default().to_owned(),
-                    status: action["properties"]["status"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_owned(),
-                    started,
-                })
-                .collect::<Vec<_>>())
-        });
-        let mut outcomes = Vec::new();
-        for run in per_run {
-            outcomes.extend(run?);
-        }
-        Ok(outcomes)
+        self.read_run_history(workflow, runs)
     }
 
     /// The `Date` of a fresh answer from ARM, as epoch milliseconds: the server's clock, the one

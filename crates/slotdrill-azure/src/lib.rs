@@ -13,6 +13,7 @@ mod client;
 mod cloud;
 mod credential;
 mod error_body;
+mod history;
 mod import;
 mod release;
 mod retry;

@@ -292,7 +292,14 @@ fn workflows_are_listed_read_and_written_as_the_examples_say() {
 #[test]
 fn run_history_reads_runs_and_actions_as_the_examples_say() {
     let arm = Arm::start();
-    let runs = format!("{}/test-workflow/runs", workflows());
+    let workflow = format!("{}/test-workflow", workflows());
+    // The definition says which actions run in loops (and so have repetitions): none here.
+    arm.mount(
+        at("GET", &workflow, "Workflows_Get.json")
+            .respond_with(answer("Workflows_Get.json"))
+            .expect(1),
+    );
+    let runs = format!("{workflow}/runs");
     arm.mount(
         at("GET", &runs, "WorkflowRuns_List.json")
             .respond_with(answer("WorkflowRuns_List.json"))
@@ -317,6 +324,7 @@ fn run_history_reads_runs_and_actions_as_the_examples_say() {
             action: "HTTP".to_owned(),
             status: "Succeeded".to_owned(),
             started: Some(RUN_STARTED),
+            repetition: None,
         }]
     );
     arm.verify();

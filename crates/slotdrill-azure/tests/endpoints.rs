@@ -309,6 +309,15 @@ fn a_probe_calls_the_slot_host_with_the_slot_key() {
 #[test]
 fn run_history_lists_runs_and_their_actions_newest_first() {
     let arm = Arm::start();
+    // The definition says which actions run in loops (none here): read once.
+    arm.mount(
+        get(&format!("{WORKFLOWS}/order-flow"))
+            .respond_with(json_answer(
+                200,
+                json!({ "name": "order-flow", "properties": { "definition": { "actions": { "SendInvoice": { "type": "Http" } } } } }),
+            ))
+            .expect(1),
+    );
     arm.mount(
         get(&format!("{WORKFLOWS}/order-flow/runs"))
             .respond_with(json_answer(

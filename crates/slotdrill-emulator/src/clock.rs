@@ -45,6 +45,34 @@ pub fn rfc1123(at: Timestamp) -> String {
     )
 }
 
+/// The virtual time of an RFC 3339 UTC instant (`2026-01-01T00:00:01.5Z`, fraction optional);
+/// `None` for anything else or an instant before virtual time 0.
+pub fn parse_rfc3339(text: &str) -> Option<Timestamp> {
+    let text = text.strip_suffix('Z').or_else(|| text.strip_suffix('z'))?;
+    let (date, time) = text.split_once(['T', 't'])?;
+    let mut date = date.splitn(3, '-').map(str::parse::<i64>);
+    let (year, month, day) = (date.next()?.ok()?, date.next()?.ok()?, date.next()?.ok()?);
+    let (clock, fraction) = time.split_once('.').unwrap_or((time, ""));
+    let mut clock = clock.splitn(3, ':').map(str::parse::<i64>);
+    let (hour, minute, second) = (
+        clock.next()?.ok()?,
+        clock.next()?.ok()?,
+        clock.next()?.ok()?,
+    );
+    if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let millis: i64 = format!("{fraction:0<3}").get(..3)?.parse().ok()?;
+    // Days from the civil date (Howard Hinnant's algorithm, the inverse of `civil_from_days`).
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let days = era * 146_097 + yoe * 365 + yoe / 4 - yoe / 100 + doy - 719_468 - EPOCH_DAYS;
+    let total = ((days * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + millis;
+    u64::try_from(total).ok().map(Timestamp)
+}
+
 /// Howard Hinnant's days-to-civil algorithm.
 fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
@@ -100,6 +128,20 @@ mod tests {
             rfc3339(Timestamp(86_400_000 * 59 + 3_723_004)),
             "2026-03-01T01:02:03.004Z"
         );
+    }
+
+    #[test]
+    fn rfc3339_instants_read_back() {
+        for millis in [0, 1_500, 86_400_000 * 400 + 3_723_004] {
+            let at = Timestamp(millis);
+            assert_eq!(parse_rfc3339(&rfc3339(at)), Some(at));
+        }
+        assert_eq!(
+            parse_rfc3339("2026-01-01T00:00:02Z"),
+            Some(Timestamp(2_000))
+        );
+        assert_eq!(parse_rfc3339("2025-12-31T23:59:59Z"), None);
+        assert_eq!(parse_rfc3339("yesterday"), None);
     }
 
     #[test]

@@ -206,6 +206,7 @@ impl Cloud for Emulator {
                     action: a.name.clone(),
                     status: format!("{:?}", a.status),
                     started: Some(run.change_sequence),
+                    repetition: crate::run::repetition_name(a),
                 })
             })
             .collect())

@@ -44,6 +44,9 @@ pub struct RunAction {
     pub container: String,
     /// The loop iteration it ran in, inside `Foreach` or `Until`.
     pub iteration: Option<u32>,
+    /// Every loop it ran in, outermost first, with the iteration of each: ARM's
+    /// `repetitionIndexes` (`scopeName`, `itemIndex`). Empty outside loops.
+    pub repetition: Vec<(String, u32)>,
     /// How it ended.
     pub status: Status,
     /// ARM's `code`: the HTTP status name for calls, else the status.
@@ -89,4 +92,15 @@ pub struct Run {
     pub response: Option<Value>,
     /// Why the run failed, when it did.
     pub error: Option<String>,
+}
+
+/// ARM's name for the iteration an action ran in: its indexes zero-padded to six digits, outer
+/// loops first, joined by `-` (`000002`); `None` outside loops.
+pub(crate) fn repetition_name(action: &RunAction) -> Option<String> {
+    let parts: Vec<String> = action
+        .repetition
+        .iter()
+        .map(|(_, index)| format!("{index:06}"))
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("-"))
 }

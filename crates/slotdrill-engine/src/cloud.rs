@@ -197,6 +197,11 @@ pub struct ActionOutcome {
     pub status: String,
     /// When the run started, as a [`HistoryMark`]; `None` when the back end cannot tell.
     pub started: Option<HistoryMark>,
+    /// For an action inside `Foreach` or `Until`, which iteration this is (ARM's repetition
+    /// name, `000002`); `None` for the action's own record. When a run has repetitions of an
+    /// action, they are what counts: its own record sums them up.
+    #[serde(default)]
+    pub repetition: Option<String>,
 }
 
 /// What the engine needs from a back end.

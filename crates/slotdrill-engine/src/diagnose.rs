@@ -240,10 +240,21 @@ fn run_health(
             (Some(started), Some(since)) => started >= since,
             _ => true,
         };
-        for outcome in histories[&caller.workflow]
+        let outcomes: Vec<&ActionOutcome> = histories[&caller.workflow]
             .iter()
             .filter(|o| o.action == caller.action)
             .filter(current)
+            .collect();
+        // Inside a loop the action ran once per repetition, as Azure's history shows it; its
+        // own record sums them up and is not one more call.
+        let repeated = |run: &str| {
+            outcomes
+                .iter()
+                .any(|o| o.run == run && o.repetition.is_some())
+        };
+        for outcome in outcomes
+            .iter()
+            .filter(|o| o.repetition.is_some() || !repeated(&o.run))
         {
             match outcome.status.as_str() {
                 "Succeeded" => health.add(false),

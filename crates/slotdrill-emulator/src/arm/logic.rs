@@ -1,10 +1,12 @@
 //! `Microsoft.Logic/workflows`: GET and PUT (a new `properties.version` on every PUT;
-//! `securestring` parameter values are never returned), runs, run actions, trigger run.
+//! `securestring` parameter values are never returned), runs, run actions and their
+//! repetitions (`history.rs`), trigger run.
 
 use serde_json::{Map, Value, json};
 use slotdrill_model::AzureName;
 use slotdrill_wdl::Document;
 
+use super::history;
 use super::{ArmRequest, ArmResponse, ResourcePath};
 use crate::clock::rfc3339;
 use crate::logic_app::LogicApp;
@@ -55,13 +57,14 @@ pub(super) fn handle(
     match (method.as_str(), tail.as_slice()) {
         ("GET", []) => ArmResponse::ok(workflow(&subscription, logic_app)),
         ("GET", ["runs"]) => {
-            let value: Vec<Value> = logic_app
-                .runs
-                .iter()
-                .rev()
-                .map(|r| run(&base, logic_app, r))
-                .collect();
-            ArmResponse::ok(json!({ "value": value, "nextLink": null }))
+            let query = match history::run_query(request) {
+                Ok(query) => query,
+                Err(message) => return ArmResponse::error(400, "BadRequest", message),
+            };
+            let (page, next) = query.page(logic_app.runs.iter().rev(), |r| r.status);
+            let value: Vec<Value> = page.iter().map(|r| run(&base, logic_app, r)).collect();
+            let next_link = next.map(|skip| query.next_link(request, skip));
+            ArmResponse::ok(json!({ "value": value, "nextLink": next_link }))
         }
         ("GET", ["runs", _, ..]) => one_run(request, path, logic_app, &base, &tail[2..]),
         ("POST", ["triggers", _, "run"]) => {
@@ -98,22 +101,44 @@ fn one_run(
     match tail {
         [] => ArmResponse::ok(run(base, logic_app, found)),
         ["actions"] => {
-            let value: Vec<Value> = found
-                .actions
+            let value: Vec<Value> = history::action_names(found)
                 .iter()
-                .map(|a| action(base, found, a))
+                .filter_map(|name| history::action_record(found, name))
+                .map(|a| action(base, found, &a))
                 .collect();
             ArmResponse::ok(json!({ "value": value, "nextLink": null }))
         }
-        ["actions", _] => match found
-            .actions
-            .iter()
-            .rev()
-            .find(|a| a.name.eq_ignore_ascii_case(path.rest[5]))
-        {
-            Some(a) => ArmResponse::ok(action(base, found, a)),
-            None => ArmResponse::not_found(format!("action `{}` did not run", path.rest[5])),
-        },
+        ["actions", _, rest @ ..] => {
+            let Some(record) = history::action_record(found, path.rest[5]) else {
+                return ArmResponse::not_found(format!("action `{}` did not run", path.rest[5]));
+            };
+            let action_id = format!("{base}/runs/{}/actions/{}", found.name, record.name);
+            let repetitions = history::repetitions(found, &record.name);
+            match rest {
+                [] => ArmResponse::ok(action(base, found, &record)),
+                ["repetitions"] => {
+                    let value: Vec<Value> = repetitions
+                        .iter()
+                        .map(|(name, a)| history::repetition(&action_id, name, a))
+                        .collect();
+                    ArmResponse::ok(json!({ "value": value, "nextLink": null }))
+                }
+                ["repetitions", _] => match repetitions
+                    .iter()
+                    .find(|(name, _)| name.eq_ignore_ascii_case(path.rest[7]))
+                {
+                    Some((name, a)) => ArmResponse::ok(history::repetition(&action_id, name, a)),
+                    None => ArmResponse::not_found(format!(
+                        "repetition `{}` of action `{}` does not exist",
+                        path.rest[7], record.name
+                    )),
+                },
+                _ => ArmResponse::not_found(format!(
+                    "no management operation `GET {}`",
+                    request.path
+                )),
+            }
+        }
         _ => ArmResponse::not_found(format!("no management operation `GET {}`", request.path)),
     }
 }
@@ -271,7 +296,6 @@ fn action(base: &str, run: &Run, action: &RunAction) -> Value {
             "code": action.code,
             "error": action.error.as_ref().map(|m| json!({ "code": action.code, "message": m })),
             "correlation": { "actionTrackingId": format!("{}-{}", run.name, action.name) },
-            "repetitionCount": action.iteration,
         }
     })
 }

@@ -7,6 +7,7 @@
 mod admin;
 mod api_versions;
 mod deployments;
+mod history;
 mod logic;
 mod render;
 mod swap;

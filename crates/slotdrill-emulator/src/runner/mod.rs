@@ -71,6 +71,8 @@ pub(crate) struct Runner<'s> {
     pub(crate) cursor: Timestamp,
     records: Vec<RunAction>,
     iteration: Option<u32>,
+    /// The loops the current action runs in, outermost first, with their iterations.
+    loops: Vec<(String, u32)>,
     pub(crate) response: Option<Value>,
 }
 
@@ -111,6 +113,7 @@ pub(crate) fn run(
         cursor: start,
         records: Vec::new(),
         iteration: None,
+        loops: Vec::new(),
         response: None,
     };
     let failure = runner.run_level(&actions, &[]);
@@ -227,6 +230,7 @@ impl Runner<'_> {
             name: name.to_owned(),
             container: container.join("/"),
             iteration: self.iteration,
+            repetition: self.loops.clone(),
             status: outcome.status,
             code: outcome
                 .code
@@ -322,9 +326,11 @@ impl Runner<'_> {
         for (i, item) in items.into_iter().enumerate() {
             self.items.push((name.to_owned(), item));
             self.iteration = Some(i as u32);
+            self.loops.push((name.to_owned(), i as u32));
             if let Some(e) = self.run_level(&actions, inner) {
                 failure.get_or_insert(e);
             }
+            self.loops.pop();
             self.items.pop();
         }
         self.iteration = outer_iteration;
@@ -345,7 +351,9 @@ impl Runner<'_> {
         let mut failure = None;
         for i in 0..limit {
             self.iteration = Some(i as u32);
+            self.loops.push((name.to_owned(), i as u32));
             failure = self.run_level(&actions, inner);
+            self.loops.pop();
             match self.condition(action.get("expression").unwrap_or(&Value::Null), name) {
                 Ok(true) => break,
                 Ok(false) => {}
