@@ -290,7 +290,7 @@ pub fn status(backend: Backend, output: Output) -> Result<(), CliError> {
         Output::Json => println!(
             "{}",
             serde_json::to_string_pretty(
-                &json!({ "observation": observation, "pinnedCallers": pinned })
+                &json!({ "observation": observation, "pinned_callers": pinned })
             )?
         ),
         Output::Text => {
@@ -479,7 +479,7 @@ pub fn restore_command(
         .count();
     if !apply_it {
         match output {
-            Output::Json => println!("{}", json!({ "dryRun": true, "restorable": repoints })),
+            Output::Json => println!("{}", json!({ "dry_run": true, "restorable": repoints })),
             Output::Text => println!(
                 "dry run: {repoints} completed step(s) in {} would be restored (pass --apply)",
                 journal.display()

@@ -65,7 +65,7 @@ pub fn run(args: ExploreArgs) -> Result<(), CliError> {
                 "cases": summary.cases,
                 "steps": summary.steps,
                 "operations": summary.operations,
-                "casesPerSecond": summary.cases_per_second(),
+                "cases_per_second": summary.cases_per_second(),
                 "failure": summary.failure.as_ref().map(|(f, file)| serde_json::json!({ "reason": f.reason, "drill": file })),
             })
         ),

@@ -248,7 +248,7 @@ fn options_of_the_engine_commands() {
         .stdout,
     )
     .expect("json");
-    assert_eq!(dry, json!({ "dryRun": true, "restorable": 1 }));
+    assert_eq!(dry, json!({ "dry_run": true, "restorable": 1 }));
     let done: Value = serde_json::from_slice(
         &slotdrill(
             &server,

@@ -185,10 +185,10 @@ impl RunReport {
             );
             let _ = writeln!(
                 out,
-                "      {} steps, {} expectations, {} calls, {:.1} s of virtual time; {plan}",
-                drill.steps.len(),
-                drill.expectations.len(),
-                drill.timeline.len(),
+                "      {}, {}, {}, {:.1} s of virtual time; {plan}",
+                counted(drill.steps.len(), "step"),
+                counted(drill.expectations.len(), "expectation"),
+                counted(drill.timeline.len(), "call"),
                 drill.virtual_ms as f64 / 1000.0
             );
             for step in &drill.steps {
@@ -235,8 +235,12 @@ impl RunReport {
         let s = &self.summary;
         let _ = writeln!(
             out,
-            "{} drills: {} passed, {} failed ({} expectations, {} broken)",
-            s.drills, s.passed, s.failed, s.expectations, s.broken
+            "{}: {} passed, {} failed ({}, {} broken)",
+            counted(s.drills, "drill"),
+            s.passed,
+            s.failed,
+            counted(s.expectations, "expectation"),
+            s.broken
         );
         out
     }
@@ -294,4 +298,13 @@ fn xml(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\n', "&#10;")
+}
+
+/// `1 drill`, `2 drills`: the count and the noun in the number it calls for.
+fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
+    }
 }
