@@ -18,6 +18,9 @@ pub enum Status {
     Skipped,
     /// It gave up waiting.
     TimedOut,
+    /// It has not ended yet: how the management API shows a run it started until the virtual
+    /// clock reaches the run's end.
+    Running,
 }
 
 impl Status {
@@ -31,6 +34,7 @@ impl Status {
             Status::Failed => "Failed",
             Status::Skipped => "Skipped",
             Status::TimedOut => "TimedOut",
+            Status::Running => "Running",
         }
     }
 }
@@ -92,6 +96,17 @@ pub struct Run {
     pub response: Option<Value>,
     /// Why the run failed, when it did.
     pub error: Option<String>,
+}
+
+impl Run {
+    /// Its status as seen at `now`: `Running` until the clock reaches its end.
+    pub fn status_at(&self, now: Timestamp) -> Status {
+        if now < self.end {
+            Status::Running
+        } else {
+            self.status
+        }
+    }
 }
 
 /// ARM's name for the iteration an action ran in: its indexes zero-padded to six digits, outer

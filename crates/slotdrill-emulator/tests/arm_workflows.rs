@@ -225,3 +225,67 @@ async fn the_admin_api_deploys_resets_and_shows_state_without_keys() {
         404
     );
 }
+
+/// Issue 16: runs used to finish before `triggers/{t}/run` answered, so none was ever seen
+/// Running. A run that takes virtual time (here a 1.5 s function) is Running, with no end time,
+/// until the clock reaches its end; each read of it moves the clock by a poll interval (5 s).
+#[tokio::test]
+async fn a_run_that_takes_time_is_seen_running_until_the_clock_reaches_its_end() {
+    let arm = Arm::new(common::emulator(1)).await;
+    let key = common::key(&arm.served.emulator, "production", "Slow");
+    let definition = json!({
+        "$schema": "https://schema.management.azure.com/providers/Microsoft.Logic/schemas/2016-06-01/workflowdefinition.json#",
+        "parameters": { "slowKey": { "type": "securestring" } },
+        "triggers": { "manual": { "type": "Request", "kind": "Http" } },
+        "actions": { "CallSlow": { "type": "Http", "inputs": {
+            "method": "POST",
+            "uri": "https://orders.azurewebsites.net/api/Slow",
+            "headers": { "x-functions-key": "@parameters('slowKey')" }
+        } } }
+    });
+    let body = json!({ "location": "westeurope", "properties": { "definition": definition, "parameters": { "slowKey": { "value": key } } } });
+    let saved = arm
+        .send(
+            "PUT",
+            &format!("{FLOWS}/slow-flow?api-version=2019-05-01"),
+            Some(body),
+        )
+        .await;
+    assert_eq!(saved.status, 201, "{}", saved.body);
+    let now = |state: &Value| state["now"].as_u64().expect("now");
+    let before = now(&arm.send("GET", "/_slotdrill/state", None).await.body);
+
+    let triggered = arm
+        .send(
+            "POST",
+            &format!("{FLOWS}/slow-flow/triggers/manual/run?api-version=2019-05-01"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(
+        triggered.status, 200,
+        "the spec's WorkflowTriggers_Run answers 200"
+    );
+    let run = header(&triggered, "x-ms-workflow-run-id");
+    let url = format!("{FLOWS}/slow-flow/runs/{run}?api-version=2019-05-01");
+    let first = arm.send("GET", &url, None).await;
+    assert_eq!(
+        first.body["properties"]["status"], "Running",
+        "{}",
+        first.body
+    );
+    assert!(first.body["properties"]["endTime"].is_null());
+    let after_poll = now(&arm.send("GET", "/_slotdrill/state", None).await.body);
+    assert_eq!(
+        after_poll,
+        before + 5_000,
+        "the read moved the clock by a poll interval"
+    );
+    let second = arm.send("GET", &url, None).await;
+    assert_eq!(
+        second.body["properties"]["status"], "Succeeded",
+        "{}",
+        second.body
+    );
+    assert!(second.body["properties"]["endTime"].is_string());
+}

@@ -44,6 +44,7 @@ pub(super) fn handle(
     if let Some(answer) = super::workflow_ops::handle(state, request, &method, &tail, name, group) {
         return answer;
     }
+    let now = state.now();
     let Some(logic_app) = state
         .workflows()
         .get(name)
@@ -53,24 +54,31 @@ pub(super) fn handle(
             "The Resource 'Microsoft.Logic/workflows/{name}' under resource group '{group}' was not found."
         ));
     };
+    // A client waits for a run it started by reading it; the emulator's clock only moves when
+    // told, so each read of run history while a run is still going moves it by a poll interval.
+    let polls_a_running_run = method == "GET"
+        && tail.first() == Some(&"runs")
+        && logic_app.runs.iter().any(|r| r.end > now);
     let base = workflow_id(&subscription, logic_app);
-    match (method.as_str(), tail.as_slice()) {
+    let answer = match (method.as_str(), tail.as_slice()) {
         ("GET", []) => ArmResponse::ok(workflow(&subscription, logic_app)),
         ("GET", ["runs"]) => {
             let query = match history::run_query(request) {
                 Ok(query) => query,
                 Err(message) => return ArmResponse::error(400, "BadRequest", message),
             };
-            let (page, next) = query.page(logic_app.runs.iter().rev(), |r| r.status);
-            let value: Vec<Value> = page.iter().map(|r| run(&base, logic_app, r)).collect();
+            let (page, next) = query.page(logic_app.runs.iter().rev(), |r| r.status_at(now));
+            let value: Vec<Value> = page.iter().map(|r| run(&base, logic_app, r, now)).collect();
             let next_link = next.map(|skip| query.next_link(request, skip));
             ArmResponse::ok(json!({ "value": value, "nextLink": next_link }))
         }
-        ("GET", ["runs", _, ..]) => one_run(request, path, logic_app, &base, &tail[2..]),
+        ("GET", ["runs", _, ..]) => one_run(request, path, (logic_app, now), &base, &tail[2..]),
         ("POST", ["triggers", _, "run"]) => {
             let body = request.body.clone().unwrap_or_else(|| json!({}));
-            match runner::run(state, name, body) {
-                Ok(done) => ArmResponse::empty(200).header("x-ms-workflow-run-id", done.name),
+            // The run goes on after the answer, as on Azure: it is Running until the clock
+            // reaches its end.
+            match runner::start(state, name, body) {
+                Ok(started) => ArmResponse::empty(200).header("x-ms-workflow-run-id", started.name),
                 Err(error) => ArmResponse::error(400, "BadRequest", error.to_string()),
             }
         }
@@ -78,14 +86,22 @@ pub(super) fn handle(
             "no management operation `{method} {}`",
             request.path
         )),
+    };
+    if polls_a_running_run {
+        state.move_clock(now.plus_millis(RUN_POLL_MS));
     }
+    answer
 }
+
+/// How far a read of a still-running run moves the clock: the interval clients poll runs at
+/// (slotdrill's ARM client waits 5 s between reads of a run it triggered).
+const RUN_POLL_MS: u64 = 5_000;
 
 /// `GET …/runs/{run}` and its actions; `tail` is what follows the run's name.
 fn one_run(
     request: &ArmRequest,
     path: &ResourcePath<'_>,
-    logic_app: &LogicApp,
+    (logic_app, now): (&LogicApp, slotdrill_model::Timestamp),
     base: &str,
     tail: &[&str],
 ) -> ArmResponse {
@@ -99,7 +115,7 @@ fn one_run(
         return ArmResponse::not_found(format!("run `{run_name}` of `{name}` does not exist"));
     };
     match tail {
-        [] => ArmResponse::ok(run(base, logic_app, found)),
+        [] => ArmResponse::ok(run(base, logic_app, found, now)),
         ["actions"] => {
             let value: Vec<Value> = history::action_names(found)
                 .iter()
@@ -266,16 +282,18 @@ pub(super) fn workflow(subscription: &str, logic_app: &LogicApp) -> Value {
     })
 }
 
-fn run(base: &str, logic_app: &LogicApp, run: &Run) -> Value {
+fn run(base: &str, logic_app: &LogicApp, run: &Run, now: slotdrill_model::Timestamp) -> Value {
+    let status = run.status_at(now);
+    let running = status == crate::runner::Status::Running;
     json!({
         "id": format!("{base}/runs/{}", run.name),
         "name": run.name,
         "type": "Microsoft.Logic/workflows/runs",
         "properties": {
             "startTime": rfc3339(run.start),
-            "endTime": rfc3339(run.end),
-            "status": run.status,
-            "error": run.error.as_ref().map(|m| json!({ "code": "ActionFailed", "message": m })),
+            "endTime": (!running).then(|| rfc3339(run.end)),
+            "status": status,
+            "error": run.error.as_ref().filter(|_| !running).map(|m| json!({ "code": "ActionFailed", "message": m })),
             "correlation": { "clientTrackingId": run.name },
             "workflow": { "id": format!("{base}/versions/{}", version(logic_app)), "name": version(logic_app), "type": "Microsoft.Logic/workflows/versions" },
             "trigger": { "name": "manual", "startTime": rfc3339(run.start), "endTime": rfc3339(run.start), "status": "Succeeded" },

@@ -76,12 +76,34 @@ pub(crate) struct Runner<'s> {
     pub(crate) response: Option<Value>,
 }
 
-/// Runs Logic App `name` once.
+/// Runs Logic App `name` once; the clock moves to the run's end (a drill's `run`, the
+/// in-process back end's trigger).
 pub(crate) fn run(
     state: &mut State,
     name: &str,
     trigger_body: Value,
 ) -> Result<Run, EmulatorError> {
+    let run = execute(state, name, trigger_body)?;
+    state.move_clock(run.end);
+    state.workflows_mut().record_run(name, run.clone());
+    Ok(run)
+}
+
+/// Starts a run of Logic App `name` through the management API: its calls are made now, in
+/// order, but the clock stays where it is, so ARM shows the run `Running` until virtual time
+/// reaches its end (each read of it moves the clock, as a poll does).
+pub(crate) fn start(
+    state: &mut State,
+    name: &str,
+    trigger_body: Value,
+) -> Result<Run, EmulatorError> {
+    let run = execute(state, name, trigger_body)?;
+    state.workflows_mut().record_run(name, run.clone());
+    Ok(run)
+}
+
+/// Executes one run from the clock's present; records nothing and leaves the clock alone.
+fn execute(state: &mut State, name: &str, trigger_body: Value) -> Result<Run, EmulatorError> {
     // Everything but the run history, which grows with every run.
     let logic_app = state
         .workflows()
@@ -134,9 +156,6 @@ pub(crate) fn run(
         response: runner.response.take(),
         error: failure,
     };
-    let state = runner.state;
-    state.move_clock(end);
-    state.workflows_mut().record_run(name, run.clone());
     Ok(run)
 }
 
