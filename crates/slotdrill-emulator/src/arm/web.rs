@@ -13,6 +13,9 @@ use super::render::{self, function, parse_ramp_up_rule, site, site_id, web_confi
 use super::{ArmRequest, ArmResponse, ResourcePath, from_model, swap};
 use crate::state::State;
 
+/// `Microsoft.Web/sites` and their slots: resolves the site and slot named by the path, then
+/// routes. (About 80 lines: the site-list and site-resolution cases read best next to the table
+/// that routes what follows; each arm is one call.)
 pub(super) fn handle(
     state: &mut State,
     request: &ArmRequest,
