@@ -10,13 +10,77 @@ use crate::emulator::Emulator;
 use crate::faults::ArmFault;
 use crate::state::State;
 
+/// Refuses what a web page could send to a local `serve`: any request from an origin that is not
+/// this machine (browsers send `Origin` on every cross-site POST, "simple" ones included, and
+/// `Sec-Fetch-Site`), and a write whose body is not declared `application/json` (a "simple"
+/// cross-site POST is `text/plain`). Clients that are not browsers send neither header.
+fn refuse_cross_site(request: &ArmRequest) -> Option<ArmResponse> {
+    if let Some(origin) = request.header("origin")
+        && !is_loopback_origin(origin)
+    {
+        return Some(ArmResponse::error(
+            403,
+            "Forbidden",
+            format!("the admin API answers pages on this machine only, not Origin `{origin}`"),
+        ));
+    }
+    if request
+        .header("sec-fetch-site")
+        .is_some_and(|site| site.eq_ignore_ascii_case("cross-site"))
+    {
+        return Some(ArmResponse::error(
+            403,
+            "Forbidden",
+            "the admin API refuses cross-site requests",
+        ));
+    }
+    let content_type = request.header("content-type");
+    let declares_json = content_type.is_some_and(|c| {
+        c.split(';')
+            .next()
+            .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/json"))
+    });
+    let has_body = request.body.is_some() || content_type.is_some();
+    if !request.method.eq_ignore_ascii_case("GET") && has_body && !declares_json {
+        return Some(ArmResponse::error(
+            415,
+            "UnsupportedMediaType",
+            "the admin API takes a body as application/json only",
+        ));
+    }
+    None
+}
+
+/// True for `http(s)://localhost`, `127.x.x.x` and `[::1]`, with or without a port.
+fn is_loopback_origin(origin: &str) -> bool {
+    let Some((_, rest)) = origin.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host == "::1"
+        || host
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// Answers a request under `/_slotdrill/`. (About 80 lines: a routing table, one short arm per
 /// admin operation, easier to read whole than split.)
 pub fn admin(emulator: &Emulator, request: &ArmRequest) -> ArmResponse {
+    if let Some(refused) = refuse_cross_site(request) {
+        return refused;
+    }
     if let Some(required) = &emulator.config().require_token {
+        // The scheme is case-insensitive (RFC 9110 §11.1), as the management API reads it.
         let token = request
             .header("authorization")
-            .and_then(|h| h.strip_prefix("Bearer "));
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim());
         if token != Some(required.as_str()) {
             return ArmResponse::error(
                 401,
