@@ -465,10 +465,7 @@ pub fn restore_command(
 ) -> Result<(), CliError> {
     let cloud = backend.cloud()?;
     let records = slotdrill_engine::Journal::read(&journal).map_err(CliError::UnreadableJournal)?;
-    let plan = records.iter().find_map(|r| match r {
-        slotdrill_engine::Record::Plan { plan } => Some(plan),
-        _ => None,
-    });
+    let plan = slotdrill_engine::Record::plan_in(&records);
     let is_repoint = |step: usize| {
         plan.and_then(|p| p.steps.get(step))
             .is_some_and(|s| matches!(s.action, slotdrill_engine::StepAction::Repoint { .. }))

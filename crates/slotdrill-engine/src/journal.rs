@@ -67,6 +67,16 @@ pub enum Record {
     Finished,
 }
 
+impl Record {
+    /// The plan among `records` (a journal's first record).
+    pub fn plan_in(records: &[Record]) -> Option<&Plan> {
+        records.iter().find_map(|r| match r {
+            Record::Plan { plan } => Some(plan),
+            _ => None,
+        })
+    }
+}
+
 /// Where a step stands in the journal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum StepState {
@@ -236,10 +246,7 @@ impl Journal {
 
     /// The plan this journal applies.
     pub fn plan(&self) -> Option<&Plan> {
-        self.records.iter().find_map(|r| match r {
-            Record::Plan { plan } => Some(plan),
-            _ => None,
-        })
+        Record::plan_in(&self.records)
     }
 
     /// True when the journal records a finished rollback.

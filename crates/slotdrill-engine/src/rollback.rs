@@ -137,10 +137,7 @@ fn resume_and_verify(
     on_plan: &mut dyn FnMut(&Plan, Option<&Diagnosis>),
 ) -> Result<Rollback, EngineError> {
     if let Some(mode) = mode
-        && let Some(planned) = Journal::read(journal)?.iter().find_map(|r| match r {
-            Record::Plan { plan } => Some(plan.clone()),
-            _ => None,
-        })
+        && let Some(planned) = Record::plan_in(&Journal::read(journal)?).cloned()
         && mode != planned.requested
     {
         return Err(EngineError::ResumeModeMismatch {

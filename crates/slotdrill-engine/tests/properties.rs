@@ -6,19 +6,17 @@
 
 mod support;
 
-use std::collections::BTreeMap;
-
 use proptest::prelude::*;
 use slotdrill_engine::{
     Decision, DiagnoseConfig, EngineError, Journal, Policy, Record, Refusal, apply, diagnose,
     observe, plan, restore, resume,
 };
 use support::random::{
-    build, cases, definitions, expected_decision, function, served, spec, state,
+    build, calls, definitions, expected_decision, function, served, spec, state,
 };
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: cases(), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: slotdrill_test_support::proptest_cases(48), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn rollbacks_keep_invariants_5_to_9(spec in spec()) {
@@ -50,9 +48,7 @@ proptest! {
             }
         });
         // 6 and 7, from the data plane: which slot and release answered each call.
-        let calls: BTreeMap<String, usize> = spec.workflows.iter().enumerate().flat_map(|(w, calls)| {
-            calls.iter().enumerate().map(move |(c, (f, _, _))| (format!("Call{w}_{c}"), *f))
-        }).collect();
+        let calls = calls(&spec);
         let served = served(&emulator);
         prop_assert_eq!(served.len(), calls.len(), "every call was answered: {:?}", served);
         for (action, f) in &calls {

@@ -14,7 +14,7 @@ use slotdrill_engine::{
     ApplyOptions, Decision, EngineError, Policy, Record, RollbackRequest, VerifyOptions, rollback,
 };
 use support::faulty::{Faulty, WriteFault};
-use support::random::{build, cases_or, function, served, spec};
+use support::random::{build, calls, function, served, spec};
 
 /// Reruns of the same command an operator would try before giving up.
 const ATTEMPTS: usize = 8;
@@ -22,7 +22,7 @@ const ATTEMPTS: usize = 8;
 proptest! {
     // 256 by default: the dangerous combinations (no release identity, probes off, a request
     // lost before it arrived) are a few percent of the cases, and 256 run in about two seconds.
-    #![proptest_config(ProptestConfig { cases: cases_or(256), failure_persistence: None, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: slotdrill_test_support::proptest_cases(256), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn a_rollback_reported_done_is_done_on_the_data_plane(
@@ -74,12 +74,11 @@ proptest! {
             }
         }
         let Some(decision) = claimed else { return Ok(()) };
-        for (action, (slot, release, code)) in served(&emulator) {
-            let f: usize = spec.workflows.iter().enumerate()
-                .flat_map(|(w, calls)| calls.iter().enumerate().map(move |(c, (f, _, _))| (format!("Call{w}_{c}"), *f)))
-                .find(|(name, _)| *name == action)
-                .map(|(_, f)| f)
-                .expect("a generated call");
+        let served = served(&emulator);
+        let calls = calls(&spec);
+        prop_assert_eq!(served.len(), calls.len(), "every call was answered: {:?}", served);
+        for (action, f) in calls {
+            let (slot, release, code) = &served[&action];
             let (want_slot, want_release) = match (&decision, spec.broken[f]) {
                 (Decision::Full, _) => ("production", "good"),
                 (_, true) => ("deploy", "good"),
@@ -90,7 +89,7 @@ proptest! {
             prop_assert_eq!(code.as_str(), "OK", "{}", action);
         }
         if decision == Decision::Full {
-            prop_assert_eq!(cloud.swaps.get() >= 1, true);
+            prop_assert!(cloud.swaps.get() >= 1, "a full rollback swapped");
         }
     }
 }

@@ -155,16 +155,18 @@ pub fn state(emulator: &Emulator) -> (BTreeMap<String, String>, Option<String>) 
     )
 }
 
-pub fn cases() -> u32 {
-    cases_or(48)
-}
-
-/// `PROPTEST_CASES`, else `default`.
-pub fn cases_or(default: u32) -> u32 {
-    std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+/// Each generated call's action name (`Call{w}_{c}`) → the function it calls.
+pub fn calls(spec: &Spec) -> BTreeMap<String, usize> {
+    spec.workflows
+        .iter()
+        .enumerate()
+        .flat_map(|(w, calls)| {
+            calls
+                .iter()
+                .enumerate()
+                .map(move |(c, (f, _, _))| (format!("Call{w}_{c}"), *f))
+        })
+        .collect()
 }
 
 /// The decision the generated estate calls for: no good release left → refused for that
