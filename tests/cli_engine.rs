@@ -419,37 +419,3 @@ fn import_writes_a_twin_that_loads() {
         .expect("runs");
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 }
-
-/// A journal is one incident's: after a finished full rollback, the bad release is swapped in
-/// again and the same command is run with the same journal. It must not report the old
-/// rollback as done (exit 0 with the bad release live); it refuses with exit 2 and a new path.
-#[test]
-fn a_finished_journal_is_refused_for_the_next_incident() {
-    let server = serve();
-    release_v2(&server);
-    let dir = tempfile::tempdir().expect("temp dir");
-    let journal = dir.path().join("rollback.jsonl");
-    let journal = journal.to_str().expect("utf-8 path");
-    let args = [
-        "rollback",
-        "--faulty",
-        "orders/SendInvoice",
-        "--mode",
-        "full",
-        "--apply",
-        "--journal",
-        journal,
-    ];
-    let first = slotdrill(&server, &args);
-    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
-    release_v2(&server);
-    let again = slotdrill(&server, &args);
-    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
-    let stderr = String::from_utf8_lossy(&again.stderr);
-    assert!(
-        stderr.contains("records a finished full rollback")
-            && stderr.contains("pass a new --journal path")
-            && stderr.contains("rollback-"),
-        "{stderr}"
-    );
-}

@@ -7,7 +7,7 @@ mod common;
 
 use std::process::Stdio;
 
-use common::{Server, arm, release_v2, serve_estate, slotdrill, text};
+use common::{Server, arm, release_v2, serve, serve_estate, slotdrill, text};
 use serde_json::json;
 
 const UNLABELLED: &str = "tests/data/unlabelled-estate.toml";
@@ -155,4 +155,29 @@ fn a_resume_keeps_its_mode_and_answers_in_the_format_asked_for() {
             .expect("JSON");
     assert_eq!(report["resumed"], true);
     assert_eq!(report["applied"]["already_done"], json!([0]));
+}
+
+/// A journal is one incident's: after a finished full rollback, the bad release is swapped in
+/// again and the same command is run with the same journal. It must not report the old
+/// rollback as done (exit 0 with the bad release live); it refuses with exit 2 and a new path.
+#[test]
+fn a_finished_journal_is_refused_for_the_next_incident() {
+    let server = serve();
+    release_v2(&server);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journal = dir.path().join("rollback.jsonl");
+    let journal = journal.to_str().expect("utf-8 path");
+    let args = full_rollback(journal);
+    let first = slotdrill(&server, &args);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first));
+    release_v2(&server);
+    let again = slotdrill(&server, &args);
+    assert_eq!(again.status.code(), Some(2), "{}", text(&again));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("records a finished full rollback")
+            && stderr.contains("pass a new --journal path")
+            && stderr.contains("rollback-"),
+        "{stderr}"
+    );
 }
