@@ -161,7 +161,7 @@ fn a_crash_after_any_journal_record_of_an_unlabelled_full_rollback_ends_swapped_
     apply(&unlabelled(&reference), &plan, &path, None).expect("uninterrupted");
     let records = Journal::read(&path).expect("journal").len();
     assert_eq!(records, 4, "plan, begin, done, finished");
-    for stop_after in 1..records {
+    for stop_after in 1..=records {
         let emulator = incident();
         let cloud = unlabelled(&emulator);
         let (_dir, path) = journal();
@@ -172,6 +172,16 @@ fn a_crash_after_any_journal_record_of_an_unlabelled_full_rollback_ends_swapped_
         };
         apply(&cloud, &plan, &path, Some(&mut crash)).expect_err("crashed");
         let resumed = resume(&cloud, &path, None);
+        if stop_after == records {
+            // Killed after `finished`: the rollback is done and is not run again.
+            assert!(
+                matches!(resumed, Err(EngineError::JournalFinished { .. })),
+                "{resumed:?}"
+            );
+            assert_eq!(production_release(&emulator), "v1");
+            assert_eq!(cloud.swaps.get(), 1);
+            continue;
+        }
         if stop_after == 2 {
             // Killed between the begin record and the swap: on an unlabelled estate nothing
             // shows whether the swap was sent, so the resume stops rather than guess.

@@ -39,6 +39,7 @@ proptest! {
         let dir = tempfile::tempdir().expect("temp dir");
         let journal = dir.path().join("rollback.jsonl");
         let mut claimed = None;
+        let mut exit_zero = false;
         for attempt in 0..ATTEMPTS {
             let mut seen = 0usize;
             let mut kill = |_: &Record| {
@@ -58,6 +59,10 @@ proptest! {
             };
             match rollback(&cloud, request, &mut |_, _| {}) {
                 Ok(done) => {
+                    // The CLI's exit 0: not refused, and verified when something was applied
+                    // (a plan with no step, say no caller of the faulty function, exits 0 too).
+                    exit_zero = !done.plan.is_refused()
+                        && done.verified.as_ref().is_none_or(|v| v.ok());
                     // Exit 0 needs a plan that rolls back, applied and verified.
                     if !done.plan.is_refused()
                         && !done.plan.steps.is_empty()
@@ -73,6 +78,10 @@ proptest! {
                 Err(_) => continue,
             }
         }
+        // Without faults or a kill the command succeeds: an engine that always failed would pass
+        // the checks below vacuously.
+        let calm = faults.iter().all(|f| *f == WriteFault::None) && kill_at.is_none();
+        prop_assert!(exit_zero || !calm, "no fault, yet the command did not succeed");
         let Some(decision) = claimed else { return Ok(()) };
         let served = served(&emulator);
         let calls = calls(&spec);
@@ -89,7 +98,8 @@ proptest! {
             prop_assert_eq!(code.as_str(), "OK", "{}", action);
         }
         if decision == Decision::Full {
-            prop_assert!(cloud.swaps.get() >= 1, "a full rollback swapped");
+            // Exactly once: a second swap would have put the faulty release back.
+            prop_assert_eq!(cloud.swaps.get(), 1, "swaps that reached the emulator");
         }
     }
 }
