@@ -392,7 +392,12 @@ pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Res
         return Err(CliError::Refused);
     }
     let Some(report) = &rolled.applied else {
-        println!("dry run: nothing changed (pass --apply and --journal FILE to roll back)");
+        if path.is_some() {
+            // --apply with a plan of no step: nothing to write, so no journal either.
+            println!("nothing to roll back: nothing changed, no journal written");
+        } else {
+            println!("dry run: nothing changed (pass --apply and --journal FILE to roll back)");
+        }
         return Ok(());
     };
     let checks = rolled

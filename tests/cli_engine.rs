@@ -419,3 +419,28 @@ fn import_writes_a_twin_that_loads() {
         .expect("runs");
     assert_eq!(check.status.code(), Some(0), "{}", text(&check));
 }
+
+/// With nothing to roll back, `rollback --apply` says so and writes no journal (it used to say
+/// "dry run … pass --apply" although --apply was given).
+#[test]
+fn apply_with_nothing_to_roll_back_says_so_and_writes_no_journal() {
+    let server = serve();
+    let dir = tempfile::tempdir().expect("temp dir");
+    let journal = dir.path().join("rollback.jsonl");
+    let output = slotdrill(
+        &server,
+        &[
+            "rollback",
+            "--apply",
+            "--journal",
+            journal.to_str().expect("utf-8 path"),
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        text(&output).contains("nothing to roll back: nothing changed, no journal written"),
+        "{}",
+        text(&output)
+    );
+    assert!(!journal.exists());
+}

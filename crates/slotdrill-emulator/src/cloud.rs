@@ -5,7 +5,7 @@ use slotdrill_engine::{
     ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, LastSwap, ReleaseSource,
     SlotSnapshot, WorkflowRead,
 };
-use slotdrill_model::{ModelError, Secret, SlotState};
+use slotdrill_model::{AzureName, ModelError, Secret, SlotState};
 use slotdrill_wdl::Document;
 
 use crate::clock::rfc3339;
@@ -219,14 +219,22 @@ impl Cloud for Emulator {
     /// The swap faults armed for the management API act here too, so a drill's injected 409 or
     /// lost answer reaches the engine in process as it would through ARM.
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
-        let of_app = |f: &ArmFault| match f {
-            ArmFault::SwapConflict { app: a } | ArmFault::SwapAnswerLost { app: a } => {
-                a.eq_ignore_ascii_case(app)
-            }
-            _ => false,
+        let armed = |kind: fn(&ArmFault) -> Option<&str>| {
+            move |f: &ArmFault| kind(f).is_some_and(|a| AzureName::same(a, app))
         };
-        let fault = self.lock().management_mut().take(of_app);
-        if let Some(ArmFault::SwapConflict { .. }) = fault {
+        fn conflict(f: &ArmFault) -> Option<&str> {
+            match f {
+                ArmFault::SwapConflict { app } => Some(app),
+                _ => None,
+            }
+        }
+        fn answer_lost(f: &ArmFault) -> Option<&str> {
+            match f {
+                ArmFault::SwapAnswerLost { app } => Some(app),
+                _ => None,
+            }
+        }
+        if self.lock().management_mut().take(armed(conflict)).is_some() {
             return Err(CloudError::Conflict {
                 message: format!(
                     "409 Conflict: Cannot modify this site because another operation is in progress (site `{app}`)"
@@ -236,12 +244,18 @@ impl Cloud for Emulator {
         }
         self.change(|e| e.swap(app, source, target))
             .map_err(failed)?;
-        match fault {
-            Some(ArmFault::SwapAnswerLost { .. }) => Err(CloudError::NoAnswer(
+        // Only a swap that ran can lose its answer; a refused one keeps the fault armed.
+        if self
+            .lock()
+            .management_mut()
+            .take(armed(answer_lost))
+            .is_some()
+        {
+            return Err(CloudError::NoAnswer(
                 "the connection was closed before the swap's answer arrived".to_owned(),
-            )),
-            _ => Ok(()),
+            ));
         }
+        Ok(())
     }
 
     fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {

@@ -257,7 +257,7 @@ impl Estate {
         self.apps.values().any(|a| {
             a.slots
                 .values()
-                .any(|s| s.host_name.eq_ignore_ascii_case(host_name))
+                .any(|s| crate::AzureName::same(&s.host_name, host_name))
         })
     }
 

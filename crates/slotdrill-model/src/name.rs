@@ -27,11 +27,6 @@ impl AzureName {
         &self.0
     }
 
-    /// The name as it was written, owned.
-    pub fn into_string(self) -> String {
-        self.0
-    }
-
     /// The lower-case form it is compared by.
     pub fn key(&self) -> String {
         self.0.to_ascii_lowercase()
