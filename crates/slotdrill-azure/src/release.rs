@@ -1,30 +1,16 @@
-//! What identifies the release a slot runs, from Azure's own records, strongest first: the
-//! release label setting; else the slot's active deployment record (`GET …/deployments`, the
-//! record with `active: true`); else the package URL in `WEBSITE_RUN_FROM_PACKAGE`. A package
-//! URL's query is never kept anywhere: on Blob storage it is a SAS token, a secret.
-
-use std::collections::BTreeMap;
+//! The active deployment record of a slot, from `GET …/deployments` (`WebApps_ListDeployments`),
+//! as a release identity; the rest of release identification is the engine's
+//! (`slotdrill_engine::ReleaseIdentity`), shared with the emulator.
 
 use serde_json::Value;
-use slotdrill_engine::ReleaseSource;
+use slotdrill_engine::ReleaseIdentity;
 
 use crate::timestamp::epoch_millis;
-
-/// The app setting that runs a slot from a package (azure-swap-facts §3).
-pub(crate) const RUN_FROM_PACKAGE: &str = "WEBSITE_RUN_FROM_PACKAGE";
-
-/// A slot's release identity, where it came from, and a note for people.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Identity {
-    pub(crate) release: Option<String>,
-    pub(crate) source: ReleaseSource,
-    pub(crate) note: Option<String>,
-}
 
 /// The active record of a deployments list (`value` items of `WebApps_ListDeployments`), as an
 /// identity: its id (`properties.id`, else the last segment of its `name` or resource `id`) and
 /// a note "{message}, {end_time}". With several records marked active, the one that ended last.
-pub(crate) fn from_deployments(records: &[Value]) -> Option<Identity> {
+pub(crate) fn from_deployments(records: &[Value]) -> Option<ReleaseIdentity> {
     let active = records
         .iter()
         .filter(|r| r["properties"]["active"].as_bool() == Some(true))
@@ -41,122 +27,9 @@ pub(crate) fn from_deployments(records: &[Value]) -> Option<Identity> {
         .filter(|s| !s.is_empty())
         .or_else(|| last_segment("name"))
         .or_else(|| last_segment("id"))?;
-    // A commit message may run to many lines; the first says what it is.
-    let message = properties["message"]
-        .as_str()
-        .and_then(|m| m.lines().next())
-        .map(str::trim)
-        .filter(|m| !m.is_empty());
-    let ended = properties["end_time"].as_str().filter(|t| !t.is_empty());
-    let note = match (message, ended) {
-        (Some(message), Some(ended)) => Some(format!("{message}, {ended}")),
-        (Some(text), None) | (None, Some(text)) => Some(text.to_owned()),
-        (None, None) => None,
-    };
-    Some(Identity {
-        release: Some(id.to_owned()),
-        source: ReleaseSource::Deployment,
-        note,
-    })
-}
-
-/// `url` without its query, fragment or user information: what names the package. `None` when
-/// `value` is not an http(s) URL (`1` runs the package named in `packagename.txt`, a file ARM
-/// does not expose).
-pub(crate) fn package_url(value: &str) -> Option<String> {
-    let value = value.trim();
-    let (scheme, rest) = value.split_once("://")?;
-    if !(scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")) {
-        return None;
-    }
-    let rest = rest.split(['?', '#']).next().unwrap_or_default();
-    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let host = authority.rsplit('@').next().unwrap_or_default();
-    (!host.is_empty()).then(|| format!("{scheme}://{host}{path}"))
-}
-
-/// The identity `WEBSITE_RUN_FROM_PACKAGE` gives, or why nothing identifies the release.
-pub(crate) fn from_settings(settings: &BTreeMap<String, String>, label: &str) -> Identity {
-    let value = settings
-        .iter()
-        .find_map(|(k, v)| k.eq_ignore_ascii_case(RUN_FROM_PACKAGE).then_some(v));
-    if let Some(url) = value.and_then(|v| package_url(v)) {
-        return Identity {
-            release: Some(url),
-            source: ReleaseSource::Package,
-            note: Some(format!(
-                "the package {RUN_FROM_PACKAGE} names (its query, which may hold a SAS token, left out)"
-            )),
-        };
-    }
-    let package = match value.map(|v| v.trim()) {
-        None => format!("no {RUN_FROM_PACKAGE}"),
-        Some("1") => {
-            format!("{RUN_FROM_PACKAGE}=1, whose package name is in a file ARM does not expose")
-        }
-        Some(_) => format!("a {RUN_FROM_PACKAGE} that is not a package URL"),
-    };
-    Identity {
-        release: None,
-        source: ReleaseSource::Unknown,
-        note: Some(format!(
-            "nothing identifies this release: no {label} setting, no active deployment record, {package}"
-        )),
-    }
-}
-
-/// `settings` with the query of a `WEBSITE_RUN_FROM_PACKAGE` URL left out, so that a SAS token
-/// never reaches a snapshot, a plan or a journal. Two slots running the same package still
-/// compare equal; only a rotated token no longer shows as a difference.
-pub(crate) fn without_package_secrets(settings: &mut BTreeMap<String, String>) {
-    for (name, value) in settings.iter_mut() {
-        if name.eq_ignore_ascii_case(RUN_FROM_PACKAGE)
-            && let Some(url) = package_url(value)
-            && url.len() != value.trim().len()
-        {
-            *value = format!("{url}?(query omitted by slotdrill)");
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_an_http_url_names_a_package_and_its_secrets_are_cut() {
-        assert_eq!(package_url("1"), None);
-        assert_eq!(package_url("0"), None);
-        assert_eq!(package_url("ftp://host/p.zip"), None);
-        assert_eq!(
-            package_url(" https://st.blob.core.windows.net/c/v2.zip?sv=2022&sig=SECRET#x ")
-                .as_deref(),
-            Some("https://st.blob.core.windows.net/c/v2.zip")
-        );
-        assert_eq!(
-            package_url("https://user:pw@host/p.zip").as_deref(),
-            Some("https://host/p.zip")
-        );
-        assert_eq!(package_url("https://?sig=SECRET"), None);
-    }
-
-    #[test]
-    fn the_package_setting_keeps_no_query() {
-        let mut settings = BTreeMap::from([
-            (
-                "website_run_from_package".to_owned(),
-                "https://h/p.zip?sig=SECRET".to_owned(),
-            ),
-            ("OTHER".to_owned(), "https://h/q?x=1".to_owned()),
-        ]);
-        without_package_secrets(&mut settings);
-        assert_eq!(
-            settings["website_run_from_package"],
-            "https://h/p.zip?(query omitted by slotdrill)"
-        );
-        assert_eq!(
-            settings["OTHER"], "https://h/q?x=1",
-            "only the package setting"
-        );
-    }
+    Some(ReleaseIdentity::deployment(
+        id,
+        properties["message"].as_str(),
+        properties["end_time"].as_str(),
+    ))
 }

@@ -7,11 +7,13 @@
 use std::collections::BTreeMap;
 
 use serde_json::Value;
-use slotdrill_engine::{AppSnapshot, CloudError, LastSwap, ReleaseSource, SlotSnapshot};
+use slotdrill_engine::{AppSnapshot, CloudError, LastSwap, SlotSnapshot};
 use slotdrill_model::PRODUCTION;
 
 use crate::cloud::{ArmCloud, locked};
-use crate::release::{self, Identity};
+use slotdrill_engine::{ReleaseIdentity, without_package_secrets};
+
+use crate::release;
 use crate::timestamp::epoch_millis;
 
 impl ArmCloud {
@@ -85,14 +87,10 @@ impl ArmCloud {
         &self,
         path: &str,
         settings: &BTreeMap<String, String>,
-    ) -> Result<Identity, CloudError> {
+    ) -> Result<ReleaseIdentity, CloudError> {
         let label = &self.client.config.release_setting;
         if let Some(release) = settings.get(label) {
-            return Ok(Identity {
-                release: Some(release.clone()),
-                source: ReleaseSource::Label,
-                note: None,
-            });
+            return Ok(ReleaseIdentity::label(release));
         }
         // Kudu serves this list from the slot's own files. A 404 means there is no history to
         // serve (a site without an SCM site, or a back end without the endpoint): the slot
@@ -104,7 +102,7 @@ impl ArmCloud {
             Err(error) => return Err(error),
         };
         Ok(release::from_deployments(&records)
-            .unwrap_or_else(|| release::from_settings(settings, label)))
+            .unwrap_or_else(|| ReleaseIdentity::from_settings(settings, label)))
     }
 
     pub(crate) fn slot_snapshot(
@@ -133,7 +131,7 @@ impl ArmCloud {
             })
             .unwrap_or_default();
         let identity = self.release_identity(&path, &settings)?;
-        release::without_package_secrets(&mut settings);
+        without_package_secrets(&mut settings);
         let functions = self
             .list(&format!("{path}/functions"), usize::MAX)?
             .iter()

@@ -2,8 +2,8 @@
 //! here is what it would read and write through ARM, without the network.
 
 use slotdrill_engine::{
-    ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, LastSwap, ReleaseSource,
-    SlotSnapshot, WorkflowRead,
+    ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, LastSwap, ReleaseIdentity,
+    SlotSnapshot, WorkflowRead, without_package_secrets,
 };
 use slotdrill_model::{AzureName, ModelError, Secret, SlotState};
 use slotdrill_wdl::Document;
@@ -24,36 +24,21 @@ fn failed(e: ModelError) -> CloudError {
     }
 }
 
-/// The app setting a run-from-package deploy sets (Learn, "Run your Azure Functions from a
-/// package file"): `1`, or the URL of the package.
-const RUN_FROM_PACKAGE: &str = "WEBSITE_RUN_FROM_PACKAGE";
-
 /// The release a slot holds as Azure would show it, never the emulator's own knowledge: the
-/// release label setting; else the active deployment record's id (with its message and end
-/// time); else a run-from-package URL without its query (which may hold a SAS token); else
-/// nothing.
-fn release_identity(
-    slot: &slotdrill_model::Slot,
-    label_setting: &str,
-) -> (Option<String>, ReleaseSource, Option<String>) {
+/// release label setting; else the active deployment record; else a run-from-package URL without
+/// its query; else nothing (the engine's [`ReleaseIdentity`], as ArmCloud builds it).
+fn release_identity(slot: &slotdrill_model::Slot, label_setting: &str) -> ReleaseIdentity {
     if let Some(label) = slot.config().setting(label_setting) {
-        return (Some(label.to_owned()), ReleaseSource::Label, None);
+        return ReleaseIdentity::label(label);
     }
     if let Some(record) = slot.active_deployment() {
-        return (
-            Some(record.id.clone()),
-            ReleaseSource::Deployment,
-            Some(format!("{}, {}", record.message, rfc3339(record.end_time))),
+        return ReleaseIdentity::deployment(
+            &record.id,
+            Some(&record.message),
+            Some(&rfc3339(record.end_time)),
         );
     }
-    if let Some(url) = slot.config().setting(RUN_FROM_PACKAGE).filter(|v| {
-        let lower = v.trim().to_ascii_lowercase();
-        lower.starts_with("https://") || lower.starts_with("http://")
-    }) {
-        let identity = url.trim().split('?').next().unwrap_or_default().to_owned();
-        return (Some(identity), ReleaseSource::Package, None);
-    }
-    (None, ReleaseSource::Unknown, None)
+    ReleaseIdentity::from_settings(&slot.config().app_settings, label_setting)
 }
 
 impl Cloud for Emulator {
@@ -70,20 +55,21 @@ impl Cloud for Emulator {
                     let mut slots: Vec<SlotSnapshot> = app
                         .slots()
                         .map(|slot| {
-                            let (release, release_source, release_note) =
-                                release_identity(slot, &setting);
+                            let identity = release_identity(slot, &setting);
+                            let mut settings = slot.config().app_settings.clone();
+                            without_package_secrets(&mut settings);
                             SlotSnapshot {
                                 name: slot.name().to_owned(),
                                 host_name: slot.host_name().to_owned(),
-                                release,
-                                release_source,
-                                release_note,
+                                release: identity.release,
+                                release_source: identity.source,
+                                release_note: identity.note,
                                 running: slot.state() == SlotState::Running,
                                 functions: slot
                                     .release()
                                     .map(|r| r.functions.keys().cloned().collect())
                                     .unwrap_or_default(),
-                                settings: slot.config().app_settings.clone(),
+                                settings,
                                 deployed_since_swap: slot.deployed_since_swap(),
                                 last_swap: slot.swap_status().map(|s| LastSwap {
                                     source: s.source_slot_name.clone(),

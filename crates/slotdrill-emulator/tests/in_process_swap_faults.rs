@@ -21,15 +21,28 @@ fn production(emulator: &slotdrill_emulator::Emulator) -> String {
 fn a_conflict_refuses_and_a_lost_answer_follows_a_swap_that_ran() {
     let emulator = common::emulator(1);
     let before = production(&emulator);
-    emulator.inject(ArmFault::SwapConflict { app: "ORDERS".into() });
+    emulator.inject(ArmFault::SwapConflict {
+        app: "ORDERS".into(),
+    });
     let refused = emulator.swap("orders", "deploy", "production");
-    assert!(matches!(refused, Err(CloudError::Conflict { .. })), "{refused:?}");
+    assert!(
+        matches!(refused, Err(CloudError::Conflict { .. })),
+        "{refused:?}"
+    );
     assert_eq!(production(&emulator), before, "nothing swapped");
 
-    emulator.inject(ArmFault::SwapAnswerLost { app: "orders".into() });
+    emulator.inject(ArmFault::SwapAnswerLost {
+        app: "orders".into(),
+    });
     let refused = emulator.swap("orders", "no-such-slot", "production");
-    assert!(matches!(refused, Err(CloudError::NotFound(_))), "{refused:?}");
+    assert!(
+        matches!(refused, Err(CloudError::NotFound(_))),
+        "{refused:?}"
+    );
     let lost = emulator.swap("orders", "deploy", "production");
-    assert!(matches!(lost, Err(CloudError::NoAnswer(_))), "the fault was kept: {lost:?}");
+    assert!(
+        matches!(lost, Err(CloudError::NoAnswer(_))),
+        "the fault was kept: {lost:?}"
+    );
     assert_ne!(production(&emulator), before, "the swap ran");
 }

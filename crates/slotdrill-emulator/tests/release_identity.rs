@@ -102,6 +102,10 @@ fn without_records_a_package_url_names_it_without_its_sas_token() {
         slot.release.as_deref(),
         Some("https://store.blob.core.windows.net/pkgs/orders-v1.zip")
     );
+    // The SAS token reaches no part of the snapshot, settings included (as ArmCloud's).
+    let snapshot = serde_json::to_string(&slot).expect("json");
+    assert!(!snapshot.contains("SECRET"), "{snapshot}");
+    assert!(slot.release_note.is_some_and(|n| n.contains("query")));
     emulator
         .change(|e| {
             e.set_app_setting(

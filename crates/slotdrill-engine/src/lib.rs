@@ -18,6 +18,7 @@ mod journal;
 mod names;
 mod observe;
 mod plan;
+mod release;
 mod rollback;
 mod verify;
 
@@ -36,5 +37,6 @@ pub use observe::{CallerObservation, Observation, hints_for, observe};
 pub use plan::{
     Decision, Mode, Plan, Policy, Refusal, RepointAction, SlotMoved, Step, StepAction, plan,
 };
+pub use release::{RUN_FROM_PACKAGE, ReleaseIdentity, package_url, without_package_secrets};
 pub use rollback::{ApplyOptions, Planner, Rollback, RollbackRequest, VerifyOptions, rollback};
 pub use verify::{Check, VerifyReport, verify};
