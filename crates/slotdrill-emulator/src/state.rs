@@ -28,6 +28,9 @@ pub enum EmulatorError {
     /// No Logic App has that name.
     #[error("Logic App `{0}` does not exist")]
     UnknownLogicApp(String),
+    /// The Logic App is disabled: its trigger does not fire.
+    #[error("The workflow '{0}' is disabled.")]
+    Disabled(String),
 }
 
 /// The emulator's state, one owner per part.

@@ -289,3 +289,50 @@ async fn a_run_that_takes_time_is_seen_running_until_the_clock_reaches_its_end()
     );
     assert!(second.body["properties"]["endTime"].is_string());
 }
+
+/// A disabled workflow does not run however it is asked: through ARM (409) and in process
+/// (the drills' and the engine's trigger), not only through the management API.
+#[tokio::test]
+async fn a_disabled_workflow_runs_neither_through_arm_nor_in_process() {
+    let arm = Arm::new(common::emulator(1)).await;
+    let key = common::key(&arm.served.emulator, "production", "SendInvoice");
+    let definition: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/order-flow.json"
+        ))
+        .expect("fixture"),
+    )
+    .expect("json");
+    let body = json!({ "location": "westeurope", "properties": { "definition": definition, "parameters": { "invoiceKey": { "value": key } } } });
+    let url = format!("{FLOWS}/order-flow");
+    let saved = arm
+        .send("PUT", &format!("{url}?api-version=2019-05-01"), Some(body))
+        .await;
+    assert_eq!(saved.status, 201);
+    let disabled = arm
+        .send(
+            "POST",
+            &format!("{url}/disable?api-version=2019-05-01"),
+            None,
+        )
+        .await;
+    assert_eq!(disabled.status, 200);
+    let through_arm = arm
+        .send(
+            "POST",
+            &format!("{url}/triggers/manual/run?api-version=2019-05-01"),
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(through_arm.status, 409, "{}", through_arm.body);
+    assert_eq!(through_arm.body["error"]["code"], "WorkflowDisabled");
+    let in_process = arm.served.emulator.run("order-flow", json!({}));
+    assert!(
+        matches!(
+            in_process,
+            Err(slotdrill_emulator::EmulatorError::Disabled(_))
+        ),
+        "{in_process:?}"
+    );
+}

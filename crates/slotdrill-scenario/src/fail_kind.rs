@@ -152,9 +152,9 @@ impl FailKind {
             },
             Failure::Emulator(error) => match error {
                 EmulatorError::Model(error) => FailKind::of(Failure::Model(error)),
-                EmulatorError::Workflow(_) | EmulatorError::UnknownLogicApp(_) => {
-                    FailKind::WorkflowError
-                }
+                EmulatorError::Workflow(_)
+                | EmulatorError::UnknownLogicApp(_)
+                | EmulatorError::Disabled(_) => FailKind::WorkflowError,
             },
         }
     }

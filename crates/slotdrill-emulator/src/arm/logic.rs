@@ -11,7 +11,7 @@ use super::{ArmRequest, ArmResponse, ResourcePath};
 use crate::clock::rfc3339;
 use crate::logic_app::LogicApp;
 use crate::runner::{self, Run, RunAction};
-use crate::state::State;
+use crate::state::{EmulatorError, State};
 
 pub(super) fn handle(
     state: &mut State,
@@ -79,6 +79,11 @@ pub(super) fn handle(
             // reaches its end.
             match runner::start(state, name, body) {
                 Ok(started) => ArmResponse::empty(200).header("x-ms-workflow-run-id", started.name),
+                // Azure's answer for a disabled workflow is not documented: our choice
+                // (docs/fidelity.md).
+                Err(error @ EmulatorError::Disabled(_)) => {
+                    ArmResponse::error(409, "WorkflowDisabled", error.to_string())
+                }
                 Err(error) => ArmResponse::error(400, "BadRequest", error.to_string()),
             }
         }

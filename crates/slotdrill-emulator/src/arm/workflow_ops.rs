@@ -43,15 +43,8 @@ pub(super) fn handle(
             ArmResponse::empty(204)
         });
     }
-    let handled = matches!(
-        (method, tail),
-        ("PATCH", [])
-            | ("POST", ["disable" | "enable" | "listcallbackurl"])
-            | ("POST", ["triggers", _, "listcallbackurl" | "run"])
-            | ("GET", ["versions", ..])
-    );
-    if !handled || !exists {
-        // Not ours, or a workflow that does not exist: `logic.rs` answers both.
+    if !exists {
+        // A workflow that does not exist: `logic.rs` answers it.
         return None;
     }
     if (method, tail) == ("PATCH", &[][..]) {
@@ -67,14 +60,6 @@ pub(super) fn handle(
             logic_app.enabled = true;
             Some(ArmResponse::empty(200))
         }
-        // Azure's answer to running a disabled workflow's trigger is not documented: our choice
-        // (docs/fidelity.md).
-        ("POST", ["triggers", _, "run"]) if !logic_app.enabled => Some(ArmResponse::error(
-            409,
-            "WorkflowDisabled",
-            format!("The workflow '{}' is disabled.", logic_app.name),
-        )),
-        ("POST", ["triggers", _, "run"]) => None,
         ("POST", ["listcallbackurl"]) => Some(callback_url(request, logic_app, None)),
         ("POST", ["triggers", _, "listcallbackurl"]) => Some(callback_url(
             request,

@@ -110,6 +110,10 @@ fn execute(state: &mut State, name: &str, trigger_body: Value) -> Result<Run, Em
         .get(name)
         .map(LogicApp::without_runs)
         .ok_or_else(|| EmulatorError::UnknownLogicApp(name.to_owned()))?;
+    // Learn: a disabled logic app's trigger does not fire, however it is asked to run.
+    if !logic_app.enabled {
+        return Err(EmulatorError::Disabled(logic_app.name.clone()));
+    }
     let run_name = state.workflows_mut().next_run_name();
     let start = state.now();
     let change_sequence = state.estate().change_sequence();
