@@ -4,12 +4,15 @@
 //! is a small axum server that records every request and answers an estate of one app; it also
 //! serves the client-secret token endpoint, so the whole chain runs without Azure.
 
+mod common;
+
 use std::process::{Command, Output};
 use std::sync::{Arc, Mutex};
 
 use axum::body::Body;
 use axum::extract::Request;
 use axum::response::Response;
+use common::text;
 use serde_json::{Value, json};
 
 const SUBSCRIPTION: &str = "11111111-2222-3333-4444-555555555555";
@@ -149,14 +152,6 @@ fn slotdrill(args: &[&str], endpoint: &str, env: &[(&str, &str)]) -> Output {
     command.env("PATH", "");
     command.envs(env.iter().copied());
     command.output().expect("runs")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 /// The ARM requests among `seen` (not the token request).

@@ -12,13 +12,7 @@ use slotdrill_engine::{
     Cloud, CloudCall, CloudError, CloudHooks, EngineError, Hooked, Mode, Record, apply,
     check_deploy, observe, pinned_callers, restore, resume, verify,
 };
-use support::{definitions, estate, plan_for, traffic};
-
-fn journal() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("rollback.jsonl");
-    (dir, path)
-}
+use support::{definitions, estate, journal, plan_for, traffic};
 
 fn run_status(emulator: &Emulator, name: &str) -> Status {
     emulator

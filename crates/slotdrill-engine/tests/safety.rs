@@ -14,7 +14,7 @@ use slotdrill_engine::{
     RollbackRequest, VerifyOptions, apply, resume, rollback,
 };
 use support::faulty::{Faulty, WriteFault};
-use support::{estate, traffic};
+use support::{estate, journal, traffic};
 
 /// The emulator as Azure shows an estate with nothing identifying its releases.
 fn unlabelled(emulator: &Emulator) -> Faulty<'_> {
@@ -64,12 +64,6 @@ fn full_plan(cloud: &dyn Cloud) -> Plan {
         "the plan says that nothing identifies the releases: {plan}"
     );
     plan
-}
-
-fn journal() -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let path = dir.path().join("rollback.jsonl");
-    (dir, path)
 }
 
 #[test]

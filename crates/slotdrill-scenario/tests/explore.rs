@@ -82,8 +82,8 @@ fn repoints_at_production(
 }
 
 fn bundled(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../scenarios")
+    Path::new(slotdrill_test_support::WORKSPACE_ROOT)
+        .join("scenarios")
         .join(name)
 }
 

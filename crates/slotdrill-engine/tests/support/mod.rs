@@ -171,3 +171,10 @@ pub fn definitions(emulator: &Emulator) -> BTreeMap<String, String> {
         })
         .collect()
 }
+
+/// A journal path in a new temporary directory (kept while the returned guard lives).
+pub fn journal() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("rollback.jsonl");
+    (dir, path)
+}
