@@ -131,6 +131,8 @@ impl Scope for ArmScope<'_> {
                 "location": unknown("resourceGroup().location"),
             })),
             "resourceid" => resource_id(args),
+            // An ARM template function, not a Workflow Definition Language one.
+            "format" => format(args),
             _ if lower.starts_with("list")
                 || matches!(
                     lower.as_str(),
@@ -185,4 +187,17 @@ fn resource_id(args: &[Value]) -> Result<Value, EvalError> {
         id.push_str(&format!("/{kind}/{name}"));
     }
     Ok(Value::String(id))
+}
+
+/// ARM's `format(formatString, arg, …)`: `{0}`, `{1}`, … replaced by the arguments.
+fn format(args: &[Value]) -> Result<Value, EvalError> {
+    let (pattern, rest) = args.split_first().ok_or_else(|| EvalError::BadArguments {
+        function: "format".to_owned(),
+        message: "expected a format string".to_owned(),
+    })?;
+    let mut text = crate::eval::to_text(pattern).into_owned();
+    for (i, arg) in rest.iter().enumerate() {
+        text = text.replace(&format!("{{{i}}}"), &crate::eval::to_text(arg));
+    }
+    Ok(Value::String(text))
 }

@@ -64,6 +64,18 @@ pub trait Scope {
     /// Evaluates `name(args)` if this scope knows the function; `None` lets the builtins try.
     fn call(&mut self, name: &str, args: &[Value], call: &Expr)
     -> Option<Result<Value, EvalError>>;
+
+    /// The present, in milliseconds since the Unix epoch (`utcNow()`); `None` when it cannot be
+    /// known (reading a workflow offline), which makes `utcNow()` an unknown.
+    fn now_millis(&mut self) -> Option<i64> {
+        None
+    }
+
+    /// The next random number (`guid()`, `rand()`), from a seeded generator so that runs are
+    /// repeatable; `None` when there is none, which makes those calls unknowns.
+    fn next_random(&mut self) -> Option<u64> {
+        None
+    }
 }
 
 /// Evaluates an expression.
@@ -78,7 +90,7 @@ pub fn eval(expr: &Expr, scope: &mut dyn Scope) -> Result<Value, EvalError> {
             if let Some(result) = scope.call(name, &values, expr) {
                 return result;
             }
-            builtin(name, &values, expr)
+            builtin(name, &values, expr, scope)
         }
         Expr::Member {
             base,
@@ -127,168 +139,26 @@ pub fn to_text(value: &Value) -> Cow<'_, str> {
     }
 }
 
-fn truthy(value: &Value) -> Result<bool, EvalError> {
-    match value {
-        Value::Bool(b) => Ok(*b),
-        Value::String(s) if s.eq_ignore_ascii_case("true") => Ok(true),
-        Value::String(s) if s.eq_ignore_ascii_case("false") => Ok(false),
-        other => Err(EvalError::Other(format!(
-            "expected a boolean, found {other}"
-        ))),
-    }
-}
-
-fn compare(a: &Value, b: &Value) -> Option<std::cmp::Ordering> {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64()?.partial_cmp(&y.as_f64()?),
-        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
-        _ => None,
-    }
-}
-
-/// The functions every scope shares (lower case).
-const BUILTINS: [&str; 17] = [
-    "concat",
-    "equals",
-    "and",
-    "or",
-    "not",
-    "if",
-    "greater",
-    "less",
-    "greaterorequals",
-    "lessorequals",
-    "tolower",
-    "toupper",
-    "string",
-    "coalesce",
-    "empty",
-    "format",
-    "length",
-];
-
-/// True when `name` is one of the builtins every scope shares.
+/// True when `name` (any case) is a function every scope shares (the reference's functions
+/// outside its workflow chapter).
 pub fn is_builtin(name: &str) -> bool {
-    BUILTINS.contains(&name.to_ascii_lowercase().as_str())
+    crate::functions::is_function(name)
 }
 
 /// The functions every scope shares.
-fn builtin(name: &str, args: &[Value], call: &Expr) -> Result<Value, EvalError> {
+fn builtin(
+    name: &str,
+    args: &[Value],
+    expr: &Expr,
+    scope: &mut dyn Scope,
+) -> Result<Value, EvalError> {
     let lower = name.to_ascii_lowercase();
-    let bad = |message: &str| EvalError::BadArguments {
-        function: name.to_owned(),
-        message: message.to_owned(),
-    };
     if lower != "concat" && args.iter().any(|a| a.as_str().is_some_and(has_unknown)) {
-        return Ok(unknown(&call.to_string()));
+        return Ok(unknown(&expr.to_string()));
     }
-    let arity = |n: usize| {
-        if args.len() == n {
-            Ok(())
-        } else {
-            Err(bad(&format!(
-                "expected {n} argument(s), got {}",
-                args.len()
-            )))
-        }
-    };
-    match lower.as_str() {
-        "concat" => {
-            if !args.is_empty() && args.iter().all(Value::is_array) {
-                let items = args
-                    .iter()
-                    .flat_map(|a| a.as_array().cloned().unwrap_or_default());
-                return Ok(Value::Array(items.collect()));
-            }
-            Ok(Value::String(
-                args.iter().map(|a| to_text(a).into_owned()).collect(),
-            ))
-        }
-        "equals" => {
-            arity(2)?;
-            Ok(Value::Bool(args[0] == args[1]))
-        }
-        "and" => args
-            .iter()
-            .try_fold(true, |acc, a| Ok(acc & truthy(a)?))
-            .map(Value::Bool),
-        "or" => args
-            .iter()
-            .try_fold(false, |acc, a| Ok(acc | truthy(a)?))
-            .map(Value::Bool),
-        "not" => {
-            arity(1)?;
-            Ok(Value::Bool(!truthy(&args[0])?))
-        }
-        "if" => {
-            arity(3)?;
-            Ok(if truthy(&args[0])? {
-                args[1].clone()
-            } else {
-                args[2].clone()
-            })
-        }
-        "greater" | "less" | "greaterorequals" | "lessorequals" => {
-            arity(2)?;
-            let ordering = compare(&args[0], &args[1])
-                .ok_or_else(|| bad("expected two numbers or two strings"))?;
-            use std::cmp::Ordering::{Equal, Greater, Less};
-            Ok(Value::Bool(match lower.as_str() {
-                "greater" => ordering == Greater,
-                "less" => ordering == Less,
-                "greaterorequals" => ordering != Less,
-                _ => matches!(ordering, Less | Equal),
-            }))
-        }
-        "tolower" | "toupper" => {
-            arity(1)?;
-            let text = to_text(&args[0]);
-            Ok(Value::String(if lower == "tolower" {
-                text.to_lowercase()
-            } else {
-                text.to_uppercase()
-            }))
-        }
-        "string" => {
-            arity(1)?;
-            Ok(Value::String(to_text(&args[0]).into_owned()))
-        }
-        "coalesce" => Ok(args
-            .iter()
-            .find(|a| !a.is_null())
-            .cloned()
-            .unwrap_or(Value::Null)),
-        "length" => {
-            arity(1)?;
-            match &args[0] {
-                Value::String(s) => Ok(Value::from(s.chars().count())),
-                Value::Array(a) => Ok(Value::from(a.len())),
-                Value::Object(o) => Ok(Value::from(o.len())),
-                _ => Err(bad("expected a string, an array or an object")),
-            }
-        }
-        "empty" => {
-            arity(1)?;
-            Ok(Value::Bool(match &args[0] {
-                Value::Null => true,
-                Value::String(s) => s.is_empty(),
-                Value::Array(a) => a.is_empty(),
-                Value::Object(o) => o.is_empty(),
-                _ => false,
-            }))
-        }
-        "format" => {
-            let (pattern, rest) = args
-                .split_first()
-                .ok_or_else(|| bad("expected a format string"))?;
-            let mut text = to_text(pattern).into_owned();
-            for (i, arg) in rest.iter().enumerate() {
-                text = text.replace(&format!("{{{i}}}"), &to_text(arg));
-            }
-            Ok(Value::String(text))
-        }
-        _ => Err(EvalError::UnknownFunction(name.to_owned())),
-    }
+    let call = crate::functions::Call { name, args, expr };
+    crate::functions::call(&lower, &call, scope)
+        .unwrap_or_else(|| Err(EvalError::UnknownFunction(name.to_owned())))
 }
 
 /// The expression inside an ARM template string `"[expr]"`; `None` for ordinary strings and for

@@ -34,6 +34,7 @@ mod document;
 mod error;
 pub mod eval;
 pub mod expr;
+pub mod functions;
 mod rewrite;
 mod target;
 mod walk;
