@@ -38,7 +38,7 @@ pub fn run(args: ExploreArgs) -> Result<(), CliError> {
     let terminal = std::io::stderr().is_terminal();
     let cases = args.cases;
     let mut progress = |done: u32| {
-        if terminal && (done % 10 == 0 || done == cases) {
+        if terminal && (done.is_multiple_of(10) || done == cases) {
             eprint!("\rexplored {done}/{cases} cases");
             let _ = std::io::stderr().flush();
         }

@@ -47,9 +47,53 @@ fn plan(sku: &str) -> &'static str {
     HostingPlan::from_sku_tier(sku).map_or("standard", HostingPlan::as_str)
 }
 
-/// A TOML basic string (JSON's escapes are valid TOML).
+/// A TOML basic string. Every control character is escaped — TOML forbids them raw, DEL
+/// (U+007F) included, which JSON's escaping leaves as it is.
 fn quoted(text: &str) -> String {
-    serde_json::to_string(text).unwrap_or_default()
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if c.is_control() => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// The file name a workflow is written under: its name with anything but ASCII letters, digits,
+/// `-` and `_` replaced by `_` (a name from the server never leaves `workflows/`), made unique
+/// among `taken` with a numeric suffix.
+fn file_name(workflow: &str, taken: &mut std::collections::BTreeSet<String>) -> String {
+    let mut stem: String = workflow
+        .chars()
+        .take(80)
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.is_empty() {
+        stem.push_str("workflow");
+    }
+    let mut file = format!("{stem}.json");
+    let mut n = 2;
+    while !taken.insert(file.to_ascii_lowercase()) {
+        file = format!("{stem}-{n}.json");
+        n += 1;
+    }
+    file
 }
 
 /// A TOML key, quoted when it is not bare.
@@ -73,57 +117,31 @@ fn table(entries: &BTreeMap<String, String>) -> String {
     format!("{{ {} }}", inner.join(", "))
 }
 
-impl ArmCloud {
-    /// `auto_swap` and `routing` of an app, from each slot's `config/web`. A routing rule whose
-    /// host is not one of the app's slots is left out, with a comment saying so.
-    fn write_slot_config(&self, out: &mut String, app: &AppSnapshot) -> Result<(), CloudError> {
-        let configs = self
-            .parallel(&app.slots, |slot| {
-                self.get(&format!("{}/config/web", self.site(&app.name, &slot.name)))
-            })
-            .into_iter()
-            .collect::<Result<Vec<Value>, CloudError>>()?;
-        let mut auto_swap = BTreeMap::new();
-        let mut routing = Vec::new();
-        for (slot, config) in app.slots.iter().zip(&configs) {
-            let properties = &config["properties"];
-            if let Some(target) = properties["autoSwapSlotName"]
-                .as_str()
-                .filter(|t| !t.is_empty())
-            {
-                auto_swap.insert(slot.name.clone(), target.to_owned());
-            }
-            for rule in properties["experiments"]["rampUpRules"]
-                .as_array()
-                .into_iter()
-                .flatten()
-            {
-                let host = rule["actionHostName"].as_str().unwrap_or_default();
-                let percentage = rule["reroutePercentage"].as_f64().unwrap_or_default();
-                match app
-                    .slots
-                    .iter()
-                    .find(|s| s.host_name.eq_ignore_ascii_case(host))
-                {
-                    Some(target) => routing.push(format!("{} = {percentage:?}", key(&target.name))),
-                    None => {
-                        let _ = writeln!(
-                            out,
-                            "# routing rule to {host} left out: not a slot of this app"
-                        );
-                    }
-                }
-            }
-        }
-        if !auto_swap.is_empty() {
-            let _ = writeln!(out, "auto_swap = {}", table(&auto_swap));
-        }
-        if !routing.is_empty() {
-            let _ = writeln!(out, "routing = {{ {} }}", routing.join(", "));
-        }
-        Ok(())
-    }
+/// What `import` read from Azure Resource Manager, before it is written as an estate.
+#[derive(Debug, Clone, Default)]
+pub struct ResourceGroupRead {
+    /// The resource group's name.
+    pub resource_group: String,
+    /// Its function apps.
+    pub apps: Vec<AppRead>,
+    /// Its Logic Apps: `(name, definition)`.
+    pub workflows: Vec<(String, Value)>,
+}
 
+/// One function app as read.
+#[derive(Debug, Clone)]
+pub struct AppRead {
+    /// Slots, settings, functions and releases.
+    pub snapshot: AppSnapshot,
+    /// The site's `properties.sku` (`Dynamic`, `ElasticPremium`, …).
+    pub sku: String,
+    /// True when the site's `kind` says Linux.
+    pub linux: bool,
+    /// Each slot's `config/web`, in the order of `snapshot.slots`.
+    pub slot_configs: Vec<Value>,
+}
+
+impl ArmCloud {
     /// Reads the resource group into an estate file.
     pub fn import(&self, resource_group: &str) -> Result<Imported, CloudError> {
         let listed = self.sites()?;
@@ -131,82 +149,165 @@ impl ArmCloud {
             .iter()
             .map(|s| (s["name"].as_str().unwrap_or_default(), s))
             .collect();
-        let mut out = String::new();
+        let mut read = ResourceGroupRead {
+            resource_group: resource_group.to_owned(),
+            ..ResourceGroupRead::default()
+        };
+        for app in self.apps_of(&listed)? {
+            let site = sites
+                .get(app.name.as_str())
+                .copied()
+                .unwrap_or(&Value::Null);
+            let slot_configs = self
+                .parallel(&app.slots, |slot| {
+                    self.get(&format!("{}/config/web", self.site(&app.name, &slot.name)))
+                })
+                .into_iter()
+                .collect::<Result<Vec<Value>, CloudError>>()?;
+            read.apps.push(AppRead {
+                sku: site["properties"]["sku"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                linux: site["kind"].as_str().unwrap_or_default().contains("linux"),
+                snapshot: app,
+                slot_configs,
+            });
+        }
+        let names = self.workflows()?;
+        for (name, workflow) in names.iter().zip(self.read_workflows(&names)?) {
+            let definition = workflow
+                .document
+                .workflow(None)
+                .map(|w| workflow.document.definition(w).clone())
+                .map_err(|e| CloudError::failed(e.to_string()))?;
+            read.workflows.push((name.clone(), definition));
+        }
+        Ok(render(&read))
+    }
+}
+
+/// Writes what was read as an estate file and its workflow files. Whatever the server sent —
+/// names with quotes, control characters or `../` — the estate is valid TOML and every workflow
+/// file stays inside `workflows/`.
+pub fn render(read: &ResourceGroupRead) -> Imported {
+    let mut out = String::new();
+    let group = read.resource_group.as_str();
+    let _ = writeln!(
+        out,
+        "# Imported by `slotdrill import` from a resource group. Values of settings that look\n# like secrets are replaced; keys are not imported.\nname = {}\nseed = 1\nresource_group = {}",
+        quoted(&format!("imported from {group}")),
+        quoted(group)
+    );
+    for app in &read.apps {
+        write_app(&mut out, app);
+    }
+    let mut taken = std::collections::BTreeSet::new();
+    let mut workflows = Vec::new();
+    for (name, definition) in &read.workflows {
+        let file = file_name(name, &mut taken);
         let _ = writeln!(
             out,
-            "# Imported by `slotdrill import` from resource group {resource_group}. Values of\n# settings that look like secrets are replaced; keys are not imported.\nname = {}\nseed = 1\nresource_group = {}",
-            quoted(&format!("imported from {resource_group}")),
-            quoted(resource_group)
+            "\n[[logic_app]]\nname = {}\ndefinition = {}",
+            quoted(name),
+            quoted(&format!("workflows/{file}"))
         );
-        for app in self.apps_of(&listed)? {
-            let site = sites[app.name.as_str()];
-            let _ = writeln!(out, "\n[[app]]\nname = {}", quoted(&app.name));
-            let _ = writeln!(
-                out,
-                "plan = {}",
-                quoted(plan(site["properties"]["sku"].as_str().unwrap_or_default()))
-            );
-            if site["kind"].as_str().unwrap_or_default().contains("linux") {
-                let _ = writeln!(out, "os = \"linux\"");
-            }
-            let slots: Vec<String> = app.slots.iter().skip(1).map(|s| quoted(&s.name)).collect();
-            let _ = writeln!(out, "slots = [{}]", slots.join(", "));
-            let sticky: Vec<String> = app.sticky.iter().map(|s| quoted(s)).collect();
-            let _ = writeln!(out, "sticky = [{}]", sticky.join(", "));
-            let mut deployed = BTreeMap::new();
-            let mut releases: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for slot in &app.slots {
-                let settings: BTreeMap<String, String> = slot
-                    .settings
-                    .iter()
-                    .map(|(k, v)| {
-                        let value = if secret(k, v) { OMITTED } else { v.as_str() };
-                        (k.clone(), value.to_owned())
-                    })
-                    .collect();
-                let _ = writeln!(out, "settings.{} = {}", key(&slot.name), table(&settings));
-                let release = slot
-                    .release
-                    .clone()
-                    .unwrap_or_else(|| format!("imported-{}", slot.name));
-                deployed.insert(slot.name.clone(), release.clone());
-                releases
-                    .entry(release)
-                    .or_insert_with(|| slot.functions.clone());
-            }
-            let _ = writeln!(out, "deployed = {}", table(&deployed));
-            self.write_slot_config(&mut out, &app)?;
-            for (release, functions) in releases {
-                let _ = writeln!(out, "\n[app.release.{}.functions]", key(&release));
-                for function in functions {
-                    let _ = writeln!(out, "{} = {{}}", key(&function));
+        workflows.push((
+            file,
+            serde_json::to_string_pretty(definition).unwrap_or_default() + "\n",
+        ));
+    }
+    Imported {
+        estate: out,
+        workflows,
+    }
+}
+
+fn write_app(out: &mut String, read: &AppRead) {
+    let app = &read.snapshot;
+    let _ = writeln!(out, "\n[[app]]\nname = {}", quoted(&app.name));
+    let _ = writeln!(out, "plan = {}", quoted(plan(&read.sku)));
+    if read.linux {
+        let _ = writeln!(out, "os = \"linux\"");
+    }
+    let slots: Vec<String> = app.slots.iter().skip(1).map(|s| quoted(&s.name)).collect();
+    let _ = writeln!(out, "slots = [{}]", slots.join(", "));
+    let sticky: Vec<String> = app.sticky.iter().map(|s| quoted(s)).collect();
+    let _ = writeln!(out, "sticky = [{}]", sticky.join(", "));
+    let mut deployed = BTreeMap::new();
+    let mut releases: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for slot in &app.slots {
+        let settings: BTreeMap<String, String> = slot
+            .settings
+            .iter()
+            .map(|(k, v)| {
+                let value = if secret(k, v) { OMITTED } else { v.as_str() };
+                (k.clone(), value.to_owned())
+            })
+            .collect();
+        let _ = writeln!(out, "settings.{} = {}", key(&slot.name), table(&settings));
+        let release = slot
+            .release
+            .clone()
+            .unwrap_or_else(|| format!("imported-{}", slot.name));
+        deployed.insert(slot.name.clone(), release.clone());
+        releases
+            .entry(release)
+            .or_insert_with(|| slot.functions.clone());
+    }
+    let _ = writeln!(out, "deployed = {}", table(&deployed));
+    write_slot_config(out, read);
+    for (release, functions) in releases {
+        let _ = writeln!(out, "\n[app.release.{}.functions]", key(&release));
+        for function in functions {
+            let _ = writeln!(out, "{} = {{}}", key(&function));
+        }
+    }
+}
+
+/// `auto_swap` and `routing` of an app, from each slot's `config/web`. A routing rule whose host
+/// is not one of the app's slots is left out, with a comment saying so.
+fn write_slot_config(out: &mut String, read: &AppRead) {
+    let app = &read.snapshot;
+    let mut auto_swap = BTreeMap::new();
+    let mut routing = Vec::new();
+    for (slot, config) in app.slots.iter().zip(&read.slot_configs) {
+        let properties = &config["properties"];
+        if let Some(target) = properties["autoSwapSlotName"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+        {
+            auto_swap.insert(slot.name.clone(), target.to_owned());
+        }
+        for rule in properties["experiments"]["rampUpRules"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let host = rule["actionHostName"].as_str().unwrap_or_default();
+            let percentage = rule["reroutePercentage"].as_f64().unwrap_or_default();
+            match app
+                .slots
+                .iter()
+                .find(|s| s.host_name.eq_ignore_ascii_case(host))
+            {
+                Some(target) => routing.push(format!("{} = {percentage:?}", key(&target.name))),
+                None => {
+                    // The host comes from the server: escaped, so it cannot end the comment.
+                    let _ = writeln!(
+                        out,
+                        "# routing rule to {} left out: not a slot of this app",
+                        quoted(host)
+                    );
                 }
             }
         }
-        let mut workflows = Vec::new();
-        let names = self.workflows()?;
-        for (name, read) in names.iter().zip(self.read_workflows(&names)?) {
-            let workflow = read
-                .document
-                .workflow(None)
-                .map_err(|e| CloudError::failed(e.to_string()))?;
-            let definition = read.document.definition(workflow);
-            let file = format!("{name}.json");
-            let _ = writeln!(
-                out,
-                "\n[[logic_app]]\nname = {}\ndefinition = {}",
-                quoted(name),
-                quoted(&format!("workflows/{file}"))
-            );
-            workflows.push((
-                file,
-                serde_json::to_string_pretty(definition).unwrap_or_default() + "\n",
-            ));
-        }
-        Ok(Imported {
-            estate: out,
-            workflows,
-        })
+    }
+    if !auto_swap.is_empty() {
+        let _ = writeln!(out, "auto_swap = {}", table(&auto_swap));
+    }
+    if !routing.is_empty() {
+        let _ = writeln!(out, "routing = {{ {} }}", routing.join(", "));
     }
 }
 

@@ -23,5 +23,5 @@ mod timestamp;
 pub use client::{ArmConfig, ArmError, LOGIC_API_VERSION, WEB_API_VERSION};
 pub use cloud::ArmCloud;
 pub use credential::{AzureCloud, Credential};
-pub use import::{Imported, OMITTED};
+pub use import::{AppRead, Imported, OMITTED, ResourceGroupRead, render as render_import};
 pub use retry::RetryPolicy;
