@@ -68,13 +68,30 @@ impl Drill {
     /// Loads and checks a drill; `seed` overrides the file's.
     pub fn load(path: &Path, seed: Option<u64>) -> Result<Drill, ScenarioError> {
         let ScenarioText { file, text, dir } = read_scenario(path)?;
-        let loaded = load_estate_text(&file, &text, &dir, EmulatorConfig::default(), seed)?;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        Drill::from_text(&file, &text, &dir, &stem, seed)
+    }
+
+    /// Loads and checks a drill given as text (`file` names it in messages; workflow paths are
+    /// relative to `dir`; `stem` names the drill when the text does not).
+    pub fn from_text(
+        file: &str,
+        text: &str,
+        dir: &Path,
+        stem: &str,
+        seed: Option<u64>,
+    ) -> Result<Drill, ScenarioError> {
+        let (file, text) = (file.to_owned(), text);
+        let loaded = load_estate_text(&file, text, dir, EmulatorConfig::default(), seed)?;
         let (scenario, emulator) = (loaded.scenario, loaded.emulator);
         let is_toml = !file.to_ascii_lowercase().ends_with(".json");
         let error = |index: usize, key: Option<&str>, message: String| ScenarioError {
             file: file.clone(),
             position: if is_toml {
-                locate(&text, "step", index, key)
+                locate(text, "step", index, key)
             } else {
                 None
             },
@@ -85,11 +102,7 @@ impl Drill {
             ),
         };
         check_steps(&scenario.step, &emulator, &error)?;
-        let name = scenario.name.clone().unwrap_or_else(|| {
-            path.file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default()
-        });
+        let name = scenario.name.clone().unwrap_or_else(|| stem.to_owned());
         Ok(Drill {
             file,
             name,

@@ -1,0 +1,6 @@
+//! Fuzzes the drill parser (`slotdrill check`): see `crates/slotdrill-fuzz`.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    let _ = slotdrill_fuzz::drill(data);
+});
