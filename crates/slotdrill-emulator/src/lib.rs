@@ -25,7 +25,7 @@ mod workflows;
 
 pub use cloud::RELEASE_SETTING;
 pub use emulator::{Emulator, EmulatorConfig, EmulatorError, InFlight};
-pub use faults::ArmFault;
+pub use faults::{ArmFault, MAX_LATENCY_MS, SERVER_ERROR_STATUSES};
 pub use host::{
     HTTP_TRIGGER_TIMEOUT_MS, HostRequest, HostResponse, InvocationRecord, ROUTING_PIN_MS, ServedBy,
 };

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use slotdrill_model::{AzureName, Timestamp};
 
-use crate::faults::{ArmFault, Bucket, Throttling};
+use crate::faults::{ArmFault, Bucket, MAX_LATENCY_MS, SERVER_ERROR_STATUSES, Throttling};
 use crate::wire::ArmResponse;
 
 /// A swap the management plane accepted: the model performs it when its operation completes.
@@ -86,7 +86,9 @@ impl ManagementPlane {
         self.reverts.clear();
     }
 
-    /// The real delay every answer gets from `latency` faults.
+    /// The real delay every answer gets from `latency` faults: their sum, never more than
+    /// [`MAX_LATENCY_MS`] (faults armed in process are not checked when armed; a plain sum of
+    /// two large ones overflowed).
     pub(crate) fn latency_ms(&self) -> u64 {
         self.faults
             .iter()
@@ -94,7 +96,8 @@ impl ManagementPlane {
                 ArmFault::Latency { ms } => *ms,
                 _ => 0,
             })
-            .sum()
+            .fold(0u64, u64::saturating_add)
+            .min(MAX_LATENCY_MS)
     }
 
     /// Fires one fault matching `is`: a counted one is decremented (removed at zero), any other
@@ -112,13 +115,21 @@ impl ManagementPlane {
         }
     }
 
-    /// The probability and status of the armed server-error fault, if any.
+    /// The probability and status of the armed server-error fault, if any. A status that is not
+    /// a server error (armed in process) answers 500.
     pub(crate) fn server_error(&self) -> Option<(f64, u16)> {
         self.faults.iter().find_map(|f| match f {
             ArmFault::ServerError {
                 probability,
                 status,
-            } => Some((*probability, *status)),
+            } => Some((
+                *probability,
+                if SERVER_ERROR_STATUSES.contains(status) {
+                    *status
+                } else {
+                    500
+                },
+            )),
             _ => None,
         })
     }

@@ -107,7 +107,7 @@ fn pre_checks(
     delay_ms: &mut u64,
     throttle_headers: &mut Vec<(String, String)>,
 ) -> Result<(), ArmResponse> {
-    *delay_ms += state.management().latency_ms();
+    *delay_ms = delay_ms.saturating_add(state.management().latency_ms());
     if state
         .management_mut()
         .take(|f| matches!(f, ArmFault::ConnectionReset { .. }))
