@@ -9,6 +9,7 @@ mod api_versions;
 mod deployments;
 mod history;
 mod logic;
+mod names;
 mod render;
 mod swap;
 mod web;
@@ -166,7 +167,7 @@ fn pre_checks(
 /// The region ARM routes a request by: the named site's or workflow's, else the first app's.
 fn resource_location(state: &State, request: &ArmRequest) -> String {
     let named = parse_path(&request.path).and_then(|path| {
-        let name = path.rest.get(1)?;
+        let name = &names::percent_decode(path.rest.get(1)?);
         match path.provider?.to_ascii_lowercase().as_str() {
             "microsoft.logic" => state.workflows().get(name).map(|l| l.location.clone()),
             _ => state
