@@ -17,6 +17,7 @@ mod host;
 pub mod http;
 mod logic_app;
 mod management;
+mod retention;
 mod run;
 mod runner;
 mod state;
@@ -30,4 +31,5 @@ pub use host::{
     HTTP_TRIGGER_TIMEOUT_MS, HostRequest, HostResponse, InvocationRecord, ROUTING_PIN_MS, ServedBy,
 };
 pub use logic_app::{HttpStub, LogicApp, Stubs};
+pub use retention::{DEFAULT_HISTORY, HistoryStats};
 pub use runner::{Run, RunAction, Status};

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use slotdrill_model::{AzureName, Timestamp};
 
 use crate::faults::{ArmFault, Bucket, MAX_LATENCY_MS, SERVER_ERROR_STATUSES, Throttling};
+use crate::retention::Window;
 use crate::wire::ArmResponse;
 
 /// A swap the management plane accepted: the model performs it when its operation completes.
@@ -42,9 +43,11 @@ pub(crate) struct Revert {
 pub(crate) struct ManagementPlane {
     faults: Vec<ArmFault>,
     throttling: Option<Throttling>,
+    /// Every running operation and the most recent finished ones (at most `window`).
     operations: BTreeMap<String, Operation>,
     next_operation: u64,
     reverts: Vec<Revert>,
+    window: Window,
 }
 
 /// The header that tells a client how many requests of its kind it has left.
@@ -84,6 +87,32 @@ impl ManagementPlane {
         self.clear_faults();
         self.operations.clear();
         self.reverts.clear();
+    }
+
+    /// How many finished operations are kept.
+    pub(crate) fn set_window(&mut self, window: Window) {
+        self.window = window;
+        self.forget_old_operations();
+    }
+
+    /// Operations kept, running or finished.
+    pub(crate) fn retained_operations(&self) -> usize {
+        self.operations.len()
+    }
+
+    /// Drops the oldest finished operations beyond the window (a client polls an operation
+    /// until it ends; one that ended long ago is not polled). Ids sort in creation order.
+    fn forget_old_operations(&mut self) {
+        let finished: Vec<String> = self
+            .operations
+            .iter()
+            .filter(|(_, o)| o.result.is_some())
+            .map(|(id, _)| id.clone())
+            .collect();
+        let excess = finished.len().saturating_sub(self.window.entries());
+        for id in &finished[..excess] {
+            self.operations.remove(id);
+        }
     }
 
     /// The real delay every answer gets from `latency` faults: their sum, never more than
@@ -204,6 +233,7 @@ impl ManagementPlane {
         if let Some(operation) = self.operations.get_mut(id) {
             operation.result = Some(result);
         }
+        self.forget_old_operations();
     }
 
     /// An operation by id.
