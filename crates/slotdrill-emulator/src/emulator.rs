@@ -31,6 +31,8 @@ pub struct EmulatorConfig {
     /// The app setting that names the release a slot holds, for the engine's view (default
     /// `SLOTDRILL_RELEASE`); without it, the release actually deployed.
     pub release_setting: Option<String>,
+    /// The bearer token the admin API (`/_slotdrill/`) requires; `require_token` when `None`.
+    pub admin_token: Option<String>,
     /// How many recent entries of each kind of history are kept in detail (function calls,
     /// finished swap operations, and per Logic App its runs and earlier versions); totals are
     /// counted whatever this is. Default [`DEFAULT_HISTORY`]; `usize::MAX` keeps everything.
@@ -43,6 +45,7 @@ impl Default for EmulatorConfig {
             terminate_running_on_swap: false,
             require_token: None,
             release_setting: None,
+            admin_token: None,
             history: DEFAULT_HISTORY,
         }
     }

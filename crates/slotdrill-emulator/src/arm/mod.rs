@@ -119,11 +119,7 @@ fn pre_checks(
             ..ArmResponse::empty(500)
         });
     }
-    let token = request.header("authorization").and_then(|h| {
-        h.strip_prefix("Bearer ")
-            .or_else(|| h.strip_prefix("bearer "))
-    });
-    let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
+    let Some(token) = request.bearer_token().filter(|t| !t.is_empty()) else {
         return Err(ArmResponse::error(
             401,
             "AuthenticationFailed",
