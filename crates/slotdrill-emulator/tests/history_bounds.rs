@@ -14,6 +14,7 @@ fn a_million_calls_keep_at_most_the_window() {
     let emulator = common::emulator(1);
     // An unknown host answers quickly and is recorded like any other call.
     let request = HostRequest::new("GET", "https://nowhere.azurewebsites.net/api/Nothing");
+    let mut bytes = Vec::new();
     for i in 1..=1_000_000u32 {
         let answer = emulator.invoke(&request);
         assert_eq!(answer.status, 404);
@@ -23,8 +24,19 @@ fn a_million_calls_keep_at_most_the_window() {
                 "{} records kept after {i} calls",
                 emulator.invocations().len()
             );
+            let held = emulator.history();
+            assert_eq!(
+                (held.calls, held.retained_calls),
+                (u64::from(i), WINDOW),
+                "the total is counted, the window kept"
+            );
+            bytes.push(held.retained_call_bytes);
         }
     }
+    assert!(
+        bytes.windows(2).all(|pair| pair[0] == pair[1]),
+        "the bytes held stay flat: {bytes:?}"
+    );
 }
 
 #[test]
