@@ -130,6 +130,11 @@ pub enum CliError {
         /// The operating system's reason.
         source: std::io::Error,
     },
+    /// `serve --listen` on an address other machines can reach, without a token.
+    #[error(
+        "{0} is not a loopback address: other machines could drive the emulator; set SLOTDRILL_REQUIRE_TOKEN (or pass --require-token) to require a bearer token on both APIs"
+    )]
+    NotLoopbackWithoutToken(String),
     /// `serve`: the async runtime could not start.
     #[error("cannot start the runtime")]
     Runtime(#[source] std::io::Error),
@@ -199,6 +204,7 @@ impl CliError {
             | CliError::NoScenarioFiles
             | CliError::ReadDir { .. }
             | CliError::Listen { .. }
+            | CliError::NotLoopbackWithoutToken(_)
             | CliError::InvalidScenarios(_) => 2,
             CliError::Engine(_)
             | CliError::Cloud(_)
@@ -303,9 +309,9 @@ const EXIT_CODES: &[ExitCodes] = &[
     },
     ExitCodes {
         command: "serve",
-        success: "stopped by Ctrl-C",
+        success: "stopped by Ctrl-C or SIGTERM",
         failed: "the runtime or the server failed",
-        bad_input: "an invalid estate file, or --listen cannot be bound",
+        bad_input: "an invalid estate file, --listen cannot be bound, or a non-loopback --listen without a token",
     },
     ExitCodes {
         command: "status",

@@ -14,12 +14,13 @@ use slotdrill_wdl::Document;
 use crate::faults::ArmFault;
 use crate::host::{HostRequest, HostResponse, InvocationRecord};
 use crate::logic_app::{LogicApp, Stubs};
+use crate::retention::{DEFAULT_HISTORY, HistoryStats, Window};
 use crate::runner::{self, Run};
 pub use crate::state::EmulatorError;
 use crate::state::State;
 
 /// How the emulator behaves where Azure gives a choice.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EmulatorConfig {
     /// Terminate executions still running on a slot when a swap switches it, as Azure may do
     /// for function executions on the old production instances. Off: they complete on the
@@ -30,6 +31,24 @@ pub struct EmulatorConfig {
     /// The app setting that names the release a slot holds, for the engine's view (default
     /// `SLOTDRILL_RELEASE`); without it, the release actually deployed.
     pub release_setting: Option<String>,
+    /// The bearer token the admin API (`/_slotdrill/`) requires; `require_token` when `None`.
+    pub admin_token: Option<String>,
+    /// How many recent entries of each kind of history are kept in detail (function calls,
+    /// finished swap operations, and per Logic App its runs and earlier versions); totals are
+    /// counted whatever this is. Default [`DEFAULT_HISTORY`]; `usize::MAX` keeps everything.
+    pub history: usize,
+}
+
+impl Default for EmulatorConfig {
+    fn default() -> Self {
+        EmulatorConfig {
+            terminate_running_on_swap: false,
+            require_token: None,
+            release_setting: None,
+            admin_token: None,
+            history: DEFAULT_HISTORY,
+        }
+    }
 }
 
 /// A call that has started on a slot and not yet finished (see [`Emulator::start`]).
@@ -53,7 +72,8 @@ impl Emulator {
 
     /// Emulates `estate`.
     pub fn with_config(estate: Estate, config: EmulatorConfig) -> Self {
-        let state = State::new(estate);
+        let mut state = State::new(estate);
+        state.set_history(Window::new(config.history));
         Emulator {
             state: Mutex::new(state),
             config,
@@ -215,9 +235,15 @@ impl Emulator {
         self.lock().workflows_mut().set_stubs(stubs);
     }
 
-    /// Every function invocation so far, in order.
+    /// The most recent function invocations (all of them unless more than
+    /// [`EmulatorConfig::history`] were made), in order.
     pub fn invocations(&self) -> Vec<InvocationRecord> {
-        self.lock().data().invocations().to_vec()
+        self.lock().data().invocations().cloned().collect()
+    }
+
+    /// What the emulator holds of its history: the counters and the size of the windows.
+    pub fn history(&self) -> HistoryStats {
+        self.lock().history()
     }
 
     /// Takes the invocations recorded so far, leaving the timeline empty (long-running users

@@ -1,10 +1,24 @@
 //! Faults a rehearsal can inject into the management plane, declared in the estate file or set
 //! at run time through the admin API (`/_slotdrill/faults`). Swap faults go through the model
 //! (a failed restart or warm-up reverts the swap, as on Azure); the others shape ARM's answers.
+//!
+//! Numbers are bounded where they are read (the estate file, a drill step, the admin API), so a
+//! fault out of range is refused with its position rather than armed: a `latency` at most
+//! [`MAX_LATENCY_MS`], a `server_error` status a server error (500–599), a probability within
+//! 0–1. Faults armed in process are held to the same bounds when they act (`management.rs`).
 
 use std::time::Instant;
 
-use serde::{Deserialize, Serialize};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// The longest real delay a `latency` fault (or several together) gives an answer: 300 s, the
+/// read timeout Azure SDK clients give up after by default (azure-core's `read_timeout`); a
+/// longer delay rehearses nothing a client would see but a timeout, and holds a connection.
+pub const MAX_LATENCY_MS: u64 = 300_000;
+
+/// The statuses a `server_error` fault may answer with: server errors (RFC 9110 §15.6, 5xx).
+pub const SERVER_ERROR_STATUSES: std::ops::RangeInclusive<u16> = 500..=599;
 
 /// One injected fault.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -42,14 +56,20 @@ pub enum ArmFault {
     /// Management requests fail with `status` with this probability (seeded).
     ServerError {
         /// 0–1.
+        #[serde(deserialize_with = "probability")]
         probability: f64,
-        /// The status, 500 by default.
-        #[serde(default = "default_server_error")]
+        /// The status, 500 by default; 500–599.
+        #[serde(
+            default = "default_server_error",
+            deserialize_with = "server_error_status"
+        )]
         status: u16,
     },
-    /// Every management answer is delayed by `ms` real milliseconds.
+    /// Every management answer is delayed by `ms` real milliseconds (at most
+    /// [`MAX_LATENCY_MS`], for one fault and for all of them together).
     Latency {
         /// The delay.
+        #[serde(deserialize_with = "latency_ms")]
         ms: u64,
     },
     /// The next `count` management requests get 401 `ExpiredAuthenticationToken`.
@@ -91,6 +111,36 @@ fn default_server_error() -> u16 {
 }
 fn one() -> u32 {
     1
+}
+
+fn latency_ms<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    let ms = u64::deserialize(deserializer)?;
+    if ms > MAX_LATENCY_MS {
+        return Err(D::Error::custom(format!(
+            "latency of {ms} ms is over the maximum of {MAX_LATENCY_MS} ms (300 s, the read timeout of Azure SDK clients)"
+        )));
+    }
+    Ok(ms)
+}
+
+fn server_error_status<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u16, D::Error> {
+    let status = u16::deserialize(deserializer)?;
+    if !SERVER_ERROR_STATUSES.contains(&status) {
+        return Err(D::Error::custom(format!(
+            "status {status} is not a server error: expected 500 to 599"
+        )));
+    }
+    Ok(status)
+}
+
+fn probability<'de, D: Deserializer<'de>>(deserializer: D) -> Result<f64, D::Error> {
+    let probability = f64::deserialize(deserializer)?;
+    if !(0.0..=1.0).contains(&probability) {
+        return Err(D::Error::custom(format!(
+            "probability {probability} is outside 0 to 1"
+        )));
+    }
+    Ok(probability)
 }
 
 /// A token bucket on real time: throttling is about the real request rate of a client.

@@ -6,15 +6,16 @@
 //! [`DataPlane::invoke`], so they cannot diverge. The data plane owns the host index and the
 //! invocation timeline; the estate it answers from is handed to it.
 
+use std::collections::{HashMap, VecDeque};
 use std::fmt;
-
-use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 use slotdrill_model::{
     AuthLevel, AzureName, Estate, Event, Invocation, SlotState, Timestamp, is_production,
 };
+
+use crate::retention::Window;
 
 /// How long an HTTP-triggered function may run before the front end gives up (Azure's 230 s).
 pub const HTTP_TRIGGER_TIMEOUT_MS: u64 = 230_000;
@@ -225,13 +226,32 @@ pub struct InvocationRecord {
     pub served_by: Option<ServedBy>,
 }
 
-/// The function hosts: which slot answers a host name, what was called, and how many swaps each
-/// app has had (to tell whether one happened while a call was running).
+impl InvocationRecord {
+    /// The bytes this record holds, approximately: itself and its strings.
+    pub(crate) fn footprint(&self) -> usize {
+        let served_by = self.served_by.as_ref().map_or(0, |s| {
+            s.app.capacity() + s.slot.capacity() + s.release.as_ref().map_or(0, String::capacity)
+        });
+        std::mem::size_of::<Self>()
+            + self.caller.as_ref().map_or(0, String::capacity)
+            + self.host.capacity()
+            + self.function.as_ref().map_or(0, String::capacity)
+            + served_by
+    }
+}
+
+/// The function hosts: which slot answers a host name, what was called (the most recent calls,
+/// and how many in all), and how many swaps each app has had (to tell whether one happened
+/// while a call was running).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DataPlane {
     /// Host name → (app, slot). Host names are DNS names, compared without regard to case.
     hosts: HashMap<AzureName, (String, String)>,
-    invocations: Vec<InvocationRecord>,
+    /// The most recent calls, oldest first, at most `window` of them.
+    invocations: VecDeque<InvocationRecord>,
+    window: Window,
+    /// Calls answered since the start or the last reset, kept or not.
+    calls: u64,
     /// Swaps per app.
     swaps: HashMap<AzureName, u64>,
 }
@@ -274,14 +294,43 @@ impl DataPlane {
         self.hosts.iter()
     }
 
-    /// The timeline so far.
-    pub(crate) fn invocations(&self) -> &[InvocationRecord] {
-        &self.invocations
+    /// The most recent calls, oldest first.
+    pub(crate) fn invocations(&self) -> impl Iterator<Item = &InvocationRecord> {
+        self.invocations.iter()
     }
 
-    /// Takes the timeline, leaving it empty.
+    /// Takes the recent calls, leaving none (the total stays counted).
     pub(crate) fn take_invocations(&mut self) -> Vec<InvocationRecord> {
-        std::mem::take(&mut self.invocations)
+        std::mem::take(&mut self.invocations).into()
+    }
+
+    /// How many recent calls are kept.
+    pub(crate) fn set_window(&mut self, window: Window) {
+        self.window = window;
+        while self.invocations.len() > window.entries() {
+            self.invocations.pop_front();
+        }
+    }
+
+    /// Forgets every call and the count (`/_slotdrill/reset`), giving the memory back.
+    pub(crate) fn forget_calls(&mut self) {
+        self.invocations = VecDeque::new();
+        self.calls = 0;
+    }
+
+    /// Calls answered since the start or the last reset.
+    pub(crate) fn calls(&self) -> u64 {
+        self.calls
+    }
+
+    /// Bytes the kept call records hold, approximately.
+    pub(crate) fn retained_bytes(&self) -> usize {
+        self.invocations
+            .iter()
+            .map(InvocationRecord::footprint)
+            .sum::<usize>()
+            + (self.invocations.capacity() - self.invocations.len())
+                * std::mem::size_of::<InvocationRecord>()
     }
 
     /// Handles one request to a function host and records it on the timeline.
@@ -296,7 +345,10 @@ impl DataPlane {
             .path
             .strip_prefix("/api/")
             .map(|f| f.trim_end_matches('/').to_owned());
-        self.invocations.push(InvocationRecord {
+        if self.invocations.len() >= self.window.entries() {
+            self.invocations.pop_front();
+        }
+        self.invocations.push_back(InvocationRecord {
             at: estate.now(),
             caller: caller.map(str::to_owned),
             host: request.host.to_ascii_lowercase(),
@@ -304,6 +356,7 @@ impl DataPlane {
             status: response.status,
             served_by: response.served_by.clone(),
         });
+        self.calls = self.calls.saturating_add(1);
         response
     }
 

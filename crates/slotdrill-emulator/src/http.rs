@@ -1,19 +1,55 @@
 //! The emulator over real HTTP: one axum listener serves every function host (routed by the
 //! `Host` header), the ARM-compatible management plane (paths under `/subscriptions/`) and the
 //! admin API (`/_slotdrill/`).
+//!
+//! [`serve_with`] is the listener a long-running `serve` needs: a client gets
+//! [`Limits::header_read_timeout`] to send a request's headers (a half-open connection is closed,
+//! not kept for ever), a body over [`Limits::max_body`] is refused with 413 before it is read,
+//! and on shutdown idle keep-alive connections close at once while requests in flight get
+//! [`SHUTDOWN_GRACE`] to finish.
 
+use std::pin::pin;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, request::Parts};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
 
 use crate::arm::{ArmRequest, ArmResponse, admin};
 use crate::emulator::Emulator;
 use crate::host::HostRequest;
 
-/// Requests larger than this are refused rather than buffered.
-const MAX_BODY: usize = 4 * 1024 * 1024;
+/// The largest request body by default: 4 MiB, ARM's limit for a template or a parameter file
+/// (Learn, "ARM template best practices": "Limit the size of your template to 4 MB").
+pub const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// How long a client may take to send a request's headers by default.
+pub const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long requests in flight may take to finish once shutdown starts (a `latency` fault may
+/// hold one for minutes; a stop should not wait for it).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// What the listener allows a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// How long a client may take to send a request's headers.
+    pub header_read_timeout: Duration,
+    /// The largest request body, in bytes.
+    pub max_body: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_read_timeout: HEADER_READ_TIMEOUT,
+            max_body: MAX_BODY,
+        }
+    }
+}
 
 /// Called once per management request with a line that holds no secret (method, path, status).
 pub type RequestLog = Arc<dyn Fn(&str) + Send + Sync>;
@@ -25,10 +61,14 @@ pub fn router(emulator: Arc<Emulator>) -> Router {
 
 /// The router; `log` receives one line per management request.
 pub fn router_with_log(emulator: Arc<Emulator>, log: Option<RequestLog>) -> Router {
+    router_with(emulator, log, MAX_BODY)
+}
+
+fn router_with(emulator: Arc<Emulator>, log: Option<RequestLog>, max_body: usize) -> Router {
     Router::new().fallback(move |request: Request<Body>| {
         let emulator = Arc::clone(&emulator);
         let log = log.clone();
-        async move { dispatch(&emulator, request, log.as_ref()).await }
+        async move { dispatch(&emulator, request, log.as_ref(), max_body).await }
     })
 }
 
@@ -40,16 +80,76 @@ pub async fn serve(
     axum::serve(listener, router(emulator)).await
 }
 
-/// Serves until `shutdown` completes, logging management requests to `log`.
+/// Serves until `shutdown` completes, logging management requests to `log`, with the default
+/// [`Limits`].
 pub async fn serve_until(
     emulator: Arc<Emulator>,
     listener: tokio::net::TcpListener,
     log: Option<RequestLog>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router_with_log(emulator, log))
-        .with_graceful_shutdown(shutdown)
-        .await
+    serve_with(emulator, listener, log, Limits::default(), shutdown).await
+}
+
+/// Serves until `shutdown` completes, with `limits`; then stops accepting, closes idle
+/// connections, and gives requests in flight [`SHUTDOWN_GRACE`] before dropping them.
+pub async fn serve_with(
+    emulator: Arc<Emulator>,
+    listener: tokio::net::TcpListener,
+    log: Option<RequestLog>,
+    limits: Limits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let router = router_with(emulator, log, limits.max_body);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
+    let mut shutdown = pin!(shutdown);
+    loop {
+        tokio::select! {
+            () = &mut shutdown => break,
+            accepted = listener.accept() => {
+                // A failed accept (a connection reset before it was taken, too many open
+                // files) ends that connection, not the server.
+                let Ok((stream, _)) = accepted else { continue };
+                let service = TowerToHyperService::new(router.clone());
+                connections.spawn(connection(stream, service, limits, stopping.clone()));
+            }
+            // Finished connections are reaped as they end, so the set stays small.
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+        }
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+    }
+    Ok(())
+}
+
+/// One connection, HTTP/1.1 with keep-alive, until it ends or shutdown closes it.
+async fn connection(
+    stream: tokio::net::TcpStream,
+    service: TowerToHyperService<Router>,
+    limits: Limits,
+    mut stopping: tokio::sync::watch::Receiver<bool>,
+) {
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let mut served = pin!(builder.serve_connection(TokioIo::new(stream), service));
+    tokio::select! {
+        _ = served.as_mut() => {}
+        _ = stopping.changed() => {
+            // An idle connection closes now; one with a request in flight after its answer.
+            served.as_mut().graceful_shutdown();
+            let _ = served.await;
+        }
+    }
 }
 
 fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
@@ -68,20 +168,37 @@ fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// 413 in ARM's error shape, naming the limit.
+fn too_large(max_body: usize) -> Response<Body> {
+    json_response(
+        413,
+        &serde_json::json!({ "error": {
+            "code": "RequestBodyTooLarge",
+            "message": format!("The request body is larger than {max_body} bytes."),
+        } })
+        .to_string(),
+    )
+}
+
 async fn dispatch(
     emulator: &Emulator,
     request: Request<Body>,
     log: Option<&RequestLog>,
+    max_body: usize,
 ) -> Response<Body> {
     let (parts, body) = request.into_parts();
-    let bytes = match to_bytes(body, MAX_BODY).await {
+    // A declared length over the limit is refused before a byte of the body is read.
+    let declared = parts
+        .headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > max_body as u64) {
+        return too_large(max_body);
+    }
+    let bytes = match to_bytes(body, max_body).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return json_response(
-                413,
-                &serde_json::json!({ "error": "request body too large" }).to_string(),
-            );
-        }
+        Err(_) => return too_large(max_body),
     };
     let body = (!bytes.is_empty()).then(|| {
         serde_json::from_slice(&bytes).unwrap_or_else(|_| {

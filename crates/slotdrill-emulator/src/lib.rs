@@ -17,6 +17,7 @@ mod host;
 pub mod http;
 mod logic_app;
 mod management;
+mod retention;
 mod run;
 mod runner;
 mod state;
@@ -25,9 +26,10 @@ mod workflows;
 
 pub use cloud::RELEASE_SETTING;
 pub use emulator::{Emulator, EmulatorConfig, EmulatorError, InFlight};
-pub use faults::ArmFault;
+pub use faults::{ArmFault, MAX_LATENCY_MS, SERVER_ERROR_STATUSES};
 pub use host::{
     HTTP_TRIGGER_TIMEOUT_MS, HostRequest, HostResponse, InvocationRecord, ROUTING_PIN_MS, ServedBy,
 };
 pub use logic_app::{HttpStub, LogicApp, Stubs};
+pub use retention::{DEFAULT_HISTORY, HistoryStats};
 pub use runner::{Run, RunAction, Status};

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use slotdrill_model::{AzureName, Timestamp};
 
-use crate::faults::{ArmFault, Bucket, Throttling};
+use crate::faults::{ArmFault, Bucket, MAX_LATENCY_MS, SERVER_ERROR_STATUSES, Throttling};
+use crate::retention::Window;
 use crate::wire::ArmResponse;
 
 /// A swap the management plane accepted: the model performs it when its operation completes.
@@ -42,9 +43,11 @@ pub(crate) struct Revert {
 pub(crate) struct ManagementPlane {
     faults: Vec<ArmFault>,
     throttling: Option<Throttling>,
+    /// Every running operation and the most recent finished ones (at most `window`).
     operations: BTreeMap<String, Operation>,
     next_operation: u64,
     reverts: Vec<Revert>,
+    window: Window,
 }
 
 /// The header that tells a client how many requests of its kind it has left.
@@ -86,7 +89,35 @@ impl ManagementPlane {
         self.reverts.clear();
     }
 
-    /// The real delay every answer gets from `latency` faults.
+    /// How many finished operations are kept.
+    pub(crate) fn set_window(&mut self, window: Window) {
+        self.window = window;
+        self.forget_old_operations();
+    }
+
+    /// Operations kept, running or finished.
+    pub(crate) fn retained_operations(&self) -> usize {
+        self.operations.len()
+    }
+
+    /// Drops the oldest finished operations beyond the window (a client polls an operation
+    /// until it ends; one that ended long ago is not polled). Ids sort in creation order.
+    fn forget_old_operations(&mut self) {
+        let finished: Vec<String> = self
+            .operations
+            .iter()
+            .filter(|(_, o)| o.result.is_some())
+            .map(|(id, _)| id.clone())
+            .collect();
+        let excess = finished.len().saturating_sub(self.window.entries());
+        for id in &finished[..excess] {
+            self.operations.remove(id);
+        }
+    }
+
+    /// The real delay every answer gets from `latency` faults: their sum, never more than
+    /// [`MAX_LATENCY_MS`] (faults armed in process are not checked when armed; a plain sum of
+    /// two large ones overflowed).
     pub(crate) fn latency_ms(&self) -> u64 {
         self.faults
             .iter()
@@ -94,7 +125,8 @@ impl ManagementPlane {
                 ArmFault::Latency { ms } => *ms,
                 _ => 0,
             })
-            .sum()
+            .fold(0u64, u64::saturating_add)
+            .min(MAX_LATENCY_MS)
     }
 
     /// Fires one fault matching `is`: a counted one is decremented (removed at zero), any other
@@ -112,13 +144,21 @@ impl ManagementPlane {
         }
     }
 
-    /// The probability and status of the armed server-error fault, if any.
+    /// The probability and status of the armed server-error fault, if any. A status that is not
+    /// a server error (armed in process) answers 500.
     pub(crate) fn server_error(&self) -> Option<(f64, u16)> {
         self.faults.iter().find_map(|f| match f {
             ArmFault::ServerError {
                 probability,
                 status,
-            } => Some((*probability, *status)),
+            } => Some((
+                *probability,
+                if SERVER_ERROR_STATUSES.contains(status) {
+                    *status
+                } else {
+                    500
+                },
+            )),
             _ => None,
         })
     }
@@ -193,6 +233,7 @@ impl ManagementPlane {
         if let Some(operation) = self.operations.get_mut(id) {
             operation.result = Some(result);
         }
+        self.forget_old_operations();
     }
 
     /// An operation by id.

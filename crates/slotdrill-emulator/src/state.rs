@@ -13,6 +13,7 @@ use crate::faults::ArmFault;
 use crate::host::{DataPlane, HostRequest, HostResponse};
 use crate::logic_app::LogicApp;
 use crate::management::{ManagementPlane, PendingSwap, Revert};
+use crate::retention::{HistoryStats, Window};
 use crate::wire::{ArmResponse, from_model};
 use crate::workflows::Workflows;
 
@@ -176,15 +177,34 @@ impl State {
         self.initial = Some((self.estate.clone(), self.workflows.snapshot()));
     }
 
-    /// `/_slotdrill/reset`: the initial estate and Logic Apps, no faults, operations or calls.
+    /// `/_slotdrill/reset`: the initial estate and Logic Apps, no faults, operations or calls
+    /// (their memory given back).
     pub(crate) fn reset(&mut self) {
         if let Some((estate, logic_apps)) = self.initial.clone() {
             self.estate = estate;
             self.workflows.restore(logic_apps);
         }
         self.management.reset();
-        self.data.take_invocations();
+        self.data.forget_calls();
         self.data.reindex(&self.estate);
+    }
+
+    /// How many recent entries of each kind of history are kept.
+    pub(crate) fn set_history(&mut self, window: Window) {
+        self.data.set_window(window);
+        self.management.set_window(window);
+        self.workflows.set_window(window);
+    }
+
+    /// What is held of the history now.
+    pub(crate) fn history(&self) -> HistoryStats {
+        HistoryStats {
+            calls: self.data.calls(),
+            retained_calls: self.data.invocations().count(),
+            retained_call_bytes: self.data.retained_bytes(),
+            retained_operations: self.management.retained_operations(),
+            retained_runs: self.workflows.retained_runs(),
+        }
     }
 
     /// Applies what virtual time has made due: swaps whose operations complete, then platform

@@ -36,6 +36,15 @@ impl ArmRequest {
             .map(|(_, v)| v.as_str())
     }
 
+    /// The token of an `Authorization: Bearer …` header, the scheme in any case (RFC 9110
+    /// §11.1), trimmed.
+    pub(crate) fn bearer_token(&self) -> Option<&str> {
+        self.header("authorization")
+            .and_then(|h| h.trim_start().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+    }
+
     pub(crate) fn path_and_query(&self) -> String {
         let query: Vec<String> = self.query.iter().map(|(k, v)| format!("{k}={v}")).collect();
         if query.is_empty() {

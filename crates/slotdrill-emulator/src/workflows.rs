@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use slotdrill_model::AzureName;
 
 use crate::logic_app::{LogicApp, Stubs};
+use crate::retention::Window;
 use crate::run::Run;
 
 /// Logic Apps, stubs and run names.
@@ -15,6 +16,8 @@ pub(crate) struct Workflows {
     logic_apps: BTreeMap<AzureName, LogicApp>,
     stubs: Stubs,
     next_run: u64,
+    /// How many runs and earlier versions each Logic App keeps.
+    window: Window,
 }
 
 impl Workflows {
@@ -42,6 +45,7 @@ impl Workflows {
             logic_app.enabled = previous.enabled;
             logic_app.earlier = std::mem::take(&mut previous.earlier);
             logic_app.earlier.push(previous.without_runs());
+            self.window.trim(&mut logic_app.earlier);
         }
         self.logic_apps.insert(key, logic_app);
     }
@@ -79,8 +83,24 @@ impl Workflows {
 
     /// Records a finished run.
     pub(crate) fn record_run(&mut self, name: &str, run: Run) {
+        let window = self.window;
         if let Some(logic_app) = self.get_mut(name) {
             logic_app.runs.push(run);
+            window.trim(&mut logic_app.runs);
         }
+    }
+
+    /// How many runs and earlier versions each Logic App keeps.
+    pub(crate) fn set_window(&mut self, window: Window) {
+        self.window = window;
+        for logic_app in self.logic_apps.values_mut() {
+            window.trim(&mut logic_app.runs);
+            window.trim(&mut logic_app.earlier);
+        }
+    }
+
+    /// Runs kept, over every Logic App.
+    pub(crate) fn retained_runs(&self) -> usize {
+        self.logic_apps.values().map(|l| l.runs.len()).sum()
     }
 }

@@ -74,20 +74,23 @@ pub fn admin(emulator: &Emulator, request: &ArmRequest) -> ArmResponse {
     if let Some(refused) = refuse_cross_site(request) {
         return refused;
     }
-    if let Some(required) = &emulator.config().require_token {
-        // The scheme is case-insensitive (RFC 9110 §11.1), as the management API reads it.
-        let token = request
-            .header("authorization")
-            .and_then(|h| h.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, token)| token.trim());
-        if token != Some(required.as_str()) {
-            return ArmResponse::error(
-                401,
-                "InvalidAuthenticationToken",
-                "The admin API needs the same bearer token as the management plane.",
-            );
-        }
+    let config = emulator.config();
+    // Its own token when it has one, else the management plane's (never echoed in the answer).
+    if let Some(required) = config
+        .admin_token
+        .as_ref()
+        .or(config.require_token.as_ref())
+        && request.bearer_token() != Some(required.as_str())
+    {
+        return ArmResponse::error(
+            401,
+            "InvalidAuthenticationToken",
+            if config.admin_token.is_some() {
+                "The admin API needs its own bearer token (--admin-token)."
+            } else {
+                "The admin API needs the same bearer token as the management plane."
+            },
+        );
     }
     let mut state = emulator.lock();
     let method = request.method.to_ascii_uppercase();

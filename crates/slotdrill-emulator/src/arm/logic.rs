@@ -36,9 +36,14 @@ pub(super) fn handle(
             .collect();
         return ArmResponse::ok(json!({ "value": value, "nextLink": null }));
     }
-    let name = path.rest[1];
+    // ARM routes on the decoded name: `flow%28v2%29` is the workflow `flow(v2)`.
+    let decoded = super::names::percent_decode(path.rest[1]);
+    let name = decoded.as_str();
     let tail: Vec<&str> = rest[2..].iter().map(String::as_str).collect();
     if method == "PUT" && tail.is_empty() {
+        if let Err(refused) = super::names::check_workflow_name(name) {
+            return refused;
+        }
         return put(state, request, name, group, &subscription);
     }
     if let Some(answer) = super::workflow_ops::handle(state, request, &method, &tail, name, group) {

@@ -9,6 +9,7 @@ mod api_versions;
 mod deployments;
 mod history;
 mod logic;
+mod names;
 mod render;
 mod swap;
 mod web;
@@ -107,7 +108,7 @@ fn pre_checks(
     delay_ms: &mut u64,
     throttle_headers: &mut Vec<(String, String)>,
 ) -> Result<(), ArmResponse> {
-    *delay_ms += state.management().latency_ms();
+    *delay_ms = delay_ms.saturating_add(state.management().latency_ms());
     if state
         .management_mut()
         .take(|f| matches!(f, ArmFault::ConnectionReset { .. }))
@@ -118,11 +119,7 @@ fn pre_checks(
             ..ArmResponse::empty(500)
         });
     }
-    let token = request.header("authorization").and_then(|h| {
-        h.strip_prefix("Bearer ")
-            .or_else(|| h.strip_prefix("bearer "))
-    });
-    let Some(token) = token.filter(|t| !t.trim().is_empty()) else {
+    let Some(token) = request.bearer_token().filter(|t| !t.is_empty()) else {
         return Err(ArmResponse::error(
             401,
             "AuthenticationFailed",
@@ -166,7 +163,7 @@ fn pre_checks(
 /// The region ARM routes a request by: the named site's or workflow's, else the first app's.
 fn resource_location(state: &State, request: &ArmRequest) -> String {
     let named = parse_path(&request.path).and_then(|path| {
-        let name = path.rest.get(1)?;
+        let name = &names::percent_decode(path.rest.get(1)?);
         match path.provider?.to_ascii_lowercase().as_str() {
             "microsoft.logic" => state.workflows().get(name).map(|l| l.location.clone()),
             _ => state

@@ -85,7 +85,13 @@ impl Drill {
         seed: Option<u64>,
     ) -> Result<Drill, ScenarioError> {
         let (file, text) = (file.to_owned(), text);
-        let loaded = load_estate_text(&file, text, dir, EmulatorConfig::default(), seed)?;
+        // A drill's report lists every call and run: it keeps its whole history (a drill is
+        // finite, its steps and `times` bounded), unlike a long-running `serve`.
+        let config = EmulatorConfig {
+            history: usize::MAX,
+            ..EmulatorConfig::default()
+        };
+        let loaded = load_estate_text(&file, text, dir, config, seed)?;
         let (scenario, emulator) = (loaded.scenario, loaded.emulator);
         let is_toml = !file.to_ascii_lowercase().ends_with(".json");
         let error = |index: usize, key: Option<&str>, message: String| ScenarioError {
