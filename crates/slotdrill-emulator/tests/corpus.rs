@@ -244,32 +244,32 @@ fn probe_run(actions: Map<String, Value>) -> Run {
     emulator.run("probe", json!({})).expect("probe runs")
 }
 
-/// The functions among `names` the emulator does not know: each is called with no argument in
-/// a `Compose` of its own; a known function fails on its arguments (or succeeds), an unknown
-/// one fails as unsupported.
+/// The functions among `names` the emulator does not know. Each is called in a `Compose` of
+/// its own twice, with no argument and with one string argument: a known function succeeds or
+/// fails on its arguments, an unknown one fails as unsupported both times (two shapes, so that
+/// a function the runtime only answers with an argument is not taken for a missing one).
 fn missing_functions(names: &BTreeSet<String>) -> BTreeSet<String> {
-    let by_action: Vec<(String, &String)> = names
+    let calls = ["@{n}()", "@{n}('x')"];
+    let mut actions = Map::new();
+    for (i, name) in names.iter().enumerate() {
+        for (j, call) in calls.iter().enumerate() {
+            let inputs = call.replace("{n}", name);
+            actions.insert(
+                format!("probe_{i}_{j}"),
+                json!({ "type": "Compose", "inputs": inputs }),
+            );
+        }
+    }
+    let run = probe_run(actions);
+    let unsupported = |action: String| {
+        run.actions
+            .iter()
+            .any(|a| a.name == action && a.error.as_deref().is_some_and(unsupported_function))
+    };
+    names
         .iter()
         .enumerate()
-        .map(|(i, n)| (format!("probe_{i}"), n))
-        .collect();
-    let actions = by_action
-        .iter()
-        .map(|(action, n)| {
-            (
-                action.clone(),
-                json!({ "type": "Compose", "inputs": format!("@{n}()") }),
-            )
-        })
-        .collect();
-    let run = probe_run(actions);
-    by_action
-        .into_iter()
-        .filter(|(action, _)| {
-            run.actions
-                .iter()
-                .any(|a| &a.name == action && a.error.as_deref().is_some_and(unsupported_function))
-        })
+        .filter(|(i, _)| (0..calls.len()).all(|j| unsupported(format!("probe_{i}_{j}"))))
         .map(|(_, n)| n.clone())
         .collect()
 }
