@@ -331,17 +331,23 @@ fn status_name(status: Status) -> String {
         .unwrap_or_default()
 }
 
-/// Loads, probes and runs one case.
-fn run_case(stem: &str) -> Outcome {
+/// One case run: what its workflows use, and the run.
+struct Ran {
+    kinds: BTreeSet<String>,
+    names: BTreeSet<String>,
+    unparsable: BTreeSet<String>,
+    run: Run,
+    expect: Value,
+}
+
+/// Saves every Logic App of a case with its stubs and runs the first one once.
+fn load_and_run(stem: &str) -> Ran {
     let dir = corpus_dir();
     let estate = read_json(&dir.join(format!("{stem}.estate.json")));
     let trigger = read_json(&dir.join(format!("{stem}.trigger.json")));
     let expect = read_json(&dir.join(format!("{stem}.expect.json")));
-    let seed = estate["seed"].as_u64().unwrap_or(0);
-    let emulator = Emulator::new(Estate::new(seed));
-    let mut kinds = BTreeSet::new();
-    let mut names = BTreeSet::new();
-    let mut unparsable = BTreeSet::new();
+    let emulator = Emulator::new(Estate::new(estate["seed"].as_u64().unwrap_or(0)));
+    let (mut kinds, mut names, mut unparsable) = Default::default();
     let entries = estate["logic_app"].as_array().expect("logic_app entries");
     for entry in entries {
         let (document, workflow) = document(entry);
@@ -357,72 +363,48 @@ fn run_case(stem: &str) -> Outcome {
     emulator.set_stubs(stubs(&estate));
     let main = entries[0]["name"].as_str().expect("name");
     let run = emulator.run(main, trigger).expect("the Logic App runs");
-
-    let missing_kinds = missing_action_types(&kinds);
-    let missing_names = missing_functions(&names);
-    let mut run_unsupported = BTreeSet::new();
-    let mut failed = BTreeSet::new();
-    for action in &run.actions {
-        if action.status == Status::Failed || action.status == Status::TimedOut {
-            failed.insert(action.name.clone());
-        }
-        if let Some(error) = action.error.as_deref()
-            && (unsupported_function(error) || unsupported_action_type(error))
-        {
-            run_unsupported.insert(format!("{}: {error}", action.name));
-        }
+    Ran {
+        kinds,
+        names,
+        unparsable,
+        run,
+        expect,
     }
-    let other_errors: BTreeSet<String> = run
-        .actions
-        .iter()
-        .filter(|a| a.status == Status::Failed || a.status == Status::TimedOut)
-        .filter_map(|a| a.error.as_ref().map(|e| format!("{}: {e}", a.name)))
-        .filter(|e| !run_unsupported.contains(e))
-        .collect();
+}
 
-    let status = status_name(run.status);
-    let expected = expect["status"].as_str().expect("expected status");
-    let expected_failed: BTreeSet<String> = expect
+fn unsupported(error: &str) -> bool {
+    unsupported_function(error) || unsupported_action_type(error)
+}
+
+fn failed(action: &slotdrill_emulator::RunAction) -> bool {
+    action.status == Status::Failed || action.status == Status::TimedOut
+}
+
+/// Where the run differs from the case's expect file: status, failed actions, response.
+fn unexpected(ran: &Ran, failed_actions: &BTreeSet<String>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let status = status_name(ran.run.status);
+    let expected = ran.expect["status"].as_str().expect("expected status");
+    if status != expected {
+        problems.push(format!("run {status}, expected {expected}"));
+    }
+    let expected_failed: BTreeSet<String> = ran
+        .expect
         .get("failed_actions")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .filter_map(|v| v.as_str().map(str::to_owned))
         .collect();
-    let mut problems = Vec::new();
-    if !missing_kinds.is_empty() {
-        problems.push(format!(
-            "unsupported action types: {}",
-            join(&missing_kinds)
-        ));
-    }
-    if !missing_names.is_empty() {
-        problems.push(format!(
-            "unsupported functions: {}",
-            join(&by_name(&missing_names))
-        ));
-    }
-    if !unparsable.is_empty() {
-        problems.push(format!("unparsable expressions: {}", join(&unparsable)));
-    }
-    if !run_unsupported.is_empty() {
-        problems.push(format!(
-            "run failed on unsupported: {}",
-            join(&run_unsupported)
-        ));
-    }
-    if status != expected {
-        problems.push(format!("run {status}, expected {expected}"));
-    }
-    if failed != expected_failed {
+    if *failed_actions != expected_failed {
         problems.push(format!(
             "failed actions: {} (expected: {})",
-            join(&failed),
+            join(failed_actions),
             join(&expected_failed)
         ));
     }
-    if let Some(want) = expect.get("response") {
-        let got = run.response.clone().unwrap_or(Value::Null);
+    if let Some(want) = ran.expect.get("response") {
+        let got = ran.run.response.clone().unwrap_or(Value::Null);
         let same = want
             .as_object()
             .into_iter()
@@ -432,13 +414,69 @@ fn run_case(stem: &str) -> Outcome {
             problems.push(format!("response {got}, expected {want}"));
         }
     }
+    problems
+}
+
+/// Loads, probes and runs one case, and says what is missing and what is unexpected.
+fn run_case(stem: &str) -> Outcome {
+    let ran = load_and_run(stem);
+    let missing_kinds = missing_action_types(&ran.kinds);
+    let missing_names = missing_functions(&ran.names);
+    let failed_actions: BTreeSet<String> = ran
+        .run
+        .actions
+        .iter()
+        .filter(|a| failed(a))
+        .map(|a| a.name.clone())
+        .collect();
+    let (run_unsupported, other_errors): (BTreeSet<String>, BTreeSet<String>) = ran
+        .run
+        .actions
+        .iter()
+        .filter_map(|a| a.error.as_ref().map(|e| (a, format!("{}: {e}", a.name))))
+        .filter(|(a, text)| failed(a) || unsupported(text))
+        .map(|(_, text)| text)
+        .partition(|text| unsupported(text));
+    let mut problems = Vec::new();
+    let gaps = [
+        (
+            "unsupported action types",
+            join(&missing_kinds),
+            missing_kinds.is_empty(),
+        ),
+        (
+            "unsupported functions",
+            join(&by_name(&missing_names)),
+            missing_names.is_empty(),
+        ),
+        (
+            "unparsable expressions",
+            join(&ran.unparsable),
+            ran.unparsable.is_empty(),
+        ),
+        (
+            "run failed on unsupported",
+            join(&run_unsupported),
+            run_unsupported.is_empty(),
+        ),
+    ];
+    for (what, list, none) in gaps {
+        if !none {
+            problems.push(format!("{what}: {list}"));
+        }
+    }
+    problems.extend(unexpected(&ran, &failed_actions));
+    let status = status_name(ran.run.status);
     let lines = vec![
-        format!("== {stem}: run {status} (expected {expected})"),
-        format!("   action types: {}", join(&kinds)),
-        format!("   functions: {}", join(&by_name(&names))),
+        format!(
+            "== {stem}: run {status} (expected {})",
+            ran.expect["status"].as_str().unwrap_or_default()
+        ),
+        format!("   action types: {}", join(&ran.kinds)),
+        format!("   functions: {}", join(&by_name(&ran.names))),
         format!("   missing action types: {}", join(&missing_kinds)),
         format!("   missing functions: {}", join(&by_name(&missing_names))),
-        format!("   failed actions: {}", join(&failed)),
+        format!("   failed actions: {}", join(&failed_actions)),
         format!("   errors: {}", join(&other_errors)),
     ];
     Outcome { lines, problems }
