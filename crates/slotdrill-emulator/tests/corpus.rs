@@ -340,8 +340,10 @@ struct Ran {
     expect: Value,
 }
 
-/// Saves every Logic App of a case with its stubs and runs the first one once.
-fn load_and_run(stem: &str) -> Ran {
+/// Saves every Logic App of a case with its stubs and runs the first one once; `Err` says why
+/// the emulator refused to save or to run (reported like any other problem, so one case does
+/// not hide the others).
+fn load_and_run(stem: &str) -> Result<Ran, String> {
     let dir = corpus_dir();
     let estate = read_json(&dir.join(format!("{stem}.estate.json")));
     let trigger = read_json(&dir.join(format!("{stem}.trigger.json")));
@@ -358,18 +360,20 @@ fn load_and_run(stem: &str) -> Ran {
         let name = entry["name"].as_str().expect("name");
         emulator
             .save_logic_app(name, document.clone(), workflow.as_deref())
-            .unwrap_or_else(|e| panic!("{stem}: saving {name}: {e}"));
+            .map_err(|e| format!("saving {name} was refused: {e}"))?;
     }
     emulator.set_stubs(stubs(&estate));
     let main = entries[0]["name"].as_str().expect("name");
-    let run = emulator.run(main, trigger).expect("the Logic App runs");
-    Ran {
+    let run = emulator
+        .run(main, trigger)
+        .map_err(|e| format!("running {main} was refused: {e}"))?;
+    Ok(Ran {
         kinds,
         names,
         unparsable,
         run,
         expect,
-    }
+    })
 }
 
 fn unsupported(error: &str) -> bool {
@@ -419,7 +423,15 @@ fn unexpected(ran: &Ran, failed_actions: &BTreeSet<String>) -> Vec<String> {
 
 /// Loads, probes and runs one case, and says what is missing and what is unexpected.
 fn run_case(stem: &str) -> Outcome {
-    let ran = load_and_run(stem);
+    let ran = match load_and_run(stem) {
+        Ok(ran) => ran,
+        Err(refused) => {
+            return Outcome {
+                lines: vec![format!("== {stem}: {refused}")],
+                problems: vec![refused],
+            };
+        }
+    };
     let missing_kinds = missing_action_types(&ran.kinds);
     let missing_names = missing_functions(&ran.names);
     let failed_actions: BTreeSet<String> = ran
