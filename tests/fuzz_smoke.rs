@@ -67,7 +67,7 @@ fn the_seeds_are_accepted() {
     assert!(seeds().iter().any(|s| slotdrill_fuzz::workflow(s)));
     assert!(slotdrill_fuzz::expression(b"concat('a', string(1))"));
     assert!(slotdrill_fuzz::arm_request(
-        b"GET /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill/providers/Microsoft.Web/sites/orders?api-version=2024-11-01\n"
+        b"GET /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-orders/providers/Microsoft.Web/sites/orders?api-version=2024-11-01\n"
     ));
 }
 
@@ -101,7 +101,7 @@ proptest! {
     #[test]
     fn the_arm_router_never_panics(
         method in prop_oneof![Just("GET"), Just("PUT"), Just("POST"), Just("DELETE"), Just("PATCH")],
-        path in "(/subscriptions/(00000000-0000-0000-0000-000000000000|[a-z0-9-]{0,8})/resourceGroups/(slotdrill|[a-z]{0,4})/providers/Microsoft\\.(Web|Logic)/(sites|workflows)/[a-z%./-]{0,10}(/[a-zA-Z]{0,12}){0,4})?",
+        path in "(/subscriptions/(00000000-0000-0000-0000-000000000000|[a-z0-9-]{0,8})/resourceGroups/(rg-orders|[a-z]{0,4})/providers/Microsoft\\.(Web|Logic)/(sites|workflows)/[a-z%./-]{0,10}(/[a-zA-Z]{0,12}){0,4})?",
         query in "(api-version=20[0-9]{2}-[0-9]{2}-[0-9]{2}(-preview)?)?(&[a-z]{1,5}=[^&]{0,5}){0,2}",
         body in input(),
     ) {

@@ -8,13 +8,30 @@
 //! (`crates/slotdrill-wdl/tests/data/`); `fuzz/seed.sh` copies them into `fuzz/corpus/`.
 
 use std::path::Path;
+use std::sync::OnceLock;
 
 use serde_json::Value;
 use slotdrill_emulator::Emulator;
 use slotdrill_emulator::arm::ArmRequest;
-use slotdrill_scenario::Drill;
+use slotdrill_scenario::{Drill, EmulatorConfig, load_estate};
 use slotdrill_wdl::eval::{NoScope, eval_wdl_string};
 use slotdrill_wdl::{Document, Hints, find_calls, parse_json};
+
+/// The workspace root, where `scenarios/` is.
+const WORKSPACE_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+/// The estate of the first bundled drill, loaded once; each request gets a fork of it.
+fn estate() -> Option<&'static Emulator> {
+    static ESTATE: OnceLock<Option<Emulator>> = OnceLock::new();
+    ESTATE
+        .get_or_init(|| {
+            let drill = Path::new(WORKSPACE_ROOT).join("scenarios/02-partial-rollback.toml");
+            load_estate(&drill, EmulatorConfig::default())
+                .ok()
+                .map(|loaded| loaded.emulator)
+        })
+        .as_ref()
+}
 
 /// A drill file's text: parsed, its estate built and its steps checked, as `slotdrill check`
 /// does. Workflow paths resolve against `scenarios/`, so seeds from there find their files.
@@ -22,7 +39,7 @@ pub fn drill(data: &[u8]) -> bool {
     let Ok(text) = std::str::from_utf8(data) else {
         return false;
     };
-    let dir = Path::new(slotdrill_test_support::WORKSPACE_ROOT).join("scenarios");
+    let dir = Path::new(WORKSPACE_ROOT).join("scenarios");
     Drill::from_text("fuzz.toml", text, &dir, "fuzz", None).is_ok()
 }
 
@@ -52,7 +69,7 @@ pub fn expression(data: &[u8]) -> bool {
 }
 
 /// A management request — first line `METHOD PATH[?QUERY]`, the rest its body — routed by the
-/// emulator's ARM API over the reference estate.
+/// emulator's ARM API over the estate of the first bundled drill.
 pub fn arm_request(data: &[u8]) -> bool {
     let text = String::from_utf8_lossy(data);
     let (head, body) = text.split_once('\n').unwrap_or((&text, ""));
@@ -78,6 +95,5 @@ pub fn arm_request(data: &[u8]) -> bool {
         body: serde_json::from_str::<Value>(body).ok(),
         base_url: "http://127.0.0.1:7071".to_owned(),
     };
-    let emulator = Emulator::new(slotdrill_test_support::reference_estate(1));
-    emulator.manage(&request).status < 400
+    estate().is_some_and(|estate| estate.fork().manage(&request).status < 400)
 }
