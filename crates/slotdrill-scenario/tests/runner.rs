@@ -89,7 +89,10 @@ fn a_fork_runs_as_a_fresh_load_does() {
 /// Standard; the second's runs failed: nothing set the key's app setting).
 #[test]
 fn logic_app_formats_roll_back_partially_and_later_runs_succeed() {
-    for name in ["code-view-partial-rollback.toml"] {
+    for name in [
+        "code-view-partial-rollback.toml",
+        "standard-partial-rollback.toml",
+    ] {
         let report = run_drill(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("tests/data/drills")
