@@ -64,7 +64,8 @@ pub struct AddedParameter {
 pub enum KeyCarrier {
     /// A `securestring` workflow parameter.
     Parameter(AddedParameter),
-    /// Logic Apps Standard: an app setting of the Logic App, which the caller must set.
+    /// Logic Apps Standard: an app setting of the Logic App, which the caller must set (the
+    /// engine's partial rollback sets it before the write and restore removes it).
     AppSetting {
         /// `SLOTDRILL_KEY_ACTION`: the action's name, sanitised as for a parameter, in upper case.
         name: String,
