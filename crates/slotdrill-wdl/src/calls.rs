@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::document::{Document, Format, Workflow};
+use crate::document::{Document, Workflow};
 use crate::eval::{EvalError, Scope, display_unknowns, eval_wdl_string, is_builtin, unknown};
 use crate::expr::Expr;
 use crate::target::{Hints, Target, from_function_id, from_url, text};
@@ -236,45 +236,6 @@ impl Resolver<'_> {
     }
 }
 
-impl Resolver<'_> {
-    /// A Standard `parameters.json` value may be an `@appsetting('X')` reference, resolved
-    /// when the workflow runs: evaluated here with the app settings the hints know, and nothing
-    /// else (a parameter cannot reference another).
-    fn project_value(&self, value: Value) -> Value {
-        match (&value, self.doc.format) {
-            (Value::String(text), Format::Standard) if text.starts_with('@') => {
-                let mut scope = SettingsOnly(self.hints);
-                eval_wdl_string(text, &mut scope)
-                    .unwrap_or_else(|e| unknown(&format!("{text} ({e})")))
-            }
-            _ => value,
-        }
-    }
-}
-
-/// Evaluates `appsetting('X')` from the hints; any other workflow function stays unknown.
-struct SettingsOnly<'a>(&'a Hints);
-
-impl Scope for SettingsOnly<'_> {
-    fn call(
-        &mut self,
-        name: &str,
-        args: &[Value],
-        call: &Expr,
-    ) -> Option<Result<Value, EvalError>> {
-        if is_builtin(name) && !name.eq_ignore_ascii_case("appsetting") {
-            return None;
-        }
-        let first = args.first().and_then(Value::as_str).unwrap_or_default();
-        let value = name
-            .eq_ignore_ascii_case("appsetting")
-            .then(|| self.0.app_settings.get(first))
-            .flatten()
-            .map(|v| Value::String(v.clone()));
-        Some(Ok(value.unwrap_or_else(|| unknown(&call.to_string()))))
-    }
-}
-
 impl Scope for Resolver<'_> {
     fn call(
         &mut self,
@@ -284,10 +245,11 @@ impl Scope for Resolver<'_> {
     ) -> Option<Result<Value, EvalError>> {
         let first = args.first().and_then(Value::as_str).unwrap_or_default();
         let value = match name.to_ascii_lowercase().as_str() {
-            "parameters" => self
-                .doc
-                .parameter(self.workflow, first)
-                .map(|value| self.project_value(value)),
+            "parameters" => {
+                let settings = &self.hints.app_settings;
+                self.doc
+                    .parameter_resolved(self.workflow, first, &|n| settings.get(n).cloned())
+            }
             "appsetting" => self
                 .hints
                 .app_settings

@@ -18,7 +18,8 @@ use serde_json::Value;
 
 use crate::arm::ArmContext;
 use crate::error::WdlError;
-use crate::eval::get_ci;
+use crate::eval::{EvalError, Scope, eval_wdl_string, get_ci, is_builtin, unknown};
+use crate::expr::Expr;
 
 /// Which shape the file has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -324,9 +325,54 @@ impl Document {
         })
     }
 
+    /// [`Document::parameter`] with a Standard `parameters.json` value's `@appsetting('X')`
+    /// references (the only expression that file allows) resolved through `app_setting`; a
+    /// setting it does not know stays an unknown naming it. For the runner and for offline
+    /// resolution alike.
+    pub fn parameter_resolved(
+        &self,
+        workflow: &Workflow,
+        name: &str,
+        app_setting: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<Value> {
+        let value = self.parameter(workflow, name)?;
+        Some(match (&value, self.format) {
+            (Value::String(text), Format::Standard) if text.starts_with('@') => {
+                let mut scope = SettingsOnly(app_setting);
+                eval_wdl_string(text, &mut scope)
+                    .unwrap_or_else(|e| unknown(&format!("{text} ({e})")))
+            }
+            _ => value,
+        })
+    }
+
     /// The definition object of a workflow.
     pub fn definition(&self, workflow: &Workflow) -> &Value {
         get_path(&self.root, &workflow.definition).unwrap_or(&Value::Null)
+    }
+}
+
+/// Evaluates `appsetting('X')` through a lookup; any other workflow function stays unknown (a
+/// `parameters.json` value cannot reference a parameter, so nothing recurses).
+struct SettingsOnly<'a>(&'a dyn Fn(&str) -> Option<String>);
+
+impl Scope for SettingsOnly<'_> {
+    fn call(
+        &mut self,
+        name: &str,
+        args: &[Value],
+        call: &Expr,
+    ) -> Option<Result<Value, EvalError>> {
+        let setting = name.eq_ignore_ascii_case("appsetting");
+        if is_builtin(name) && !setting {
+            return None;
+        }
+        let first = args.first().and_then(Value::as_str).unwrap_or_default();
+        let value = setting
+            .then(|| (self.0)(first))
+            .flatten()
+            .map(Value::String);
+        Some(Ok(value.unwrap_or_else(|| unknown(&call.to_string()))))
     }
 }
 

@@ -165,3 +165,28 @@ fn standard_parameters_may_reference_app_settings() {
         (Some("orders"), Some("production"), Some("SendInvoice"))
     );
 }
+
+#[test]
+fn a_standard_parameter_resolves_its_app_setting_through_the_lookup_given() {
+    let doc = load("18-standard-project/invoice-flow/workflow.json");
+    let workflow = doc.workflow(None).expect("workflow");
+    let lookup = |name: &str| {
+        (name == "ORDERS_BASE_URL").then(|| "https://orders.azurewebsites.net".to_owned())
+    };
+    assert_eq!(
+        doc.parameter_resolved(workflow, "ordersBase", &lookup),
+        Some(json!("https://orders.azurewebsites.net"))
+    );
+    // As written, for a reader that evaluates it itself.
+    assert_eq!(
+        doc.parameter(workflow, "ordersBase"),
+        Some(json!("@appsetting('ORDERS_BASE_URL')"))
+    );
+    let unknown = doc
+        .parameter_resolved(workflow, "ordersBase", &|_| None)
+        .expect("declared");
+    assert!(
+        slotdrill_wdl::eval::first_unknown(unknown.as_str().unwrap_or_default()).is_some(),
+        "{unknown}"
+    );
+}
