@@ -159,3 +159,31 @@ fn a_setting_refused_with_409_changes_nothing_and_is_set_on_resume() {
     assert_eq!(writes, 1);
     assert_eq!(status(&emulator), Status::Succeeded);
 }
+
+#[test]
+fn a_restore_whose_workflow_write_lost_its_answer_only_removes_the_setting_when_run_again() {
+    let emulator = incident();
+    let before = definitions(&emulator);
+    let plan = plan_for(&emulator, Mode::Partial);
+    let (_dir, path) = journal();
+    apply(&emulator, &plan, &path, None).expect("applies");
+    let version = emulator.logic_app(LOGIC_APP).expect("saved").version;
+    // Restore goes in reverse step order: order-flow, notify-flow, then invoice-app's workflow
+    // write, whose answer is lost after it acted.
+    let cloud = Faulty::new(
+        &emulator,
+        false,
+        &[WriteFault::None, WriteFault::None, WriteFault::LostAfter],
+    );
+    restore(&cloud, &path, None).expect_err("the answer is lost");
+    assert!(setting(&emulator, KEY_SETTING).is_some(), "not removed yet");
+    let report = restore(&emulator, &path, None).expect("restores");
+    assert_eq!(report.performed.len(), 2, "invoice-app and billing-flow");
+    assert_eq!(
+        emulator.logic_app(LOGIC_APP).expect("saved").version - version,
+        1,
+        "the workflow was written back once"
+    );
+    assert_eq!(setting(&emulator, KEY_SETTING), None);
+    assert_eq!(definitions(&emulator), before);
+}
