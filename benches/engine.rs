@@ -102,6 +102,12 @@ impl Cloud for Estate {
     fn run_history(&self, _: &str, _: usize) -> Result<Vec<ActionOutcome>, CloudError> {
         Ok(Vec::new())
     }
+    fn set_logic_app_setting(&self, _: &str, _: &str, _: &Secret) -> Result<(), CloudError> {
+        Err(CloudError::failed("read only"))
+    }
+    fn remove_logic_app_setting(&self, _: &str, _: &str) -> Result<(), CloudError> {
+        Err(CloudError::failed("read only"))
+    }
     fn swap(&self, _: &str, _: &str, _: &str) -> Result<(), CloudError> {
         Err(CloudError::failed("read only"))
     }

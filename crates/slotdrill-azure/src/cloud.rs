@@ -244,6 +244,55 @@ impl ArmCloud {
             .to_owned())
     }
 
+    /// `…/sites/{logic_app}/config/appsettings`: a Logic Apps Standard app is a
+    /// `Microsoft.Web/sites` app (kind `functionapp,workflowapp`), its settings the site's.
+    fn logic_app_settings_path(&self, logic_app: &str) -> String {
+        self.client.path(
+            "Microsoft.Web",
+            &format!("sites/{logic_app}/config/appsettings"),
+        )
+    }
+
+    /// Changes one app setting of a Logic App (Standard) by read-modify-write of the whole
+    /// dictionary, as the API requires: `POST …/config/appsettings/list`
+    /// (WebApps_ListApplicationSettings), then `PUT …/config/appsettings` with every setting
+    /// (WebApps_UpdateApplicationSettings replaces the dictionary). Nothing is written when the
+    /// setting already is as asked. Errors never carry `secret` (the value being set).
+    fn change_logic_app_setting(
+        &self,
+        logic_app: &str,
+        name: &str,
+        value: Option<&Secret>,
+    ) -> Result<(), CloudError> {
+        let path = self.logic_app_settings_path(logic_app);
+        let scrub = |e: CloudError| match value {
+            Some(secret) => without_secret(e, secret.expose()),
+            None => e,
+        };
+        self.serialised(logic_app, || {
+            let listed = self.post(&format!("{path}/list"), None).map_err(scrub)?;
+            let mut settings = listed["properties"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            let current = settings.get(name).and_then(Value::as_str);
+            if current == value.map(Secret::expose) {
+                return Ok(());
+            }
+            match value {
+                Some(secret) => {
+                    settings.insert(name.to_owned(), Value::String(secret.expose().to_owned()))
+                }
+                None => settings.remove(name),
+            };
+            let body = json!({ "properties": settings });
+            self.client
+                .send(Method::PUT, &path, Some(&body))
+                .map(|_| ())
+                .map_err(|e| scrub(cloud_error(e)))
+        })
+    }
+
     /// A function's key through `listkeys`, whose answer is a flat `{"default": KEY}` in reality
     /// and `{"properties": {…}}` in the REST spec: both are accepted, `default` first.
     fn read_function_key(
@@ -303,6 +352,39 @@ pub(crate) fn cloud_error(error: ArmError) -> CloudError {
         // the `ArmError` as its source, whose message says the request was not sent; the engine
         // then treats the effect as unknown, which is safe, only less precise.
         _ => CloudError::caused_by(message, error),
+    }
+}
+
+/// `error` with every occurrence of `secret` replaced, the source dropped (its text could hold
+/// it): an answer may echo what was sent, and a function key must not reach a message.
+fn without_secret(error: CloudError, secret: &str) -> CloudError {
+    if secret.is_empty() {
+        return error;
+    }
+    let clean = |text: String| text.replace(secret, "[redacted]");
+    match error {
+        CloudError::NotFound(m) => CloudError::NotFound(clean(m)),
+        CloudError::Conflict {
+            message,
+            retry_after_ms,
+        } => CloudError::Conflict {
+            message: clean(message),
+            retry_after_ms,
+        },
+        CloudError::Throttled {
+            message,
+            retry_after_ms,
+        } => CloudError::Throttled {
+            message: clean(message),
+            retry_after_ms,
+        },
+        CloudError::Unauthorized(m) => CloudError::Unauthorized(clean(m)),
+        CloudError::NoAnswer(m) => CloudError::NoAnswer(clean(m)),
+        other @ CloudError::VersionChanged { .. } => other,
+        CloudError::Failed { message, source } => {
+            let cause = source.map(|s| format!(": {s}")).unwrap_or_default();
+            CloudError::failed(clean(format!("{message}{cause}")))
+        }
     }
 }
 
@@ -447,6 +529,19 @@ impl Cloud for ArmCloud {
             .get(reqwest::header::DATE)
             .and_then(|v| v.to_str().ok())
             .and_then(http_date_millis))
+    }
+
+    fn set_logic_app_setting(
+        &self,
+        logic_app: &str,
+        name: &str,
+        value: &Secret,
+    ) -> Result<(), CloudError> {
+        self.change_logic_app_setting(logic_app, name, Some(value))
+    }
+
+    fn remove_logic_app_setting(&self, logic_app: &str, name: &str) -> Result<(), CloudError> {
+        self.change_logic_app_setting(logic_app, name, None)
     }
 
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {

@@ -244,6 +244,34 @@ impl Cloud for Emulator {
         Ok(())
     }
 
+    /// The Logic App's own settings, the ones the runner's `appsetting()` reads.
+    fn set_logic_app_setting(
+        &self,
+        logic_app: &str,
+        name: &str,
+        value: &Secret,
+    ) -> Result<(), CloudError> {
+        let mut state = self.lock();
+        let found = state
+            .workflows_mut()
+            .get_mut(logic_app)
+            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{logic_app}`")))?;
+        found
+            .app_settings
+            .insert(name.to_owned(), value.expose().to_owned());
+        Ok(())
+    }
+
+    fn remove_logic_app_setting(&self, logic_app: &str, name: &str) -> Result<(), CloudError> {
+        let mut state = self.lock();
+        let found = state
+            .workflows_mut()
+            .get_mut(logic_app)
+            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{logic_app}`")))?;
+        found.app_settings.remove(name);
+        Ok(())
+    }
+
     fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
         let run = self
             .run(workflow, serde_json::json!({}))

@@ -45,13 +45,23 @@ pub(crate) struct State {
     initial: Option<(Estate, BTreeMap<AzureName, LogicApp>)>,
 }
 
-/// Azure holds a consumption workflow as a resource: a bare definition is stored wrapped, so that
-/// parameter values (keys among them) live in `properties.parameters`, never in the definition.
+/// Azure holds a consumption workflow as a resource: a bare definition or a code view
+/// (`{definition, parameters}`) is stored wrapped, so that parameter values (keys among them)
+/// live in `properties.parameters`, never in the definition.
 fn as_resource(name: &str, document: Document) -> Result<Document, EmulatorError> {
-    if document.format != slotdrill_wdl::Format::Definition {
-        return Ok(document);
-    }
-    let resource = serde_json::json!({ "name": name, "properties": { "definition": document.root, "parameters": {} } });
+    let (definition, parameters) = match document.format {
+        slotdrill_wdl::Format::Definition => (document.root, serde_json::json!({})),
+        slotdrill_wdl::Format::CodeView => (
+            document.root["definition"].clone(),
+            document
+                .root
+                .get("parameters")
+                .cloned()
+                .unwrap_or_else(|| serde_json::json!({})),
+        ),
+        _ => return Ok(document),
+    };
+    let resource = serde_json::json!({ "name": name, "properties": { "definition": definition, "parameters": parameters } });
     Ok(Document::from_value(
         &document.file,
         name,
@@ -256,7 +266,11 @@ impl State {
         document: Document,
         workflow: Option<&str>,
     ) -> Result<u64, EmulatorError> {
-        let was_definition = document.format == slotdrill_wdl::Format::Definition;
+        // A definition or a code view names no workflow of its own: it is the Logic App's.
+        let was_definition = matches!(
+            document.format,
+            slotdrill_wdl::Format::Definition | slotdrill_wdl::Format::CodeView
+        );
         let document = as_resource(name, document)?;
         let workflow = document
             .workflow(if was_definition { None } else { workflow })?

@@ -242,6 +242,19 @@ pub trait Cloud {
     fn now(&self) -> Result<Option<HistoryMark>, CloudError> {
         Ok(None)
     }
+    /// Sets app setting `name` of Logic App `logic_app` to `value`, keeping its other settings
+    /// (Logic Apps Standard: the `Microsoft.Web/sites` app that holds the workflow; its
+    /// `appsetting()` reads them). Setting a value it already holds changes nothing, so a resumed
+    /// step may set it again. The value is a function key: it never appears in an error.
+    fn set_logic_app_setting(
+        &self,
+        logic_app: &str,
+        name: &str,
+        value: &Secret,
+    ) -> Result<(), CloudError>;
+    /// Removes app setting `name` of Logic App `logic_app`, keeping the others; removing one
+    /// that is not there changes nothing.
+    fn remove_logic_app_setting(&self, logic_app: &str, name: &str) -> Result<(), CloudError>;
     /// Swaps `source` into `target` and waits for the result.
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError>;
     /// Runs a workflow's trigger once; true when the run succeeded.

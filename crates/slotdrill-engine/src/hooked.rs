@@ -25,6 +25,10 @@ pub enum CloudCall {
     RunHistory,
     /// [`Cloud::swap`].
     Swap,
+    /// [`Cloud::set_logic_app_setting`].
+    SetLogicAppSetting,
+    /// [`Cloud::remove_logic_app_setting`].
+    RemoveLogicAppSetting,
     /// [`Cloud::trigger`].
     Trigger,
 }
@@ -32,7 +36,13 @@ pub enum CloudCall {
 impl CloudCall {
     /// True for the calls that change the estate.
     pub fn is_write(self) -> bool {
-        matches!(self, CloudCall::WriteWorkflow | CloudCall::Swap)
+        matches!(
+            self,
+            CloudCall::WriteWorkflow
+                | CloudCall::Swap
+                | CloudCall::SetLogicAppSetting
+                | CloudCall::RemoveLogicAppSetting
+        )
     }
 }
 
@@ -134,6 +144,23 @@ impl<H: CloudHooks> Cloud for Hooked<'_, H> {
 
     fn now(&self) -> Result<Option<crate::cloud::HistoryMark>, CloudError> {
         self.inner.now()
+    }
+
+    fn set_logic_app_setting(
+        &self,
+        logic_app: &str,
+        name: &str,
+        value: &Secret,
+    ) -> Result<(), CloudError> {
+        self.around(CloudCall::SetLogicAppSetting, || {
+            self.inner.set_logic_app_setting(logic_app, name, value)
+        })
+    }
+
+    fn remove_logic_app_setting(&self, logic_app: &str, name: &str) -> Result<(), CloudError> {
+        self.around(CloudCall::RemoveLogicAppSetting, || {
+            self.inner.remove_logic_app_setting(logic_app, name)
+        })
     }
 
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {

@@ -71,6 +71,12 @@ impl Cloud for ArmShaped<'_> {
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError> {
         self.0.swap(app, source, target)
     }
+    fn set_logic_app_setting(&self, l: &str, n: &str, v: &Secret) -> Result<(), CloudError> {
+        self.0.set_logic_app_setting(l, n, v)
+    }
+    fn remove_logic_app_setting(&self, l: &str, n: &str) -> Result<(), CloudError> {
+        self.0.remove_logic_app_setting(l, n)
+    }
     fn trigger(&self, w: &str) -> Result<bool, CloudError> {
         self.0.trigger(w)
     }

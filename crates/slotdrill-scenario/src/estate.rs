@@ -212,9 +212,9 @@ enum KeyBindingError {
         source: Box<slotdrill_model::ModelError>,
     },
     #[error(
-        "keys can be bound only for consumption workflows (a definition or a workflow resource)"
+        "keys can be bound only for Consumption workflows (a definition, a workflow resource or a code view); `{file}` was {detected}"
     )]
-    NotConsumption,
+    NotConsumption { file: String, detected: String },
     #[error(transparent)]
     Workflow(#[from] slotdrill_wdl::WdlError),
 }
@@ -265,6 +265,14 @@ fn with_keys(
         slotdrill_wdl::Format::Definition => {
             serde_json::json!({ "name": document.workflows[0].name, "properties": { "definition": document.root, "parameters": values } })
         }
+        slotdrill_wdl::Format::CodeView => {
+            let mut parameters = document.root["parameters"]
+                .as_object()
+                .cloned()
+                .unwrap_or_default();
+            parameters.extend(values);
+            serde_json::json!({ "name": document.workflows[0].name, "properties": { "definition": document.root["definition"], "parameters": parameters } })
+        }
         slotdrill_wdl::Format::Resource => {
             let mut root = document.root.clone();
             let existing = root["properties"]["parameters"]
@@ -276,7 +284,12 @@ fn with_keys(
             root["properties"]["parameters"] = serde_json::Value::Object(merged);
             root
         }
-        _ => return Err(KeyBindingError::NotConsumption),
+        _ => {
+            return Err(KeyBindingError::NotConsumption {
+                file: document.file.clone(),
+                detected: document.detected(),
+            });
+        }
     };
     let name = document.workflows[0].name.clone();
     Ok(Document::from_value(

@@ -161,3 +161,18 @@ fn the_json_form_is_accepted_and_checked() {
 fn deployment_records_can_be_turned_off_per_app() {
     insta::assert_snapshot!(error(&format!("{APP}deployment_records = \"no\"\n")), @"drill.toml:4:22: invalid type: string \"no\", expected a boolean");
 }
+
+#[test]
+fn keys_bound_to_a_standard_workflow_say_why_it_is_standard() {
+    let text = format!(
+        "{APP}deployed = {{ production = \"v1\" }}\n[app.release.v1.functions]\nSendInvoice = {{}}\n\n[[logic_app]]\nname = \"invoice-app\"\ndefinition = \"drills/workflows/standard/invoice-flow/workflow.json\"\nkeys = {{ invoiceKey = \"orders/production/SendInvoice\" }}\n"
+    );
+    let message = error(&text);
+    assert!(
+        message.contains("logic_app[0].keys: keys can be bound only for Consumption workflows")
+            && message.ends_with(
+                "workflow.json` was read as Logic Apps Standard because it has `kind: Stateful`"
+            ),
+        "{message}"
+    );
+}

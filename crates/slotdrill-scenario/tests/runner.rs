@@ -83,3 +83,57 @@ fn a_fork_runs_as_a_fresh_load_does() {
         "a fork taken after the run starts where the run ended"
     );
 }
+
+/// Issue 17: a Consumption code view bound with keys, and a Standard workflow, each rolled back
+/// partially; later runs must succeed (the first failed to load before the fix: it was read as
+/// Standard; the second's runs failed: nothing set the key's app setting).
+#[test]
+fn logic_app_formats_roll_back_partially_and_later_runs_succeed() {
+    for name in [
+        "code-view-partial-rollback.toml",
+        "standard-partial-rollback.toml",
+    ] {
+        let report = run_drill(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/data/drills")
+                .join(name),
+            None,
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let broken: Vec<&str> = report
+            .expectations
+            .iter()
+            .filter(|e| !e.passed)
+            .map(|e| e.description.as_str())
+            .collect();
+        assert!(report.passed && broken.is_empty(), "{name}: {broken:?}");
+    }
+}
+
+/// The key a Standard rollback puts in the Logic App's app setting never reaches the report
+/// (journal, runs, plans): the same seed gives the same keys, so the drill's estate tells it.
+#[test]
+fn a_standard_rollback_report_never_holds_the_key() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/drills/standard-partial-rollback.toml");
+    let loaded =
+        slotdrill_scenario::load_estate(&path, slotdrill_scenario::EmulatorConfig::default())
+            .expect("loads");
+    let key = loaded.emulator.read(|e| {
+        e.slot("orders", "deploy")
+            .expect("slot")
+            .keys()
+            .function_default("SendInvoice")
+            .expose()
+            .to_owned()
+    });
+    let report = run_drill(&path, None).expect("runs");
+    assert!(report.passed);
+    let report = slotdrill_scenario::RunReport::new(vec![report]);
+    for rendered in [report.json(), report.text(false)] {
+        assert!(
+            !rendered.contains(&key),
+            "the deploy slot's key is in the report"
+        );
+    }
+}

@@ -245,7 +245,11 @@ impl Scope for Resolver<'_> {
     ) -> Option<Result<Value, EvalError>> {
         let first = args.first().and_then(Value::as_str).unwrap_or_default();
         let value = match name.to_ascii_lowercase().as_str() {
-            "parameters" => self.doc.parameter(self.workflow, first),
+            "parameters" => {
+                let settings = &self.hints.app_settings;
+                self.doc
+                    .parameter_resolved(self.workflow, first, &|n| settings.get(n).cloned())
+            }
             "appsetting" => self
                 .hints
                 .app_settings

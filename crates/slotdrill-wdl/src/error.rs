@@ -14,7 +14,7 @@ pub enum WdlError {
     #[error("{file}: cannot read the file: {message}")]
     Io { file: String, message: String },
     #[error(
-        "{file}: not a workflow: looked for a workflow definition (`triggers` or `actions`), a workflow resource (`properties.definition`), an ARM template with `Microsoft.Logic/workflows` resources, or a Logic Apps Standard `workflow.json` (`definition`)"
+        "{file}: not a workflow: looked for a workflow definition (`triggers` or `actions`), a workflow resource (`properties.definition`), an ARM template with `Microsoft.Logic/workflows` resources, a Consumption code view (`definition`, `parameters`), or a Logic Apps Standard `workflow.json` (`definition`, `kind`)"
     )]
     NotAWorkflow { file: String },
     #[error("{file}: {message}")]

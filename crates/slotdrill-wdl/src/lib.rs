@@ -41,8 +41,12 @@ mod walk;
 
 pub use arm::ArmContext;
 pub use calls::{CallKind, FunctionCall, find_calls};
-pub use document::{Document, Format, JsonPath, Seg, Workflow, get_path, get_path_mut, parse_json};
+pub use document::{
+    Document, Format, JsonPath, Project, Seg, Workflow, get_path, get_path_mut, parse_json,
+};
 pub use error::WdlError;
-pub use rewrite::{AddedParameter, KeyCarrier, RepointRecord, RepointRequest, repoint, restore};
+pub use rewrite::{
+    AddedParameter, KeyCarrier, RepointRecord, RepointRequest, is_restored, repoint, restore,
+};
 pub use target::{Hints, Host, Target, Url, from_function_id, from_url, resolve_host, split_url};
 pub use walk::{ActionRef, actions};

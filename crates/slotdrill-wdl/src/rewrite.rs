@@ -64,7 +64,8 @@ pub struct AddedParameter {
 pub enum KeyCarrier {
     /// A `securestring` workflow parameter.
     Parameter(AddedParameter),
-    /// Logic Apps Standard: an app setting of the Logic App, which the caller must set.
+    /// Logic Apps Standard: an app setting of the Logic App, which the caller must set (the
+    /// engine's partial rollback sets it before the write and restore removes it).
     AppSetting {
         /// `SLOTDRILL_KEY_ACTION`: the action's name, sanitised as for a parameter, in upper case.
         name: String,
@@ -205,6 +206,26 @@ pub fn restore(
         root,
         ..doc.clone()
     })
+}
+
+/// True when the document already holds what [`restore`] would write back: the original action
+/// (literal keys compared redacted) and none of the parameter the repoint added. A resumed
+/// restore uses it to tell a write that happened from one that did not.
+pub fn is_restored(doc: &Document, record: &RepointRecord) -> bool {
+    let action_back =
+        get_path(&doc.root, &record.path).is_some_and(|a| redact(a).0 == record.original);
+    let parameter_gone = match &record.key {
+        KeyCarrier::Parameter(parameter) => {
+            let declared = get_path(&doc.root, &parameter.declarations)
+                .is_some_and(|d| d.get(&parameter.name).is_some());
+            let valued = parameter.values.as_ref().is_some_and(|path| {
+                get_path(&doc.root, path).is_some_and(|v| v.get(&parameter.name).is_some())
+            });
+            !declared && !valued
+        }
+        KeyCarrier::AppSetting { .. } => true,
+    };
+    action_back && parameter_gone
 }
 
 fn find_workflow<'a>(

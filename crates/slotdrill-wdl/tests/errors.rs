@@ -28,7 +28,7 @@ fn trailing_comma() {
 
 #[test]
 fn not_a_workflow_says_what_it_looked_for() {
-    insta::assert_snapshot!(load_error("bad/not-a-workflow.json"), @"$CRATE/tests/data/bad/not-a-workflow.json: not a workflow: looked for a workflow definition (`triggers` or `actions`), a workflow resource (`properties.definition`), an ARM template with `Microsoft.Logic/workflows` resources, or a Logic Apps Standard `workflow.json` (`definition`)");
+    insta::assert_snapshot!(load_error("bad/not-a-workflow.json"), @"$CRATE/tests/data/bad/not-a-workflow.json: not a workflow: looked for a workflow definition (`triggers` or `actions`), a workflow resource (`properties.definition`), an ARM template with `Microsoft.Logic/workflows` resources, a Consumption code view (`definition`, `parameters`), or a Logic Apps Standard `workflow.json` (`definition`, `kind`)");
     assert!(load_error("bad/array.json").contains("not a workflow"));
 }
 

@@ -8,7 +8,8 @@ use serde_json::{Map, Value, json};
 use slotdrill_model::Secret;
 use slotdrill_wdl::eval::{NoScope, eval_wdl_string};
 use slotdrill_wdl::{
-    ArmContext, Document, Hints, RepointRequest, find_calls, parse_json, repoint, restore,
+    ArmContext, Document, Hints, RepointRequest, find_calls, is_restored, parse_json, repoint,
+    restore,
 };
 
 const APPS: [&str; 3] = ["orders", "billing", "shipping"];
@@ -218,7 +219,19 @@ impl Builder {
     }
 }
 
-fn build(nodes: &[Node]) -> (Document, Builder) {
+/// The shapes a Consumption workflow comes in: a bare definition, the portal's code view, a
+/// workflow resource.
+fn wrap(definition: Value, shape: u8) -> Value {
+    match shape % 3 {
+        0 => definition,
+        1 => {
+            json!({ "definition": definition, "parameters": { "region": { "value": "westeurope" } } })
+        }
+        _ => json!({ "name": "generated", "properties": { "definition": definition } }),
+    }
+}
+
+fn build_as(nodes: &[Node], shape: u8) -> (Document, Builder) {
     let mut builder = Builder {
         next: 0,
         expected: BTreeSet::new(),
@@ -226,7 +239,7 @@ fn build(nodes: &[Node]) -> (Document, Builder) {
     };
     let actions = builder.actions(nodes, &[]);
     let definition = json!({ "triggers": { "manual": { "type": "Request", "kind": "Http" } }, "actions": actions });
-    let doc = Document::from_value("generated.json", "generated", definition, None)
+    let doc = Document::from_value("generated.json", "generated", wrap(definition, shape), None)
         .expect("a definition");
     (doc, builder)
 }
@@ -242,8 +255,8 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn every_planted_call_is_found_with_its_container_chain(nodes in tree()) {
-        let (doc, builder) = build(&nodes);
+    fn every_planted_call_is_found_with_its_container_chain(nodes in tree(), shape in 0..3u8) {
+        let (doc, builder) = build_as(&nodes, shape);
         let found: BTreeSet<Expected> = find_calls(&doc, &hints())
             .into_iter()
             .map(|c| (c.action, c.container, c.app.unwrap_or_default(), c.slot.unwrap_or_default(), c.function.unwrap_or_default()))
@@ -252,8 +265,8 @@ proptest! {
     }
 
     #[test]
-    fn repoint_then_restore_is_the_identity(nodes in tree(), pick in any::<prop::sample::Index>(), with_key in any::<bool>()) {
-        let (doc, builder) = build(&nodes);
+    fn repoint_then_restore_is_the_identity(nodes in tree(), pick in any::<prop::sample::Index>(), with_key in any::<bool>(), shape in 0..3u8) {
+        let (doc, builder) = build_as(&nodes, shape);
         prop_assume!(!builder.keys.is_empty());
         let (action, held) = &builder.keys[pick.index(builder.keys.len())];
         let slot_key = Secret::new("NewSlotKeyNewSlotKeyNewSlotKeyNewSlotKeyNewSlotKeyNew==");
@@ -267,7 +280,9 @@ proptest! {
             prop_assert!(!record_json.contains(held.as_str()), "the original key leaked into the record");
         }
         let original_key = held.as_ref().map(Secret::new);
+        prop_assert!(!is_restored(&new_doc, &record), "a repointed document is not restored");
         let restored = restore(&new_doc, &record, original_key.as_ref()).expect("restore");
+        prop_assert!(is_restored(&restored, &record), "is_restored sees the restore");
         prop_assert_eq!(serde_json::to_string(&restored.root).expect("json"), serde_json::to_string(&doc.root).expect("json"));
     }
 

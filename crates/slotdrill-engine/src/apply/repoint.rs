@@ -1,10 +1,17 @@
 //! The repoint step of a partial rollback: one workflow read, its calls of the faulty functions
 //! rewritten to the deploy slot with that slot's own key, one write at the version read. On a
 //! resume the workflow itself shows whether the write happened.
+//!
+//! A Logic Apps Standard workflow reads the key from the Logic App's app setting
+//! (`SLOTDRILL_KEY_ACTION`): the step sets it after its `begin` record and before the workflow
+//! write, so the rewritten call never reads a setting that is not there. Setting it again is
+//! harmless, so a resume whose workflow does not yet hold the rewrite runs the whole step again;
+//! one whose workflow does found the setting set before. The journal names the setting, never
+//! its value.
 
 use serde_json::{Value, json};
-use slotdrill_model::{AzureName, PRODUCTION};
-use slotdrill_wdl::{Hints, RepointRequest, find_calls, get_path, repoint};
+use slotdrill_model::{AzureName, PRODUCTION, Secret};
+use slotdrill_wdl::{Hints, KeyCarrier, RepointRequest, find_calls, get_path, repoint};
 
 use super::Writer;
 use crate::cloud::Cloud;
@@ -46,6 +53,8 @@ pub(crate) fn run(
     let calls = find_calls(&read.document, &Hints::default());
     let mut document = read.document.clone();
     let mut records = Vec::new();
+    // Standard: the app settings to set before the write, and the key each carries.
+    let mut settings: Vec<(String, Secret)> = Vec::new();
     for action in actions {
         let still_production = calls.iter().any(|c| {
             c.action == action.action
@@ -70,6 +79,9 @@ pub(crate) fn run(
         };
         let (rewritten, record) = repoint(&document, &request, &Hints::default())?;
         document = rewritten;
+        if let KeyCarrier::AppSetting { name } = &record.key {
+            settings.push((name.clone(), key));
+        }
         records.push(record);
     }
     let before: Vec<Value> = records
@@ -82,6 +94,11 @@ pub(crate) fn run(
         records,
         at: None,
     })?;
+    for (name, key) in &settings {
+        if let Err(error) = cloud.set_logic_app_setting(workflow, name, key) {
+            return writer.refused(index, error);
+        }
+    }
     let new_version = match cloud.write_workflow(workflow, &document, &read.version) {
         Ok(version) => version,
         Err(error) => return writer.refused(index, error),

@@ -1,10 +1,13 @@
 //! Restore: return every caller a journal repointed to its exact original definition (roll
 //! forward once production is healthy). Keys for literal-key originals are fetched from
-//! production again, never stored.
+//! production again, never stored. A Standard workflow's key setting (`SLOTDRILL_KEY_ACTION`) is
+//! removed after the workflow no longer reads it; a restore interrupted between the two finds
+//! the workflow already restored and only removes the settings.
 
 use std::path::Path;
 
 use slotdrill_model::PRODUCTION;
+use slotdrill_wdl::KeyCarrier;
 
 use super::{ApplyReport, Interrupt, Writer};
 use crate::cloud::Cloud;
@@ -57,17 +60,30 @@ pub fn restore(
             .map(<[_]>::to_vec)
             .unwrap_or_default();
         let read = cloud.read_workflow(workflow)?;
-        let mut document = read.document.clone();
-        for record in records.iter().rev() {
-            // A literal key the original held was production's key for that function.
-            let action = actions.iter().find(|a| a.action == record.action);
-            let key = match (record.redacted_key, action) {
-                (true, Some(a)) => Some(cloud.function_key(&a.app, PRODUCTION, &a.function)?),
-                _ => None,
-            };
-            document = slotdrill_wdl::restore(&document, record, key.as_ref())?;
+        // Written before an interruption (the `restored` record is missing): only the settings
+        // may be left to remove.
+        let written = !records.is_empty()
+            && records
+                .iter()
+                .all(|r| slotdrill_wdl::is_restored(&read.document, r));
+        if !written {
+            let mut document = read.document.clone();
+            for record in records.iter().rev() {
+                // A literal key the original held was production's key for that function.
+                let action = actions.iter().find(|a| a.action == record.action);
+                let key = match (record.redacted_key, action) {
+                    (true, Some(a)) => Some(cloud.function_key(&a.app, PRODUCTION, &a.function)?),
+                    _ => None,
+                };
+                document = slotdrill_wdl::restore(&document, record, key.as_ref())?;
+            }
+            cloud.write_workflow(workflow, &document, &read.version)?;
         }
-        cloud.write_workflow(workflow, &document, &read.version)?;
+        for record in &records {
+            if let KeyCarrier::AppSetting { name } = &record.key {
+                cloud.remove_logic_app_setting(workflow, name)?;
+            }
+        }
         writer.append(Record::Restored { step: index })?;
         report.performed.push(index);
     }

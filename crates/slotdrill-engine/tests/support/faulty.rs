@@ -1,4 +1,4 @@
-//! A back end with scripted faults on its writes (swaps and workflow writes), as an operator's
+//! A back end with scripted faults on its writes (swaps, workflow writes, Logic App settings), as an operator's
 //! bad day brings them: a 409, a server error, an answer lost after the write acted, a request
 //! lost before it arrived. It can also hide every release identity, as Azure shows an estate
 //! with no release label, deployment record or package URL.
@@ -127,6 +127,12 @@ impl Cloud for Faulty<'_> {
             self.swaps.set(self.swaps.get() + 1);
             self.inner.swap(app, source, target)
         })
+    }
+    fn set_logic_app_setting(&self, l: &str, n: &str, v: &Secret) -> Result<(), CloudError> {
+        self.write(|| self.inner.set_logic_app_setting(l, n, v))
+    }
+    fn remove_logic_app_setting(&self, l: &str, n: &str) -> Result<(), CloudError> {
+        self.write(|| self.inner.remove_logic_app_setting(l, n))
     }
     fn trigger(&self, w: &str) -> Result<bool, CloudError> {
         self.inner.trigger(w)
