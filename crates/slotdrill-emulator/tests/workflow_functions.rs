@@ -225,6 +225,8 @@ fn list_callback_url_is_the_request_trigger_url_in_the_reference_shape() {
         url.contains("/triggers/manual/paths/invoke?api-version=2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig="),
         "{url}"
     );
+    // Run history shows the URL without its signature.
+    assert!(url.ends_with("&sig=[redacted]"), "{url}");
 }
 
 /// The reference's `result()` example: a `For_each` lists its `HTTP` action once, with every

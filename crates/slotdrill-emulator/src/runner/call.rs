@@ -193,6 +193,31 @@ fn redact_authentication(authentication: &Value) -> Value {
     }
 }
 
+/// Every string inside `value` with its `sig=` query values redacted: run history shows a
+/// callback URL (`listCallbackUrl()`) without its signature.
+pub(crate) fn redact_signatures(value: &Value) -> Value {
+    match value {
+        Value::String(text) if text.contains("sig=") => Value::String(
+            text.split('&')
+                .map(|part| match part.split_once("sig=") {
+                    Some((before, _)) if before.is_empty() || before.ends_with('?') => {
+                        format!("{before}sig={REDACTED}")
+                    }
+                    _ => part.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("&"),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact_signatures).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), redact_signatures(v)))
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// `…?code=SECRET&x=1` → `…?code=[redacted]&x=1`.
 pub(crate) fn redact_url(url: &str) -> String {
     let Some((base, query)) = url.split_once('?') else {

@@ -84,10 +84,12 @@ pub(crate) struct Termination {
     pub(crate) error: Option<String>,
 }
 
-/// A finished action for later expressions: where its record is, and its body.
+/// A finished action for later expressions: where its record is, its outputs and its body as
+/// they were (the record shows them with signatures redacted).
 #[derive(Debug, Clone)]
 pub(crate) struct Done {
     pub(crate) record: usize,
+    pub(crate) outputs: Value,
     pub(crate) body: Value,
 }
 
@@ -170,8 +172,6 @@ pub(crate) fn execute(
     if !logic_app.enabled {
         return Err(EmulatorError::Disabled(logic_app.name.clone()));
     }
-    let run_name = state.workflows_mut().next_run_name();
-    let change_sequence = state.estate().change_sequence();
     let workflow = logic_app
         .document
         .workflow(Some(&logic_app.workflow))?
@@ -183,6 +183,12 @@ pub(crate) fn execute(
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    // A definition Azure would refuse to save (an Until beyond its cap) never runs.
+    if let Some(refusal) = loops::refusal(&actions) {
+        return Err(EmulatorError::InvalidWorkflow(refusal));
+    }
+    let run_name = state.workflows_mut().next_run_name();
+    let change_sequence = state.estate().change_sequence();
     let random = seed_for(state.estate().seed(), &run_name);
     let mut runner = Runner {
         state,
@@ -205,10 +211,6 @@ pub(crate) fn execute(
         current: None,
         foreach_depth: 0,
     };
-    // A definition Azure would refuse to save (an Until beyond its cap) never runs.
-    if let Some(refusal) = loops::refusal(&actions) {
-        return Err(EmulatorError::InvalidWorkflow(refusal));
-    }
     let failure = runner.run_level(&actions, &[]);
     let (status, error) = match runner.stop.take() {
         Some(termination) => (termination.status, termination.error),
@@ -356,6 +358,7 @@ impl Runner<'_> {
             name.to_ascii_lowercase(),
             Done {
                 record: self.records.len(),
+                outputs: outcome.outputs.clone(),
                 body: outcome.body,
             },
         );
@@ -369,8 +372,8 @@ impl Runner<'_> {
             start,
             end,
             served_by: outcome.served_by,
-            inputs: outcome.inputs,
-            outputs: outcome.outputs,
+            inputs: call::redact_signatures(&outcome.inputs),
+            outputs: call::redact_signatures(&outcome.outputs),
             error: outcome.error,
             attempts: outcome.attempts,
         });

@@ -64,15 +64,15 @@ impl RuntimeScope<'_> {
             },
             "action" => self.current_action(name),
             "actions" => self.record_of(first).map(|r| self.record_object(r)),
-            "outputs" | "actionoutputs" => self.record_of(first).map(|r| r.outputs.clone()),
+            "outputs" | "actionoutputs" => self.outputs_of(first),
             "body" | "actionbody" => self.body_of(first),
             "formdatavalue" | "formdatamultivalues" => self
-                .record_of(first)
-                .and_then(|r| form_values(&r.outputs, text(1), name))
+                .outputs_of(first)
+                .and_then(|o| form_values(&o, text(1), name))
                 .and_then(|values| single(lower == "formdatavalue", values, name, text(1))),
             "multipartbody" => self
-                .record_of(first)
-                .and_then(|r| multipart(&r.outputs, args.get(1), name)),
+                .outputs_of(first)
+                .and_then(|o| multipart(&o, args.get(1), name)),
             "trigger" => Ok(self.trigger_object()),
             "triggeroutputs" => Ok(self.trigger_outputs()),
             "triggerbody" => Ok(self.trigger.clone()),
@@ -99,6 +99,15 @@ impl RuntimeScope<'_> {
                     "The template language expression cannot be evaluated: the action '{name}' has not run yet or does not exist."
                 ))
             })
+    }
+
+    fn outputs_of(&self, name: &str) -> Result<Value, EvalError> {
+        self.record_of(name)?;
+        Ok(self
+            .results
+            .get(&name.to_ascii_lowercase())
+            .map(|done| done.outputs.clone())
+            .unwrap_or(Value::Null))
     }
 
     fn body_of(&self, name: &str) -> Result<Value, EvalError> {
