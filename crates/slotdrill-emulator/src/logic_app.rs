@@ -84,6 +84,23 @@ impl LogicApp {
         }
     }
 
+    /// The workflow id and signature of its Request trigger `trigger`'s callback URL: stable
+    /// identifiers derived from its names (the signature is a stand-in, never a secret of ours,
+    /// but reports redact it as they would Azure's).
+    pub(crate) fn callback_id_and_sig(&self, trigger: &str) -> (String, String) {
+        let id = format!(
+            "{:016x}{:016x}",
+            fnv1a(&[&self.resource_group, &self.name]),
+            fnv1a(&[&self.name, &self.resource_group])
+        );
+        let sig = format!(
+            "{:016x}{:016x}",
+            fnv1a(&[&id, trigger, &format!("{:?}", self.created_at)]),
+            fnv1a(&[trigger, &id])
+        );
+        (id, sig)
+    }
+
     /// Resolves every `Function` action now and caches its host and key, as Azure caches the
     /// trigger URL when a workflow is saved.
     pub(crate) fn cache_function_keys(&mut self, estate: &Estate) {
@@ -134,4 +151,16 @@ pub struct Stubs {
     pub http: Vec<HttpStub>,
     /// `ApiConnection` actions' outputs by action name (default: 200 with an empty body).
     pub api_connections: BTreeMap<String, Value>,
+}
+
+/// FNV-1a over the parts, each followed by a 0 byte: a stable identifier, not a secret.
+fn fnv1a(parts: &[&str]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in parts {
+        for byte in part.bytes().chain(std::iter::once(0)) {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash
 }

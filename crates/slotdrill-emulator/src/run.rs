@@ -18,6 +18,8 @@ pub enum Status {
     Skipped,
     /// It gave up waiting.
     TimedOut,
+    /// A `Terminate` action ended the run as cancelled.
+    Cancelled,
     /// It has not ended yet: how the management API shows a run it started until the virtual
     /// clock reaches the run's end.
     Running,
@@ -34,6 +36,7 @@ impl Status {
             Status::Failed => "Failed",
             Status::Skipped => "Skipped",
             Status::TimedOut => "TimedOut",
+            Status::Cancelled => "Cancelled",
             Status::Running => "Running",
         }
     }
@@ -53,7 +56,8 @@ pub struct RunAction {
     pub repetition: Vec<(String, u32)>,
     /// How it ended.
     pub status: Status,
-    /// ARM's `code`: the HTTP status name for calls, else the status.
+    /// ARM's `code`: the HTTP status name for calls; for a failure the code Azure's run history
+    /// shows (`InvalidTemplate`, `ActionFailed`, `Unauthorized`, …); else the status.
     pub code: String,
     /// Virtual start.
     pub start: Timestamp,
@@ -65,7 +69,7 @@ pub struct RunAction {
     pub inputs: Value,
     /// Its outputs.
     pub outputs: Value,
-    /// Why it failed.
+    /// Why it failed: Azure's message for `code`.
     pub error: Option<String>,
     /// Attempts made (retries included).
     pub attempts: u32,
@@ -94,7 +98,8 @@ pub struct Run {
     pub actions: Vec<RunAction>,
     /// What a `Response` action answered, if one ran.
     pub response: Option<Value>,
-    /// Why the run failed, when it did.
+    /// Why the run failed (naming the first action that failed, with its code and message) or
+    /// what a `Terminate` action said.
     pub error: Option<String>,
 }
 

@@ -32,6 +32,9 @@ pub enum EmulatorError {
     /// The Logic App is disabled: its trigger does not fire.
     #[error("The workflow '{0}' is disabled.")]
     Disabled(String),
+    /// Azure's template validation refuses the definition (a loop beyond its cap).
+    #[error("{0}")]
+    InvalidWorkflow(String),
 }
 
 /// The emulator's state, one owner per part.
@@ -276,6 +279,15 @@ impl State {
             .workflow(if was_definition { None } else { workflow })?
             .name
             .clone();
+        if let Some(refusal) = document
+            .workflow(Some(&workflow))
+            .ok()
+            .and_then(|w| document.definition(w).get("actions"))
+            .and_then(serde_json::Value::as_object)
+            .and_then(crate::limits::refusal)
+        {
+            return Err(EmulatorError::InvalidWorkflow(refusal));
+        }
         let previous = self.workflows.get(name);
         let version = previous.map_or(1, |p| p.version + 1);
         let now = self.estate.now();

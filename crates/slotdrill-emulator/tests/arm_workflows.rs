@@ -336,3 +336,30 @@ async fn a_disabled_workflow_runs_neither_through_arm_nor_in_process() {
         "{in_process:?}"
     );
 }
+
+/// Azure's template validation refuses an `Until` beyond 5,000 iterations with 400
+/// `InvalidTemplate` (Limits: "Until … maximum 5,000"); nothing is saved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_until_beyond_its_cap_is_refused_as_invalid_template() {
+    let arm = Arm::new(common::emulator(1)).await;
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/runtime/until-cap.json"
+    ))
+    .expect("fixture")
+    .replace("{{COUNT}}", "6000");
+    let definition: Value = serde_json::from_str(&text).expect("json");
+    let body = json!({ "location": "westeurope", "properties": { "definition": definition } });
+    let url = format!("{FLOWS}/forever?api-version=2019-05-01");
+    let refused = arm.send("PUT", &url, Some(body)).await;
+    assert_eq!(refused.status, 400);
+    assert_eq!(refused.body["error"]["code"], "InvalidTemplate");
+    assert!(
+        refused.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("maximum '5000' and actual '6000'")),
+        "{:?}",
+        refused.body
+    );
+    assert_eq!(arm.send("GET", &url, None).await.status, 404);
+}

@@ -318,7 +318,7 @@ fn what_is_not_emulated_fails_clearly_unless_stubbed() {
         "actions": {
             "CallCrm": { "type": "Http", "inputs": { "method": "POST", "uri": "https://crm.contoso.com/api/orders" } },
             "PostToTeams": { "type": "ApiConnection", "inputs": { "host": { "connection": { "name": "@parameters('$connections')['teams']['connectionId']" } } }, "runAfter": { "CallCrm": ["Succeeded", "Failed"] } },
-            "Exotic": { "type": "Compose", "inputs": "@base64('x')", "runAfter": { "PostToTeams": ["Succeeded"] } },
+            "Exotic": { "type": "Compose", "inputs": "@foo('x')", "runAfter": { "PostToTeams": ["Succeeded"] } },
             "Chained": { "type": "FlatFileDecoding", "inputs": {}, "runAfter": { "Exotic": ["Failed"] } }
         }
     });
@@ -332,20 +332,28 @@ fn what_is_not_emulated_fails_clearly_unless_stubbed() {
     let run = emulator.run("edges", json!({})).expect("runs");
     assert_eq!(
         action(&run, "CallCrm").error.as_deref(),
-        Some("action `CallCrm`: host `crm.contoso.com` is not emulated and no stub answers it")
+        Some("host `crm.contoso.com` is not emulated and no stub answers it")
     );
     assert_eq!(
         action(&run, "PostToTeams").status,
         Status::Succeeded,
         "ApiConnection defaults to a stubbed 200"
     );
+    let exotic = action(&run, "Exotic");
+    assert_eq!(exotic.code, "InvalidTemplate");
     assert_eq!(
-        action(&run, "Exotic").error.as_deref(),
-        Some("unsupported function `base64` in action `Exotic`")
+        exotic.error.as_deref(),
+        Some(
+            "Unable to process template language expressions in action 'Exotic' inputs at line '0' and column '0': 'The template language function 'foo' is not defined or not valid.'."
+        )
     );
+    let chained = action(&run, "Chained");
+    assert_eq!(chained.code, "InvalidTemplate");
     assert_eq!(
-        action(&run, "Chained").error.as_deref(),
-        Some("action `Chained`: unsupported action type `flatfiledecoding`")
+        chained.error.as_deref(),
+        Some(
+            "The template validation failed: 'The template action 'Chained' at line '0' and column '0' is not valid: \"The action type 'FlatFileDecoding' is not supported.\".'."
+        )
     );
 
     emulator.set_stubs(Stubs {

@@ -84,6 +84,9 @@ pub struct Estate {
     /// Draws deployment ids: its own stream from the seed, so that recording deployments does
     /// not shift the keys and failure rolls drawn from `rng`.
     pub(crate) deployment_ids: SplitMix64,
+    /// The seed it was made from: other seeded streams (a Logic App run's `rand()` and `guid()`)
+    /// derive from it without drawing from `rng`.
+    pub(crate) seed: u64,
 }
 
 /// The subscription id of every estate unless set otherwise: the all-zero id scenario files,
@@ -102,7 +105,13 @@ impl Estate {
             now: Timestamp::default(),
             sequence: 0,
             deployment_ids: SplitMix64::new(seed ^ 0x6465_706c_6f79_6d74),
+            seed,
         }
+    }
+
+    /// The seed this estate was made from.
+    pub fn seed(&self) -> u64 {
+        self.seed
     }
 
     /// The same estate in another subscription (used in resource ids and unique host names).

@@ -166,7 +166,17 @@ fn build(
         add_app(source, &mut estate, i, app, &group, &location)?;
     }
     let emulator = Emulator::with_config(estate, config);
+    let mut stubs = slotdrill_emulator::Stubs::default();
     for (i, logic_app) in scenario.logic_app.iter().enumerate() {
+        for (action, answer) in &logic_app.connections {
+            stubs.api_connections.insert(
+                action.clone(),
+                serde_json::json!({
+                    "statusCode": answer.status.unwrap_or(200),
+                    "body": answer.body.clone().unwrap_or_else(|| serde_json::json!({})),
+                }),
+            );
+        }
         let path = dir.join(&logic_app.definition);
         let document = Document::load(&path)
             .map_err(|e| source.error("logic_app", i, Some("definition"), e.to_string()))?;
@@ -190,6 +200,9 @@ fn build(
                 .set_logic_app_settings(&logic_app.name, logic_app.settings.clone())
                 .map_err(|e| source.error("logic_app", i, None, e.to_string()))?;
         }
+    }
+    if !stubs.api_connections.is_empty() {
+        emulator.set_stubs(stubs);
     }
     for fault in &scenario.fault {
         emulator.inject(fault.clone());

@@ -154,7 +154,8 @@ impl FailKind {
                 EmulatorError::Model(error) => FailKind::of(Failure::Model(error)),
                 EmulatorError::Workflow(_)
                 | EmulatorError::UnknownLogicApp(_)
-                | EmulatorError::Disabled(_) => FailKind::WorkflowError,
+                | EmulatorError::Disabled(_)
+                | EmulatorError::InvalidWorkflow(_) => FailKind::WorkflowError,
             },
         }
     }

@@ -132,4 +132,19 @@ pub struct LogicAppDef {
     /// (the key itself never appears in a scenario file).
     #[serde(default)]
     pub keys: BTreeMap<String, String>,
+    /// What each `ApiConnection`/`ApiConnectionWebhook` action answers, by action name (the
+    /// managed connectors are not emulated): `Post_message = { status = 201, body = { id = "m-1" } }`.
+    /// An action not listed answers 200 with `{}`.
+    #[serde(default)]
+    pub connections: BTreeMap<String, ConnectionAnswer>,
+}
+
+/// A managed connector's answer to one action.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionAnswer {
+    /// The HTTP status; default 200 (400 and above fail the action).
+    pub status: Option<u16>,
+    /// The body, any TOML/JSON value; default `{}`.
+    pub body: Option<serde_json::Value>,
 }

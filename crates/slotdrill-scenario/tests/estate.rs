@@ -176,3 +176,32 @@ fn keys_bound_to_a_standard_workflow_say_why_it_is_standard() {
         "{message}"
     );
 }
+
+/// `connections` on a `[[logic_app]]` scripts what its ApiConnection actions answer.
+#[test]
+fn a_drill_scripts_api_connection_answers() {
+    let text = "[[logic_app]]\nname = \"teams\"\ndefinition = \"workflows/teams-post.json\"\nconnections = { Post_message = { status = 201, body = { id = \"m-1\" } } }\n";
+    let loaded =
+        load_estate_str("drill.toml", text, data(), EmulatorConfig::default()).expect("loads");
+    let run = loaded.emulator.run("teams", json!({})).expect("runs");
+    let post = run
+        .actions
+        .iter()
+        .find(|a| a.name == "Post_message")
+        .expect("post");
+    assert_eq!(
+        (post.code.as_str(), &post.outputs["body"]["id"]),
+        ("Created", &json!("m-1"))
+    );
+    let used = run
+        .actions
+        .iter()
+        .find(|a| a.name == "Use_id")
+        .expect("use");
+    assert_eq!(used.outputs, json!("m-1"));
+    let failing = "[[logic_app]]\nname = \"teams\"\ndefinition = \"workflows/teams-post.json\"\nconnections = { Post_message = { status = 502 } }\n";
+    let loaded =
+        load_estate_str("drill.toml", failing, data(), EmulatorConfig::default()).expect("loads");
+    let run = loaded.emulator.run("teams", json!({})).expect("runs");
+    assert_eq!(run.status, slotdrill_emulator::Status::Failed);
+}

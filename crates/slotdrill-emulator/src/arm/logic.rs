@@ -203,8 +203,13 @@ pub(super) fn put(
         Err(error) => return ArmResponse::error(400, "InvalidRequestContent", error.to_string()),
     };
     let existed = state.workflows().get(name).is_some();
-    if let Err(error) = state.save_logic_app(name, document, None) {
-        return ArmResponse::error(400, "InvalidRequestContent", error.to_string());
+    match state.save_logic_app(name, document, None) {
+        Ok(_) => {}
+        // Azure's template validation answers `InvalidTemplate` (MicrosoftDocs/azure-docs#2689).
+        Err(error @ EmulatorError::InvalidWorkflow(_)) => {
+            return ArmResponse::error(400, "InvalidTemplate", error.to_string());
+        }
+        Err(error) => return ArmResponse::error(400, "InvalidRequestContent", error.to_string()),
     }
     let Some(logic_app) = state.workflows_mut().get_mut(name) else {
         return ArmResponse::error(500, "InternalServerError", "the saved workflow is gone");

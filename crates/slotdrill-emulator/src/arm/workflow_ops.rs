@@ -177,16 +177,7 @@ fn callback_url(
             trigger.as_deref().unwrap_or("of type Request")
         ));
     };
-    let id = format!(
-        "{:016x}{:016x}",
-        fnv1a(&[&logic_app.resource_group, &logic_app.name]),
-        fnv1a(&[&logic_app.name, &logic_app.resource_group])
-    );
-    let sig = format!(
-        "{:016x}{:016x}",
-        fnv1a(&[&id, &trigger, &format!("{:?}", logic_app.created_at)]),
-        fnv1a(&[&trigger, &id])
-    );
+    let (id, sig) = logic_app.callback_id_and_sig(&trigger);
     let base_path = format!(
         "{}/workflows/{id}/triggers/{trigger}/paths/invoke",
         request.base_url
@@ -212,16 +203,4 @@ fn callback_url(
         "basePath": base_path,
         "queries": queries,
     }))
-}
-
-/// FNV-1a over the parts, each followed by a 0 byte: a stable identifier, not a secret.
-fn fnv1a(parts: &[&str]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in parts {
-        for byte in part.bytes().chain(std::iter::once(0)) {
-            hash ^= u64::from(byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    hash
 }

@@ -1,14 +1,21 @@
-//! Actions that do something other than contain: `Function` and `Http` calls (with Logic Apps'
-//! retry policies and timeouts), `Compose`, `Response`, variables, and stubbed `ApiConnection`s.
+//! `Function` and `Http` calls, with Logic Apps' retry policies and timeouts: an outbound request
+//! waits 120 s on Consumption and 235 s on Standard ("Limits and configuration reference",
+//! `articles/logic-apps/logic-apps-limits-and-config.md`, "Outbound request … Multitenant 120
+//! sec, Single-tenant 235 sec") unless the action's `limit.timeout` says otherwise. `queries`
+//! are appended to the URL; `authentication` is passed through and shown redacted in the
+//! inputs. A failed call's code is the status's name and its message "401 from host/path".
 
 use serde_json::{Map, Value, json};
 
+use super::errors::{ActionError, invalid_action};
 use super::{Outcome, Runner, Status};
 use crate::clock::parse_duration;
 use crate::host::{HostRequest, HostResponse};
 
-/// Logic Apps' default timeout for an outbound HTTP request.
-const DEFAULT_TIMEOUT_MS: u64 = 120_000;
+/// Logic Apps' default timeout for an outbound HTTP request, Consumption (multitenant).
+const CONSUMPTION_TIMEOUT_MS: u64 = 120_000;
+/// The same on Standard (single-tenant).
+const STANDARD_TIMEOUT_MS: u64 = 235_000;
 const REDACTED: &str = "[redacted]";
 
 /// When and how often a failed call is tried again.
@@ -84,12 +91,25 @@ fn shown(host: &str) -> &str {
     if host.is_empty() { "(none)" } else { host }
 }
 
+/// The host of a URL (`shop-api.azurewebsites.net`).
+fn request_host(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?']).next().unwrap_or_default()
+}
+
+/// The path of a URL without its query (`/api/Ship`): keys in queries never reach a message.
+fn request_path(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let path = rest.find('/').map_or("", |i| &rest[i..]);
+    path.split('?').next().unwrap_or_default()
+}
+
 fn retryable(status: u16) -> bool {
     status == 408 || status == 429 || (500..600).contains(&status)
 }
 
 /// ARM's `code` for an HTTP status.
-fn code_of(status: u16) -> String {
+pub(crate) fn code_of(status: u16) -> String {
     match status {
         200 => "OK",
         201 => "Created",
@@ -117,6 +137,7 @@ struct CallSpec {
     url: String,
     headers: Vec<(String, String)>,
     body: Option<Value>,
+    authentication: Option<Value>,
     retry: RetryPolicy,
 }
 
@@ -142,7 +163,58 @@ impl CallSpec {
         if let Some(body) = &self.body {
             inputs["body"] = body.clone();
         }
+        if let Some(authentication) = &self.authentication {
+            inputs["authentication"] = redact_authentication(authentication);
+        }
         inputs
+    }
+}
+
+/// The `authentication` object with its secrets (`password`, `pfx`, `secret`, `value`) replaced,
+/// as run history shows it: type, audience, client and tenant ids stay readable.
+fn redact_authentication(authentication: &Value) -> Value {
+    match authentication {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let secret = ["password", "pfx", "secret", "value"]
+                        .iter()
+                        .any(|s| k.eq_ignore_ascii_case(s));
+                    let shown = if secret {
+                        Value::String(REDACTED.to_owned())
+                    } else {
+                        v.clone()
+                    };
+                    (k.clone(), shown)
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
+/// Every string inside `value` with its `sig=` query values redacted: run history shows a
+/// callback URL (`listCallbackUrl()`) without its signature.
+pub(crate) fn redact_signatures(value: &Value) -> Value {
+    match value {
+        Value::String(text) if text.contains("sig=") => Value::String(
+            text.split('&')
+                .map(|part| match part.split_once("sig=") {
+                    Some((before, _)) if before.is_empty() || before.ends_with('?') => {
+                        format!("{before}sig={REDACTED}")
+                    }
+                    _ => part.to_owned(),
+                })
+                .collect::<Vec<_>>()
+                .join("&"),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(redact_signatures).collect()),
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.clone(), redact_signatures(v)))
+                .collect(),
+        ),
+        other => other.clone(),
     }
 }
 
@@ -195,147 +267,41 @@ fn headers_of(inputs: &Value) -> Vec<(String, String)> {
 }
 
 impl Runner<'_> {
-    pub(crate) fn simple_action(&mut self, name: &str, kind: &str, action: &Value) -> Outcome {
-        let raw_inputs = action.get("inputs").unwrap_or(&Value::Null);
-        if kind == "apiconnection" {
-            // Its outputs are stubbed; its inputs name connections the emulator does not model.
-            return self.api_connection(name, raw_inputs);
-        }
-        let inputs = match self.evaluate(raw_inputs, name) {
-            Ok(inputs) => inputs,
-            Err(e) => return Outcome::failed(e.to_string()),
-        };
-        match kind {
-            "http" => self.http_action(name, action, &inputs),
-            "function" => self.function_action(name, action, &inputs),
-            "compose" => Outcome {
-                inputs: inputs.clone(),
-                ..Outcome::succeeded(inputs)
-            },
-            "response" => {
-                self.response = Some(inputs.clone());
-                Outcome {
-                    inputs: inputs.clone(),
-                    ..Outcome::succeeded(inputs)
-                }
-            }
-            "initializevariable" => {
-                for variable in inputs
-                    .get("variables")
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                {
-                    let Some(variable_name) = variable.get("name").and_then(Value::as_str) else {
-                        return Outcome::failed(format!(
-                            "action `{name}`: a variable needs a `name`"
-                        ));
-                    };
-                    self.variables.insert(
-                        variable_name.to_owned(),
-                        variable.get("value").cloned().unwrap_or(Value::Null),
-                    );
-                }
-                Outcome::succeeded(Value::Null)
-            }
-            "setvariable" | "appendtoarrayvariable" | "incrementvariable" => {
-                self.change_variable(name, kind, &inputs)
-            }
-            other => Outcome::failed(format!(
-                "action `{name}`: unsupported action type `{other}`"
-            )),
-        }
-    }
-
-    fn api_connection(&mut self, name: &str, inputs: &Value) -> Outcome {
-        let outputs = self
-            .state
-            .workflows()
-            .stubs()
-            .api_connections
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| json!({ "statusCode": 200, "body": {} }));
-        let status = outputs
-            .get("statusCode")
-            .and_then(Value::as_u64)
-            .unwrap_or(200) as u16;
-        let body = outputs.get("body").cloned().unwrap_or(Value::Null);
-        Outcome {
-            status: if status < 400 {
-                Status::Succeeded
-            } else {
-                Status::Failed
-            },
-            code: Some(code_of(status)),
-            body,
-            inputs: inputs.clone(),
-            ..Outcome::succeeded(outputs)
-        }
-    }
-
-    fn change_variable(&mut self, name: &str, kind: &str, inputs: &Value) -> Outcome {
-        let Some(variable) = inputs.get("name").and_then(Value::as_str) else {
-            return Outcome::failed(format!("action `{name}`: expected `inputs.name`"));
-        };
-        let Some(current) = self.variables.get_mut(variable) else {
-            return Outcome::failed(format!(
-                "action `{name}`: variable `{variable}` is not initialized"
-            ));
-        };
-        let value = inputs.get("value").cloned().unwrap_or(Value::Null);
-        match kind {
-            "setvariable" => *current = value,
-            "appendtoarrayvariable" => match current {
-                Value::Array(items) => items.push(value),
-                _ => {
-                    return Outcome::failed(format!(
-                        "action `{name}`: variable `{variable}` is not an array"
-                    ));
-                }
-            },
-            _ => {
-                let by = value.as_f64().unwrap_or(1.0);
-                let now = current.as_f64().unwrap_or(0.0) + by;
-                *current = serde_json::Number::from_f64(now).map_or(Value::Null, |n| {
-                    if now.fract() == 0.0 {
-                        Value::from(now as i64)
-                    } else {
-                        Value::Number(n)
-                    }
-                });
-            }
-        }
-        Outcome::succeeded(Value::Null)
-    }
-
-    fn http_action(&mut self, name: &str, action: &Value, inputs: &Value) -> Outcome {
+    pub(crate) fn http_action(&mut self, name: &str, action: &Value, inputs: &Value) -> Outcome {
         let (Some(method), Some(uri)) = (
             inputs.get("method").and_then(Value::as_str),
             inputs.get("uri").and_then(Value::as_str),
         ) else {
-            return Outcome::failed(format!(
-                "action `{name}`: an Http action needs `inputs.method` and `inputs.uri`"
-            ));
+            return Outcome::failed(invalid_action(
+                name,
+                "an Http action needs 'inputs.method' and 'inputs.uri'.",
+            ))
+            .with_inputs(inputs.clone());
         };
         let spec = CallSpec {
             method: method.to_owned(),
             url: with_queries(uri, inputs.get("queries")),
             headers: headers_of(inputs),
             body: inputs.get("body").cloned(),
+            authentication: inputs.get("authentication").cloned(),
             retry: RetryPolicy::of(inputs),
         };
         self.call(name, action, spec)
     }
 
-    fn function_action(&mut self, name: &str, action: &Value, inputs: &Value) -> Outcome {
+    pub(crate) fn function_action(
+        &mut self,
+        name: &str,
+        action: &Value,
+        inputs: &Value,
+    ) -> Outcome {
         let Some(target) = self.logic_app.saved_targets.get(name).cloned() else {
-            return Outcome {
-                code: Some("NotFound".to_owned()),
-                ..Outcome::failed(format!(
-                    "action `{name}`: its function could not be resolved when the workflow was saved"
-                ))
-            };
+            return Outcome::failed(ActionError::new(
+                "NotFound",
+                format!(
+                    "The function of action '{name}' could not be resolved when the workflow was saved."
+                ),
+            ));
         };
         let url = format!(
             "https://{}/api/{}?code={}",
@@ -352,9 +318,19 @@ impl Runner<'_> {
             url: with_queries(&url, inputs.get("queries")),
             headers: headers_of(inputs),
             body: inputs.get("body").cloned(),
+            authentication: None,
             retry: RetryPolicy::of(inputs),
         };
         self.call(name, action, spec)
+    }
+
+    /// The outbound request timeout when the action sets none: Standard or Consumption.
+    fn default_timeout(&self) -> u64 {
+        if self.logic_app.document.format == slotdrill_wdl::Format::Standard {
+            STANDARD_TIMEOUT_MS
+        } else {
+            CONSUMPTION_TIMEOUT_MS
+        }
     }
 
     /// Sends `spec`, retrying per the action's policy, within its timeout.
@@ -363,7 +339,7 @@ impl Runner<'_> {
             .pointer("/limit/timeout")
             .and_then(Value::as_str)
             .and_then(parse_duration)
-            .unwrap_or(DEFAULT_TIMEOUT_MS);
+            .unwrap_or_else(|| self.default_timeout());
         let policy = &spec.retry;
         let caller = format!("{}/{name}", self.logic_app.name);
         let inputs = spec.redacted_inputs();
@@ -392,7 +368,7 @@ impl Runner<'_> {
                         inputs,
                         attempts,
                         latency_ms: elapsed,
-                        ..Outcome::failed(format!("action `{name}`: {error}"))
+                        ..Outcome::failed(ActionError::new("ServiceUnavailable", error.to_string()))
                     };
                 }
             };
@@ -403,8 +379,10 @@ impl Runner<'_> {
                     served_by,
                     inputs,
                     error: Some(format!(
-                        "action `{name}` timed out after {} s",
-                        timeout / 1000
+                        "The action '{name}' timed out after {} seconds waiting for {}{}.",
+                        timeout / 1000,
+                        request_host(&spec.url),
+                        request_path(&spec.url)
                     )),
                     latency_ms: timeout,
                     attempts,
@@ -429,7 +407,13 @@ impl Runner<'_> {
                 body,
                 served_by,
                 inputs,
-                error: (!ok).then(|| format!("action `{name}`: the call answered {status}")),
+                error: (!ok).then(|| {
+                    format!(
+                        "{status} from {}{}",
+                        request_host(&spec.url),
+                        request_path(&spec.url)
+                    )
+                }),
                 latency_ms: elapsed,
                 attempts,
             };

@@ -2,18 +2,25 @@
 //!
 //! Actions at one level run in `runAfter` order (document order among those ready); an action
 //! whose predecessors did not end in one of the statuses it lists is `Skipped`. Containers —
-//! `Scope`, `If`, `Foreach` (sequentially), `Until` (with `limit.count`), `Switch` — run their
-//! nested actions the same way. A level (and so the run) fails when one of its actions failed or
-//! timed out and no sibling runs after that status (a failure someone handles does not fail it).
-//! Every action is recorded with its status, code, virtual start and end, who served it, and
-//! its inputs with keys redacted: the shape of ARM's runs and run actions.
+//! `Scope`, `If`, `Foreach` (`loops.rs`: batches of concurrent iterations), `Until` (count and
+//! timeout limits), `Switch` — run their nested actions the same way. A level (and so the run)
+//! fails when one of its actions failed or timed out and no sibling runs after that status (a
+//! failure someone handles does not fail it); `Terminate` ends the run at once. Every action is
+//! recorded with its status, Azure's code and error message (`errors.rs`), virtual start and
+//! end, who served it, and its inputs with keys redacted: the shape of ARM's runs and run
+//! actions. `actions/` holds the action types, `call.rs` the HTTP calls, `scope.rs` and
+//! `workflow_fns.rs` the run-time expressions.
 
+mod actions;
 mod call;
+mod errors;
+mod loops;
 mod scope;
+mod workflow_fns;
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use slotdrill_model::Timestamp;
 
 use crate::host::ServedBy;
@@ -21,10 +28,13 @@ use crate::logic_app::LogicApp;
 pub use crate::run::{Run, RunAction, Status};
 use crate::state::{EmulatorError, State};
 
+pub(crate) use errors::{ACTION_FAILED, ActionError};
+
 /// What an executed action leaves for later expressions.
 #[derive(Debug, Clone)]
 pub(crate) struct Outcome {
     pub(crate) status: Status,
+    /// Azure's code: the HTTP status name for calls, an error code for failures.
     pub(crate) code: Option<String>,
     pub(crate) outputs: Value,
     pub(crate) body: Value,
@@ -50,30 +60,70 @@ impl Outcome {
         }
     }
 
-    pub(crate) fn failed(error: String) -> Self {
+    /// A failed action with Azure's code and message.
+    pub(crate) fn failed(error: ActionError) -> Self {
         Outcome {
             status: Status::Failed,
-            code: Some("BadRequest".to_owned()),
-            error: Some(error),
+            code: Some(error.code),
+            error: Some(error.message),
             ..Outcome::succeeded(Value::Null)
         }
     }
+
+    /// The same outcome showing `inputs` in run history.
+    pub(crate) fn with_inputs(mut self, inputs: Value) -> Self {
+        self.inputs = inputs;
+        self
+    }
 }
+
+/// How a `Terminate` action ended the run.
+#[derive(Debug, Clone)]
+pub(crate) struct Termination {
+    pub(crate) status: Status,
+    pub(crate) error: Option<String>,
+}
+
+/// A finished action for later expressions: where its record is, its outputs and its body as
+/// they were (the record shows them with signatures redacted).
+#[derive(Debug, Clone)]
+pub(crate) struct Done {
+    pub(crate) record: usize,
+    pub(crate) outputs: Value,
+    pub(crate) body: Value,
+}
+
+/// Child workflows calling children: a bound so that a workflow calling itself ends.
+const MAX_DEPTH: u32 = 8;
 
 pub(crate) struct Runner<'s> {
     pub(crate) state: &'s mut State,
     pub(crate) logic_app: LogicApp,
     pub(crate) trigger_body: Value,
     pub(crate) run_name: String,
-    pub(crate) results: HashMap<String, (Status, Value, Value)>,
+    pub(crate) run_start: Timestamp,
+    /// Finished actions by lower-case name (the latest iteration's, inside loops).
+    pub(crate) results: HashMap<String, Done>,
     pub(crate) variables: BTreeMap<String, Value>,
     pub(crate) items: Vec<(String, Value)>,
     pub(crate) cursor: Timestamp,
-    records: Vec<RunAction>,
-    iteration: Option<u32>,
+    pub(crate) records: Vec<RunAction>,
+    pub(crate) iteration: Option<u32>,
     /// The loops the current action runs in, outermost first, with their iterations.
-    loops: Vec<(String, u32)>,
+    pub(crate) loops: Vec<(String, u32)>,
     pub(crate) response: Option<Value>,
+    /// The seeded generator's state for `rand()` and `guid()`.
+    pub(crate) random: u64,
+    /// Set by `Terminate`: nothing more runs.
+    pub(crate) stop: Option<Termination>,
+    /// How deep in child workflow calls this run is (0 for a run the trigger started).
+    pub(crate) depth: u32,
+    /// The first action that failed on its own (not a container failing for it).
+    first_failure: Option<String>,
+    /// The action whose inputs are being evaluated (`action()`).
+    pub(crate) current: Option<String>,
+    /// How many `Foreach` loops the current action runs in (nested ones run sequentially).
+    pub(crate) foreach_depth: u32,
 }
 
 /// Runs Logic App `name` once; the clock moves to the run's end (a drill's `run`, the
@@ -83,7 +133,8 @@ pub(crate) fn run(
     name: &str,
     trigger_body: Value,
 ) -> Result<Run, EmulatorError> {
-    let run = execute(state, name, trigger_body)?;
+    let start = state.now();
+    let run = execute(state, name, trigger_body, start, 0)?;
     state.move_clock(run.end);
     state.workflows_mut().record_run(name, run.clone());
     Ok(run)
@@ -97,13 +148,20 @@ pub(crate) fn start(
     name: &str,
     trigger_body: Value,
 ) -> Result<Run, EmulatorError> {
-    let run = execute(state, name, trigger_body)?;
+    let start = state.now();
+    let run = execute(state, name, trigger_body, start, 0)?;
     state.workflows_mut().record_run(name, run.clone());
     Ok(run)
 }
 
-/// Executes one run from the clock's present; records nothing and leaves the clock alone.
-fn execute(state: &mut State, name: &str, trigger_body: Value) -> Result<Run, EmulatorError> {
+/// Executes one run from `start`; records nothing and leaves the clock alone.
+pub(crate) fn execute(
+    state: &mut State,
+    name: &str,
+    trigger_body: Value,
+    start: Timestamp,
+    depth: u32,
+) -> Result<Run, EmulatorError> {
     // Everything but the run history, which grows with every run.
     let logic_app = state
         .workflows()
@@ -114,9 +172,6 @@ fn execute(state: &mut State, name: &str, trigger_body: Value) -> Result<Run, Em
     if !logic_app.enabled {
         return Err(EmulatorError::Disabled(logic_app.name.clone()));
     }
-    let run_name = state.workflows_mut().next_run_name();
-    let start = state.now();
-    let change_sequence = state.estate().change_sequence();
     let workflow = logic_app
         .document
         .workflow(Some(&logic_app.workflow))?
@@ -128,11 +183,19 @@ fn execute(state: &mut State, name: &str, trigger_body: Value) -> Result<Run, Em
         .and_then(Value::as_object)
         .cloned()
         .unwrap_or_default();
+    // A definition Azure would refuse to save (an Until beyond its cap) never runs.
+    if let Some(refusal) = loops::refusal(&actions) {
+        return Err(EmulatorError::InvalidWorkflow(refusal));
+    }
+    let run_name = state.workflows_mut().next_run_name();
+    let change_sequence = state.estate().change_sequence();
+    let random = seed_for(state.estate().seed(), &run_name);
     let mut runner = Runner {
         state,
         logic_app,
         trigger_body: trigger_body.clone(),
         run_name: run_name.clone(),
+        run_start: start,
         results: HashMap::new(),
         variables: BTreeMap::new(),
         items: Vec::new(),
@@ -141,26 +204,42 @@ fn execute(state: &mut State, name: &str, trigger_body: Value) -> Result<Run, Em
         iteration: None,
         loops: Vec::new(),
         response: None,
+        random,
+        stop: None,
+        depth,
+        first_failure: None,
+        current: None,
+        foreach_depth: 0,
     };
     let failure = runner.run_level(&actions, &[]);
-    let end = runner.cursor;
-    let run = Run {
+    let (status, error) = match runner.stop.take() {
+        Some(termination) => (termination.status, termination.error),
+        None if failure.is_some() => (Status::Failed, runner.first_failure.take().or(failure)),
+        None => (Status::Succeeded, None),
+    };
+    Ok(Run {
         name: run_name,
         workflow: runner.logic_app.name.clone(),
-        status: if failure.is_some() {
-            Status::Failed
-        } else {
-            Status::Succeeded
-        },
+        status,
         start,
-        end,
+        end: runner.cursor,
         change_sequence,
         trigger_body,
         actions: std::mem::take(&mut runner.records),
         response: runner.response.take(),
-        error: failure,
-    };
-    Ok(run)
+        error,
+    })
+}
+
+/// The generator's first state for a run: the estate's seed and the run's name, so the same
+/// seed gives the same `rand()` and `guid()` values run after run.
+fn seed_for(seed: u64, run_name: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325 ^ seed;
+    for byte in run_name.bytes() {
+        hash ^= u64::from(byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 /// `runAfter`: predecessor → the statuses that let this action run.
@@ -189,11 +268,20 @@ fn run_after(action: &Value) -> RunAfter {
         .unwrap_or_default()
 }
 
+fn lists(statuses: &[String], status: Status) -> bool {
+    statuses
+        .iter()
+        .any(|s| s.eq_ignore_ascii_case(status.as_str()))
+}
+
 impl Runner<'_> {
     /// Runs one level of actions; returns why it failed, if it did.
-    fn run_level(&mut self, actions: &Map<String, Value>, container: &[&str]) -> Option<String> {
+    pub(crate) fn run_level(
+        &mut self,
+        actions: &Map<String, Value>,
+        container: &[&str],
+    ) -> Option<String> {
         let mut done: HashMap<&str, Status> = HashMap::new();
-        let mut unhandled: Option<String> = None;
         let after: Vec<(&str, RunAfter)> = actions
             .iter()
             .map(|(name, action)| (name.as_str(), run_after(action)))
@@ -208,28 +296,23 @@ impl Runner<'_> {
             let Some((name, deps)) = ready else { break };
             let allowed = deps.iter().all(|(dep, statuses)| {
                 let status = done.get(dep.as_str()).copied().unwrap_or(Status::Skipped);
-                statuses
-                    .iter()
-                    .any(|s| s.eq_ignore_ascii_case(status.as_str()))
+                lists(statuses, status)
             });
-            let action = &actions[*name];
-            let status = if allowed {
-                self.execute(name, action, container)
+            let status = if allowed && self.stop.is_none() {
+                self.execute(name, &actions[*name], container)
             } else {
-                self.record(name, container, &skipped());
+                let start = self.cursor;
+                self.record(name, container, errors::skipped(), start);
                 Status::Skipped
             };
             done.insert(name, status);
         }
+        let mut unhandled = None;
         for (name, _) in &after {
             let status = done.get(name).copied().unwrap_or(Status::Skipped);
             let handled = after.iter().any(|(_, deps)| {
-                deps.iter().any(|(dep, statuses)| {
-                    dep == name
-                        && statuses
-                            .iter()
-                            .any(|s| s.eq_ignore_ascii_case(status.as_str()))
-                })
+                deps.iter()
+                    .any(|(dep, statuses)| dep == name && lists(statuses, status))
             });
             if status.is_failure() && !handled && unhandled.is_none() {
                 unhandled = Some(format!("action `{name}` ended {}", status.as_str()));
@@ -238,16 +321,46 @@ impl Runner<'_> {
         unhandled
     }
 
-    fn record(&mut self, name: &str, container: &[&str], outcome: &Outcome) {
-        let start = self.cursor;
-        self.cursor = self.cursor.plus_millis(outcome.latency_ms);
+    /// Records an action that started at `start` and ends `outcome.latency_ms` later.
+    pub(crate) fn record(
+        &mut self,
+        name: &str,
+        container: &[&str],
+        outcome: Outcome,
+        start: Timestamp,
+    ) {
+        let end = start.plus_millis(outcome.latency_ms);
+        self.record_span(name, container, outcome, start, end);
+    }
+
+    /// Records an action that ran from `start` to `end`; the cursor moves to `end`.
+    fn record_span(
+        &mut self,
+        name: &str,
+        container: &[&str],
+        outcome: Outcome,
+        start: Timestamp,
+        end: Timestamp,
+    ) {
+        self.cursor = end;
+        let code = outcome
+            .code
+            .clone()
+            .unwrap_or_else(|| outcome.status.as_str().to_owned());
+        if outcome.status.is_failure() && code != ACTION_FAILED && self.first_failure.is_none() {
+            self.first_failure = Some(format!(
+                "action `{name}` ended {}: {code}: {}",
+                outcome.status.as_str(),
+                outcome.error.as_deref().unwrap_or_default()
+            ));
+        }
         self.results.insert(
-            name.to_owned(),
-            (
-                outcome.status,
-                outcome.outputs.clone(),
-                outcome.body.clone(),
-            ),
+            name.to_ascii_lowercase(),
+            Done {
+                record: self.records.len(),
+                outputs: outcome.outputs.clone(),
+                body: outcome.body,
+            },
         );
         self.records.push(RunAction {
             name: name.to_owned(),
@@ -255,16 +368,13 @@ impl Runner<'_> {
             iteration: self.iteration,
             repetition: self.loops.clone(),
             status: outcome.status,
-            code: outcome
-                .code
-                .clone()
-                .unwrap_or_else(|| outcome.status.as_str().to_owned()),
+            code,
             start,
-            end: self.cursor,
-            served_by: outcome.served_by.clone(),
-            inputs: outcome.inputs.clone(),
-            outputs: outcome.outputs.clone(),
-            error: outcome.error.clone(),
+            end,
+            served_by: outcome.served_by,
+            inputs: call::redact_signatures(&outcome.inputs),
+            outputs: call::redact_signatures(&outcome.outputs),
+            error: outcome.error,
             attempts: outcome.attempts,
         });
     }
@@ -278,150 +388,61 @@ impl Runner<'_> {
             .to_ascii_lowercase();
         let mut inner: Vec<&str> = container.to_vec();
         inner.push(name);
-        let nested = |key: &str| -> Map<String, Value> {
-            action
-                .get(key)
-                .and_then(Value::as_object)
-                .cloned()
-                .unwrap_or_default()
-        };
         let start = self.cursor;
-        let container_result = match kind.as_str() {
-            "scope" => Some(self.run_level(&nested("actions"), &inner)),
-            "if" => match self.condition(action.get("expression").unwrap_or(&Value::Null), name) {
-                Ok(true) => Some(self.run_level(&nested("actions"), &inner)),
-                Ok(false) => {
-                    let branch = action
-                        .pointer("/else/actions")
-                        .and_then(Value::as_object)
-                        .cloned()
-                        .unwrap_or_default();
-                    Some(self.run_level(&branch, &inner))
-                }
-                Err(e) => Some(Some(e.to_string())),
-            },
-            "foreach" => Some(self.foreach(name, action, &inner)),
-            "until" => Some(self.until(name, action, &inner)),
-            "switch" => Some(self.switch(name, action, &inner)),
-            _ => None,
-        };
-        let outcome = match container_result {
-            Some(failure) => {
-                let mut outcome = match failure {
-                    None => Outcome::succeeded(Value::Null),
-                    Some(error) => Outcome::failed(error),
-                };
-                // The container's time is the time of what ran inside it.
-                outcome.latency_ms = 0;
-                let end = self.cursor;
-                self.cursor = start;
+        let failure = match kind.as_str() {
+            "scope" => self
+                .run_level(&nested(action, "actions"), &inner)
+                .map(|_| errors::action_failed()),
+            "if" => self.branch(name, action, &inner),
+            "foreach" => self.foreach(name, action, &inner),
+            "until" => self.until(name, action, &inner),
+            "switch" => self.switch(name, action, &inner),
+            _ => {
+                self.current = Some(name.to_owned());
+                let outcome = self.simple_action(name, &kind, action);
+                self.current = None;
                 let status = outcome.status;
-                self.record(name, container, &outcome);
-                if let Some(last) = self.records.last_mut() {
-                    last.end = end;
-                }
-                self.cursor = end;
+                self.record(name, container, outcome, start);
                 return status;
             }
-            None => self.simple_action(name, &kind, action),
         };
-        self.record(name, container, &outcome);
-        outcome.status
+        // The container's time is the time of what ran inside it.
+        let end = self.cursor;
+        let outcome = match failure {
+            None => Outcome::succeeded(Value::Null),
+            Some(error) => Outcome::failed(error),
+        };
+        let status = outcome.status;
+        self.record_span(name, container, outcome, start, end);
+        status
     }
 
-    fn foreach(&mut self, name: &str, action: &Value, inner: &[&str]) -> Option<String> {
-        let items = match self.evaluate(action.get("foreach").unwrap_or(&Value::Null), name) {
-            Ok(Value::Array(items)) => items,
-            Ok(other) => {
-                return Some(format!(
-                    "`foreach` of `{name}` must be an array, got {other}"
-                ));
+    /// `If`: the `actions` or the `else` branch.
+    fn branch(&mut self, name: &str, action: &Value, inner: &[&str]) -> Option<ActionError> {
+        let expression = action.get("expression").unwrap_or(&Value::Null);
+        match self.condition(expression, name) {
+            Ok(true) => self
+                .run_level(&nested(action, "actions"), inner)
+                .map(|_| errors::action_failed()),
+            Ok(false) => {
+                let branch = action
+                    .pointer("/else/actions")
+                    .and_then(Value::as_object)
+                    .cloned()
+                    .unwrap_or_default();
+                self.run_level(&branch, inner)
+                    .map(|_| errors::action_failed())
             }
-            Err(e) => return Some(e.to_string()),
-        };
-        let actions = action
-            .get("actions")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let outer_iteration = self.iteration;
-        let mut failure = None;
-        for (i, item) in items.into_iter().enumerate() {
-            self.items.push((name.to_owned(), item));
-            self.iteration = Some(i as u32);
-            self.loops.push((name.to_owned(), i as u32));
-            if let Some(e) = self.run_level(&actions, inner) {
-                failure.get_or_insert(e);
-            }
-            self.loops.pop();
-            self.items.pop();
+            Err(e) => Some(e.into_action_error(name, "expression")),
         }
-        self.iteration = outer_iteration;
-        failure
-    }
-
-    fn until(&mut self, name: &str, action: &Value, inner: &[&str]) -> Option<String> {
-        let limit = action
-            .pointer("/limit/count")
-            .and_then(Value::as_u64)
-            .unwrap_or(60);
-        let actions = action
-            .get("actions")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let outer_iteration = self.iteration;
-        let mut failure = None;
-        for i in 0..limit {
-            self.iteration = Some(i as u32);
-            self.loops.push((name.to_owned(), i as u32));
-            failure = self.run_level(&actions, inner);
-            self.loops.pop();
-            match self.condition(action.get("expression").unwrap_or(&Value::Null), name) {
-                Ok(true) => break,
-                Ok(false) => {}
-                Err(e) => {
-                    failure = Some(e.to_string());
-                    break;
-                }
-            }
-        }
-        // Reaching the count limit ends the loop without failing it, as in Logic Apps.
-        self.iteration = outer_iteration;
-        failure
-    }
-
-    fn switch(&mut self, name: &str, action: &Value, inner: &[&str]) -> Option<String> {
-        let value = match self.evaluate(action.get("expression").unwrap_or(&Value::Null), name) {
-            Ok(v) => v,
-            Err(e) => return Some(e.to_string()),
-        };
-        let cases = action.get("cases").and_then(Value::as_object);
-        let chosen = cases
-            .and_then(|cases| {
-                cases
-                    .values()
-                    .find(|case| case.get("case").is_some_and(|c| same(c, &value)))
-            })
-            .or_else(|| action.get("default"));
-        let actions = chosen
-            .and_then(|c| c.get("actions"))
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        self.run_level(&actions, inner)
     }
 }
 
-fn same(case: &Value, value: &Value) -> bool {
-    case == value || slotdrill_wdl::eval::to_text(case) == slotdrill_wdl::eval::to_text(value)
-}
-
-fn skipped() -> Outcome {
-    Outcome {
-        status: Status::Skipped,
-        code: Some("ActionSkipped".to_owned()),
-        error: Some("the runAfter condition was not met".to_owned()),
-        ..Outcome::succeeded(json!(null))
-    }
+/// An action's nested actions under `key`.
+pub(crate) fn nested(action: &Value, key: &str) -> Map<String, Value> {
+    action
+        .get(key)
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default()
 }

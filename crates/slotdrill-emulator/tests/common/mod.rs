@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses part of it
 
 pub mod arm;
+pub mod runtime;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
