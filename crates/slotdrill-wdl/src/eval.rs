@@ -100,33 +100,72 @@ pub fn eval(expr: &Expr, scope: &mut dyn Scope) -> Result<Value, EvalError> {
             let base_value = eval(base, scope)?;
             access(&base_value, &Value::String(name.clone()), *optional, expr)
         }
-        Expr::Index { base, index } => {
+        Expr::Index {
+            base,
+            index,
+            optional,
+        } => {
             let base_value = eval(base, scope)?;
             let index_value = eval(index, scope)?;
-            access(&base_value, &index_value, true, expr)
+            access(&base_value, &index_value, *optional, expr)
         }
+        Expr::Array(items) => items
+            .iter()
+            .map(|item| eval(item, scope))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
     }
 }
 
+/// `base.key`, `base[key]` and their `?` forms, with Logic Apps' rules: property names match
+/// without regard to case; a missing property, an index past the end or a null base is an error
+/// (`InvalidTemplate`) unless the access is `?`-guarded, which gives null instead.
 fn access(base: &Value, key: &Value, optional: bool, expr: &Expr) -> Result<Value, EvalError> {
-    if base.as_str().is_some_and(has_unknown) {
+    if base.as_str().is_some_and(has_unknown) || key.as_str().is_some_and(has_unknown) {
         return Ok(unknown(&expr.to_string()));
     }
-    let found = match (base, key) {
-        (Value::Object(map), Value::String(k)) => map.get(k).or_else(|| {
-            map.iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(k))
-                .map(|(_, v)| v)
-        }),
-        (Value::Array(items), Value::Number(n)) => n.as_u64().and_then(|i| items.get(i as usize)),
-        _ => None,
+    let fail = |why: String| {
+        Err(EvalError::Other(format!(
+            "The template language expression '{expr}' cannot be evaluated because {why}."
+        )))
     };
-    match found {
-        Some(value) => Ok(value.clone()),
-        None if optional || base.is_null() => Ok(Value::Null),
-        None => Err(EvalError::Other(format!(
-            "`{expr}`: property {key} does not exist"
-        ))),
+    let shown = crate::eval::to_text(key);
+    match (base, key) {
+        (Value::Object(map), Value::String(k)) => match get_ci(map, k) {
+            Some(value) => Ok(value.clone()),
+            None if optional => Ok(Value::Null),
+            None => fail(format!(
+                "property '{k}' doesn't exist, available properties are '{}'",
+                map.keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        },
+        (Value::Array(items), Value::Number(n)) => {
+            match n.as_u64().and_then(|i| items.get(usize::try_from(i).ok()?)) {
+                Some(value) => Ok(value.clone()),
+                None if optional && (n.is_u64() || n.is_i64()) => Ok(Value::Null),
+                None if n.is_u64() || n.is_i64() => fail(format!(
+                    "array index '{n}' is outside bounds (0, {}) of array",
+                    items.len() as i64 - 1
+                )),
+                None => fail(format!(
+                    "property '{n}' cannot be selected. Array elements can only be selected using an integer index"
+                )),
+            }
+        }
+        (Value::Array(_), _) => fail(format!(
+            "property '{shown}' cannot be selected. Array elements can only be selected using an integer index"
+        )),
+        (Value::Null, _) if optional => Ok(Value::Null),
+        (Value::Object(_), _) => fail(format!(
+            "property '{shown}' cannot be selected. Object properties can only be selected by names"
+        )),
+        (other, _) => fail(format!(
+            "property '{shown}' cannot be selected. Property selection is not supported on values of type '{}'",
+            crate::functions::kind(other)
+        )),
     }
 }
 
@@ -201,11 +240,22 @@ pub enum Part<'a> {
     Expr(&'a str),
 }
 
-/// Splits `"a @{x} b"` into text and expressions; braces inside `'strings'` do not count.
+/// Splits `"a @{x} b"` into text and expressions; braces inside `'strings'` do not count, and
+/// `@@{` is the escape for a literal `@{` (the WDL page: `"My age is @@{parameters('myAge')}"`
+/// gives `My age is @{parameters('myAge')}`).
 pub fn interpolation_parts(s: &str) -> Result<Vec<Part<'_>>, EvalError> {
     let mut parts = Vec::new();
     let mut rest = s;
     while let Some(start) = rest.find("@{") {
+        if start > 0 && rest[..start].ends_with('@') {
+            // `@@{`: the text up to the first `@`, then a literal `@{`.
+            if start > 1 {
+                parts.push(Part::Text(&rest[..start - 1]));
+            }
+            parts.push(Part::Text(&rest[start..start + 2]));
+            rest = &rest[start + 2..];
+            continue;
+        }
         if start > 0 {
             parts.push(Part::Text(&rest[..start]));
         }
