@@ -178,6 +178,22 @@ pub fn to_text(value: &Value) -> Cow<'_, str> {
     }
 }
 
+/// Renders a value as Logic Apps writes it into text (`@{…}`, `concat`, `join`): strings as they
+/// are, null as `""`, Booleans as .NET prints them (`True`, `False`: Azure/LogicAppsUX#2012 and
+/// #2462 show `False`/`True` in a run's raw inputs), a float without a fraction without `.0` (as
+/// .NET prints a double), arrays and objects as compact JSON.
+pub fn to_interpolated_text(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::Bool(true) => Cow::Borrowed("True"),
+        Value::Bool(false) => Cow::Borrowed("False"),
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => Cow::Owned(format!("{f:.0}")),
+            _ => Cow::Owned(n.to_string()),
+        },
+        other => to_text(other),
+    }
+}
+
 /// True when `name` (any case) is a function every scope shares (the reference's functions
 /// outside its workflow chapter).
 pub fn is_builtin(name: &str) -> bool {
@@ -225,7 +241,9 @@ pub fn eval_wdl_string(s: &str, scope: &mut dyn Scope) -> Result<Value, EvalErro
     for part in interpolation_parts(s)? {
         match part {
             Part::Text(text) => out.push_str(text),
-            Part::Expr(source) => out.push_str(&to_text(&eval(&parse(source)?, scope)?)),
+            Part::Expr(source) => {
+                out.push_str(&to_interpolated_text(&eval(&parse(source)?, scope)?));
+            }
         }
     }
     Ok(Value::String(out))

@@ -14,7 +14,7 @@ use super::Call;
 use super::args::{integer, out_of_range, text, type_error};
 use super::logical::equivalent;
 use super::text::MAX_TEXT;
-use crate::eval::{EvalError, to_text};
+use crate::eval::{EvalError, to_interpolated_text};
 
 /// The functions of this chapter, lower case (`chunk` is listed with the string chapter).
 pub(super) const NAMES: &[&str] = &[
@@ -125,12 +125,16 @@ fn first_or_last(call: &Call<'_>, last: bool) -> Result<Value, EvalError> {
     })
 }
 
-/// `join(array, delimiter)`: items as text (strings as they are, null as `""`, others as JSON).
+/// `join(array, delimiter)`: items as interpolation writes them (strings as they are, null as
+/// `""`, `True`/`False`, others as JSON).
 fn join(call: &Call<'_>) -> Result<Value, EvalError> {
     call.arity(2, 2)?;
     let items = super::args::array(call, 0)?;
     let delimiter = text(call, 1)?;
-    let parts: Vec<String> = items.iter().map(|i| to_text(i).into_owned()).collect();
+    let parts: Vec<String> = items
+        .iter()
+        .map(|i| to_interpolated_text(i).into_owned())
+        .collect();
     let joined = parts.join(delimiter);
     if joined.chars().count() > MAX_TEXT {
         return Err(call.bad("the result must not exceed 104,857,600 characters"));

@@ -9,19 +9,23 @@ use serde_json::Value;
 
 use super::Call;
 use super::args::{integer, out_of_range, text};
-use crate::eval::{EvalError, to_text};
+use crate::eval::{EvalError, to_interpolated_text};
 
 /// The reference's limit on the length of a `concat` or `join` result.
 pub(super) const MAX_TEXT: usize = 104_857_600;
 
-/// `concat`: strings as they are, other values as text; arrays only are joined into one array.
+/// `concat`: strings as they are, other values as interpolation writes them; arrays only are
+/// joined into one array.
 pub(super) fn concat(call: &Call<'_>) -> Result<Value, EvalError> {
     let args = call.args;
     if !args.is_empty() && args.iter().all(Value::is_array) {
         let items = args.iter().filter_map(Value::as_array).flatten().cloned();
         return Ok(Value::Array(items.collect()));
     }
-    let joined: String = args.iter().map(|a| to_text(a).into_owned()).collect();
+    let joined: String = args
+        .iter()
+        .map(|a| to_interpolated_text(a).into_owned())
+        .collect();
     if joined.chars().count() > MAX_TEXT {
         return Err(call.bad("the result must not exceed 104,857,600 characters"));
     }
