@@ -172,10 +172,11 @@ fn called(expr: &Expr, out: &mut BTreeSet<String>) {
             args.iter().for_each(|a| called(a, out));
         }
         Expr::Member { base, .. } => called(base, out),
-        Expr::Index { base, index } => {
+        Expr::Index { base, index, .. } => {
             called(base, out);
             called(index, out);
         }
+        Expr::Array(items) => items.iter().for_each(|a| called(a, out)),
     }
 }
 

@@ -100,33 +100,72 @@ pub fn eval(expr: &Expr, scope: &mut dyn Scope) -> Result<Value, EvalError> {
             let base_value = eval(base, scope)?;
             access(&base_value, &Value::String(name.clone()), *optional, expr)
         }
-        Expr::Index { base, index } => {
+        Expr::Index {
+            base,
+            index,
+            optional,
+        } => {
             let base_value = eval(base, scope)?;
             let index_value = eval(index, scope)?;
-            access(&base_value, &index_value, true, expr)
+            access(&base_value, &index_value, *optional, expr)
         }
+        Expr::Array(items) => items
+            .iter()
+            .map(|item| eval(item, scope))
+            .collect::<Result<Vec<_>, _>>()
+            .map(Value::Array),
     }
 }
 
+/// `base.key`, `base[key]` and their `?` forms, with Logic Apps' rules: property names match
+/// without regard to case; a missing property, an index past the end or a null base is an error
+/// (`InvalidTemplate`) unless the access is `?`-guarded, which gives null instead.
 fn access(base: &Value, key: &Value, optional: bool, expr: &Expr) -> Result<Value, EvalError> {
-    if base.as_str().is_some_and(has_unknown) {
+    if base.as_str().is_some_and(has_unknown) || key.as_str().is_some_and(has_unknown) {
         return Ok(unknown(&expr.to_string()));
     }
-    let found = match (base, key) {
-        (Value::Object(map), Value::String(k)) => map.get(k).or_else(|| {
-            map.iter()
-                .find(|(name, _)| name.eq_ignore_ascii_case(k))
-                .map(|(_, v)| v)
-        }),
-        (Value::Array(items), Value::Number(n)) => n.as_u64().and_then(|i| items.get(i as usize)),
-        _ => None,
+    let fail = |why: String| {
+        Err(EvalError::Other(format!(
+            "The template language expression '{expr}' cannot be evaluated because {why}."
+        )))
     };
-    match found {
-        Some(value) => Ok(value.clone()),
-        None if optional || base.is_null() => Ok(Value::Null),
-        None => Err(EvalError::Other(format!(
-            "`{expr}`: property {key} does not exist"
-        ))),
+    let shown = crate::eval::to_text(key);
+    match (base, key) {
+        (Value::Object(map), Value::String(k)) => match get_ci(map, k) {
+            Some(value) => Ok(value.clone()),
+            None if optional => Ok(Value::Null),
+            None => fail(format!(
+                "property '{k}' doesn't exist, available properties are '{}'",
+                map.keys()
+                    .map(String::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        },
+        (Value::Array(items), Value::Number(n)) => {
+            match n.as_u64().and_then(|i| items.get(usize::try_from(i).ok()?)) {
+                Some(value) => Ok(value.clone()),
+                None if optional && (n.is_u64() || n.is_i64()) => Ok(Value::Null),
+                None if n.is_u64() || n.is_i64() => fail(format!(
+                    "array index '{n}' is outside bounds (0, {}) of array",
+                    items.len() as i64 - 1
+                )),
+                None => fail(format!(
+                    "property '{n}' cannot be selected. Array elements can only be selected using an integer index"
+                )),
+            }
+        }
+        (Value::Array(_), _) => fail(format!(
+            "property '{shown}' cannot be selected. Array elements can only be selected using an integer index"
+        )),
+        (Value::Null, _) if optional => Ok(Value::Null),
+        (Value::Object(_), _) => fail(format!(
+            "property '{shown}' cannot be selected. Object properties can only be selected by names"
+        )),
+        (other, _) => fail(format!(
+            "property '{shown}' cannot be selected. Property selection is not supported on values of type '{}'",
+            crate::functions::kind(other)
+        )),
     }
 }
 
@@ -136,6 +175,22 @@ pub fn to_text(value: &Value) -> Cow<'_, str> {
         Value::String(s) => Cow::Borrowed(s),
         Value::Null => Cow::Borrowed(""),
         other => Cow::Owned(other.to_string()),
+    }
+}
+
+/// Renders a value as Logic Apps writes it into text (`@{…}`, `concat`, `join`): strings as they
+/// are, null as `""`, Booleans as .NET prints them (`True`, `False`: Azure/LogicAppsUX#2012 and
+/// #2462 show `False`/`True` in a run's raw inputs), a float without a fraction without `.0` (as
+/// .NET prints a double), arrays and objects as compact JSON.
+pub fn to_interpolated_text(value: &Value) -> Cow<'_, str> {
+    match value {
+        Value::Bool(true) => Cow::Borrowed("True"),
+        Value::Bool(false) => Cow::Borrowed("False"),
+        Value::Number(n) if n.is_f64() => match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.abs() < 1e15 => Cow::Owned(format!("{f:.0}")),
+            _ => Cow::Owned(n.to_string()),
+        },
+        other => to_text(other),
     }
 }
 
@@ -186,7 +241,9 @@ pub fn eval_wdl_string(s: &str, scope: &mut dyn Scope) -> Result<Value, EvalErro
     for part in interpolation_parts(s)? {
         match part {
             Part::Text(text) => out.push_str(text),
-            Part::Expr(source) => out.push_str(&to_text(&eval(&parse(source)?, scope)?)),
+            Part::Expr(source) => {
+                out.push_str(&to_interpolated_text(&eval(&parse(source)?, scope)?));
+            }
         }
     }
     Ok(Value::String(out))
@@ -201,11 +258,22 @@ pub enum Part<'a> {
     Expr(&'a str),
 }
 
-/// Splits `"a @{x} b"` into text and expressions; braces inside `'strings'` do not count.
+/// Splits `"a @{x} b"` into text and expressions; braces inside `'strings'` do not count, and
+/// `@@{` is the escape for a literal `@{` (the WDL page: `"My age is @@{parameters('myAge')}"`
+/// gives `My age is @{parameters('myAge')}`).
 pub fn interpolation_parts(s: &str) -> Result<Vec<Part<'_>>, EvalError> {
     let mut parts = Vec::new();
     let mut rest = s;
     while let Some(start) = rest.find("@{") {
+        if start > 0 && rest[..start].ends_with('@') {
+            // `@@{`: the text up to the first `@`, then a literal `@{`.
+            if start > 1 {
+                parts.push(Part::Text(&rest[..start - 1]));
+            }
+            parts.push(Part::Text(&rest[start..start + 2]));
+            rest = &rest[start + 2..];
+            continue;
+        }
         if start > 0 {
             parts.push(Part::Text(&rest[..start]));
         }

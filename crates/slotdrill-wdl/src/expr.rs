@@ -1,7 +1,9 @@
 //! The expression language shared by ARM templates (`[concat(parameters('a'), 'b')]`) and the
 //! Workflow Definition Language (`@concat(parameters('a'), 'b')`, `@{…}`): function calls, string
-//! literals with `''` escapes, numbers, `true`/`false`/`null`, member access (`.x`, `?.x`) and
-//! indexing (`['x']`, `[0]`). This module parses and prints; `eval.rs` evaluates.
+//! literals with `''` escapes, numbers (`.3` included, as the reference's `sub(10.3, .3)`),
+//! `true`/`false`/`null`, array literals (`length([1, 2, 3])`, which the WDL page's operator table
+//! shows), member access (`.x`, `?.x`) and indexing (`['x']`, `[0]`, `?['x']`). This module parses
+//! and prints; `eval.rs` evaluates.
 
 use std::fmt;
 
@@ -28,13 +30,17 @@ pub enum Expr {
         /// `?.`: null instead of an error when absent.
         optional: bool,
     },
-    /// `base[index]`.
+    /// `base[index]` or `base?[index]`.
     Index {
         /// What is indexed.
         base: Box<Expr>,
         /// The index or key.
         index: Box<Expr>,
+        /// `?[…]`: null instead of an error when absent.
+        optional: bool,
     },
+    /// `[item, …]`, an array literal.
+    Array(Vec<Expr>),
 }
 
 /// Why an expression could not be parsed.
@@ -131,8 +137,9 @@ impl Parser<'_> {
                         optional: true,
                     };
                 }
-                (Some('?'), Some('[')) => {
-                    self.pos += 2;
+                (Some('?'), Some('[')) | (Some('['), _) => {
+                    let optional = self.peek() == Some('?');
+                    self.pos += if optional { 2 } else { 1 };
                     let index = self.expr()?;
                     if !self.eat(']') {
                         return Err(self.error("expected `]`"));
@@ -140,17 +147,7 @@ impl Parser<'_> {
                     expr = Expr::Index {
                         base: Box::new(expr),
                         index: Box::new(index),
-                    };
-                }
-                (Some('['), _) => {
-                    self.pos += 1;
-                    let index = self.expr()?;
-                    if !self.eat(']') {
-                        return Err(self.error("expected `]`"));
-                    }
-                    expr = Expr::Index {
-                        base: Box::new(expr),
-                        index: Box::new(index),
+                        optional,
                     };
                 }
                 _ => break,
@@ -164,7 +161,8 @@ impl Parser<'_> {
         self.skip_ws();
         match self.peek() {
             Some('\'') => self.string(),
-            Some(c) if c.is_ascii_digit() || c == '-' => self.number(),
+            Some('[') => self.array(),
+            Some(c) if c.is_ascii_digit() || c == '-' || c == '.' => self.number(),
             Some(c) if c.is_alphabetic() || c == '_' => {
                 let name = self.ident()?;
                 match name.as_str() {
@@ -195,6 +193,24 @@ impl Parser<'_> {
                     .error("expected a function call, a 'string', a number, true, false or null"))
             }
             None => Err(self.error("expected an expression")),
+        }
+    }
+
+    /// `[a, b, …]`; the caller saw the `[`.
+    fn array(&mut self) -> Result<Expr, ParseError> {
+        self.pos += 1;
+        let mut items = Vec::new();
+        if self.eat(']') {
+            return Ok(Expr::Array(items));
+        }
+        loop {
+            items.push(self.expr()?);
+            if self.eat(']') {
+                return Ok(Expr::Array(items));
+            }
+            if !self.eat(',') {
+                return Err(self.error("expected `,` or `]` in an array"));
+            }
         }
     }
 
@@ -244,6 +260,12 @@ impl Parser<'_> {
             self.pos += 1;
         }
         let text: String = self.chars[start..self.pos].iter().collect();
+        // `.3` and `-.3` are numbers in the reference's own examples (`sub(10.3, .3)`).
+        let text = match text.strip_prefix('-') {
+            Some(rest) if rest.starts_with('.') => format!("-0{rest}"),
+            _ if text.starts_with('.') => format!("0{text}"),
+            _ => text,
+        };
         if let Ok(n) = text.parse::<i64>() {
             return Ok(Expr::Literal(Value::from(n)));
         }
@@ -278,7 +300,21 @@ impl fmt::Display for Expr {
             } => {
                 write!(f, "{base}{}{name}", if *optional { "?." } else { "." })
             }
-            Expr::Index { base, index } => write!(f, "{base}[{index}]"),
+            Expr::Index {
+                base,
+                index,
+                optional,
+            } => write!(f, "{base}{}[{index}]", if *optional { "?" } else { "" }),
+            Expr::Array(items) => {
+                f.write_str("[")?;
+                for (i, item) in items.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{item}")?;
+                }
+                f.write_str("]")
+            }
         }
     }
 }

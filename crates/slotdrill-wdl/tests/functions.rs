@@ -4,6 +4,10 @@
 //!
 //! A case may set `now` (RFC 3339, UTC) for the functions that read the clock; random numbers
 //! come from a fixed sequence, so `guid()` and `rand()` are repeatable.
+//!
+//! The reference builds its inputs with `createArray(…)` and `json('…')`, conversion functions.
+//! Until the crate evaluates those itself, the test scope stands in for them (and steps aside as
+//! soon as they are builtins), so every example can be written exactly as the reference has it.
 
 use std::path::{Path, PathBuf};
 
@@ -11,15 +15,36 @@ use serde_json::Value;
 use slotdrill_wdl::eval::{EvalError, Scope, eval_wdl_string};
 use slotdrill_wdl::expr::Expr;
 
-/// A scope with a fixed clock and a fixed random sequence, and no workflow functions.
+/// A scope with a fixed clock, a fixed random sequence and a case's `parameters`.
 struct Reference {
     now: Option<i64>,
     counter: u64,
+    parameters: Value,
 }
 
 impl Scope for Reference {
-    fn call(&mut self, _: &str, _: &[Value], _: &Expr) -> Option<Result<Value, EvalError>> {
-        None
+    fn call(&mut self, name: &str, args: &[Value], _: &Expr) -> Option<Result<Value, EvalError>> {
+        if slotdrill_wdl::functions::is_function(name) {
+            return None;
+        }
+        match name.to_ascii_lowercase().as_str() {
+            "createarray" => Some(Ok(Value::Array(args.to_vec()))),
+            "parameters" => Some(match args {
+                [Value::String(name)] => self
+                    .parameters
+                    .get(name)
+                    .cloned()
+                    .ok_or_else(|| EvalError::Other(format!("no parameter `{name}`"))),
+                _ => Err(EvalError::Other("parameters: expected one name".to_owned())),
+            }),
+            "json" => Some(match args {
+                [Value::String(text)] => {
+                    serde_json::from_str(text).map_err(|e| EvalError::Other(format!("json: {e}")))
+                }
+                _ => Err(EvalError::Other("json: expected one string".to_owned())),
+            }),
+            _ => None,
+        }
     }
 
     fn now_millis(&mut self) -> Option<i64> {
@@ -66,16 +91,20 @@ fn chapters() -> Vec<PathBuf> {
     files
 }
 
-/// Runs one case; `Err` says how it differed from the reference.
+/// Runs one case; `Err` says how it differed from the reference. A case is an `expression`
+/// (evaluated as the JSON string `"@expression"`) or a `text`, a whole JSON string value as a
+/// workflow holds it (for `@@` escapes and `@{…}` interpolation); it may set `parameters`.
 fn check(case: &Value) -> Result<(), String> {
-    let source = case["expression"]
-        .as_str()
-        .ok_or("a case needs `expression`")?;
+    let text = match (case["expression"].as_str(), case["text"].as_str()) {
+        (Some(source), None) => format!("@{source}"),
+        (None, Some(text)) => text.to_owned(),
+        _ => return Err("a case needs one of `expression` and `text`".to_owned()),
+    };
     let mut scope = Reference {
         now: case["now"].as_str().map(millis),
         counter: 0,
+        parameters: case.get("parameters").cloned().unwrap_or(Value::Null),
     };
-    let text = format!("@{source}");
     let got = eval_wdl_string(&text, &mut scope);
     match (case.get("expected"), case.get("error"), got) {
         (Some(expected), None, Ok(value)) if &value == expected => Ok(()),
@@ -109,7 +138,10 @@ fn every_example_of_the_reference_evaluates_as_documented() {
                 failures.push(format!(
                     "{}: `{}`: {why}",
                     file.file_name().unwrap_or_default().to_string_lossy(),
-                    case["expression"].as_str().unwrap_or("?")
+                    case["expression"]
+                        .as_str()
+                        .or(case["text"].as_str())
+                        .unwrap_or("?")
                 ));
             }
         }

@@ -8,6 +8,7 @@
 //! `utcNow`, `guid` and `rand`, the clock and random numbers a [`Scope`] lends them. Where a
 //! scope has neither (reading a workflow offline), those functions give an *unknown*.
 
+mod args;
 mod collection;
 mod conversion;
 mod date;
@@ -15,6 +16,7 @@ mod logical;
 mod manipulation;
 mod math;
 mod string;
+mod text;
 mod uri;
 
 use serde_json::Value;
@@ -56,6 +58,7 @@ impl Call<'_> {
     }
 
     /// Argument `i` as a string, or an error naming what was found.
+    #[allow(dead_code)] // the chapters here use `args::text`, worded as Azure's errors
     pub(crate) fn string(&self, i: usize) -> Result<&str, EvalError> {
         match self.args.get(i) {
             Some(Value::String(s)) => Ok(s),

@@ -1,41 +1,55 @@
-//! String functions: `concat`, `endsWith`, `formatNumber`, `guid`, `indexOf`, `lastIndexOf`,
-//! `nthIndexOf`, `replace`, `slice`, `split`, `startsWith`, `substring`, `toLower`, `toUpper`,
-//! `trim`, … (`length` is a collection function).
+//! String functions: `chunk` (shared with the collection chapter), `concat`, `endsWith`,
+//! `formatNumber`, `guid`, `indexOf`, `isFloat`, `isInt`, `lastIndexOf`, `nthIndexOf`, `replace`,
+//! `slice`, `split`, `startsWith`, `substring`, `toLower`, `toUpper`, `trim` (`length` is a
+//! collection function). The work is in `text.rs`; this module only dispatches.
 
 use serde_json::Value;
 
-use super::Call;
-use crate::eval::{EvalError, Scope, to_text};
+use super::{Call, collection, text};
+use crate::eval::{EvalError, Scope};
 
 /// The functions of this chapter, lower case.
-pub(super) const NAMES: &[&str] = &["concat", "tolower", "toupper"];
+pub(super) const NAMES: &[&str] = &[
+    "chunk",
+    "concat",
+    "endswith",
+    "indexof",
+    "isfloat",
+    "isint",
+    "lastindexof",
+    "nthindexof",
+    "replace",
+    "slice",
+    "split",
+    "startswith",
+    "substring",
+    "tolower",
+    "toupper",
+    "trim",
+];
 
 pub(super) fn call(
     lower: &str,
     call: &Call<'_>,
     _scope: &mut dyn Scope,
 ) -> Option<Result<Value, EvalError>> {
-    let args = call.args;
     let result = match lower {
-        "concat" => {
-            if !args.is_empty() && args.iter().all(Value::is_array) {
-                let items = args
-                    .iter()
-                    .flat_map(|a| a.as_array().cloned().unwrap_or_default());
-                return Some(Ok(Value::Array(items.collect())));
-            }
-            Ok(Value::String(
-                args.iter().map(|a| to_text(a).into_owned()).collect(),
-            ))
-        }
-        "tolower" | "toupper" => call.arity(1, 1).and_then(|()| {
-            let text = call.string(0)?;
-            Ok(Value::String(if lower == "tolower" {
-                text.to_lowercase()
-            } else {
-                text.to_uppercase()
-            }))
-        }),
+        "chunk" => collection::chunk(call),
+        "concat" => text::concat(call),
+        "endswith" => text::starts_or_ends(call, true),
+        "indexof" => text::index_of(call, false),
+        "isfloat" => text::is_float(call),
+        "isint" => text::is_int(call),
+        "lastindexof" => text::index_of(call, true),
+        "nthindexof" => text::nth_index_of(call),
+        "replace" => text::replace(call),
+        "slice" => text::slice(call),
+        "split" => text::split(call),
+        "startswith" => text::starts_or_ends(call, false),
+        "substring" => text::substring(call),
+        "tolower" => text::change_case(call, false),
+        "toupper" => text::change_case(call, true),
+        "trim" => text::trim(call),
         _ => return None,
     };
     Some(result)
