@@ -29,7 +29,6 @@ pub(crate) struct Call<'a> {
     /// The evaluated arguments, left to right.
     pub(crate) args: &'a [Value],
     /// The call's source, for unknowns and messages.
-    #[allow(dead_code)] // read by the clock and random functions once they land
     pub(crate) expr: &'a Expr,
 }
 
