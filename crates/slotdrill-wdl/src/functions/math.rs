@@ -7,12 +7,16 @@ use super::Call;
 use crate::eval::{EvalError, Scope};
 
 /// The functions of this chapter, lower case.
-pub(super) const NAMES: &[&str] = &[];
+pub(super) const NAMES: &[&str] = &["rand"];
 
 pub(super) fn call(
-    _lower: &str,
-    _call: &Call<'_>,
-    _scope: &mut dyn Scope,
+    lower: &str,
+    call: &Call<'_>,
+    scope: &mut dyn Scope,
 ) -> Option<Result<Value, EvalError>> {
-    None
+    let result = match lower {
+        "rand" => super::random::rand(call, scope),
+        _ => return None,
+    };
+    Some(result)
 }

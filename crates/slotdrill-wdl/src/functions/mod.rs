@@ -14,6 +14,8 @@ mod date;
 mod logical;
 mod manipulation;
 mod math;
+mod number_format;
+mod random;
 mod string;
 mod uri;
 

@@ -8,7 +8,7 @@ use super::Call;
 use crate::eval::{EvalError, Scope, to_text};
 
 /// The functions of this chapter, lower case.
-pub(super) const NAMES: &[&str] = &["concat", "tolower", "toupper"];
+pub(super) const NAMES: &[&str] = &["concat", "tolower", "toupper", "formatnumber", "guid"];
 
 pub(super) fn call(
     lower: &str,
@@ -36,6 +36,8 @@ pub(super) fn call(
                 text.to_uppercase()
             }))
         }),
+        "formatnumber" => super::number_format::format_number(call),
+        "guid" => super::random::guid(call, _scope),
         _ => return None,
     };
     Some(result)
