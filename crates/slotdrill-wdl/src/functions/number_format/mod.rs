@@ -307,7 +307,12 @@ fn standard(
             let places = precision.unwrap_or(6);
             exponential(&mut d, places, letter, 3, culture)
         }
-        'G' | 'R' => general(&mut d, precision.filter(|_| letter != 'R'), letter, culture),
+        'G' | 'R' => {
+            // Int64 shows up to 19 digits before switching to E notation, a double 15.
+            let widest = if matches!(value, Num::Int(_)) { 19 } else { 15 };
+            let precision = precision.filter(|_| !letter.eq_ignore_ascii_case(&'R'));
+            general(&mut d, precision, widest, letter, culture)
+        }
         _ => return Err(format!("'{letter}' is not a standard numeric format")),
     })
 }
@@ -337,13 +342,17 @@ fn exponential(d: &mut Digits, places: usize, letter: char, min_exp: usize, c: &
 }
 
 /// "G": fixed-point unless the exponent is below -5 or not below the precision.
-fn general(d: &mut Digits, precision: Option<usize>, letter: char, c: &Culture) -> String {
+fn general(
+    d: &mut Digits,
+    precision: Option<usize>,
+    widest: usize,
+    letter: char,
+    c: &Culture,
+) -> String {
     if let Some(p) = precision.filter(|&p| p > 0) {
         d.round_at(p as i64);
     }
-    let significant = precision
-        .filter(|&p| p > 0)
-        .unwrap_or(15.max(d.digits.len()));
+    let significant = precision.filter(|&p| p > 0).unwrap_or(widest);
     let exp = d.point - 1;
     if !d.is_zero() && (exp < -4 || exp >= significant as i64) {
         let places = d.digits.len().saturating_sub(1);
