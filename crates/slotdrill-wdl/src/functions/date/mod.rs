@@ -49,6 +49,8 @@ pub(super) const NAMES: &[&str] = &[
     "utcnow",
 ];
 
+/// Evaluates `lower(args)` if it is a function of this chapter. Over 80 lines: one short arm
+/// per function, in one place so that each function's arguments can be read off it.
 pub(super) fn call(
     lower: &str,
     call: &Call<'_>,

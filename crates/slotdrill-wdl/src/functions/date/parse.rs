@@ -189,6 +189,7 @@ impl Cursor<'_> {
 
 /// `DateTime.ParseExact(text, pattern, en-US)`; a one-character pattern is a standard format.
 /// A pattern without a date part gives 0001-01-01 (.NET would take today's date).
+/// Over 80 lines: one `match` over the pattern letters, as `format::custom` has.
 pub(crate) fn exact(text: &str, pattern: &str) -> Option<DateTime> {
     let mut one = pattern.chars();
     let pattern = match (one.next(), one.next()) {
