@@ -213,6 +213,9 @@ fn group(integer: &str, separator: &str) -> String {
     out
 }
 
+/// The largest precision specifier formatted (`F1000`).
+const MAX_PRECISION: usize = 1000;
+
 /// Formats `value` with a standard or custom numeric format.
 fn format(value: &Num, pattern: &str, culture: &Culture) -> Result<String, String> {
     let mut chars = pattern.chars();
@@ -227,6 +230,13 @@ fn format(value: &Num, pattern: &str, culture: &Culture) -> Result<String, Strin
     let Some(letter) = first.filter(char::is_ascii_alphabetic) else {
         return custom::custom(value, pattern, culture);
     };
+    if precision.is_some_and(|p| p > MAX_PRECISION) {
+        // .NET accepts up to 999,999,999 and would build a string that long; an emulator that
+        // any workflow can drive refuses instead.
+        return Err(format!(
+            "the precision in '{pattern}' is above {MAX_PRECISION}, which slotdrill does not format"
+        ));
+    }
     standard(value, letter, precision, culture)
 }
 
