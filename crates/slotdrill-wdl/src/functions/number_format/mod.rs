@@ -205,7 +205,7 @@ impl Digits {
 fn group(integer: &str, separator: &str) -> String {
     let mut out = String::new();
     for (i, c) in integer.chars().enumerate() {
-        if i > 0 && (integer.len() - i) % 3 == 0 {
+        if i > 0 && (integer.len() - i).is_multiple_of(3) {
             out.push_str(separator);
         }
         out.push(c);
