@@ -10,17 +10,20 @@ use super::args::{Num, integer, number, out_of_range};
 use crate::eval::{EvalError, Scope};
 
 /// The functions of this chapter, lower case.
-pub(super) const NAMES: &[&str] = &["add", "div", "max", "min", "mod", "mul", "range", "sub"];
+pub(super) const NAMES: &[&str] = &[
+    "add", "div", "max", "min", "mod", "mul", "range", "sub", "rand",
+];
 
 pub(super) fn call(
     lower: &str,
     call: &Call<'_>,
-    _scope: &mut dyn Scope,
+    scope: &mut dyn Scope,
 ) -> Option<Result<Value, EvalError>> {
     let result = match lower {
         "add" | "sub" | "mul" | "div" | "mod" => arithmetic(lower, call),
         "max" | "min" => extreme(call, lower == "max"),
         "range" => range(call),
+        "rand" => super::random::rand(call, scope),
         _ => return None,
     };
     Some(result)

@@ -15,6 +15,8 @@ mod date;
 mod logical;
 mod manipulation;
 mod math;
+mod number_format;
+mod random;
 mod string;
 mod text;
 mod uri;
@@ -31,7 +33,6 @@ pub(crate) struct Call<'a> {
     /// The evaluated arguments, left to right.
     pub(crate) args: &'a [Value],
     /// The call's source, for unknowns and messages.
-    #[allow(dead_code)] // read by the clock and random functions once they land
     pub(crate) expr: &'a Expr,
 }
 

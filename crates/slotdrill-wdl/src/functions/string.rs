@@ -26,12 +26,14 @@ pub(super) const NAMES: &[&str] = &[
     "tolower",
     "toupper",
     "trim",
+    "formatnumber",
+    "guid",
 ];
 
 pub(super) fn call(
     lower: &str,
     call: &Call<'_>,
-    _scope: &mut dyn Scope,
+    scope: &mut dyn Scope,
 ) -> Option<Result<Value, EvalError>> {
     let result = match lower {
         "chunk" => collection::chunk(call),
@@ -50,6 +52,8 @@ pub(super) fn call(
         "tolower" => text::change_case(call, false),
         "toupper" => text::change_case(call, true),
         "trim" => text::trim(call),
+        "formatnumber" => super::number_format::format_number(call),
+        "guid" => super::random::guid(call, scope),
         _ => return None,
     };
     Some(result)
