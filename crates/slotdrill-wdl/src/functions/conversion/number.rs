@@ -10,12 +10,12 @@ use super::{Call, cannot_convert, not_valid};
 use crate::eval::EvalError;
 
 /// `int()`: a string of an integer (white space and a sign allowed, no separators, within
-/// Int64), an integer as it is, a float rounded to the nearest integer, halves to even (.NET
-/// `Convert.ToInt64(Double)`).
+/// Int64), an integer as it is, a float only when it has no fraction (MicrosoftDocs/azure-docs
+/// #86810: a float "without the decimal point" converts, one with a fraction "causes problems").
 pub(super) fn int(call: &Call<'_>) -> Result<Value, EvalError> {
     let parsed = match &call.args[0] {
         Value::String(s) => parse_int(s),
-        Value::Number(n) if n.is_f64() => n.as_f64().and_then(round_to_i64),
+        Value::Number(n) if n.is_f64() => n.as_f64().and_then(whole_to_i64),
         Value::Number(n) => n.as_i64(),
         _ => None,
     };
@@ -194,13 +194,11 @@ fn parse_float(s: &str, culture: Culture, exponent: bool) -> Option<f64> {
     normal.parse::<f64>().ok().filter(|f| f.is_finite())
 }
 
-/// .NET `Convert.ToInt64(Double)`: nearest integer, halves to even; `None` outside Int64.
-fn round_to_i64(f: f64) -> Option<i64> {
-    let rounded = f.round_ties_even();
+/// A float without a fraction as an integer; `None` for a fraction or outside Int64.
+fn whole_to_i64(f: f64) -> Option<i64> {
     // 2^63 is exactly representable; anything at or beyond it does not fit.
-    (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0)
-        .contains(&rounded)
-        .then_some(rounded as i64)
+    (f.fract() == 0.0 && (-9_223_372_036_854_775_808.0..9_223_372_036_854_775_808.0).contains(&f))
+        .then_some(f as i64)
 }
 
 /// A number as `string()` writes it: integers as they are, doubles as .NET Core's
