@@ -75,6 +75,9 @@ pub(super) struct Parsed {
 impl Parsed {
     fn new(call: &Call<'_>, text: &str) -> Result<Self, EvalError> {
         let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        if too_deep(text) {
+            return Err(invalid(call, "The XML is nested too deeply."));
+        }
         let package = parser::parse(text).map_err(|e| {
             invalid(
                 call,
@@ -89,6 +92,57 @@ impl Parsed {
             declaration: declaration(text),
         })
     }
+}
+
+/// True when elements nest deeper than [`MAX_DEPTH`], found by scanning the text before
+/// parsing it: sxd-document takes time quadratic in the depth to build a deep tree, and XPath
+/// evaluation (`string(/)`, `//`) recurses through it. The count is exact for well-formed XML;
+/// for malformed XML it only decides which error is reported.
+fn too_deep(text: &str) -> bool {
+    let mut depth = 0usize;
+    let mut rest = text;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start..];
+        let skip_to = |rest: &str, end: &str| rest.find(end).map_or(rest.len(), |i| i + end.len());
+        let consumed = if rest.starts_with("<!--") {
+            skip_to(rest, "-->")
+        } else if rest.starts_with("<![CDATA[") {
+            skip_to(rest, "]]>")
+        } else if rest.starts_with("<?") {
+            skip_to(rest, "?>")
+        } else if rest.starts_with("<!") {
+            skip_to(rest, ">")
+        } else if rest.starts_with("</") {
+            depth = depth.saturating_sub(1);
+            skip_to(rest, ">")
+        } else {
+            let end = tag_end(rest);
+            if !rest[..end].ends_with("/>") {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            end
+        };
+        rest = &rest[consumed.max(1)..];
+    }
+    false
+}
+
+/// The length of the start tag at the beginning of `rest`, through its `>` (quoted attribute
+/// values may hold `>`).
+fn tag_end(rest: &str) -> usize {
+    let mut quote = None;
+    for (i, c) in rest.char_indices() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '>') => return i + 1,
+            _ => {}
+        }
+    }
+    rest.len()
 }
 
 /// The pseudo-attributes of `<?xml …?>` at the start of `text`.
@@ -131,6 +185,12 @@ pub(super) fn xpath(call: &Call<'_>) -> Result<Value, EvalError> {
         }
     };
     let expression = call.string(1)?;
+    if xpath_too_deep(expression) {
+        return Err(invalid(
+            call,
+            "The provided XPath expression is nested too deeply.",
+        ));
+    }
     let parsed = Parsed::new(call, &text)?;
     let document = parsed.package.as_document();
     let bad_xpath = |e: &dyn std::fmt::Display| {
@@ -158,6 +218,30 @@ pub(super) fn xpath(call: &Call<'_>) -> Result<Value, EvalError> {
                 .collect::<Result<_, _>>()?,
         ),
     })
+}
+
+/// Brackets nested deeper than this in an XPath expression are refused.
+const MAX_XPATH_DEPTH: usize = 32;
+
+/// True when brackets nest deeper than [`MAX_XPATH_DEPTH`] in an XPath expression: sxd-xpath
+/// parses and evaluates it recursively, a dozen frames per level.
+fn xpath_too_deep(expression: &str) -> bool {
+    let (mut depth, mut quote) = (0usize, None);
+    for c in expression.chars() {
+        match (quote, c) {
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), c) if c == q => quote = None,
+            (None, '(' | '[') => {
+                depth += 1;
+                if depth > MAX_XPATH_DEPTH {
+                    return true;
+                }
+            }
+            (None, ')' | ']') => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// An XPath number: integral values as integers (`sum()` of counts is `30`, as the reference
