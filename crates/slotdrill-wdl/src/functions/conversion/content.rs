@@ -34,9 +34,10 @@ pub(super) fn call(lower: &str, call: &Call<'_>) -> Option<Result<Value, EvalErr
         "datauritobinary" | "decodedatauri" => one(call)
             .and_then(|v| from_data_uri(call, v))
             .map(|bytes| binary(OCTET_STREAM, &bytes)),
-        "uricomponent" | "encodeuricomponent" => {
+        "uricomponent" => {
             one(call).and_then(|v| Ok(Value::String(escape_data(&bytes_of(call, v)?))))
         }
+        "encodeuricomponent" => encode_uri_component(call),
         "uricomponenttostring" | "decodeuricomponent" => one(call)
             .and_then(|v| text_arg(call, v))
             .map(|s| Value::String(utf8(&unescape_data(s)))),
@@ -46,6 +47,23 @@ pub(super) fn call(lower: &str, call: &Call<'_>) -> Option<Result<Value, EvalErr
         _ => return None,
     };
     Some(result)
+}
+
+/// `encodeUriComponent(value, …)`. The reference documents one argument, but Microsoft's own
+/// published templates pass several (Azure/logicapps `templates/cancel-runs-by-tracking-id.json`:
+/// `encodeURIComponent('workflows/', name, '/runs/', id)` as one ARM connector path segment), so
+/// the arguments are joined as `concat` joins them, then escaped.
+fn encode_uri_component(call: &Call<'_>) -> Result<Value, EvalError> {
+    call.arity(1, usize::MAX)?;
+    if let [value] = call.args {
+        return Ok(Value::String(escape_data(&bytes_of(call, value)?)));
+    }
+    let joined: String = call
+        .args
+        .iter()
+        .map(|v| crate::eval::to_text(v).into_owned())
+        .collect();
+    Ok(Value::String(escape_data(joined.as_bytes())))
 }
 
 fn one<'a>(call: &Call<'a>) -> Result<&'a Value, EvalError> {
