@@ -192,28 +192,31 @@ fn deep(value: &Value, scope: &mut RuntimeScope<'_>) -> Result<Value, EvalError>
     })
 }
 
+/// A designer-form comparison (`{"less": [a, b]}`) is the function of that name applied to its
+/// operands, so it has the function's semantics (ordinal strings, null as "", …); `None` when
+/// the function refuses them or is not a comparison.
 fn compare(op: &str, values: &[Value]) -> Option<bool> {
-    let [a, b] = values else { return None };
-    let text = |v: &Value| slotdrill_wdl::eval::to_text(v).into_owned();
-    let number = |v: &Value| {
-        v.as_f64()
-            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+    if !matches!(
+        op,
+        "equals"
+            | "contains"
+            | "startswith"
+            | "endswith"
+            | "greater"
+            | "greaterorequals"
+            | "less"
+            | "lessorequals"
+    ) {
+        return None;
+    }
+    let call = Expr::Call {
+        name: op.to_owned(),
+        args: values.iter().cloned().map(Expr::Literal).collect(),
     };
-    Some(match op {
-        "equals" => a == b || text(a) == text(b),
-        "contains" => match a {
-            Value::Array(items) => items.contains(b),
-            Value::Object(map) => get_ci(map, &text(b)).is_some(),
-            _ => text(a).contains(&text(b)),
-        },
-        "startswith" => text(a).to_lowercase().starts_with(&text(b).to_lowercase()),
-        "endswith" => text(a).to_lowercase().ends_with(&text(b).to_lowercase()),
-        "greater" => number(a)? > number(b)?,
-        "greaterorequals" => number(a)? >= number(b)?,
-        "less" => number(a)? < number(b)?,
-        "lessorequals" => number(a)? <= number(b)?,
-        _ => return None,
-    })
+    match slotdrill_wdl::eval::eval(&call, &mut slotdrill_wdl::eval::NoScope) {
+        Ok(Value::Bool(b)) => Some(b),
+        _ => None,
+    }
 }
 
 #[cfg(test)]

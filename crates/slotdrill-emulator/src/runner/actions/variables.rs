@@ -44,7 +44,14 @@ impl Runner<'_> {
                 ));
             }
             let declared = variable.get("type").and_then(Value::as_str).unwrap_or("");
-            let value = variable.get("value").cloned().unwrap_or(Value::Null);
+            // An Array variable declared without a value starts empty (a Power Automate guide:
+            // "If unset, the content of the variable will be an array with no items",
+            // samurai-emblem.com 2023); other types without a value stay null (unknown).
+            let value = match variable.get("value") {
+                Some(value) => value.clone(),
+                None if declared.eq_ignore_ascii_case("array") => Value::Array(Vec::new()),
+                None => Value::Null,
+            };
             if !value.is_null() && !fits(declared, &value) {
                 return bad(format!(
                     "The variable '{variable_name}' has type '{declared}' and cannot be initialized with a value of type '{}'.",
