@@ -187,6 +187,8 @@ fn build(
             .clone();
         let document = with_keys(&emulator, document, &logic_app.keys)
             .map_err(|e| source.error("logic_app", i, Some("keys"), e.to_string()))?;
+        calls_apps_in_the_estate(&emulator, &document, &workflow)
+            .map_err(|e| source.error("logic_app", i, Some("definition"), e))?;
         // Saving registers the workflow's callers and refuses calls to functions that do not exist.
         emulator
             .save_logic_app(&logic_app.name, document, Some(&workflow))
@@ -211,6 +213,42 @@ fn build(
     Ok(emulator)
 }
 
+/// A drill's workflows call only apps its estate has: a call to any other app would fail at run
+/// time, so `check` says so first. (`serve` accepts such workflows: a real Logic App may call
+/// apps outside the resource group.)
+fn calls_apps_in_the_estate(
+    emulator: &Emulator,
+    document: &Document,
+    workflow: &str,
+) -> Result<(), String> {
+    let apps: Vec<String> = emulator.read(|e| e.apps().map(|a| a.name().to_owned()).collect());
+    let hints = slotdrill_wdl::Hints {
+        apps: apps.clone(),
+        ..slotdrill_wdl::Hints::default()
+    };
+    let missing = slotdrill_wdl::find_calls(document, &hints)
+        .into_iter()
+        .filter(|call| call.workflow == workflow)
+        .find_map(|call| {
+            let app = call.app?;
+            (!apps
+                .iter()
+                .any(|a| slotdrill_model::AzureName::same(a, &app)))
+            .then_some((call.action, app))
+        });
+    match missing {
+        None => Ok(()),
+        Some((action, app)) => Err(format!(
+            "action `{action}` calls function app `{app}`, which the estate does not have; the apps are: {}",
+            if apps.is_empty() {
+                "(none)".to_owned()
+            } else {
+                apps.join(", ")
+            }
+        )),
+    }
+}
+
 /// Why a Logic App's `keys` could not be bound.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 enum KeyBindingError {
@@ -223,6 +261,13 @@ enum KeyBindingError {
     Slot {
         parameter: String,
         source: Box<slotdrill_model::ModelError>,
+    },
+    #[error("`{parameter}`: function `{function}` is not in the release slot `{app}/{slot}` holds")]
+    UnknownFunction {
+        parameter: String,
+        app: String,
+        slot: String,
+        function: String,
     },
     #[error(
         "keys can be bound only for Consumption workflows (a definition, a workflow resource or a code view); `{file}` was {detected}"
@@ -260,15 +305,25 @@ fn with_keys(
                 reference: reference.clone(),
             });
         };
-        let key = emulator
+        let (key, deployed) = emulator
             .read(|e| {
-                e.slot(app, slot)
-                    .map(|s| s.keys().function_default(function))
+                e.slot(app, slot).map(|s| {
+                    let deployed = s.release().is_some_and(|r| r.function(function).is_some());
+                    (s.keys().function_default(function), deployed)
+                })
             })
             .map_err(|source| KeyBindingError::Slot {
                 parameter: parameter.clone(),
                 source: Box::new(source),
             })?;
+        if !deployed {
+            return Err(KeyBindingError::UnknownFunction {
+                parameter: parameter.clone(),
+                app: app.to_owned(),
+                slot: slot.to_owned(),
+                function: function.to_owned(),
+            });
+        }
         values.insert(
             parameter.clone(),
             serde_json::json!({ "value": key.expose() }),

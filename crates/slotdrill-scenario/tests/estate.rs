@@ -205,3 +205,29 @@ fn a_drill_scripts_api_connection_answers() {
     let run = loaded.emulator.run("teams", json!({})).expect("runs");
     assert_eq!(run.status, slotdrill_emulator::Status::Failed);
 }
+
+/// Issue 18: `check` accepted a workflow calling an app the estate does not have; `run` then
+/// failed with exit 1 at the first call.
+#[test]
+fn a_workflow_calling_an_app_not_in_the_estate_is_an_error() {
+    let text = "[[logic_app]]\nname = \"order-flow\"\ndefinition = \"workflows/order-flow.json\"\n";
+    let message = error(text);
+    assert!(
+        message.starts_with("drill.toml:3:1: logic_app[0].definition: action `ProcessOrder`")
+            && message.contains("function app `orders`"),
+        "{message}"
+    );
+}
+
+/// Issue 18: a `keys` binding to a function the slot's release does not have was accepted.
+#[test]
+fn a_key_bound_to_a_function_that_does_not_exist_is_an_error() {
+    let text = format!(
+        "{APP}deployed = {{ production = \"v1\" }}\n[app.release.v1.functions]\nProcessOrder = {{}}\nSendInvoice = {{}}\n\n[[logic_app]]\nname = \"order-flow\"\ndefinition = \"workflows/order-flow.json\"\nkeys = {{ invoiceKey = \"orders/production/SendInvoices\" }}\n"
+    );
+    let message = error(&text);
+    assert!(
+        message.contains("logic_app[0].keys") && message.contains("SendInvoices"),
+        "{message}"
+    );
+}

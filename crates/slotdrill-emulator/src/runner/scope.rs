@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 use slotdrill_model::Timestamp;
-use slotdrill_wdl::eval::{EvalError, Scope, eval_wdl_string, get_ci};
+use slotdrill_wdl::eval::{EvalError, Scope, eval_wdl_string};
 use slotdrill_wdl::expr::Expr;
 use slotdrill_wdl::{Document, WdlError, Workflow};
 
