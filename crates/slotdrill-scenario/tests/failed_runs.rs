@@ -44,6 +44,15 @@ fn the_text_report_shows_the_first_failure_of_each_kind_and_counts_the_rest() {
 }
 
 #[test]
+fn a_success_rate_expectation_says_why_the_runs_failed() {
+    let drill = drill();
+    assert_eq!(
+        drill.expectations[0].detail,
+        "0 of 3 runs succeeded (0%); the first failed: Ship: Failed (401 from shop-api.azurewebsites.net/api/Ship)"
+    );
+}
+
+#[test]
 fn the_json_report_lists_each_failed_runs_innermost_failed_actions() {
     let drill = drill();
     let ship = &drill.runs[0];
