@@ -265,6 +265,10 @@ pub fn redact(value: &Value) -> Value {
                         SECRET_NAMES.iter().any(|n| k.eq_ignore_ascii_case(n)) && !v.is_null();
                     let v = if secret {
                         Value::String(REDACTED.to_owned())
+                    } else if k.eq_ignore_ascii_case("queries") {
+                        // An action's `queries` (and listCallbackUrl's answer) hold query
+                        // parameters as properties: `code` and `sig` there are secrets.
+                        redact_query_object(v)
                     } else {
                         redact(v)
                     };
@@ -273,6 +277,26 @@ pub fn redact(value: &Value) -> Value {
                 .collect::<Map<String, Value>>(),
         ),
         other => other.clone(),
+    }
+}
+
+/// A `queries` object with its `code` and `sig` values redacted, the rest as [`redact`] does.
+fn redact_query_object(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| {
+                    let secret = SECRET_QUERIES.iter().any(|q| k.eq_ignore_ascii_case(q));
+                    let v = if secret && !v.is_null() {
+                        Value::String(REDACTED.to_owned())
+                    } else {
+                        redact(v)
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+        ),
+        other => redact(other),
     }
 }
 
@@ -353,6 +377,13 @@ mod tests {
                 "note": "see `https://h/api/F?code=zzz`"
             }
         });
+        let queries = redact(
+            &json!({ "queries": { "code": "qk3y", "sig": "qs1g", "sv": "1.0" }, "code": "NotFound" }),
+        );
+        assert_eq!(
+            queries,
+            json!({ "queries": { "code": "[redacted]", "sig": "[redacted]", "sv": "1.0" }, "code": "NotFound" })
+        );
         let shown = redact(&inputs).to_string();
         for secret in ["abc123", "eyJ0eXAi", "k3y==", "S1gnature", "zzz"] {
             assert!(!shown.contains(secret), "{secret} in {shown}");
