@@ -128,9 +128,8 @@ pub fn evaluate(source: &str, seed: u64) -> Result<Value, CliError> {
 fn azure_message(error: &EvalError) -> String {
     match error {
         EvalError::UnknownFunction(name) => {
-            format!(
-                "The template function '{name}' is not defined or not valid (slotdrill's evaluator does not know it)."
-            )
+            // The runner's words for the same error (emulator `runner/errors.rs`).
+            format!("The template language function '{name}' is not defined or not valid.")
         }
         other => other.to_string(),
     }

@@ -162,7 +162,7 @@ fn eval_refuses_bad_expressions_with_exit_2_and_azures_error_code() {
     for (expression, says) in [
         (
             "@noSuchFunction(1)",
-            "The template function 'noSuchFunction' is not defined or not valid",
+            "The template language function 'noSuchFunction' is not defined or not valid",
         ),
         ("concat('a'", "concat('a'"),
         (

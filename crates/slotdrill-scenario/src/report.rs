@@ -131,19 +131,45 @@ impl RunPoint {
                 .clone()
                 .unwrap_or_else(|| format!("the run ended {}", self.status));
         }
-        // A loop whose every iteration failed would make a line per iteration: three say it.
+        // Iterations that failed alike are said once (`Label #0, #1: …`); then at most three
+        // different reasons.
         const SHOWN: usize = 3;
-        let mut reasons: Vec<String> = self
-            .actions
+        let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
+        for action in &self.actions {
+            let label = action.label();
+            let reason = action.reason();
+            let rest = reason.strip_prefix(&label).unwrap_or(&reason).to_owned();
+            let iterations = label
+                .strip_prefix(&action.name)
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            match groups
+                .iter_mut()
+                .find(|(name, why, _)| *name == action.name && *why == rest)
+            {
+                Some((_, _, seen)) => seen.push(iterations),
+                None => groups.push((action.name.clone(), rest, vec![iterations])),
+            }
+        }
+        let mut reasons: Vec<String> = groups
             .iter()
             .take(SHOWN)
-            .map(ActionReport::reason)
+            .map(|(name, rest, iterations)| {
+                let iterations: Vec<&str> = iterations
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|i| !i.is_empty())
+                    .collect();
+                if iterations.is_empty() {
+                    format!("{name}{rest}")
+                } else {
+                    format!("{name} {}{rest}", iterations.join(", "))
+                }
+            })
             .collect();
-        if self.actions.len() > SHOWN {
-            reasons.push(format!(
-                "and {} more failed actions",
-                self.actions.len() - SHOWN
-            ));
+        if groups.len() > SHOWN {
+            reasons.push(format!("and {} more failed actions", groups.len() - SHOWN));
         }
         reasons.join("; ")
     }
