@@ -145,6 +145,44 @@ pub enum CliError {
     #[error("the server stopped")]
     Server(#[source] std::io::Error),
 
+    /// `workflow eval`: the expression is invalid or cannot be evaluated offline (Azure calls
+    /// such an expression `InvalidTemplate`).
+    #[error(
+        "InvalidTemplate: unable to process the template language expression '{expression}': {message}"
+    )]
+    InvalidTemplate {
+        /// The expression as given.
+        expression: String,
+        /// Why, in Azure's words where there are some.
+        message: String,
+    },
+    /// `workflow run --trigger-body` is not JSON.
+    #[error("--trigger-body: not JSON: {message}")]
+    TriggerBody {
+        /// The parser's message (line and column).
+        message: String,
+    },
+    /// `workflow run FILE` holds several workflows and `--workflow` names none.
+    #[error("{}: holds several workflows ({}); say which with --workflow", file.display(), workflows.join(", "))]
+    SeveralWorkflows {
+        /// The file.
+        file: PathBuf,
+        /// Their names.
+        workflows: Vec<String>,
+    },
+    /// `workflow run`: the emulator cannot save or start the workflow (a call to a function the
+    /// estate does not have, a disabled workflow).
+    #[error("workflow `{workflow}` cannot run on this estate")]
+    CannotRun {
+        /// The workflow.
+        workflow: String,
+        /// The emulator's reason (boxed: it is large, and every command returns this type).
+        source: Box<slotdrill_emulator::EmulatorError>,
+    },
+    /// `workflow run`: the run did not succeed; its history was printed.
+    #[error("the run did not succeed")]
+    RunFailed,
+
     /// The plan refused to roll back; the plan, with its reason, was printed.
     #[error("the plan refused to roll back")]
     Refused,
@@ -205,7 +243,11 @@ impl CliError {
             | CliError::ReadDir { .. }
             | CliError::Listen { .. }
             | CliError::NotLoopbackWithoutToken(_)
-            | CliError::InvalidScenarios(_) => 2,
+            | CliError::InvalidScenarios(_)
+            | CliError::InvalidTemplate { .. }
+            | CliError::TriggerBody { .. }
+            | CliError::SeveralWorkflows { .. }
+            | CliError::CannotRun { .. } => 2,
             CliError::Engine(_)
             | CliError::Cloud(_)
             | CliError::Arm(_)
@@ -218,7 +260,8 @@ impl CliError {
             | CliError::Refused
             | CliError::VerifyFailed
             | CliError::DrillFailed
-            | CliError::ExploreFailure => 1,
+            | CliError::ExploreFailure
+            | CliError::RunFailed => 1,
         }
     }
 
@@ -232,6 +275,7 @@ impl CliError {
                 | CliError::DrillFailed
                 | CliError::InvalidScenarios(_)
                 | CliError::ExploreFailure
+                | CliError::RunFailed
         )
     }
 
@@ -306,6 +350,18 @@ const EXIT_CODES: &[ExitCodes] = &[
         success: "the rewritten workflow was printed",
         failed: "the output could not be written as JSON (a bug)",
         bad_input: "the file, --workflow or --action is wrong, or the call cannot be rewritten",
+    },
+    ExitCodes {
+        command: "workflow eval",
+        success: "the value was printed",
+        failed: "the output could not be written as JSON (a bug)",
+        bad_input: "the expression is invalid, uses an unsupported function, or reads a run",
+    },
+    ExitCodes {
+        command: "workflow run",
+        success: "the run succeeded (its history was printed)",
+        failed: "the run failed or timed out (its history was printed)",
+        bad_input: "the file, --estate, --workflow or --trigger-body is wrong, or the workflow cannot run on the estate",
     },
     ExitCodes {
         command: "serve",
@@ -451,6 +507,20 @@ mod tests {
             (CliError::VerifyFailed, 1),
             (CliError::InvalidScenarios(2), 2),
             (CliError::ExploreFailure, 1),
+            (CliError::RunFailed, 1),
+            (
+                CliError::InvalidTemplate {
+                    expression: "nope()".to_owned(),
+                    message: "not defined".to_owned(),
+                },
+                2,
+            ),
+            (
+                CliError::TriggerBody {
+                    message: "EOF".to_owned(),
+                },
+                2,
+            ),
         ];
         for (error, code) in cases {
             assert_eq!(error.exit_code(), code, "{error:?}");
@@ -482,6 +552,7 @@ mod tests {
             CliError::DrillFailed,
             CliError::InvalidScenarios(1),
             CliError::ExploreFailure,
+            CliError::RunFailed,
         ] {
             assert_eq!(error.render(), None, "{error:?}");
         }

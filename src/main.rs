@@ -13,6 +13,7 @@ mod error;
 mod explore_cmd;
 mod serve;
 mod workflow;
+mod workflow_run;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();

@@ -1,4 +1,5 @@
-//! `slotdrill workflow calls` and `slotdrill workflow repoint`: the workflow crate from the shell.
+//! `slotdrill workflow calls|repoint|eval|run`: the workflow crate and the emulator's runner from
+//! the shell (`eval` and `run` live in `workflow_run.rs`).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -49,6 +50,39 @@ pub enum WorkflowCommand {
         workflow: Option<String>,
         #[command(flatten)]
         hints: HintArgs,
+    },
+    /// Print the value of one expression (`@…`, without `@`, or text with `@{…}` in it).
+    #[command(after_help = exit_codes_help("workflow eval"))]
+    Eval {
+        /// The expression, e.g. "@concat('a', 'b')" or "toLower('ABC')".
+        expression: String,
+        /// Output format: text prints strings bare and other values as JSON.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
+        /// The seed of rand() and guid() (default 0). utcNow() is always the emulator's
+        /// virtual epoch, 2026-01-01T00:00:00Z.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// Run one workflow on the emulator and print its run history (every action's status,
+    /// code, inputs, outputs and error; secrets redacted).
+    #[command(after_help = exit_codes_help("workflow run"))]
+    Run {
+        /// The workflow file (definition, workflow resource, ARM template or workflow.json).
+        file: PathBuf,
+        /// A drill or estate file whose apps, functions and Logic Apps the run sees (default: an
+        /// empty estate).
+        #[arg(long)]
+        estate: Option<PathBuf>,
+        /// The trigger's body, as JSON (default `{}`).
+        #[arg(long, value_name = "JSON")]
+        trigger_body: Option<String>,
+        /// The workflow, when the file holds several.
+        #[arg(long)]
+        workflow: Option<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t)]
+        format: Format,
     },
 }
 
@@ -133,6 +167,26 @@ impl WorkflowCommand {
                 }
                 Ok(())
             }
+            WorkflowCommand::Eval {
+                expression,
+                format,
+                seed,
+            } => crate::workflow_run::eval_command(&expression, format, seed),
+            WorkflowCommand::Run {
+                file,
+                estate,
+                trigger_body,
+                workflow,
+                format,
+            } => crate::workflow_run::run_command(
+                &crate::workflow_run::RunRequest {
+                    file: &file,
+                    estate: estate.as_deref(),
+                    trigger_body: trigger_body.as_deref(),
+                    workflow: workflow.as_deref(),
+                },
+                format,
+            ),
         }
     }
 }

@@ -10,6 +10,9 @@ use std::fmt::Write as _;
 
 use crate::report::{AppMap, DrillReport, RunReport};
 
+mod failed_runs;
+pub use failed_runs::failed_runs;
+
 /// Step kinds drawn as markers on the timeline.
 pub const MARKER_KINDS: [&str; 10] = [
     "deploy",
@@ -163,6 +166,7 @@ fn section(drill: &DrillReport, n: usize) -> String {
     ));
     out.push_str("</div>\n");
     out.push_str(&expectations(drill));
+    out.push_str(&failed_runs(drill));
     out.push_str(&diagnosis(drill));
     for plan in &drill.plans {
         let _ = writeln!(

@@ -11,6 +11,7 @@ mod error;
 mod estate;
 pub mod explore;
 mod fail_kind;
+pub mod history;
 pub mod html;
 mod report;
 mod runner;
@@ -22,7 +23,8 @@ pub use error::ScenarioError;
 pub use estate::{LoadedEstate, load_estate, load_estate_seeded, load_estate_str};
 pub use fail_kind::FailKind;
 pub use report::{
-    AppMap, DrillReport, ExpectationReport, RunPoint, RunReport, SlotMap, StepReport, Summary,
+    AppMap, DrillReport, ExpectationReport, FailureGroup, RunPoint, RunReport, SlotMap, StepReport,
+    Summary, failure_groups,
 };
 pub use runner::{Drill, run_drill};
 pub use schema::{AppDef, FunctionDef, LogicAppDef, ReleaseDef, ScenarioFile};

@@ -8,6 +8,8 @@ use serde::Serialize;
 use slotdrill_emulator::InvocationRecord;
 use slotdrill_engine::{Diagnosis, Plan, Record};
 
+use crate::history::{ActionReport, failed_actions};
+
 /// The schema name in every JSON report.
 pub const SCHEMA: &str = "slotdrill.report/1";
 
@@ -77,15 +79,133 @@ pub struct DrillReport {
     pub after: Vec<AppMap>,
 }
 
-/// One Logic App run, for the timeline chart.
+/// One Logic App run: when it ended and how, for the timeline chart, and for a failed run why,
+/// as Azure's run history says it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RunPoint {
     /// Virtual time the run ended, in milliseconds from the start of the rehearsal.
     pub at_ms: u64,
+    /// The `run` step that started it (1-based).
+    pub step: usize,
+    /// The run's name (its id in run history).
+    pub run: String,
     /// The Logic App's name as the `run` step gave it.
     pub logic_app: String,
     /// True when the run's status was `Succeeded` (any other status is false).
     pub succeeded: bool,
+    /// The run's status (`Succeeded`, `Failed`).
+    pub status: String,
+    /// Why the run failed, when it did (secrets redacted).
+    pub error: Option<String>,
+    /// The actions that failed for a reason of their own (the innermost: a `Scope` failed
+    /// because of what is inside it), in the order they ended; empty for a run that succeeded.
+    pub actions: Vec<ActionReport>,
+}
+
+impl RunPoint {
+    /// The point for `run`, started by step `step` (1-based).
+    pub fn of(run: &slotdrill_emulator::Run, step: usize) -> RunPoint {
+        let succeeded = run.status == slotdrill_emulator::Status::Succeeded;
+        RunPoint {
+            at_ms: run.end.millis(),
+            step,
+            run: run.name.clone(),
+            logic_app: run.workflow.clone(),
+            succeeded,
+            status: crate::history::status_name(run.status),
+            error: run.error.as_deref().map(crate::history::redact_text),
+            actions: if succeeded {
+                Vec::new()
+            } else {
+                failed_actions(run)
+            },
+        }
+    }
+
+    /// Why it failed in one line (`Ship: Failed (401 from host/api/Ship)`, several failed
+    /// actions joined by `; `); the run's own error when no action says more.
+    pub fn reason(&self) -> String {
+        if self.actions.is_empty() {
+            return self
+                .error
+                .clone()
+                .unwrap_or_else(|| format!("the run ended {}", self.status));
+        }
+        // Iterations that failed alike are said once (`Label #0, #1: …`); then at most three
+        // different reasons.
+        const SHOWN: usize = 3;
+        let mut groups: Vec<(String, String, Vec<String>)> = Vec::new();
+        for action in &self.actions {
+            let label = action.label();
+            let reason = action.reason();
+            let rest = reason.strip_prefix(&label).unwrap_or(&reason).to_owned();
+            let iterations = label
+                .strip_prefix(&action.name)
+                .unwrap_or("")
+                .trim()
+                .to_owned();
+            match groups
+                .iter_mut()
+                .find(|(name, why, _)| *name == action.name && *why == rest)
+            {
+                Some((_, _, seen)) => seen.push(iterations),
+                None => groups.push((action.name.clone(), rest, vec![iterations])),
+            }
+        }
+        let mut reasons: Vec<String> = groups
+            .iter()
+            .take(SHOWN)
+            .map(|(name, rest, iterations)| {
+                let iterations: Vec<&str> = iterations
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|i| !i.is_empty())
+                    .collect();
+                if iterations.is_empty() {
+                    format!("{name}{rest}")
+                } else {
+                    format!("{name} {}{rest}", iterations.join(", "))
+                }
+            })
+            .collect();
+        if groups.len() > SHOWN {
+            reasons.push(format!("and {} more failed actions", groups.len() - SHOWN));
+        }
+        reasons.join("; ")
+    }
+}
+
+/// The failed runs of one `run` step that failed the same way: the first of them and how many.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FailureGroup<'r> {
+    /// The first run that failed this way.
+    pub first: &'r RunPoint,
+    /// How many runs of the step failed this way (the first included).
+    pub runs: usize,
+}
+
+/// The failed runs of `runs` grouped by step, Logic App and reason, in the order of their first
+/// run: a step whose runs all failed alike is one group.
+pub fn failure_groups(runs: &[RunPoint]) -> Vec<FailureGroup<'_>> {
+    let mut groups: Vec<(usize, String, String, FailureGroup<'_>)> = Vec::new();
+    for run in runs.iter().filter(|r| !r.succeeded) {
+        let reason = run.reason();
+        match groups.iter_mut().find(|(step, app, why, _)| {
+            *step == run.step && *app == run.logic_app && *why == reason
+        }) {
+            Some((_, _, _, group)) => group.runs += 1,
+            None => groups.push((
+                run.step,
+                run.logic_app.clone(),
+                reason,
+                FailureGroup {
+                    first: run,
+                    runs: 1,
+                },
+            )),
+        }
+    }
+    groups.into_iter().map(|(_, _, _, group)| group).collect()
 }
 
 /// One app: its slots with their releases, and the callers of each.
@@ -217,6 +337,27 @@ impl RunReport {
                     step.at_ms as f64 / 1000.0,
                     step.summary
                 );
+                for group in failure_groups(&drill.runs)
+                    .iter()
+                    .filter(|g| g.first.step == step.index)
+                {
+                    let _ = writeln!(
+                        out,
+                        // Not `✗`: a run failing is what some drills rehearse; `✗` says the
+                        // drill broke.
+                        "             ↳ {} run {} failed: {}",
+                        group.first.logic_app,
+                        group.first.run,
+                        group.first.reason()
+                    );
+                    if group.runs > 1 {
+                        let _ = writeln!(
+                            out,
+                            "               and {} failed the same way",
+                            counted(group.runs - 1, "more run")
+                        );
+                    }
+                }
                 for expectation in drill
                     .expectations
                     .iter()

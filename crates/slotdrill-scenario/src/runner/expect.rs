@@ -10,6 +10,22 @@ use super::{Runner, definition_text, parse_rate};
 use crate::steps::Expect;
 
 impl Runner<'_> {
+    /// `; the first failed: Ship: Failed (401 from …)` for the last `run` step of `logic_app`
+    /// when one of its runs failed, else empty: a success rate says how often, this says why.
+    fn first_failure(&self, logic_app: &str) -> String {
+        let runs = self
+            .runs
+            .iter()
+            .filter(|r| r.logic_app.eq_ignore_ascii_case(logic_app));
+        let Some(last_step) = runs.clone().map(|r| r.step).max() else {
+            return String::new();
+        };
+        runs.filter(|r| r.step == last_step && !r.succeeded)
+            .map(|r| format!("; the first failed: {}", r.reason()))
+            .next()
+            .unwrap_or_default()
+    }
+
     /// (description, held, what was found).
     pub(super) fn evaluate(&self, e: &Expect) -> (String, bool, String) {
         if let (Some(app), Some(rate)) = (&e.logic_app, &e.succeeded) {
@@ -36,7 +52,11 @@ impl Runner<'_> {
             return (
                 format!("{app} succeeds {rate}"),
                 held,
-                format!("{ok} of {} runs succeeded ({actual:.0}%)", runs.len()),
+                format!(
+                    "{ok} of {} runs succeeded ({actual:.0}%){}",
+                    runs.len(),
+                    self.first_failure(app)
+                ),
             );
         }
         if let (Some(caller), Some(serves)) = (&e.caller, &e.serves) {

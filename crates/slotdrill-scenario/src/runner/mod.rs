@@ -470,11 +470,10 @@ impl<'d> Runner<'d> {
             let mut statuses = Vec::new();
             for _ in 0..r.times {
                 let run = self.emulator().run(&r.logic_app, body.clone())?;
-                self.runs.push(RunPoint {
-                    at_ms: run.end.millis(),
-                    logic_app: r.logic_app.clone(),
-                    succeeded: run.status == Status::Succeeded,
-                });
+                let mut point = RunPoint::of(&run, index);
+                // The name as the step gave it (the emulator keeps the estate's spelling).
+                point.logic_app.clone_from(&r.logic_app);
+                self.runs.push(point);
                 statuses.push(run.status);
             }
             let ok = statuses.iter().filter(|s| **s == Status::Succeeded).count();
