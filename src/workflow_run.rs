@@ -176,6 +176,32 @@ pub fn run_once(request: &RunRequest<'_>) -> Result<Run, CliError> {
             message: e.to_string(),
         })?,
     };
+    let (emulator, deployed) = match request.estate {
+        Some(estate) => {
+            let loaded = slotdrill_scenario::load_estate(estate, EmulatorConfig::default())?;
+            let deployed =
+                estate_logic_app(estate, &loaded.scenario, request.file, request.workflow);
+            (loaded.emulator, deployed)
+        }
+        None => (Emulator::new(Estate::new(DEFAULT_SEED)), None),
+    };
+    // The estate's own Logic App for FILE runs as the estate deployed it (template parameters,
+    // workflow parameters); any other FILE is saved under its own name, replacing a Logic App
+    // of the estate with that name, so an edited workflow runs against its drill's estate.
+    let name = match deployed {
+        Some(logic_app) => logic_app,
+        None => save_file(&emulator, request)?,
+    };
+    emulator
+        .run(&name, body)
+        .map_err(|source| CliError::CannotRun {
+            workflow: name,
+            source: Box::new(source),
+        })
+}
+
+/// Saves FILE's workflow (the one `--workflow` names when it holds several) under its own name.
+fn save_file(emulator: &Emulator, request: &RunRequest<'_>) -> Result<String, CliError> {
     let document = Document::load(request.file)?;
     let name = match request.workflow {
         Some(name) => document.workflow(Some(name))?.name.clone(),
@@ -187,26 +213,38 @@ pub fn run_once(request: &RunRequest<'_>) -> Result<Run, CliError> {
         }
         None => document.workflow(None)?.name.clone(),
     };
-    let emulator = match request.estate {
-        Some(estate) => {
-            slotdrill_scenario::load_estate(estate, EmulatorConfig::default())?.emulator
-        }
-        None => Emulator::new(Estate::new(DEFAULT_SEED)),
-    };
-    // Saved under its own name: a Logic App of the estate with that name is replaced, so an
-    // edited workflow runs against the estate its drill describes.
     emulator
         .save_logic_app(&name, document, Some(&name))
         .map_err(|source| CliError::CannotRun {
             workflow: name.clone(),
             source: Box::new(source),
         })?;
-    emulator
-        .run(&name, body)
-        .map_err(|source| CliError::CannotRun {
-            workflow: name,
-            source: Box::new(source),
+    Ok(name)
+}
+
+/// The estate's Logic App whose definition is `file` (and, when `--workflow` is given, whose
+/// workflow or name it is), if there is one.
+fn estate_logic_app(
+    estate: &Path,
+    scenario: &slotdrill_scenario::ScenarioFile,
+    file: &Path,
+    workflow: Option<&str>,
+) -> Option<String> {
+    let dir = estate.parent().unwrap_or(Path::new("."));
+    let wanted = std::fs::canonicalize(file).ok()?;
+    scenario
+        .logic_app
+        .iter()
+        .find(|l| {
+            std::fs::canonicalize(dir.join(&l.definition)).ok().as_ref() == Some(&wanted)
+                && workflow.is_none_or(|w| {
+                    l.name.eq_ignore_ascii_case(w)
+                        || l.workflow
+                            .as_deref()
+                            .is_some_and(|x| x.eq_ignore_ascii_case(w))
+                })
         })
+        .map(|l| l.name.clone())
 }
 
 /// The run as `--format json` prints it: the run's fields and every action in tree order,

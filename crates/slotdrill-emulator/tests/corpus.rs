@@ -121,23 +121,35 @@ fn document(entry: &Value) -> (Document, Option<String>) {
     (deployed, None)
 }
 
+/// The estate's stubs, in the drill format: `http_stub` entries and each Logic App's
+/// `connections` (what its ApiConnection actions answer).
 fn stubs(estate: &Value) -> Stubs {
     let http = estate
-        .pointer("/stubs/http")
+        .pointer("/http_stub")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
         .map(|s| HttpStub {
             url_prefix: s["url_prefix"].as_str().expect("url_prefix").to_owned(),
-            status: s["status"].as_u64().expect("status") as u16,
+            status: s["status"].as_u64().unwrap_or(200) as u16,
             body: s.get("body").cloned().unwrap_or(Value::Null),
         })
         .collect();
-    let api_connections = estate
-        .pointer("/stubs/api_connections")
-        .and_then(Value::as_object)
-        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default();
+    let api_connections = estate["logic_app"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|l| l["connections"].as_object())
+        .flatten()
+        .map(|(action, answer)| {
+            let status = answer["status"].as_u64().unwrap_or(200);
+            let body = answer.get("body").cloned().unwrap_or_else(|| json!({}));
+            (
+                action.clone(),
+                json!({ "statusCode": status, "body": body }),
+            )
+        })
+        .collect();
     Stubs {
         http,
         api_connections,

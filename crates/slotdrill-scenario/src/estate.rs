@@ -179,12 +179,16 @@ fn build(
         }
         let path = dir.join(&logic_app.definition);
         let document = Document::load(&path)
+            .and_then(|d| d.with_template_parameters(&logic_app.template_parameters))
             .map_err(|e| source.error("logic_app", i, Some("definition"), e.to_string()))?;
         let workflow = document
             .workflow(logic_app.workflow.as_deref())
             .map_err(|e| source.error("logic_app", i, Some("workflow"), e.to_string()))?
             .name
             .clone();
+        let document = document
+            .deployed(&workflow, &serde_json::Map::new(), &logic_app.parameters)
+            .map_err(|e| source.error("logic_app", i, Some("definition"), e.to_string()))?;
         let document = with_keys(&emulator, document, &logic_app.keys)
             .map_err(|e| source.error("logic_app", i, Some("keys"), e.to_string()))?;
         calls_apps_in_the_estate(&emulator, &document, &workflow)
@@ -203,7 +207,14 @@ fn build(
                 .map_err(|e| source.error("logic_app", i, None, e.to_string()))?;
         }
     }
-    if !stubs.api_connections.is_empty() {
+    for stub in &scenario.http_stub {
+        stubs.http.push(slotdrill_emulator::HttpStub {
+            url_prefix: stub.url_prefix.clone(),
+            status: stub.status,
+            body: stub.body.clone(),
+        });
+    }
+    if !stubs.api_connections.is_empty() || !stubs.http.is_empty() {
         emulator.set_stubs(stubs);
     }
     for fault in &scenario.fault {

@@ -27,5 +27,5 @@ pub use report::{
     Summary, failure_groups,
 };
 pub use runner::{Drill, run_drill};
-pub use schema::{AppDef, FunctionDef, LogicAppDef, ReleaseDef, ScenarioFile};
+pub use schema::{AppDef, FunctionDef, HttpStubDef, LogicAppDef, ReleaseDef, ScenarioFile};
 pub use slotdrill_emulator::EmulatorConfig;

@@ -28,6 +28,9 @@ pub struct ScenarioFile {
     /// Logic Apps.
     #[serde(default)]
     pub logic_app: Vec<LogicAppDef>,
+    /// Answers for requests to URLs outside the estate.
+    #[serde(default)]
+    pub http_stub: Vec<HttpStubDef>,
     /// Faults armed from the start (for `serve`).
     #[serde(default)]
     pub fault: Vec<ArmFault>,
@@ -137,6 +140,37 @@ pub struct LogicAppDef {
     /// An action not listed answers 200 with `{}`.
     #[serde(default)]
     pub connections: BTreeMap<String, ConnectionAnswer>,
+    /// Values of an ARM template's parameters (the rest keep their defaults). A Logic App from
+    /// a template is run as the template deploys it: its `[…]` expressions evaluated.
+    #[serde(default)]
+    pub template_parameters: serde_json::Map<String, serde_json::Value>,
+    /// Values of the workflow's own parameters (`properties.parameters.NAME.value`, as a
+    /// deployment supplies them).
+    #[serde(default)]
+    pub parameters: serde_json::Map<String, serde_json::Value>,
+}
+
+/// What a request from a workflow to a URL outside the estate answers (`[[http_stub]]`): the
+/// first stub whose `url_prefix` starts the request's URL.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpStubDef {
+    /// Requests whose URL starts with this are answered.
+    pub url_prefix: String,
+    /// The status; default 200.
+    #[serde(default = "ok")]
+    pub status: u16,
+    /// The body, any TOML/JSON value; default `{}`.
+    #[serde(default = "empty_object")]
+    pub body: serde_json::Value,
+}
+
+fn ok() -> u16 {
+    200
+}
+
+fn empty_object() -> serde_json::Value {
+    serde_json::json!({})
 }
 
 /// A managed connector's answer to one action.

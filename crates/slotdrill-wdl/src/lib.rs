@@ -30,6 +30,7 @@
 
 mod arm;
 mod calls;
+mod deploy;
 mod document;
 mod error;
 pub mod eval;
