@@ -186,3 +186,29 @@ fn serve_uses_the_users_own_certificate_and_key() {
         .expect("runs");
     assert_eq!(half.status.code(), Some(2), "--cert needs --key");
 }
+
+#[test]
+fn help_and_readme_name_the_flags_the_certificate_line_and_how_to_trust_it() {
+    let help = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
+        .args(["serve", "--help"])
+        .output()
+        .expect("runs");
+    let help = String::from_utf8_lossy(&help.stdout).into_owned();
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README");
+    for (text, name) in [(&help, "serve --help"), (&readme, "README.md")] {
+        for needed in [
+            "--tls",
+            "--cert",
+            "--key",
+            "certificate ",
+            "NODE_EXTRA_CA_CERTS",
+            "REQUESTS_CA_BUNDLE",
+            "SSL_CERT_FILE",
+            "--cacert",
+            "--ca-cert",
+        ] {
+            assert!(text.contains(needed), "{name} does not mention {needed}");
+        }
+    }
+}

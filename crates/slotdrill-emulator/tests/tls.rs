@@ -149,7 +149,9 @@ async fn function_urls_over_https_reach_their_slot_by_sni_and_host() {
             "https://{host}.azurewebsites.net:{}/api/ProcessOrder?code=",
             addr.port()
         );
-        assert!(trigger.starts_with(&expected), "{slot}: {trigger}");
+        // The message shows the URL without its query: the key stays out of test output.
+        let shown = trigger.split('?').next().unwrap_or_default();
+        assert!(trigger.starts_with(&expected), "{slot}: {shown}");
         // The URL as written: the name is resolved to the listener, the handshake carries it
         // as SNI and the certificate must cover it (*.azurewebsites.net).
         let answer = client.post(trigger).json(&json!({})).send().await;
@@ -239,14 +241,16 @@ async fn a_proxy_that_terminates_tls_gets_links_in_its_own_scheme_and_host() {
     let gopher = trigger(gopher.json().await.expect("JSON"));
     assert!(
         gopher.starts_with("http://orders.azurewebsites.net:7071/api/ProcessOrder?code="),
-        "{gopher}"
+        "{}",
+        gopher.split('?').next().unwrap_or_default()
     );
     // Behind a proxy on 443 the function URL is Azure's own form.
     let proxied = secrets("https", "localhost").await.expect("answer");
     let proxied = trigger(proxied.json().await.expect("JSON"));
     assert!(
         proxied.starts_with("https://orders.azurewebsites.net/api/ProcessOrder?code="),
-        "{proxied}"
+        "{}",
+        proxied.split('?').next().unwrap_or_default()
     );
 }
 
