@@ -53,6 +53,10 @@ pub struct Backend {
     /// ARM reads in flight at once while observing the estate.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
     read_concurrency: u16,
+    /// Also trust this certificate (PEM; the platform's store is always trusted): the
+    /// `certificate PATH` that `slotdrill serve --tls` prints, or a local stand-in's CA.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -166,6 +170,13 @@ impl Backend {
         config.release_setting = self.release_setting.clone();
         config.read_concurrency = usize::from(self.read_concurrency);
         config.secure_parameters = self.secure_parameter_values()?;
+        if let Some(path) = &self.ca_cert {
+            let pem = std::fs::read(path).map_err(|source| CliError::CaCert {
+                path: path.clone(),
+                source,
+            })?;
+            config.extra_roots_pem = Some(pem);
+        }
         // `--live` says the endpoint is Azure Resource Manager, wherever it is (a local ARM
         // stand-in or proxy included): credentials, polling and rails follow the flag, not the
         // address. Without it, only the emulator on this machine is accepted.

@@ -144,6 +144,18 @@ pub enum CliError {
     /// `serve`: the server stopped with an error.
     #[error("the server stopped")]
     Server(#[source] std::io::Error),
+    /// `serve --tls`: the certificate and key cannot be used (the user's own, unreadable or
+    /// mismatched), or none could be generated.
+    #[error("cannot serve HTTPS")]
+    Tls(#[source] slotdrill_emulator::tls::TlsError),
+    /// `--ca-cert FILE` cannot be read.
+    #[error("{}: cannot read the CA certificate", path.display())]
+    CaCert {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's reason.
+        source: std::io::Error,
+    },
 
     /// `workflow eval`: the expression is invalid or cannot be evaluated offline (Azure calls
     /// such an expression `InvalidTemplate`).
@@ -243,6 +255,8 @@ impl CliError {
             | CliError::ReadDir { .. }
             | CliError::Listen { .. }
             | CliError::NotLoopbackWithoutToken(_)
+            | CliError::Tls(_)
+            | CliError::CaCert { .. }
             | CliError::InvalidScenarios(_)
             | CliError::InvalidTemplate { .. }
             | CliError::TriggerBody { .. }
@@ -366,8 +380,8 @@ const EXIT_CODES: &[ExitCodes] = &[
     ExitCodes {
         command: "serve",
         success: "stopped by Ctrl-C or SIGTERM",
-        failed: "the runtime or the server failed",
-        bad_input: "an invalid estate file, --listen cannot be bound, or a non-loopback --listen without a token",
+        failed: "the runtime or the server failed, or the generated certificate could not be written",
+        bad_input: "an invalid estate file, --listen cannot be bound, a non-loopback --listen without a token, or --cert/--key unreadable or not a pair",
     },
     ExitCodes {
         command: "status",

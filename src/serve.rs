@@ -1,5 +1,7 @@
 //! `slotdrill serve`: the emulator for an estate file, on a real port, until Ctrl-C or SIGTERM.
-//! The first line on stdout is `listening on http://ADDR`, the last `stopped (SIGNAL)`; each
+//! The first line on stdout is `listening on http://ADDR` (`https://` with `--tls`, `--cert`;
+//! then the second is `certificate PATH`, the PEM a client must trust), the last
+//! `stopped (SIGNAL)`; each
 //! management request is logged to stderr as method, path and status (never a body, never a
 //! key, never a token) unless `--quiet`. Tokens come from the environment by preference: a
 //! command line is visible to every user of the machine (`ps`).
@@ -11,6 +13,7 @@ use std::time::Duration;
 
 use slotdrill_emulator::EmulatorConfig;
 use slotdrill_emulator::http::{Limits, MAX_BODY};
+use slotdrill_emulator::tls::{SELF_SIGNED_NAMES, TlsIdentity};
 use slotdrill_scenario::load_estate;
 
 use crate::error::CliError;
@@ -53,6 +56,42 @@ pub struct ServeArgs {
     /// How long a client may take to send a request's headers, in milliseconds.
     #[arg(long, value_name = "MS", default_value_t = 30_000)]
     header_timeout_ms: u64,
+    /// Serve HTTPS (management API, admin API and function hosts, on the same listener), with a
+    /// self-signed certificate made at start-up for localhost, 127.0.0.1, ::1,
+    /// *.azurewebsites.net, *.scm.azurewebsites.net and the clouds' management hosts. Its PEM is
+    /// written to a file named on stdout's second line, `certificate PATH`: trust it with
+    /// NODE_EXTRA_CA_CERTS=PATH (Node), REQUESTS_CA_BUNDLE=PATH or SSL_CERT_FILE=PATH (Python),
+    /// curl --cacert PATH, or slotdrill's --ca-cert PATH.
+    #[arg(long)]
+    tls: bool,
+    /// Serve HTTPS with this certificate chain (PEM, leaf first) instead of a generated one;
+    /// needs --key. Implies --tls.
+    #[arg(long, value_name = "FILE", requires = "key")]
+    cert: Option<PathBuf>,
+    /// The private key of --cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    key: Option<PathBuf>,
+}
+
+/// The listener's TLS set-up, if any, and the certificate file to print: the user's, or the
+/// generated one's PEM written to the temporary directory (named after the port, so several
+/// servers do not overwrite each other's).
+fn tls_identity(args: &ServeArgs, port: u16) -> Result<Option<(TlsIdentity, PathBuf)>, CliError> {
+    if let (Some(cert), Some(key)) = (&args.cert, &args.key) {
+        let identity = TlsIdentity::from_pem_files(cert, key).map_err(CliError::Tls)?;
+        return Ok(Some((identity, cert.clone())));
+    }
+    if !args.tls {
+        return Ok(None);
+    }
+    let identity = TlsIdentity::self_signed(SELF_SIGNED_NAMES).map_err(CliError::Tls)?;
+    let path = std::env::temp_dir().join(format!("slotdrill-serve-{port}.pem"));
+    let pem = identity.generated_pem.clone().unwrap_or_default();
+    std::fs::write(&path, pem).map_err(|source| CliError::Write {
+        path: path.clone(),
+        source,
+    })?;
+    Ok(Some((identity, path)))
 }
 
 pub fn run(args: ServeArgs) -> Result<(), CliError> {
@@ -88,7 +127,14 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
                 "warning: serving on {addr}, which other machines can reach: the management and admin APIs require a bearer token"
             );
         }
-        println!("listening on http://{addr}");
+        let tls = tls_identity(&args, addr.port())?;
+        match &tls {
+            Some((_, certificate)) => {
+                println!("listening on https://{addr}");
+                println!("certificate {}", certificate.display());
+            }
+            None => println!("listening on http://{addr}"),
+        }
         let _ = std::io::stdout().flush();
         let log: Option<slotdrill_emulator::http::RequestLog> = if args.quiet {
             None
@@ -99,7 +145,8 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         let shutdown = async move {
             let _ = signal.send(stop_signal().await);
         };
-        slotdrill_emulator::http::serve_with(emulator, listener, log, limits, shutdown)
+        let identity = tls.as_ref().map(|(identity, _)| identity);
+        slotdrill_emulator::http::serve_tls_with(emulator, listener, log, limits, identity, shutdown)
             .await
             .map_err(CliError::Server)?;
         Ok(received.await.unwrap_or("shutdown"))

@@ -1,6 +1,8 @@
-//! Clients we did not write, against `slotdrill serve` (issue 16): the official Azure SDK for
-//! Python (`tests/conformance/test_sdk.py`, pinned in `tests/conformance/requirements.txt`) and a
-//! plain `requests` client drive a served estate; any failing call fails this test.
+//! Clients we did not write, against `slotdrill serve --tls` (issues 16, 20): the official Azure
+//! SDK for Python (`tests/conformance/test_sdk.py`, pinned in `tests/conformance/requirements.txt`)
+//! and a plain `requests` client drive a served estate over HTTPS, trusting the certificate
+//! `serve` generated through `REQUESTS_CA_BUNDLE` as a user would (the SDK sends its bearer token
+//! over HTTPS only); any failing call fails this test.
 //!
 //! The Python environment is the one `.ci/run` creates (`.venv-conformance`), or the interpreter
 //! `SLOTDRILL_CONFORMANCE_PYTHON` names. Without it the test says so loudly and passes — unless
@@ -10,9 +12,9 @@ mod common;
 
 use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use common::{ESTATE, serve_estate};
+use common::serve_tls;
 
 /// The interpreter of the suite's virtual environment, if there is one.
 fn python() -> Option<PathBuf> {
@@ -49,7 +51,7 @@ fn the_official_azure_sdk_for_python_drives_serve() {
         );
         return;
     };
-    let server = serve_estate(ESTATE, &[], Stdio::null());
+    let (server, certificate) = serve_tls(&[]);
     let output = Command::new(&python)
         .args([
             "-m",
@@ -61,6 +63,7 @@ fn the_official_azure_sdk_for_python_drives_serve() {
         ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("SLOTDRILL_CONFORMANCE_ENDPOINT", &server.base)
+        .env("REQUESTS_CA_BUNDLE", &certificate)
         // Keep the worktree clean: no __pycache__ next to the suite.
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .output()

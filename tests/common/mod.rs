@@ -63,6 +63,71 @@ pub fn serve_estate(estate: &str, extra: &[&str], stderr: Stdio) -> Server {
     Server { child, base }
 }
 
+/// `slotdrill serve --estate ESTATE --tls` (plus `extra`) on a free loopback port, and the
+/// certificate file its second line names.
+pub fn serve_tls(extra: &[&str]) -> (Server, std::path::PathBuf) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
+        .args([
+            "serve",
+            "--estate",
+            ESTATE,
+            "--listen",
+            "127.0.0.1:0",
+            "--tls",
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let mut out = BufReader::new(child.stdout.take().expect("stdout"));
+    let (mut first, mut second) = (String::new(), String::new());
+    out.read_line(&mut first).expect("first line");
+    out.read_line(&mut second).expect("second line");
+    let base = first
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line {first:?}"))
+        .to_owned();
+    let certificate = second
+        .trim()
+        .strip_prefix("certificate ")
+        .unwrap_or_else(|| panic!("unexpected second line {second:?}"))
+        .into();
+    (Server { child, base }, certificate)
+}
+
+/// A client that trusts only the PEM certificate in `path`.
+pub fn trusting(path: &std::path::Path) -> reqwest::Client {
+    let pem = std::fs::read(path).expect("certificate file");
+    let root = reqwest::Certificate::from_pem(&pem).expect("PEM");
+    reqwest::Client::builder()
+        .tls_certs_only([root])
+        .build()
+        .expect("client")
+}
+
+/// One request with `client`, blocking; its answer.
+pub fn send_with(
+    client: &reqwest::Client,
+    method: &str,
+    url: &str,
+    body: Option<Value>,
+) -> slotdrill_test_support::arm::Answer {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+        .block_on(slotdrill_test_support::arm::send(
+            client,
+            method,
+            url,
+            body,
+            Some("t"),
+        ))
+        .unwrap_or_else(|e| panic!("{url} did not answer: {e}"))
+}
+
 /// The CLI with `args`, pointed at `server`.
 pub fn slotdrill(server: &Server, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_slotdrill"))

@@ -1,11 +1,11 @@
-"""Fixtures for the conformance suite: the endpoint of a running `slotdrill serve` (from
+"""Fixtures for the conformance suite: the endpoint of a running `slotdrill serve --tls` (from
 SLOTDRILL_CONFORMANCE_ENDPOINT, set by tests/conformance.rs), the official Azure SDK clients
 pointed at it with a stand-in credential, and a reset of the estate before every test.
 
-`serve` speaks plain http (HTTPS for `serve` is a separate issue), and azure-core refuses to send
-a bearer token over http unless the request says `enforce_https=False`: every call passes it
-(`NO_TLS`), which is azure-core's per-request option (azure/core/pipeline/policies/
-_authentication.py, `_enforce_https`). Nothing else about the clients is changed.
+azure-core refuses to send a bearer token over plain http (azure/core/pipeline/policies/
+_authentication.py, `_enforce_https`), so the suite runs over HTTPS with nothing changed in the
+clients: the certificate `serve` generated is trusted the way a user would trust it, through
+REQUESTS_CA_BUNDLE (which tests/conformance.rs sets to the file `serve` printed).
 """
 
 import os
@@ -23,7 +23,6 @@ APP = "orders"
 SLOT = "deploy"
 WORKFLOW = "order-flow"
 TOKEN = "conformance-token"
-NO_TLS = {"enforce_https": False}
 
 
 class FakeCredential:
@@ -38,6 +37,8 @@ def endpoint():
     value = os.environ.get("SLOTDRILL_CONFORMANCE_ENDPOINT")
     if not value:
         pytest.fail("SLOTDRILL_CONFORMANCE_ENDPOINT is not set: run this suite through tests/conformance.rs")
+    if not value.startswith("https://") or not os.environ.get("REQUESTS_CA_BUNDLE"):
+        pytest.fail("the suite runs over HTTPS, trusting serve's certificate (REQUESTS_CA_BUNDLE)")
     return value.rstrip("/")
 
 

@@ -1,5 +1,6 @@
 """The official Azure SDK for Python, unmodified and with its own default api-versions, against
-`slotdrill serve` (issue 16). A failing call fails CI. See conftest.py for the clients."""
+`slotdrill serve --tls` (issues 16, 20): no call passes `enforce_https=False`. A failing call
+fails CI. See conftest.py for the clients."""
 
 from urllib.parse import quote
 
@@ -8,7 +9,7 @@ from azure.mgmt.core.polling.arm_polling import ARMPolling
 from azure.mgmt.logic.models import GetCallbackUrlParameters
 from azure.mgmt.web.models import CsmSlotEntity, SlotConfigNamesResource, StringDictionary
 
-from conftest import APP, NO_TLS, RESOURCE_GROUP, SLOT, WORKFLOW
+from conftest import APP, RESOURCE_GROUP, SLOT, WORKFLOW
 
 RG = RESOURCE_GROUP
 
@@ -19,7 +20,7 @@ class VirtualTimePolling(ARMPolling):
     time would only slow CI. What the server asked for is kept, to be checked."""
 
     def __init__(self):
-        super().__init__(0, **NO_TLS)
+        super().__init__(0)
         self.asked = []
 
     def _sleep(self, delay):
@@ -28,19 +29,19 @@ class VirtualTimePolling(ARMPolling):
 
 def settings(web, slot=None):
     if slot is None:
-        return web.web_apps.list_application_settings(RG, APP, **NO_TLS).properties
-    return web.web_apps.list_application_settings_slot(RG, APP, slot, **NO_TLS).properties
+        return web.web_apps.list_application_settings(RG, APP).properties
+    return web.web_apps.list_application_settings_slot(RG, APP, slot).properties
 
 
 def test_sites_and_slots_list_and_get(web):
-    sites = list(web.web_apps.list_by_resource_group(RG, include_slots=True, **NO_TLS))
+    sites = list(web.web_apps.list_by_resource_group(RG, include_slots=True))
     assert sorted(s.name for s in sites) == ["orders", "orders/deploy"]
-    site = web.web_apps.get(RG, APP, **NO_TLS)
+    site = web.web_apps.get(RG, APP)
     assert (site.name, site.kind, site.state) == ("orders", "functionapp", "Running")
     assert site.default_host_name == "orders.azurewebsites.net"
-    slots = list(web.web_apps.list_slots(RG, APP, **NO_TLS))
+    slots = list(web.web_apps.list_slots(RG, APP))
     assert [s.name for s in slots] == ["orders/deploy"]
-    slot = web.web_apps.get_slot(RG, APP, SLOT, **NO_TLS)
+    slot = web.web_apps.get_slot(RG, APP, SLOT)
     assert slot.default_host_name == "orders-deploy.azurewebsites.net"
     assert slot.type == "Microsoft.Web/sites/slots"
 
@@ -50,27 +51,26 @@ def test_app_settings_list_and_update(web):
     assert settings(web, SLOT)["DB_CONNECTION"] == "staging-db"
     changed = dict(settings(web, SLOT), FEATURE_FLAG="on")
     answer = web.web_apps.update_application_settings_slot(
-        RG, APP, SLOT, StringDictionary(properties=changed), **NO_TLS
+        RG, APP, SLOT, StringDictionary(properties=changed)
     )
     assert answer.properties["FEATURE_FLAG"] == "on"
     assert settings(web, SLOT)["FEATURE_FLAG"] == "on"
     assert "FEATURE_FLAG" not in settings(web)
     production = dict(settings(web), OTHER="1")
-    web.web_apps.update_application_settings(RG, APP, StringDictionary(properties=production), **NO_TLS)
+    web.web_apps.update_application_settings(RG, APP, StringDictionary(properties=production))
     assert settings(web)["OTHER"] == "1"
 
 
 def test_slot_config_names_get_and_update(web):
-    names = web.web_apps.list_slot_configuration_names(RG, APP, **NO_TLS)
+    names = web.web_apps.list_slot_configuration_names(RG, APP)
     assert names.app_setting_names == ["DB_CONNECTION"]
     answer = web.web_apps.update_slot_configuration_names(
         RG,
         APP,
         SlotConfigNamesResource(app_setting_names=["DB_CONNECTION", "FEATURE_FLAG"]),
-        **NO_TLS,
     )
     assert sorted(answer.app_setting_names) == ["DB_CONNECTION", "FEATURE_FLAG"]
-    again = web.web_apps.list_slot_configuration_names(RG, APP, **NO_TLS)
+    again = web.web_apps.list_slot_configuration_names(RG, APP)
     assert sorted(again.app_setting_names) == ["DB_CONNECTION", "FEATURE_FLAG"]
 
 
@@ -78,26 +78,28 @@ def function_keys(web, function):
     """`listkeys` as Azure answers it: a flat object of key name to value, not the spec's
     `{"properties": …}`, so the SDK's `StringDictionary.properties` is None and the keys are the
     model's own entries (pulumi/pulumi-azure-native#2160: "Property values are null")."""
-    keys = web.web_apps.list_function_keys(RG, APP, function, **NO_TLS)
+    keys = web.web_apps.list_function_keys(RG, APP, function)
     assert keys.properties is None
     return dict(keys)
 
 
-def test_functions_and_their_keys(web):
-    functions = list(web.web_apps.list_functions(RG, APP, **NO_TLS))
+def test_functions_and_their_keys(web, endpoint):
+    functions = list(web.web_apps.list_functions(RG, APP))
     assert sorted(f.name for f in functions) == ["orders/ProcessOrder", "orders/SendInvoice"]
     keys = function_keys(web, "ProcessOrder")
     assert set(keys) >= {"default"}
     assert len(keys["default"]) >= 40
-    secrets = web.web_apps.list_function_secrets(RG, APP, "ProcessOrder", **NO_TLS)
+    secrets = web.web_apps.list_function_secrets(RG, APP, "ProcessOrder")
     assert secrets.key == keys["default"]
-    assert secrets.trigger_url.startswith("https://orders.azurewebsites.net/api/ProcessOrder?code=")
+    # The scheme and port the client used, with the slot's host name (which routes the call).
+    port = endpoint.rsplit(":", 1)[1]
+    assert secrets.trigger_url.startswith(f"https://orders.azurewebsites.net:{port}/api/ProcessOrder?code=")
 
 
 def test_swap_slot_with_production_polled_to_the_end(web):
     polling = VirtualTimePolling()
     poller = web.web_apps.begin_swap_slot_with_production(
-        RG, APP, CsmSlotEntity(target_slot=SLOT, preserve_vnet=True), polling=polling, **NO_TLS
+        RG, APP, CsmSlotEntity(target_slot=SLOT, preserve_vnet=True), polling=polling
     )
     assert poller.result() is None
     assert poller.status() == "Succeeded"
@@ -106,7 +108,7 @@ def test_swap_slot_with_production_polled_to_the_end(web):
     assert settings(web)["SLOTDRILL_RELEASE"] == "v2"
     assert settings(web)["DB_CONNECTION"] == "prod-db"
     assert settings(web, SLOT)["SLOTDRILL_RELEASE"] == "v1"
-    slot = web.web_apps.get_slot(RG, APP, SLOT, **NO_TLS)
+    slot = web.web_apps.get_slot(RG, APP, SLOT)
     assert slot.slot_swap_status is not None
     assert slot.slot_swap_status.source_slot_name == SLOT
 
@@ -114,7 +116,7 @@ def test_swap_slot_with_production_polled_to_the_end(web):
 def test_swap_slot_from_the_slot_side_polled_to_the_end(web):
     polling = VirtualTimePolling()
     poller = web.web_apps.begin_swap_slot(
-        RG, APP, SLOT, CsmSlotEntity(target_slot="production", preserve_vnet=True), polling=polling, **NO_TLS
+        RG, APP, SLOT, CsmSlotEntity(target_slot="production", preserve_vnet=True), polling=polling
     )
     poller.result()
     assert poller.status() == "Succeeded"
@@ -123,18 +125,18 @@ def test_swap_slot_from_the_slot_side_polled_to_the_end(web):
 
 
 def test_workflow_get_create_or_update_runs_and_actions(logic):
-    flow = logic.workflows.get(RG, WORKFLOW, **NO_TLS)
+    flow = logic.workflows.get(RG, WORKFLOW)
     assert flow.name == WORKFLOW and flow.state == "Enabled"
     assert set(flow.definition["actions"]) == {"ProcessOrder", "SendInvoice"}
     flow.definition["actions"]["SendInvoice"]["runAfter"] = {"ProcessOrder": ["Succeeded", "Failed"]}
-    saved = logic.workflows.create_or_update(RG, WORKFLOW, flow, **NO_TLS)
+    saved = logic.workflows.create_or_update(RG, WORKFLOW, flow)
     assert saved.version != flow.version
     assert saved.definition["actions"]["SendInvoice"]["runAfter"]["ProcessOrder"] == ["Succeeded", "Failed"]
-    logic.workflow_triggers.run(RG, WORKFLOW, "manual", **NO_TLS)
-    runs = list(logic.workflow_runs.list(RG, WORKFLOW, **NO_TLS))
+    logic.workflow_triggers.run(RG, WORKFLOW, "manual")
+    runs = list(logic.workflow_runs.list(RG, WORKFLOW))
     assert len(runs) == 1
     assert runs[0].status in ("Succeeded", "Failed")
-    actions = list(logic.workflow_run_actions.list(RG, WORKFLOW, runs[0].name, **NO_TLS))
+    actions = list(logic.workflow_run_actions.list(RG, WORKFLOW, runs[0].name))
     assert sorted(a.name for a in actions) == ["ProcessOrder", "SendInvoice"]
     assert all(a.status for a in actions)
 
@@ -152,40 +154,41 @@ def test_data_plane_call_with_an_encoded_key(web, endpoint):
 
 
 def test_restart_stop_and_start(web):
-    web.web_apps.restart(RG, APP, soft_restart=False, synchronous=True, **NO_TLS)
-    web.web_apps.restart_slot(RG, APP, SLOT, **NO_TLS)
-    web.web_apps.stop_slot(RG, APP, SLOT, **NO_TLS)
-    assert web.web_apps.get_slot(RG, APP, SLOT, **NO_TLS).state == "Stopped"
-    web.web_apps.start_slot(RG, APP, SLOT, **NO_TLS)
-    assert web.web_apps.get_slot(RG, APP, SLOT, **NO_TLS).state == "Running"
-    web.web_apps.stop(RG, APP, **NO_TLS)
-    assert web.web_apps.get(RG, APP, **NO_TLS).state == "Stopped"
-    web.web_apps.start(RG, APP, **NO_TLS)
-    assert web.web_apps.get(RG, APP, **NO_TLS).state == "Running"
+    web.web_apps.restart(RG, APP, soft_restart=False, synchronous=True)
+    web.web_apps.restart_slot(RG, APP, SLOT)
+    web.web_apps.stop_slot(RG, APP, SLOT)
+    assert web.web_apps.get_slot(RG, APP, SLOT).state == "Stopped"
+    web.web_apps.start_slot(RG, APP, SLOT)
+    assert web.web_apps.get_slot(RG, APP, SLOT).state == "Running"
+    web.web_apps.stop(RG, APP)
+    assert web.web_apps.get(RG, APP).state == "Stopped"
+    web.web_apps.start(RG, APP)
+    assert web.web_apps.get(RG, APP).state == "Running"
 
 
-def test_workflow_update_disable_enable_versions_and_delete(logic):
-    first = logic.workflows.get(RG, WORKFLOW, **NO_TLS)
-    logic.workflows.disable(RG, WORKFLOW, **NO_TLS)
-    assert logic.workflows.get(RG, WORKFLOW, **NO_TLS).state == "Disabled"
-    logic.workflows.enable(RG, WORKFLOW, **NO_TLS)
-    updated = logic.workflows.update(RG, WORKFLOW, **NO_TLS)
+def test_workflow_update_disable_enable_versions_and_delete(logic, endpoint):
+    first = logic.workflows.get(RG, WORKFLOW)
+    logic.workflows.disable(RG, WORKFLOW)
+    assert logic.workflows.get(RG, WORKFLOW).state == "Disabled"
+    logic.workflows.enable(RG, WORKFLOW)
+    updated = logic.workflows.update(RG, WORKFLOW)
     assert updated.state == "Enabled" and updated.version == first.version
 
     first.definition["contentVersion"] = "2.0.0.0"
-    second = logic.workflows.create_or_update(RG, WORKFLOW, first, **NO_TLS)
-    versions = list(logic.workflow_versions.list(RG, WORKFLOW, **NO_TLS))
+    second = logic.workflows.create_or_update(RG, WORKFLOW, first)
+    versions = list(logic.workflow_versions.list(RG, WORKFLOW))
     assert [v.version for v in versions] == [second.version, first.version]
-    old = logic.workflow_versions.get(RG, WORKFLOW, first.version, **NO_TLS)
+    old = logic.workflow_versions.get(RG, WORKFLOW, first.version)
     assert old.definition["contentVersion"] == "1.0.0.0"
 
     url = logic.workflows.list_callback_url(
-        RG, WORKFLOW, GetCallbackUrlParameters(key_type="Primary"), **NO_TLS
+        RG, WORKFLOW, GetCallbackUrlParameters(key_type="Primary")
     )
     assert url.method == "POST" and url.value.startswith(url.base_path)
+    assert url.base_path.startswith(f"{endpoint}/workflows/")
     assert url.queries.sv == "1.0" and url.queries.sig
-    trigger = logic.workflow_triggers.list_callback_url(RG, WORKFLOW, "manual", **NO_TLS)
+    trigger = logic.workflow_triggers.list_callback_url(RG, WORKFLOW, "manual")
     assert trigger.base_path.endswith("/triggers/manual/paths/invoke")
 
-    logic.workflows.delete(RG, WORKFLOW, **NO_TLS)
-    assert [w.name for w in logic.workflows.list_by_resource_group(RG, **NO_TLS)] == []
+    logic.workflows.delete(RG, WORKFLOW)
+    assert [w.name for w in logic.workflows.list_by_resource_group(RG)] == []

@@ -48,6 +48,9 @@ pub struct ArmConfig {
     /// loopback endpoint; off whenever the endpoint stands for Azure (`--live`), a local ARM
     /// stand-in or proxy included.
     pub functions_on_endpoint: bool,
+    /// Certificates (PEM, one or more) trusted besides the platform's store: `slotdrill serve
+    /// --tls`'s generated certificate, or a local stand-in's own CA.
+    pub extra_roots_pem: Option<Vec<u8>>,
 }
 
 /// api-version used for `Microsoft.Web` unless configured.
@@ -79,6 +82,7 @@ impl ArmConfig {
             fresh_read: Duration::from_secs(10),
             poll_in_real_time: true,
             secure_parameters: BTreeMap::new(),
+            extra_roots_pem: None,
         }
     }
 
@@ -253,10 +257,20 @@ impl Client {
             .enable_all()
             .build()
             .map_err(|e| ArmError::Setup(e.to_string()))?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(100))
-            .build()
-            .map_err(|e| ArmError::Setup(e.to_string()))?;
+        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(100));
+        if let Some(pem) = &config.extra_roots_pem {
+            let roots = reqwest::Certificate::from_pem_bundle(pem)
+                .ok()
+                .filter(|roots| !roots.is_empty())
+                .ok_or_else(|| {
+                    ArmError::Setup(
+                        "the CA certificate to trust holds no PEM certificate".to_owned(),
+                    )
+                })?;
+            // Added to the platform's roots (rustls-platform-verifier), not instead of them.
+            builder = builder.tls_certs_merge(roots);
+        }
+        let http = builder.build().map_err(|e| ArmError::Setup(chain(&e)))?;
         Ok(Client {
             config,
             http,

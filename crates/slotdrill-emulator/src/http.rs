@@ -7,6 +7,13 @@
 //! not kept for ever), a body over [`Limits::max_body`] is refused with 413 before it is read,
 //! and on shutdown idle keep-alive connections close at once while requests in flight get
 //! [`SHUTDOWN_GRACE`] to finish.
+//!
+//! With a [`TlsIdentity`] ([`serve_tls_with`]) the same listener speaks HTTPS only: each
+//! connection's handshake runs in its own task, bounded by the header-read timeout. The links an
+//! answer holds (`Location`, `Azure-AsyncOperation`, `nextLink`, callback and function URLs)
+//! use the scheme and host the client used: the listener's scheme and the `Host` header, or a
+//! TLS-terminating proxy's `X-Forwarded-Proto` (`http`/`https`) and `X-Forwarded-Host` (their
+//! first values) when it sends them.
 
 use std::pin::pin;
 use std::sync::Arc;
@@ -21,6 +28,7 @@ use hyper_util::service::TowerToHyperService;
 use crate::arm::{ArmRequest, ArmResponse, admin};
 use crate::emulator::Emulator;
 use crate::host::HostRequest;
+use crate::tls::TlsIdentity;
 
 /// The largest request body by default: 4 MiB, ARM's limit for a template or a parameter file
 /// (Learn, "ARM template best practices": "Limit the size of your template to 4 MB").
@@ -61,14 +69,20 @@ pub fn router(emulator: Arc<Emulator>) -> Router {
 
 /// The router; `log` receives one line per management request.
 pub fn router_with_log(emulator: Arc<Emulator>, log: Option<RequestLog>) -> Router {
-    router_with(emulator, log, MAX_BODY)
+    router_with(emulator, log, MAX_BODY, "http")
 }
 
-fn router_with(emulator: Arc<Emulator>, log: Option<RequestLog>, max_body: usize) -> Router {
+/// `scheme` is the listener's: what links say unless a proxy's `X-Forwarded-Proto` differs.
+fn router_with(
+    emulator: Arc<Emulator>,
+    log: Option<RequestLog>,
+    max_body: usize,
+    scheme: &'static str,
+) -> Router {
     Router::new().fallback(move |request: Request<Body>| {
         let emulator = Arc::clone(&emulator);
         let log = log.clone();
-        async move { dispatch(&emulator, request, log.as_ref(), max_body).await }
+        async move { dispatch(&emulator, request, log.as_ref(), max_body, scheme).await }
     })
 }
 
@@ -100,7 +114,21 @@ pub async fn serve_with(
     limits: Limits,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let router = router_with(emulator, log, limits.max_body);
+    serve_tls_with(emulator, listener, log, limits, None, shutdown).await
+}
+
+/// [`serve_with`], over HTTPS when `tls` is given (plain HTTP otherwise).
+pub async fn serve_tls_with(
+    emulator: Arc<Emulator>,
+    listener: tokio::net::TcpListener,
+    log: Option<RequestLog>,
+    limits: Limits,
+    tls: Option<&TlsIdentity>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let acceptor = tls.map(|tls| tokio_rustls::TlsAcceptor::from(Arc::clone(&tls.config)));
+    let router = router_with(emulator, log, limits.max_body, scheme);
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
     let mut shutdown = pin!(shutdown);
@@ -112,7 +140,27 @@ pub async fn serve_with(
                 // files) ends that connection, not the server.
                 let Ok((stream, _)) = accepted else { continue };
                 let service = TowerToHyperService::new(router.clone());
-                connections.spawn(connection(stream, service, limits, stopping.clone()));
+                let stopping = stopping.clone();
+                match &acceptor {
+                    None => {
+                        connections.spawn(connection(stream, service, limits, stopping));
+                    }
+                    Some(acceptor) => {
+                        let acceptor = acceptor.clone();
+                        connections.spawn(async move {
+                            // A client that never finishes its handshake is dropped like one
+                            // that never sends its headers; a failed handshake ends only its
+                            // connection.
+                            let handshake = tokio::time::timeout(
+                                limits.header_read_timeout,
+                                acceptor.accept(stream),
+                            );
+                            if let Ok(Ok(stream)) = handshake.await {
+                                connection(stream, service, limits, stopping).await;
+                            }
+                        });
+                    }
+                }
             }
             // Finished connections are reaped as they end, so the set stays small.
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
@@ -131,12 +179,14 @@ pub async fn serve_with(
 }
 
 /// One connection, HTTP/1.1 with keep-alive, until it ends or shutdown closes it.
-async fn connection(
-    stream: tokio::net::TcpStream,
+async fn connection<I>(
+    stream: I,
     service: TowerToHyperService<Router>,
     limits: Limits,
     mut stopping: tokio::sync::watch::Receiver<bool>,
-) {
+) where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -185,6 +235,7 @@ async fn dispatch(
     request: Request<Body>,
     log: Option<&RequestLog>,
     max_body: usize,
+    scheme: &'static str,
 ) -> Response<Body> {
     let (parts, body) = request.into_parts();
     // A declared length over the limit is refused before a byte of the body is read.
@@ -226,7 +277,7 @@ async fn dispatch(
             query: query_pairs(&parts),
             headers,
             body,
-            base_url: format!("http://{host}"),
+            base_url: base_url(&parts, scheme, &host),
         };
         let answer = if lower.starts_with("/_slotdrill/") {
             admin(emulator, &request)
@@ -268,6 +319,33 @@ async fn dispatch(
     }
     append(headers, &answer.headers);
     response
+}
+
+/// `SCHEME://HOST` as the client reached us: the listener's scheme and the `Host` header, unless
+/// a TLS-terminating proxy says otherwise in `X-Forwarded-Proto` (only `http` or `https`) and
+/// `X-Forwarded-Host` (first values of comma-separated lists, as proxies append).
+fn base_url(parts: &Parts, scheme: &str, host: &str) -> String {
+    let first = |name: &str| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
+    let scheme = match first("x-forwarded-proto") {
+        Some(proto) if proto.eq_ignore_ascii_case("https") => "https",
+        Some(proto) if proto.eq_ignore_ascii_case("http") => "http",
+        _ => scheme,
+    };
+    // A host with anything but a name, an address and a port would make links that are not
+    // URLs: such a header is not honoured.
+    let forwarded_host = first("x-forwarded-host").filter(|h| {
+        h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]_".contains(&b))
+    });
+    format!("{scheme}://{}", forwarded_host.unwrap_or(host))
 }
 
 fn append(headers: &mut axum::http::HeaderMap, extra: &[(String, String)]) {

@@ -17,7 +17,10 @@ pub struct ArmRequest {
     pub headers: Vec<(String, String)>,
     /// The JSON body, if any.
     pub body: Option<Value>,
-    /// `http://HOST:PORT`, for `Location` headers.
+    /// `SCHEME://HOST[:PORT]` as the client reached the emulator (`https` on a `--tls`
+    /// listener; a TLS-terminating proxy's `X-Forwarded-Proto`/`X-Forwarded-Host` win): every
+    /// absolute URL an answer holds starts with it or, for a function host, with its scheme and
+    /// port ([`ArmRequest::site_url`]).
     pub base_url: String,
 }
 
@@ -43,6 +46,31 @@ impl ArmRequest {
             .and_then(|h| h.trim_start().split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
+    }
+
+    /// `SCHEME://HOST_NAME[:PORT]`: a function host's URL as this client can call it, with the
+    /// scheme and port it used (the port left out when it is the scheme's default) and the slot's
+    /// host name, which is what routes a call to its slot (`Host` on a shared listener; the port
+    /// is ignored). Without a base URL (in process) Azure's own `https://HOST_NAME`.
+    pub(crate) fn site_url(&self, host_name: &str) -> String {
+        let Some((scheme, authority)) = self.base_url.split_once("://") else {
+            return format!("https://{host_name}");
+        };
+        let authority = authority.split('/').next().unwrap_or_default();
+        let port = authority
+            .rsplit_once(':')
+            .map(|(_, port)| port)
+            .filter(|port| !port.is_empty() && port.bytes().all(|b| b.is_ascii_digit()))
+            .filter(|port| {
+                !matches!(
+                    (scheme.to_ascii_lowercase().as_str(), *port),
+                    ("https", "443") | ("http", "80")
+                )
+            });
+        match port {
+            Some(port) => format!("{scheme}://{host_name}:{port}"),
+            None => format!("{scheme}://{host_name}"),
+        }
     }
 
     pub(crate) fn path_and_query(&self) -> String {

@@ -225,9 +225,11 @@ async fn site_config_functions_and_keys() {
         .await;
     let first = &functions.body["value"][0];
     assert_eq!(first["name"], "orders/deploy/AdminOnly");
+    // The scheme and port this client used, the slot's host name (which routes the call).
+    let port = arm.served.addr.port();
     assert_eq!(
         first["properties"]["invoke_url_template"],
-        "https://orders-deploy.azurewebsites.net/api/adminonly"
+        format!("http://orders-deploy.azurewebsites.net:{port}/api/adminonly")
     );
     let production_functions = arm
         .send("GET", &format!("{SITE}/orders/functions"), None)
@@ -246,9 +248,24 @@ async fn site_config_functions_and_keys() {
         .await;
     let key = common::key(&arm.served.emulator, "deploy", "SendInvoice");
     assert_eq!(secrets.body["key"], key.as_str());
-    assert_eq!(
-        secrets.body["trigger_url"],
-        format!("https://orders-deploy.azurewebsites.net/api/SendInvoice?code={key}")
+    let trigger_url =
+        format!("http://orders-deploy.azurewebsites.net:{port}/api/SendInvoice?code={key}");
+    assert_eq!(secrets.body["trigger_url"], trigger_url);
+    // As written, it reaches that slot's function.
+    let called = arm
+        .served
+        .client
+        .post(&trigger_url)
+        .json(&json!({}))
+        .send()
+        .await
+        .expect("answer");
+    // Its key was taken (a function may still fail: the slot's release decides that).
+    assert_ne!(called.status(), 401);
+    assert!(
+        called.headers()["x-slotdrill-served-by"]
+            .to_str()
+            .is_ok_and(|s| s.starts_with("orders/deploy@"))
     );
     let keys = arm
         .send(

@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use slotdrill_model::{FunctionApp, OperatingSystem, RampUpRule, Slot, SlotState, is_production};
 
 use crate::clock::rfc3339;
+use crate::wire::ArmRequest;
 
 pub(crate) fn site_id(subscription: &str, app: &FunctionApp, slot: &str) -> String {
     let base = format!(
@@ -146,6 +147,7 @@ pub(crate) fn parse_ramp_up_rule(value: &Value) -> Result<RampUpRule, MissingRam
 
 /// One entry of `GET {site}/functions`.
 pub(crate) fn function(
+    request: &ArmRequest,
     subscription: &str,
     app: &FunctionApp,
     slot: &Slot,
@@ -165,7 +167,7 @@ pub(crate) fn function(
         "properties": {
             "name": function,
             "function_app_id": site,
-            "invoke_url_template": format!("https://{}/api/{}", slot.host_name(), function.to_ascii_lowercase()),
+            "invoke_url_template": format!("{}/api/{}", request.site_url(slot.host_name()), function.to_ascii_lowercase()),
             "language": "dotnet-isolated",
             "isDisabled": false,
             "config": { "bindings": [

@@ -196,13 +196,18 @@ fn config(
         ("GET", ["functions"]) => with_slot(state, app, slot, |sub, a, s| {
             let value: Vec<Value> = s
                 .release()
-                .map(|r| r.functions.keys().map(|f| function(sub, a, s, f)).collect())
+                .map(|r| {
+                    r.functions
+                        .keys()
+                        .map(|f| function(request, sub, a, s, f))
+                        .collect()
+                })
                 .unwrap_or_default();
             ArmResponse::ok(json!({ "value": value, "nextLink": null }))
         }),
         ("GET", ["deployments", ..]) => super::deployments::get(state, request, app, slot, tail),
         ("POST", ["functions", _, action @ ("listsecrets" | "listkeys")]) => {
-            function_keys(state, app, slot, tail_raw[1], action)
+            function_keys(state, request, app, slot, tail_raw[1], action)
         }
         ("POST", ["host", "default", "listkeys"]) => host_keys(state, app, slot),
         _ => ArmResponse::not_found(format!(
@@ -410,6 +415,7 @@ fn update_web_config(
 
 fn function_keys(
     state: &State,
+    request: &ArmRequest,
     app: &str,
     slot: &str,
     function: &str,
@@ -424,7 +430,7 @@ fn function_keys(
         let key = s.keys().function_default(name);
         if action == "listsecrets" {
             ArmResponse::ok(
-                json!({ "key": key.expose(), "trigger_url": format!("https://{}/api/{name}?code={}", s.host_name(), key.expose()) }),
+                json!({ "key": key.expose(), "trigger_url": format!("{}/api/{name}?code={}", request.site_url(s.host_name()), key.expose()) }),
             )
         } else {
             // What Azure really returns: a flat object of key name → value.
