@@ -142,14 +142,4 @@ fn same(case: &Value, value: &Value) -> bool {
 }
 
 /// A JSON type in Azure's words.
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "Null",
-        Value::Bool(_) => "Boolean",
-        Value::Number(n) if n.is_f64() => "Float",
-        Value::Number(_) => "Integer",
-        Value::String(_) => "String",
-        Value::Array(_) => "Array",
-        Value::Object(_) => "Object",
-    }
-}
+pub(crate) use slotdrill_wdl::functions::kind;

@@ -73,8 +73,9 @@ impl Call<'_> {
     }
 }
 
-/// What kind of JSON value `value` is, in the words Azure's errors use.
-pub(crate) fn kind(value: &Value) -> &'static str {
+/// What kind of JSON value `value` is, in the words Azure's errors use (`Integer`, `Float`,
+/// `String`, …; Newtonsoft's names, which the runtime's messages also use).
+pub fn kind(value: &Value) -> &'static str {
     match value {
         Value::Null => "Null",
         Value::Bool(_) => "Boolean",

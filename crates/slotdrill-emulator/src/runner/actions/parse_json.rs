@@ -52,19 +52,6 @@ pub(crate) fn parse_json(name: &str, inputs: &Value) -> Outcome {
     }
 }
 
-/// Newtonsoft's names for JSON types, as its messages use them.
-fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "Null",
-        Value::Bool(_) => "Boolean",
-        Value::Number(n) if n.is_f64() => "Float",
-        Value::Number(_) => "Integer",
-        Value::String(_) => "String",
-        Value::Array(_) => "Array",
-        Value::Object(_) => "Object",
-    }
-}
-
 fn matches_type(value: &Value, wanted: &str) -> bool {
     match wanted.to_ascii_lowercase().as_str() {
         "null" => value.is_null(),
@@ -119,7 +106,7 @@ fn validate(value: &Value, schema: &Value, path: &str, schema_id: &str, errors: 
             format!(
                 "Invalid type. Expected {} but got {}.",
                 expected.join(", "),
-                type_name(value)
+                slotdrill_wdl::functions::kind(value)
             ),
             path,
             schema_id,
