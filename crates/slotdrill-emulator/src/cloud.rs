@@ -252,23 +252,28 @@ impl Cloud for Emulator {
         value: &Secret,
     ) -> Result<(), CloudError> {
         let mut state = self.lock();
-        let found = state
-            .workflows_mut()
-            .get_mut(logic_app)
-            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{logic_app}`")))?;
-        found
-            .app_settings
-            .insert(name.to_owned(), value.expose().to_owned());
+        let sharing = state.workflows_mut().sharing_settings_mut(logic_app);
+        if sharing.is_empty() {
+            return Err(CloudError::NotFound(format!("Logic App `{logic_app}`")));
+        }
+        // A Standard site's workflows share its settings.
+        for found in sharing {
+            found
+                .app_settings
+                .insert(name.to_owned(), value.expose().to_owned());
+        }
         Ok(())
     }
 
     fn remove_logic_app_setting(&self, logic_app: &str, name: &str) -> Result<(), CloudError> {
         let mut state = self.lock();
-        let found = state
-            .workflows_mut()
-            .get_mut(logic_app)
-            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{logic_app}`")))?;
-        found.app_settings.remove(name);
+        let sharing = state.workflows_mut().sharing_settings_mut(logic_app);
+        if sharing.is_empty() {
+            return Err(CloudError::NotFound(format!("Logic App `{logic_app}`")));
+        }
+        for found in sharing {
+            found.app_settings.remove(name);
+        }
         Ok(())
     }
 

@@ -195,6 +195,36 @@ impl Emulator {
         Ok(())
     }
 
+    /// Makes a saved workflow one of Logic Apps Standard site `site`'s workflows: from then on
+    /// it shares that site's app settings (the site's settings replace its own when the site
+    /// already has workflows).
+    pub fn place_in_site(&self, name: &str, site: &str) -> Result<(), EmulatorError> {
+        let mut state = self.lock();
+        let shared = state
+            .workflows()
+            .of_site(site)
+            .next()
+            .map(|l| l.app_settings.clone());
+        let logic_app = state
+            .workflows_mut()
+            .get_mut(name)
+            .ok_or_else(|| EmulatorError::UnknownLogicApp(name.to_owned()))?;
+        logic_app.site = Some(site.to_owned());
+        if let Some(settings) = shared {
+            logic_app.app_settings = settings;
+        }
+        Ok(())
+    }
+
+    /// The workflows of Logic Apps Standard site `site`, by name.
+    pub fn site_workflows(&self, site: &str) -> Vec<String> {
+        self.lock()
+            .workflows()
+            .of_site(site)
+            .map(|l| l.name.clone())
+            .collect()
+    }
+
     /// A Logic App, as saved.
     pub fn logic_app(&self, name: &str) -> Option<LogicApp> {
         self.lock().workflows().get(name).cloned()
@@ -209,18 +239,22 @@ impl Emulator {
             .collect()
     }
 
-    /// Sets the app settings a Logic App's `appsetting()` reads (Logic Apps Standard).
+    /// Sets the app settings a Logic App's `appsetting()` reads (Logic Apps Standard): for a
+    /// workflow of a Standard site, the settings of every workflow of that site, which share
+    /// them as Azure's site does.
     pub fn set_logic_app_settings(
         &self,
         name: &str,
         settings: BTreeMap<String, String>,
     ) -> Result<(), EmulatorError> {
         let mut state = self.lock();
-        let logic_app = state
-            .workflows_mut()
-            .get_mut(name)
-            .ok_or_else(|| EmulatorError::UnknownLogicApp(name.to_owned()))?;
-        logic_app.app_settings = settings;
+        let sharing = state.workflows_mut().sharing_settings_mut(name);
+        if sharing.is_empty() {
+            return Err(EmulatorError::UnknownLogicApp(name.to_owned()));
+        }
+        for logic_app in sharing {
+            logic_app.app_settings = settings.clone();
+        }
         Ok(())
     }
 

@@ -38,6 +38,10 @@ pub struct LogicApp {
     pub enabled: bool,
     /// The versions saved before this one, oldest first, without runs (ARM's `versions`).
     pub(crate) earlier: Vec<LogicApp>,
+    /// Logic Apps Standard: the site (`Microsoft.Web/sites`, `kind: functionapp,workflowapp`)
+    /// that holds this workflow; its workflows share one set of app settings. `None`: a
+    /// Consumption workflow, or a Standard workflow saved on its own.
+    pub site: Option<String>,
 }
 
 impl LogicApp {
@@ -62,6 +66,7 @@ impl LogicApp {
             saved_targets: BTreeMap::new(),
             enabled: true,
             earlier: Vec::new(),
+            site: None,
         }
     }
 
@@ -81,6 +86,7 @@ impl LogicApp {
             saved_targets: self.saved_targets.clone(),
             enabled: self.enabled,
             earlier: Vec::new(),
+            site: self.site.clone(),
         }
     }
 

@@ -299,6 +299,7 @@ impl State {
             logic_app.resource_group = previous.resource_group.clone();
             logic_app.location = previous.location.clone();
             logic_app.created_at = previous.created_at;
+            logic_app.site = previous.site.clone();
         }
         logic_app.changed_at = now;
         logic_app.cache_function_keys(&self.estate);

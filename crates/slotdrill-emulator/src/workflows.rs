@@ -31,6 +31,30 @@ impl Workflows {
         self.logic_apps.get_mut(&AzureName::from(name))
     }
 
+    /// The Logic App `name` and, for a workflow of a Standard site, every other workflow of that
+    /// site: what shares its app settings. Empty when there is no such Logic App.
+    pub(crate) fn sharing_settings_mut(&mut self, name: &str) -> Vec<&mut LogicApp> {
+        let Some(found) = self.get(name) else {
+            return Vec::new();
+        };
+        let key = AzureName::from(name);
+        match found.site.clone() {
+            None => self.logic_apps.get_mut(&key).into_iter().collect(),
+            Some(site) => self
+                .logic_apps
+                .values_mut()
+                .filter(|l| l.site.as_deref().is_some_and(|s| AzureName::same(s, &site)))
+                .collect(),
+        }
+    }
+
+    /// The workflows of Standard site `site` (name in any case), ordered by name.
+    pub(crate) fn of_site(&self, site: &str) -> impl Iterator<Item = &LogicApp> {
+        self.logic_apps
+            .values()
+            .filter(move |l| l.site.as_deref().is_some_and(|s| AzureName::same(s, site)))
+    }
+
     /// Every Logic App, ordered by name (case-insensitively).
     pub(crate) fn all(&self) -> impl Iterator<Item = &LogicApp> {
         self.logic_apps.values()

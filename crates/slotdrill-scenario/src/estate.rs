@@ -90,7 +90,7 @@ pub(crate) fn load_estate_text(
     Ok(LoadedEstate { scenario, emulator })
 }
 
-struct Source<'a> {
+pub(crate) struct Source<'a> {
     file: &'a str,
     text: &'a str,
     toml: bool,
@@ -120,7 +120,7 @@ impl Source<'_> {
     }
 
     /// An error about key `key` of the `index`-th `[[table]]`.
-    fn error(
+    pub(crate) fn error(
         &self,
         table: &str,
         index: usize,
@@ -214,6 +214,21 @@ fn build(
             body: stub.body.clone(),
         });
     }
+    let standard_group = |i: usize| {
+        scenario.standard_logic_app[i]
+            .resource_group
+            .clone()
+            .unwrap_or_else(|| group.clone())
+    };
+    for (i, site) in scenario.standard_logic_app.iter().enumerate() {
+        let place = crate::standard::Placement {
+            index: i,
+            group: &standard_group(i),
+            location: &location,
+            dir,
+        };
+        crate::standard::add(source, &emulator, &mut stubs, site, &place)?;
+    }
     if !stubs.api_connections.is_empty() || !stubs.http.is_empty() {
         emulator.set_stubs(stubs);
     }
@@ -262,7 +277,7 @@ fn calls_apps_in_the_estate(
 
 /// Why a Logic App's `keys` could not be bound.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-enum KeyBindingError {
+pub(crate) enum KeyBindingError {
     #[error("`{parameter}`: expected `app/slot/function`, got `{reference}`")]
     Reference {
         parameter: String,
@@ -308,33 +323,7 @@ fn with_keys(
     }
     let mut values = serde_json::Map::new();
     for (parameter, reference) in keys {
-        let mut parts = reference.splitn(3, '/');
-        let (Some(app), Some(slot), Some(function)) = (parts.next(), parts.next(), parts.next())
-        else {
-            return Err(KeyBindingError::Reference {
-                parameter: parameter.clone(),
-                reference: reference.clone(),
-            });
-        };
-        let (key, deployed) = emulator
-            .read(|e| {
-                e.slot(app, slot).map(|s| {
-                    let deployed = s.release().is_some_and(|r| r.function(function).is_some());
-                    (s.keys().function_default(function), deployed)
-                })
-            })
-            .map_err(|source| KeyBindingError::Slot {
-                parameter: parameter.clone(),
-                source: Box::new(source),
-            })?;
-        if !deployed {
-            return Err(KeyBindingError::UnknownFunction {
-                parameter: parameter.clone(),
-                app: app.to_owned(),
-                slot: slot.to_owned(),
-                function: function.to_owned(),
-            });
-        }
+        let key = function_key(emulator, parameter, reference)?;
         values.insert(
             parameter.clone(),
             serde_json::json!({ "value": key.expose() }),
@@ -377,6 +366,41 @@ fn with_keys(
         root,
         document.connections,
     )?)
+}
+
+/// The `default` key of the function `reference` (`app/slot/function`) names, for `parameter`.
+pub(crate) fn function_key(
+    emulator: &Emulator,
+    parameter: &str,
+    reference: &str,
+) -> Result<slotdrill_model::Secret, KeyBindingError> {
+    let mut parts = reference.splitn(3, '/');
+    let (Some(app), Some(slot), Some(function)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(KeyBindingError::Reference {
+            parameter: parameter.to_owned(),
+            reference: reference.to_owned(),
+        });
+    };
+    let (key, deployed) = emulator
+        .read(|e| {
+            e.slot(app, slot).map(|s| {
+                let deployed = s.release().is_some_and(|r| r.function(function).is_some());
+                (s.keys().function_default(function), deployed)
+            })
+        })
+        .map_err(|source| KeyBindingError::Slot {
+            parameter: parameter.to_owned(),
+            source: Box::new(source),
+        })?;
+    if !deployed {
+        return Err(KeyBindingError::UnknownFunction {
+            parameter: parameter.to_owned(),
+            app: app.to_owned(),
+            slot: slot.to_owned(),
+            function: function.to_owned(),
+        });
+    }
+    Ok(key)
 }
 
 fn add_app(

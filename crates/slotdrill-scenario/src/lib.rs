@@ -16,6 +16,7 @@ pub mod html;
 mod report;
 mod runner;
 mod schema;
+mod standard;
 pub mod steps;
 
 pub use check::check_steps;

@@ -31,6 +31,9 @@ pub struct ScenarioFile {
     /// Answers for requests to URLs outside the estate.
     #[serde(default)]
     pub http_stub: Vec<HttpStubDef>,
+    /// Logic Apps Standard: one site holding several workflows (a project folder).
+    #[serde(default)]
+    pub standard_logic_app: Vec<StandardLogicAppDef>,
     /// Faults armed from the start (for `serve`).
     #[serde(default)]
     pub fault: Vec<ArmFault>,
@@ -171,6 +174,38 @@ fn ok() -> u16 {
 
 fn empty_object() -> serde_json::Value {
     serde_json::json!({})
+}
+
+/// A Logic Apps Standard app: a `Microsoft.Web/sites` resource (`kind:
+/// functionapp,workflowapp`) whose workflows are the `{name}/workflow.json` files of one project
+/// folder, sharing its `connections.json`, `parameters.json` and app settings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardLogicAppDef {
+    /// The Logic App's (the site's) name.
+    pub name: String,
+    /// The project folder, relative to the scenario file: `host.json` and/or `connections.json`
+    /// beside one folder per workflow.
+    pub project: String,
+    /// Which workflow folders to load (matched ignoring case); empty: every folder holding a
+    /// `workflow.json`, in name order. `run` steps and `caller` expectations name a workflow by
+    /// its folder, so workflow names are unique across the estate's Logic Apps.
+    #[serde(default)]
+    pub workflows: Vec<String>,
+    /// Overrides the file's resource group.
+    pub resource_group: Option<String>,
+    /// The site's app settings (what `appsetting()` reads), shared by its workflows.
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
+    /// App settings that hold a function key, by reference: `NAME = "app/slot/function"` (the
+    /// key itself never appears in a scenario file), as `connections.json`'s
+    /// `@appsetting('…_functionAppKey')` or an `x-functions-key` header reads it.
+    #[serde(default)]
+    pub keys: BTreeMap<String, String>,
+    /// What each `ApiConnection`/`ApiConnectionWebhook` action answers, by action name (as for
+    /// `[[logic_app]]`).
+    #[serde(default)]
+    pub connections: BTreeMap<String, ConnectionAnswer>,
 }
 
 /// A managed connector's answer to one action.

@@ -231,3 +231,99 @@ fn a_key_bound_to_a_function_that_does_not_exist_is_an_error() {
         "{message}"
     );
 }
+
+const STANDARD_APP: &str = "[[app]]\nname = \"orders\"\nplan = \"premium\"\ndeployed = { production = \"v1\" }\n[app.release.v1.functions]\nSendInvoice = {}\nNotify = {}\nProcessOrder = {}\n\n";
+
+/// Issue 21: a `[[standard_logic_app]]` loads every workflow folder of its project; they share
+/// the site's settings (keys bound by reference, never written in the file), and a run of the
+/// connection-based workflow calls production with the bound key.
+#[test]
+fn a_standard_logic_app_loads_every_workflow_of_its_project() {
+    let text = format!(
+        "{STANDARD_APP}[[standard_logic_app]]\nname = \"orders-logic\"\nproject = \"drills/workflows/orders-logic\"\nsettings = {{ WORKFLOWS_SUBSCRIPTION_ID = \"s\" }}\nkeys = {{ ordersFunctions_functionAppKey = \"orders/production/SendInvoice\", NOTIFY_KEY = \"orders/production/Notify\" }}\n"
+    );
+    let loaded =
+        load_estate_str("drill.toml", &text, data(), EmulatorConfig::default()).expect("loads");
+    let emulator = loaded.emulator;
+    assert_eq!(
+        emulator.site_workflows("ORDERS-LOGIC"),
+        ["invoice-flow", "notify-flow"]
+    );
+    let key = emulator.read(|e| {
+        e.slot("orders", "production")
+            .expect("slot")
+            .keys()
+            .function_default("SendInvoice")
+            .expose()
+            .to_owned()
+    });
+    for workflow in ["invoice-flow", "notify-flow"] {
+        let logic_app = emulator.logic_app(workflow).expect("loaded");
+        assert_eq!(logic_app.site.as_deref(), Some("orders-logic"));
+        assert_eq!(
+            logic_app.resource_group, "slotdrill",
+            "the file's default group"
+        );
+        assert_eq!(
+            logic_app.app_settings.get("ordersFunctions_functionAppKey"),
+            Some(&key),
+            "{workflow} shares the site's settings"
+        );
+        let run = emulator.run(workflow, json!({})).expect("runs");
+        assert_eq!(format!("{:?}", run.status), "Succeeded", "{workflow}");
+    }
+    // A setting changed through one workflow is the site's: the other sees it.
+    emulator
+        .set_logic_app_settings("invoice-flow", [("X".to_owned(), "1".to_owned())].into())
+        .expect("set");
+    assert_eq!(
+        emulator
+            .logic_app("notify-flow")
+            .expect("loaded")
+            .app_settings
+            .get("X"),
+        Some(&"1".to_owned())
+    );
+}
+
+#[test]
+fn a_standard_logic_app_loads_only_the_workflows_it_names() {
+    let text = format!(
+        "{STANDARD_APP}[[standard_logic_app]]\nname = \"orders-logic\"\nproject = \"drills/workflows/orders-logic\"\nworkflows = [\"NOTIFY-FLOW\"]\nkeys = {{ NOTIFY_KEY = \"orders/production/Notify\" }}\n"
+    );
+    let loaded =
+        load_estate_str("drill.toml", &text, data(), EmulatorConfig::default()).expect("loads");
+    assert_eq!(
+        loaded.emulator.site_workflows("orders-logic"),
+        ["notify-flow"]
+    );
+}
+
+#[test]
+fn bad_standard_logic_apps_are_named_with_their_position() {
+    let site = "[[standard_logic_app]]\nname = \"orders-logic\"\n";
+    let cases = [
+        format!(
+            "{STANDARD_APP}{site}project = \"drills/workflows/orders-logic\"\nworkflows = [\"nope\"]\n"
+        ),
+        format!("{STANDARD_APP}{site}project = \"drills/workflows/missing\"\n"),
+        format!(
+            "{STANDARD_APP}{site}project = \"drills/workflows/orders-logic\"\nkeys = {{ K = \"orders/nope/SendInvoice\" }}\n"
+        ),
+        format!(
+            "{STANDARD_APP}[[standard_logic_app]]\nname = \"orders\"\nproject = \"drills/workflows/orders-logic\"\n"
+        ),
+        format!(
+            "{STANDARD_APP}[[logic_app]]\nname = \"notify-flow\"\ndefinition = \"workflows/order-flow.json\"\n\n{site}project = \"drills/workflows/orders-logic\"\n"
+        ),
+        format!("{STANDARD_APP}{site}project = \"drills/workflows/orders-logic\"\nflavour = 1\n"),
+        format!(
+            "[[app]]\nname = \"orders\"\nplan = \"premium\"\ndeployed = {{ production = \"v1\" }}\n[app.release.v1.functions]\nNotify = {{}}\n\n{site}project = \"drills/workflows/orders-logic\"\n"
+        ),
+    ];
+    let messages: Vec<String> = cases
+        .iter()
+        .map(|text| error(text).replace(&data().display().to_string(), "DATA"))
+        .collect();
+    insta::assert_snapshot!(messages.join("\n"));
+}

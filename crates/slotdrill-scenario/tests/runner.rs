@@ -92,6 +92,7 @@ fn logic_app_formats_roll_back_partially_and_later_runs_succeed() {
     for name in [
         "code-view-partial-rollback.toml",
         "standard-partial-rollback.toml",
+        "standard-site.toml",
     ] {
         let report = run_drill(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
