@@ -18,6 +18,22 @@ pub(super) fn handle(
     request: &ArmRequest,
     path: &ResourcePath<'_>,
 ) -> ArmResponse {
+    handle_in(state, request, path, None)
+}
+
+/// [`handle`] for the workflows of Logic Apps Standard site `site` (`standard.rs` routes their
+/// run history here); `None`: `Microsoft.Logic/workflows`, which never shows a site's workflows.
+pub(super) fn handle_in(
+    state: &mut State,
+    request: &ArmRequest,
+    path: &ResourcePath<'_>,
+    site: Option<&str>,
+) -> ArmResponse {
+    let in_scope = |l: &LogicApp| match (site, l.site.as_deref()) {
+        (None, None) => true,
+        (Some(wanted), Some(actual)) => AzureName::same(wanted, actual),
+        _ => false,
+    };
     let Some(group) = path.resource_group else {
         return ArmResponse::not_found(format!("no management resource at `{}`", request.path));
     };
@@ -31,7 +47,7 @@ pub(super) fn handle(
         let value: Vec<Value> = state
             .workflows()
             .all()
-            .filter(|l| AzureName::same(&l.resource_group, group))
+            .filter(|l| AzureName::same(&l.resource_group, group) && in_scope(l))
             .map(|l| workflow(&subscription, l))
             .collect();
         return ArmResponse::ok(json!({ "value": value, "nextLink": null }));
@@ -40,6 +56,11 @@ pub(super) fn handle(
     let decoded = super::names::percent_decode(path.rest[1]);
     let name = decoded.as_str();
     let tail: Vec<&str> = rest[2..].iter().map(String::as_str).collect();
+    if state.workflows().get(name).is_some_and(|l| !in_scope(l)) {
+        return ArmResponse::not_found(format!(
+            "The Resource 'Microsoft.Logic/workflows/{name}' under resource group '{group}' was not found."
+        ));
+    }
     if method == "PUT" && tail.is_empty() {
         if let Err(refused) = super::names::check_workflow_name(name) {
             return refused;

@@ -11,6 +11,7 @@ mod history;
 mod logic;
 mod names;
 mod render;
+mod standard;
 mod swap;
 mod web;
 mod workflow_ops;

@@ -67,6 +67,9 @@ pub(super) fn handle(
         return ArmResponse::ok(json!({ "value": value, "nextLink": null }));
     }
     let app_name = path.rest[1];
+    if state.estate().app(app_name).is_err() && super::standard::is_site(state, app_name, group) {
+        return super::standard::handle(state, request, path, group);
+    }
     let Ok(app) = state.estate().app(app_name) else {
         return ArmResponse::not_found(format!(
             "The Resource 'Microsoft.Web/sites/{app_name}' under resource group '{group}' was not found."
