@@ -136,6 +136,43 @@ impl Cloud for Emulator {
         Ok(version.to_string())
     }
 
+    /// One step under the lock, as `deployWorkflowArtifacts` is one request: the workflow is
+    /// saved (or refused, changing nothing), then the settings are set on every workflow of its
+    /// site.
+    fn deploy_workflow_artifacts(
+        &self,
+        name: &str,
+        document: &Document,
+        expected_version: &str,
+        settings: &[(String, Secret)],
+    ) -> Result<String, CloudError> {
+        let mut state = self.lock();
+        let current = state
+            .workflows()
+            .get(name)
+            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{name}`")))?;
+        let found = current.version.to_string();
+        if found != expected_version {
+            return Err(CloudError::VersionChanged {
+                workflow: name.to_owned(),
+                expected: expected_version.to_owned(),
+                found,
+            });
+        }
+        let workflow = current.workflow.clone();
+        let version = state
+            .save_logic_app(name, document.clone(), Some(&workflow))
+            .map_err(|e| CloudError::failed(e.to_string()))?;
+        for logic_app in state.workflows_mut().sharing_settings_mut(name) {
+            for (setting, value) in settings {
+                logic_app
+                    .app_settings
+                    .insert(setting.clone(), value.expose().to_owned());
+            }
+        }
+        Ok(version.to_string())
+    }
+
     fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {
         self.read(|e| {
             let slot = e.slot(app, slot).map_err(failed)?;

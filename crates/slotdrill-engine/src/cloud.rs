@@ -252,6 +252,26 @@ pub trait Cloud {
         name: &str,
         value: &Secret,
     ) -> Result<(), CloudError>;
+    /// Logic Apps Standard: writes workflow `name` (its `workflow.json`) and sets `settings` on
+    /// the Logic App that holds it, as one `POST …/sites/{app}/deployWorkflowArtifacts` does
+    /// (`{appSettings, files}`), if the workflow is still at `expected_version` (the file as
+    /// read); returns the new version. A back end with that one call does both or neither, so a
+    /// rewritten call never runs without its key setting. The default is the two-call form —
+    /// each setting, then the workflow — for back ends without it; a crash between the two
+    /// leaves only a setting no workflow reads yet. Values are function keys: they never appear
+    /// in an error.
+    fn deploy_workflow_artifacts(
+        &self,
+        name: &str,
+        document: &Document,
+        expected_version: &str,
+        settings: &[(String, Secret)],
+    ) -> Result<String, CloudError> {
+        for (setting, value) in settings {
+            self.set_logic_app_setting(name, setting, value)?;
+        }
+        self.write_workflow(name, document, expected_version)
+    }
     /// Removes app setting `name` of Logic App `logic_app`, keeping the others; removing one
     /// that is not there changes nothing.
     fn remove_logic_app_setting(&self, logic_app: &str, name: &str) -> Result<(), CloudError>;

@@ -29,6 +29,8 @@ pub enum CloudCall {
     SetLogicAppSetting,
     /// [`Cloud::remove_logic_app_setting`].
     RemoveLogicAppSetting,
+    /// [`Cloud::deploy_workflow_artifacts`].
+    DeployWorkflowArtifacts,
     /// [`Cloud::trigger`].
     Trigger,
 }
@@ -42,6 +44,7 @@ impl CloudCall {
                 | CloudCall::Swap
                 | CloudCall::SetLogicAppSetting
                 | CloudCall::RemoveLogicAppSetting
+                | CloudCall::DeployWorkflowArtifacts
         )
     }
 }
@@ -154,6 +157,19 @@ impl<H: CloudHooks> Cloud for Hooked<'_, H> {
     ) -> Result<(), CloudError> {
         self.around(CloudCall::SetLogicAppSetting, || {
             self.inner.set_logic_app_setting(logic_app, name, value)
+        })
+    }
+
+    fn deploy_workflow_artifacts(
+        &self,
+        name: &str,
+        document: &Document,
+        expected_version: &str,
+        settings: &[(String, Secret)],
+    ) -> Result<String, CloudError> {
+        self.around(CloudCall::DeployWorkflowArtifacts, || {
+            self.inner
+                .deploy_workflow_artifacts(name, document, expected_version, settings)
         })
     }
 

@@ -187,3 +187,88 @@ fn a_restore_whose_workflow_write_lost_its_answer_only_removes_the_setting_when_
     assert_eq!(setting(&emulator, KEY_SETTING), None);
     assert_eq!(definitions(&emulator), before);
 }
+
+/// Records every write a rollback makes.
+#[derive(Default)]
+struct Writes(std::sync::Mutex<Vec<slotdrill_engine::CloudCall>>);
+
+impl slotdrill_engine::CloudHooks for Writes {
+    fn before(
+        &self,
+        call: slotdrill_engine::CloudCall,
+    ) -> Result<(), slotdrill_engine::CloudError> {
+        if call.is_write() {
+            self.0.lock().expect("lock").push(call);
+        }
+        Ok(())
+    }
+}
+
+/// Issue 21: the Standard workflow's rewrite and its key setting go out as one
+/// `deployWorkflowArtifacts`, never as a setting write followed by a workflow write.
+#[test]
+fn a_standard_rollback_deploys_the_workflow_and_its_key_setting_in_one_call() {
+    use slotdrill_engine::{CloudCall, Hooked};
+    let emulator = incident();
+    let plan = plan_for(&emulator, Mode::Partial);
+    let (_dir, path) = journal();
+    let version = emulator.logic_app(LOGIC_APP).expect("saved").version;
+    let cloud = Hooked {
+        inner: &emulator,
+        hooks: Writes::default(),
+    };
+    apply(&cloud, &plan, &path, None).expect("applies");
+    let writes = cloud.hooks.0.lock().expect("lock").clone();
+    assert_eq!(
+        writes
+            .iter()
+            .filter(|c| **c == CloudCall::DeployWorkflowArtifacts)
+            .count(),
+        1,
+        "{writes:?}"
+    );
+    assert!(
+        !writes.contains(&CloudCall::SetLogicAppSetting),
+        "no separate setting write: {writes:?}"
+    );
+    assert_eq!(
+        emulator.logic_app(LOGIC_APP).expect("saved").version - version,
+        1
+    );
+    assert!(setting(&emulator, KEY_SETTING) == Some(deploy_key(&emulator)));
+    assert_eq!(status(&emulator), Status::Succeeded);
+}
+
+/// The in-process back end's deployWorkflowArtifacts is all or nothing: at a stale version it
+/// sets no setting either.
+#[test]
+fn a_deploy_at_a_version_no_longer_current_sets_nothing() {
+    use slotdrill_engine::Cloud;
+    let emulator = incident();
+    let read = emulator.read_workflow(LOGIC_APP).expect("reads");
+    let key = slotdrill_model::Secret::new(deploy_key(&emulator));
+    let refused = emulator.deploy_workflow_artifacts(
+        LOGIC_APP,
+        &read.document,
+        "0",
+        &[(KEY_SETTING.to_owned(), key.clone())],
+    );
+    assert!(
+        matches!(
+            refused,
+            Err(slotdrill_engine::CloudError::VersionChanged { .. })
+        ),
+        "{refused:?}"
+    );
+    assert_eq!(setting(&emulator, KEY_SETTING), None);
+    let written = emulator
+        .deploy_workflow_artifacts(
+            LOGIC_APP,
+            &read.document,
+            &read.version,
+            &[(KEY_SETTING.to_owned(), key)],
+        )
+        .expect("current version");
+    assert_ne!(written, read.version);
+    assert!(setting(&emulator, KEY_SETTING).is_some());
+}

@@ -3,11 +3,12 @@
 //! resume the workflow itself shows whether the write happened.
 //!
 //! A Logic Apps Standard workflow reads the key from the Logic App's app setting
-//! (`SLOTDRILL_KEY_ACTION`): the step sets it after its `begin` record and before the workflow
-//! write, so the rewritten call never reads a setting that is not there. Setting it again is
-//! harmless, so a resume whose workflow does not yet hold the rewrite runs the whole step again;
-//! one whose workflow does found the setting set before. The journal names the setting, never
-//! its value.
+//! (`SLOTDRILL_KEY_ACTION`): after its `begin` record the step writes the rewritten workflow and
+//! that setting in one `Cloud::deploy_workflow_artifacts` (Azure's `deployWorkflowArtifacts`),
+//! so the rewritten call never reads a setting that is not there. On a back end that can only
+//! set the setting first, setting it again is harmless, so a resume whose workflow does not yet
+//! hold the rewrite runs the whole step again; one whose workflow does found the setting set.
+//! The journal names the setting, never its value.
 
 use serde_json::{Value, json};
 use slotdrill_model::{AzureName, PRODUCTION, Secret};
@@ -94,12 +95,13 @@ pub(crate) fn run(
         records,
         at: None,
     })?;
-    for (name, key) in &settings {
-        if let Err(error) = cloud.set_logic_app_setting(workflow, name, key) {
-            return writer.refused(index, error);
-        }
-    }
-    let new_version = match cloud.write_workflow(workflow, &document, &read.version) {
+    // Standard: the rewritten workflow.json and its key settings in one deployWorkflowArtifacts.
+    let written = if settings.is_empty() {
+        cloud.write_workflow(workflow, &document, &read.version)
+    } else {
+        cloud.deploy_workflow_artifacts(workflow, &document, &read.version, &settings)
+    };
+    let new_version = match written {
         Ok(version) => version,
         Err(error) => return writer.refused(index, error),
     };
