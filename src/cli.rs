@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 use crate::drills::{CheckArgs, RunArgs};
-use crate::engine_cmd::{Backend, Output, Planning};
+use crate::engine_cmd::{Backend, Output, Planning, SecureParameters};
 use crate::error::{CliError, exit_codes_help};
 use crate::explore_cmd::ExploreArgs;
 use crate::serve::ServeArgs;
@@ -21,7 +21,7 @@ use crate::workflow::WorkflowCommand;
     version,
     about,
     long_about = None,
-    after_help = "Exit codes: 0 success, 1 a failure or refusal, 2 bad input; each command's --help says what they mean for it."
+    after_help = "Exit codes: 0 success, 1 a failure or refusal, 2 bad input, 74 an output file could not be written; each command's --help says what they mean for it."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -50,6 +50,7 @@ enum Command {
     Status {
         #[command(flatten)]
         backend: Backend,
+        /// Output format: text for people, json for scripts.
         #[arg(long, value_enum, default_value_t)]
         format: Output,
     },
@@ -68,7 +69,10 @@ enum Command {
         #[command(flatten)]
         backend: Backend,
         #[command(flatten)]
+        secure: SecureParameters,
+        #[command(flatten)]
         planning: Planning,
+        /// Output format: text for people, json for scripts.
         #[arg(long, value_enum, default_value_t)]
         format: Output,
     },
@@ -77,6 +81,8 @@ enum Command {
     Rollback {
         #[command(flatten)]
         backend: Backend,
+        #[command(flatten)]
+        secure: SecureParameters,
         #[command(flatten)]
         planning: Planning,
         /// Change things (default: a dry run).
@@ -88,6 +94,7 @@ enum Command {
         /// After applying, also trigger each affected Logic App and check its run succeeds.
         #[arg(long)]
         verify_runs: bool,
+        /// Output format: text for people, json for scripts.
         #[arg(long, value_enum, default_value_t)]
         format: Output,
     },
@@ -96,12 +103,15 @@ enum Command {
     Restore {
         #[command(flatten)]
         backend: Backend,
+        #[command(flatten)]
+        secure: SecureParameters,
         /// The rollback's journal.
         #[arg(long)]
         journal: PathBuf,
         /// Change things (default: a dry run).
         #[arg(long)]
         apply: bool,
+        /// Output format: text for people, json for scripts.
         #[arg(long, value_enum, default_value_t)]
         format: Output,
     },
@@ -120,18 +130,20 @@ impl Cli {
             Command::Import { backend, output } => crate::engine_cmd::import(backend, &output),
             Command::Plan {
                 backend,
+                secure,
                 planning,
                 format,
-            } => crate::engine_cmd::plan_command(backend, planning, format),
+            } => crate::engine_cmd::plan_command(backend.with_secure(secure), planning, format),
             Command::Rollback {
                 backend,
+                secure,
                 planning,
                 apply,
                 journal,
                 verify_runs,
                 format,
             } => crate::engine_cmd::rollback(
-                backend,
+                backend.with_secure(secure),
                 planning,
                 crate::engine_cmd::RollbackArgs {
                     apply,
@@ -142,10 +154,16 @@ impl Cli {
             ),
             Command::Restore {
                 backend,
+                secure,
                 journal,
                 apply,
                 format,
-            } => crate::engine_cmd::restore_command(backend, journal, apply, format),
+            } => crate::engine_cmd::restore_command(
+                backend.with_secure(secure),
+                journal,
+                apply,
+                format,
+            ),
         };
         match result {
             Ok(()) => ExitCode::SUCCESS,

@@ -5,7 +5,7 @@ use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use slotdrill_scenario::{Drill, RunReport, run_drill};
+use slotdrill_scenario::{Drill, InvalidDrill, RunReport};
 
 use crate::error::CliError;
 
@@ -55,6 +55,7 @@ pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), CliError> 
 fn write_html(report: &RunReport, file: Option<&Path>, dir: Option<&Path>) -> Result<(), CliError> {
     if let Some(file) = file {
         write_atomically(file, &slotdrill_scenario::html::page(report))?;
+        eprintln!("wrote {}", file.display());
     }
     if let Some(dir) = dir {
         std::fs::create_dir_all(dir).map_err(|source| CliError::CreateDir {
@@ -78,6 +79,11 @@ fn write_html(report: &RunReport, file: Option<&Path>, dir: Option<&Path>) -> Re
             &dir.join("index.html"),
             &slotdrill_scenario::html::index_page(report, &links),
         )?;
+        eprintln!(
+            "wrote {} ({} drill page(s) and index.html)",
+            dir.display(),
+            links.len()
+        );
     }
     Ok(())
 }
@@ -132,7 +138,54 @@ fn around(source: &str, column: usize) -> (String, usize) {
     (shown, caret)
 }
 
-/// The scenario files named by `paths`, directories expanded (not recursively), sorted.
+/// Why a JSON file looks like a Logic App workflow (or a template holding one) rather than a
+/// drill, or `None`. A drill's JSON form has `app`/`step`; a workflow has a WDL `$schema`, a
+/// `definition`, or `triggers`/`actions`.
+fn looks_like_workflow(path: &Path) -> Option<&'static str> {
+    if !path
+        .extension()
+        .is_some_and(|x| x.eq_ignore_ascii_case("json"))
+    {
+        return None;
+    }
+    let text = std::fs::read_to_string(path).ok()?;
+    let value: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let object = value.as_object()?;
+    let schema = object
+        .get("$schema")
+        .and_then(|s| s.as_str())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if schema.contains("workflowdefinition") {
+        Some("its $schema is a workflow definition's")
+    } else if schema.contains("deploymenttemplate") {
+        Some("its $schema is an ARM template's")
+    } else if object.contains_key("definition")
+        || object
+            .get("properties")
+            .is_some_and(|p| p.get("definition").is_some())
+    {
+        Some("it holds a workflow `definition`")
+    } else if object.contains_key("triggers") || object.contains_key("actions") {
+        Some("it has `triggers`/`actions`")
+    } else {
+        None
+    }
+}
+
+/// A workflow named where a drill was expected, as an invalid drill.
+fn workflow_not_drill(path: &Path, why: &str) -> slotdrill_scenario::ScenarioError {
+    slotdrill_scenario::ScenarioError {
+        file: path.display().to_string(),
+        position: None,
+        message: format!(
+            "this looks like a Logic App workflow ({why}), not a drill; `slotdrill workflow calls|run` read workflows, and a drill names it in `[[logic_app]] definition`"
+        ),
+    }
+}
+
+/// The scenario files named by `paths`, directories expanded (not recursively), sorted. A
+/// workflow JSON inside a directory is skipped with a note (drills keep theirs beside them).
 fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     let mut files = Vec::new();
     for path in paths {
@@ -149,7 +202,15 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
                 })
                 .collect();
             found.sort();
-            files.extend(found);
+            for file in found {
+                match looks_like_workflow(&file) {
+                    Some(why) => eprintln!(
+                        "note: skipped {}: a Logic App workflow ({why}), not a drill",
+                        file.display()
+                    ),
+                    None => files.push(file),
+                }
+            }
         } else if path.exists() {
             files.push(path.clone());
         } else {
@@ -162,27 +223,58 @@ fn scenario_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, CliError> {
     Ok(files)
 }
 
+/// Loads one drill for `run` or `check`: a workflow named explicitly is invalid, and so is a
+/// drill with no step for `run` (it would pass having checked nothing). `check` accepts an
+/// estate without steps (what `import` writes, what `serve --estate` and `explore` take) but
+/// not an empty file.
+fn load(
+    file: &Path,
+    seed: Option<u64>,
+    to_run: bool,
+) -> Result<Drill, slotdrill_scenario::ScenarioError> {
+    if let Some(why) = looks_like_workflow(file) {
+        return Err(workflow_not_drill(file, why));
+    }
+    let drill = Drill::load(file, seed)?;
+    if to_run || is_empty(file) {
+        drill.require_steps()?;
+    }
+    Ok(drill)
+}
+
+/// True when the file holds nothing but blank lines and comments (or `{}`).
+fn is_empty(file: &Path) -> bool {
+    std::fs::read_to_string(file).is_ok_and(|text| {
+        text.trim() == "{}"
+            || text
+                .lines()
+                .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+    })
+}
+
 pub fn run(args: RunArgs) -> Result<(), CliError> {
     let files = scenario_files(&args.paths)?;
     let mut drills = Vec::new();
     let mut invalid = Vec::new();
     for file in &files {
-        match run_drill(file, args.seed) {
-            Ok(report) => drills.push(report),
+        match load(file, args.seed, true) {
+            Ok(drill) => drills.push(drill.run()),
             Err(error) => invalid.push(error),
         }
     }
     for error in &invalid {
         eprintln!("{}", show(error));
     }
-    let report = RunReport::new(drills);
-    write_html(&report, args.html.as_deref(), args.html_dir.as_deref())?;
+    let report =
+        RunReport::new(drills).with_invalid(invalid.iter().map(InvalidDrill::from).collect());
+    // The report goes out first: a report file that cannot be written must not lose it.
     let colour = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     match args.format {
         ReportFormat::Text => print!("{}", report.text(colour)),
         ReportFormat::Json => println!("{}", report.json()),
         ReportFormat::Junit => print!("{}", report.junit()),
     }
+    write_html(&report, args.html.as_deref(), args.html_dir.as_deref())?;
     if !invalid.is_empty() {
         return Err(CliError::InvalidScenarios(invalid.len()));
     }
@@ -197,7 +289,11 @@ pub fn check(args: CheckArgs) -> Result<(), CliError> {
     let files = scenario_files(&args.paths)?;
     let mut bad = 0;
     for file in &files {
-        match Drill::load(Path::new(file), None) {
+        match load(file, None, false) {
+            Ok(drill) if drill.require_steps().is_err() => println!(
+                "ok: {} (an estate without steps: `serve --estate` and `explore` take it, `run` does not)",
+                file.display()
+            ),
             Ok(_) => println!("ok: {}", file.display()),
             Err(error) => {
                 bad += 1;

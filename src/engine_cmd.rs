@@ -45,10 +45,9 @@ pub struct Backend {
     /// api-version for Microsoft.Logic (workflows and their runs).
     #[arg(long, default_value = slotdrill_azure::LOGIC_API_VERSION)]
     logic_api_version: String,
-    /// WORKFLOW/PARAMETER=ENV_VAR: the value of a securestring workflow parameter, read from
-    /// that environment variable (ARM never returns them; a workflow is not written without
-    /// them). Repeatable.
-    #[arg(long = "secure-parameter", value_name = "WORKFLOW/PARAMETER=ENV_VAR")]
+    /// Set from [`SecureParameters`] by the commands that write workflows; `status` and
+    /// `import` never write one, so they do not take the option.
+    #[arg(skip)]
     secure_parameters: Vec<String>,
     /// ARM reads in flight at once while observing the estate.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u16).range(1..=64))]
@@ -57,6 +56,25 @@ pub struct Backend {
     /// `certificate PATH` that `slotdrill serve --tls` prints, or a local stand-in's CA.
     #[arg(long, value_name = "FILE")]
     ca_cert: Option<PathBuf>,
+}
+
+/// `--secure-parameter`, for the commands that may write a workflow back (`plan` reads what
+/// `rollback` would need, `rollback` and `restore` write).
+#[derive(Debug, Args)]
+pub struct SecureParameters {
+    /// WORKFLOW/PARAMETER=ENV_VAR: the value of a securestring workflow parameter, read from
+    /// that environment variable (ARM never returns them; a workflow is not written without
+    /// them). Repeatable.
+    #[arg(long = "secure-parameter", value_name = "WORKFLOW/PARAMETER=ENV_VAR")]
+    values: Vec<String>,
+}
+
+impl Backend {
+    /// This back end with the operator's secure parameters.
+    pub fn with_secure(mut self, secure: SecureParameters) -> Backend {
+        self.secure_parameters = secure.values;
+        self
+    }
 }
 
 #[derive(Debug, Clone, Copy, Default, ValueEnum)]
@@ -207,6 +225,27 @@ impl Backend {
     }
 }
 
+/// The ARM back end for `backend`, once its resource group is known to exist and to hold a
+/// function app: a mistyped `--resource-group` would otherwise read as an empty estate (no
+/// caller, nothing to roll back, exit 0).
+fn estate_cloud(backend: &Backend) -> Result<ArmCloud, CliError> {
+    let cloud = backend.cloud()?;
+    match cloud.site_names() {
+        Ok(names) if names.is_empty() => {
+            Err(CliError::NoFunctionApp(backend.resource_group.clone()))
+        }
+        Ok(_) => Ok(cloud),
+        Err(error) if error.to_string().contains("ResourceGroupNotFound") => {
+            Err(CliError::NoResourceGroup {
+                group: backend.resource_group.clone(),
+                subscription: cloud.config().subscription.clone(),
+                source: error,
+            })
+        }
+        Err(error) => Err(CliError::Cloud(error)),
+    }
+}
+
 impl Planning {
     /// The engine's request for these options, probing with `samples` per function (0: none).
     fn request<'a>(
@@ -254,7 +293,7 @@ impl Planning {
 /// `slotdrill import -o FILE`: the estate file and `workflows/*.json` beside it, each written
 /// whole (a temporary file renamed) so an interrupted import leaves no half-written file.
 pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), CliError> {
-    let cloud = backend.cloud()?;
+    let cloud = estate_cloud(&backend)?;
     let imported = cloud.import(&backend.resource_group)?;
     let dir = output
         .parent()
@@ -283,7 +322,7 @@ pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), CliError
 }
 
 pub fn status(backend: Backend, output: Output) -> Result<(), CliError> {
-    let cloud = backend.cloud()?;
+    let cloud = estate_cloud(&backend)?;
     let observation = observe(&cloud)?;
     let pinned: Vec<String> = pinned_callers(&observation)
         .iter()
@@ -336,7 +375,7 @@ pub fn status(backend: Backend, output: Output) -> Result<(), CliError> {
 }
 
 pub fn plan_command(backend: Backend, planning: Planning, output: Output) -> Result<(), CliError> {
-    let cloud = backend.cloud()?;
+    let cloud = estate_cloud(&backend)?;
     let samples = planning.probe_samples(&cloud);
     let request = planning.request(samples, None, false)?;
     let rolled = slotdrill_engine::rollback(&cloud, request, &mut |_, _| {})
@@ -372,7 +411,7 @@ pub fn rollback(backend: Backend, planning: Planning, args: RollbackArgs) -> Res
         verify_runs,
         output,
     } = args;
-    let cloud = backend.cloud()?;
+    let cloud = estate_cloud(&backend)?;
     let resuming = journal.as_ref().filter(|p| p.exists());
     if let Some(path) = resuming
         && !apply_it
@@ -479,7 +518,7 @@ pub fn restore_command(
     apply_it: bool,
     output: Output,
 ) -> Result<(), CliError> {
-    let cloud = backend.cloud()?;
+    let cloud = estate_cloud(&backend)?;
     let records = slotdrill_engine::Journal::read(&journal).map_err(CliError::UnreadableJournal)?;
     let plan = slotdrill_engine::Record::plan_in(&records);
     let is_repoint = |step: usize| {

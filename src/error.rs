@@ -86,6 +86,24 @@ pub enum CliError {
     /// `--live` without `--subscription`.
     #[error("--live needs --subscription: the subscription every request stays inside")]
     LiveNeedsSubscription,
+    /// `--resource-group` names a group the subscription does not have (ARM's 404
+    /// `ResourceGroupNotFound`).
+    #[error(
+        "resource group `{group}` was not found in subscription {subscription}: check --resource-group and --subscription"
+    )]
+    NoResourceGroup {
+        /// The group as given.
+        group: String,
+        /// The subscription asked.
+        subscription: String,
+        /// ARM's answer.
+        source: CloudError,
+    },
+    /// `--resource-group` holds no function app: nothing to show, plan or roll back.
+    #[error(
+        "resource group `{0}` holds no function app: check --resource-group (slotdrill manages the function apps of one group)"
+    )]
+    NoFunctionApp(String),
     /// `--failure-rate` outside 0–1.
     #[error("--failure-rate {0} is outside 0–1")]
     FailureRate(f64),
@@ -266,8 +284,8 @@ impl CliError {
             | CliError::Cloud(_)
             | CliError::Arm(_)
             | CliError::Json(_)
-            | CliError::Write { .. }
-            | CliError::CreateDir { .. }
+            | CliError::NoResourceGroup { .. }
+            | CliError::NoFunctionApp(_)
             | CliError::Runtime(_)
             | CliError::LocalAddress(_)
             | CliError::Server(_)
@@ -276,6 +294,9 @@ impl CliError {
             | CliError::DrillFailed
             | CliError::ExploreFailure
             | CliError::RunFailed => 1,
+            // sysexits.h's EX_IOERR: an output file could not be written. Not 1, which CI reads
+            // as "an expectation broke"; the report itself was printed before.
+            CliError::Write { .. } | CliError::CreateDir { .. } => IO_ERROR,
         }
     }
 
@@ -316,6 +337,9 @@ impl CliError {
     }
 }
 
+/// The exit code of an output file that could not be written (sysexits.h's `EX_IOERR`).
+pub const IO_ERROR: u8 = 74;
+
 /// What exit codes 0, 1 and 2 mean for one command, as `--help` and README.md say it.
 struct ExitCodes {
     /// The command as typed after `slotdrill` (`workflow calls`).
@@ -326,6 +350,8 @@ struct ExitCodes {
     failed: &'static str,
     /// Exit code 2: the operator must change the command or its input.
     bad_input: &'static str,
+    /// Exit code 74 ([`IO_ERROR`]), for a command that writes files: what could not be written.
+    io: Option<&'static str>,
 }
 
 /// The bad input every command that reaches ARM shares.
@@ -338,80 +364,93 @@ const EXIT_CODES: &[ExitCodes] = &[
     ExitCodes {
         command: "run",
         success: "every expectation held",
-        failed: "an expectation broke or a step failed; or a report could not be written",
+        failed: "an expectation broke or a step failed",
         bad_input: "bad input: a path that does not exist, an invalid drill file",
+        io: Some("--html or --html-dir could not be written (the report was printed first)"),
     },
     ExitCodes {
         command: "check",
         success: "every drill file is valid",
         failed: "not used",
         bad_input: "a drill file is invalid, or a path does not exist",
+        io: None,
     },
     ExitCodes {
         command: "explore",
         success: "no failure found",
         failed: "a failure found (its drill is written to --out)",
         bad_input: "bad input: the scenario file, --faults",
+        io: None,
     },
     ExitCodes {
         command: "workflow calls",
         success: "the calls were listed",
         failed: "the output could not be written as JSON (a bug)",
         bad_input: "the file is not a workflow slotdrill can read",
+        io: None,
     },
     ExitCodes {
         command: "workflow repoint",
         success: "the rewritten workflow was printed",
         failed: "the output could not be written as JSON (a bug)",
         bad_input: "the file, --workflow or --action is wrong, or the call cannot be rewritten",
+        io: None,
     },
     ExitCodes {
         command: "workflow eval",
         success: "the value was printed",
         failed: "the output could not be written as JSON (a bug)",
         bad_input: "the expression is invalid, uses an unsupported function, or reads a run",
+        io: None,
     },
     ExitCodes {
         command: "workflow run",
         success: "the run succeeded (its history was printed)",
         failed: "the run failed or timed out (its history was printed)",
         bad_input: "the file, --estate, --workflow or --trigger-body is wrong, or the workflow cannot run on the estate",
+        io: None,
     },
     ExitCodes {
         command: "serve",
         success: "stopped by Ctrl-C or SIGTERM",
-        failed: "the runtime or the server failed, or the generated certificate could not be written",
+        failed: "the runtime or the server failed",
         bad_input: "an invalid estate file, --listen cannot be bound, a non-loopback --listen without a token, or --cert/--key unreadable or not a pair",
+        io: Some("the generated certificate could not be written"),
     },
     ExitCodes {
         command: "status",
         success: "the estate was shown",
         failed: "an ARM call failed",
         bad_input: ARM_BAD_INPUT,
+        io: None,
     },
     ExitCodes {
         command: "import",
         success: "the estate file was written",
-        failed: "an ARM call failed, or a file could not be written",
+        failed: "an ARM call failed",
         bad_input: ARM_BAD_INPUT,
+        io: Some("the estate file or a workflow file could not be written"),
     },
     ExitCodes {
         command: "plan",
         success: "the plan rolls back (nothing was changed)",
         failed: "the plan refuses, or an ARM call failed",
         bad_input: "bad input, as for status; or a --faulty function that does not exist",
+        io: None,
     },
     ExitCodes {
         command: "rollback",
         success: "a dry run, or applied with every check passed",
         failed: "the plan refuses, a step failed or cannot be judged, or a check after applying failed",
         bad_input: "bad input, as for plan; --apply without --journal, an existing journal without --apply, a finished journal",
+        io: None,
     },
     ExitCodes {
         command: "restore",
         success: "a dry run, or the callers were restored",
         failed: "a write failed, or a workflow changed since the rollback",
         bad_input: "bad input, as for status; or a journal that cannot be read",
+        io: None,
     },
 ];
 
@@ -422,8 +461,12 @@ pub fn exit_codes_help(command: &str) -> String {
         .iter()
         .find(|codes| codes.command == command)
         .map(|codes| {
+            let io = codes
+                .io
+                .map(|io| format!("\n  {IO_ERROR}  {io}"))
+                .unwrap_or_default();
             format!(
-                "Exit codes:\n  0  {}\n  1  {}\n  2  {}",
+                "Exit codes:\n  0  {}\n  1  {}\n  2  {}{io}",
                 codes.success, codes.failed, codes.bad_input
             )
         })
@@ -515,7 +558,7 @@ mod tests {
                     path: PathBuf::from("workflows"),
                     source: io("read-only"),
                 },
-                1,
+                74,
             ),
             (CliError::Refused, 1),
             (CliError::VerifyFailed, 1),

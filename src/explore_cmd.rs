@@ -29,6 +29,7 @@ pub struct ExploreArgs {
     /// Where a failure's drill is written.
     #[arg(long, default_value = "explore-findings")]
     out: PathBuf,
+    /// Output format: text for people, json for scripts.
     #[arg(long, value_enum, default_value_t)]
     format: Output,
 }

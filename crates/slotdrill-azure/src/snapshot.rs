@@ -17,6 +17,16 @@ use crate::release;
 use crate::timestamp::epoch_millis;
 
 impl ArmCloud {
+    /// The names of the resource group's sites (one list request): a front end checks the group
+    /// exists (ARM answers 404 `ResourceGroupNotFound` when it does not) and holds an app.
+    pub fn site_names(&self) -> Result<Vec<String>, CloudError> {
+        Ok(self
+            .sites()?
+            .iter()
+            .filter_map(|site| site["name"].as_str().map(str::to_owned))
+            .collect())
+    }
+
     /// Every site of the resource group, as ARM returns it.
     pub(crate) fn sites(&self) -> Result<Vec<Value>, CloudError> {
         self.list(&self.client.path("Microsoft.Web", "sites"), usize::MAX)

@@ -22,6 +22,39 @@ impl fmt::Display for ScenarioError {
     }
 }
 
+/// A parser's message with Rust's type names in people's words: serde says `expected u32` or
+/// `expected f64` where a drill's author needs "a whole number" or "a number".
+pub(crate) fn in_words(message: &str) -> String {
+    const WORDS: [(&str, &str); 10] = [
+        ("expected u8", "expected a whole number from 0 to 255"),
+        ("expected u16", "expected a whole number from 0 to 65535"),
+        ("expected u32", "expected a whole number"),
+        ("expected u64", "expected a whole number"),
+        ("expected usize", "expected a whole number"),
+        ("expected i32", "expected a whole number"),
+        ("expected i64", "expected a whole number"),
+        ("expected f32", "expected a number"),
+        ("expected f64", "expected a number"),
+        ("expected a borrowed string", "expected a string"),
+    ];
+    let mut out = message.to_owned();
+    for (rust, words) in WORDS {
+        // Whole words only: `expected u32` must not touch `expected u325…`.
+        let mut from = 0;
+        while let Some(found) = out[from..].find(rust) {
+            let at = from + found;
+            let end = at + rust.len();
+            if out[end..].starts_with(|c: char| c.is_ascii_alphanumeric()) {
+                from = end;
+                continue;
+            }
+            out.replace_range(at..end, words);
+            from = at + words.len();
+        }
+    }
+    out
+}
+
 /// 1-based (line, column) of byte `offset` in `text`.
 pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
@@ -64,4 +97,26 @@ pub(crate) fn locate(
         offset += line.len();
     }
     start.map(|s| line_column(text, s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_words;
+
+    #[test]
+    fn rust_type_names_become_words() {
+        assert_eq!(
+            in_words("invalid type: string \"5\", expected u32"),
+            "invalid type: string \"5\", expected a whole number"
+        );
+        assert_eq!(
+            in_words("invalid type: boolean `true`, expected f64"),
+            "invalid type: boolean `true`, expected a number"
+        );
+        assert_eq!(
+            in_words("invalid value: integer `-1`, expected u64"),
+            "invalid value: integer `-1`, expected a whole number"
+        );
+        assert_eq!(in_words("expected u325x"), "expected u325x");
+    }
 }

@@ -102,7 +102,7 @@ impl Source<'_> {
             toml::from_str(self.text).map_err(|e| ScenarioError {
                 file: self.file.to_owned(),
                 position: e.span().map(|span| line_column(self.text, span.start)),
-                message: e.message().trim().to_owned(),
+                message: crate::error::in_words(e.message().trim()),
             })
         } else {
             serde_json::from_str(self.text).map_err(|e| {
@@ -110,10 +110,11 @@ impl Source<'_> {
                 ScenarioError {
                     file: self.file.to_owned(),
                     position: Some((e.line(), e.column().max(1))),
-                    message: message
-                        .rsplit_once(" at line ")
-                        .map_or(message.as_str(), |(m, _)| m)
-                        .to_owned(),
+                    message: crate::error::in_words(
+                        message
+                            .rsplit_once(" at line ")
+                            .map_or(message.as_str(), |(m, _)| m),
+                    ),
                 }
             })
         }

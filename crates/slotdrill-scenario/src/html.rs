@@ -66,8 +66,16 @@ fn plan_mode(drill: &DrillReport) -> String {
 
 fn counts(report: &RunReport) -> String {
     let s = &report.summary;
+    let invalid = if s.invalid > 0 {
+        format!(
+            ", <span class=\"count-invalid fail\">{}</span> invalid",
+            s.invalid
+        )
+    } else {
+        String::new()
+    };
     format!(
-        "<p class=\"counts\">{} drills: <span class=\"count-passed\">{}</span> passed, <span class=\"count-failed\">{}</span> failed; {} expectations, <span class=\"count-broken\">{}</span> broken.</p>\n",
+        "<p class=\"counts\">{} drills: <span class=\"count-passed\">{}</span> passed, <span class=\"count-failed\">{}</span> failed{invalid}; {} expectations, <span class=\"count-broken\">{}</span> broken.</p>\n",
         s.drills, s.passed, s.failed, s.expectations, s.broken
     )
 }
@@ -122,6 +130,16 @@ fn index_table(report: &RunReport, links: &[String]) -> String {
             esc(&drill.file),
             drill.virtual_ms as f64 / 1000.0,
             esc(&plan_mode(drill))
+        );
+    }
+    // Files that could not be run are rows too: a directory with a broken file never reads as
+    // all passed.
+    for invalid in &report.invalid {
+        let _ = writeln!(
+            out,
+            "<tr class=\"invalid\" data-passed=\"false\"><td><span class=\"fail\">✗ INVALID</span></td><td>{}<br><span class=\"muted\">{}</span></td><td>–</td><td>not run</td></tr>",
+            esc(&invalid.file),
+            esc(&invalid.located())
         );
     }
     out.push_str("</tbody></table>\n");

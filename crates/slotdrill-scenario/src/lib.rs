@@ -24,8 +24,8 @@ pub use error::ScenarioError;
 pub use estate::{LoadedEstate, load_estate, load_estate_seeded, load_estate_str};
 pub use fail_kind::FailKind;
 pub use report::{
-    AppMap, DrillReport, ExpectationReport, FailureGroup, RunPoint, RunReport, SlotMap, StepReport,
-    Summary, failure_groups,
+    AppMap, DrillReport, ExpectationReport, FailureGroup, InvalidDrill, RunPoint, RunReport,
+    SlotMap, StepReport, Summary, WallMs, failure_groups,
 };
 pub use runner::{Drill, run_drill};
 pub use schema::{AppDef, FunctionDef, HttpStubDef, LogicAppDef, ReleaseDef, ScenarioFile};

@@ -77,6 +77,65 @@ pub struct DrillReport {
     pub before: Vec<AppMap>,
     /// … and when it ended.
     pub after: Vec<AppMap>,
+    /// Real (wall-clock) time the drill took to run, in milliseconds: JUnit's `time`, which CI
+    /// sums and shows. Never serialised: every other rendering is byte-identical per seed.
+    #[serde(skip)]
+    pub wall_ms: WallMs,
+}
+
+/// Wall-clock milliseconds a drill took. Two reports compare equal whatever their wall times:
+/// a report is what happened in the drill, and the same drill and seed are the same report.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct WallMs(pub u64);
+
+impl PartialEq for WallMs {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl WallMs {
+    /// In seconds, as JUnit's `time` gives it.
+    pub fn seconds(self) -> f64 {
+        self.0 as f64 / 1000.0
+    }
+}
+
+/// A drill file that could not be run: it is reported as an error in every format, so a
+/// directory with one broken file never reads as all passed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InvalidDrill {
+    /// The drill file as it was named to `run`.
+    pub file: String,
+    /// 1-based line and column of the problem, when known.
+    pub line: Option<usize>,
+    /// … and its column.
+    pub column: Option<usize>,
+    /// What is wrong, as `check` says it (without the position).
+    pub message: String,
+}
+
+impl From<&crate::ScenarioError> for InvalidDrill {
+    fn from(error: &crate::ScenarioError) -> Self {
+        InvalidDrill {
+            file: error.file.clone(),
+            line: error.position.map(|(line, _)| line),
+            column: error.position.map(|(_, column)| column),
+            message: error.message.clone(),
+        }
+    }
+}
+
+impl InvalidDrill {
+    /// `file:line:col: message`, as `check` prints it.
+    pub fn located(&self) -> String {
+        match (self.line, self.column) {
+            (Some(line), Some(column)) => {
+                format!("{}:{line}:{column}: {}", self.file, self.message)
+            }
+            _ => format!("{}: {}", self.file, self.message),
+        }
+    }
 }
 
 /// One Logic App run: when it ended and how, for the timeline chart, and for a failed run why,
@@ -241,6 +300,13 @@ pub struct Summary {
     pub expectations: usize,
     /// Expectations that did not hold.
     pub broken: usize,
+    /// Drill files that could not be run (also counted in `drills`); omitted when none.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub invalid: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// A whole run.
@@ -250,7 +316,10 @@ pub struct RunReport {
     pub schema: String,
     /// Every drill, in the order run.
     pub drills: Vec<DrillReport>,
-    /// Totals over `drills`.
+    /// Drill files that could not be run, in the order named; omitted when none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub invalid: Vec<InvalidDrill>,
+    /// Totals over `drills` and `invalid`.
     pub summary: Summary,
 }
 
@@ -269,12 +338,23 @@ impl RunReport {
             failed: drills.len() - passed,
             expectations,
             broken,
+            invalid: 0,
         };
         RunReport {
             schema: SCHEMA.to_owned(),
             drills,
+            invalid: Vec::new(),
             summary,
         }
+    }
+
+    /// The same report with `invalid` drill files added: counted among the drills, and shown as
+    /// errors in every format.
+    pub fn with_invalid(mut self, invalid: Vec<InvalidDrill>) -> Self {
+        self.summary.drills = self.drills.len() + invalid.len();
+        self.summary.invalid = invalid.len();
+        self.invalid = invalid;
+        self
     }
 
     /// The JSON report.
@@ -373,10 +453,19 @@ impl RunReport {
                 }
             }
         }
+        for invalid in &self.invalid {
+            let _ = writeln!(out, "{}  {}", paint("31", "ERROR"), invalid.file);
+            let _ = writeln!(out, "      invalid drill: {}", invalid.located());
+        }
         let s = &self.summary;
+        let invalid = if s.invalid > 0 {
+            format!(", {} invalid", s.invalid)
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             out,
-            "{}: {} passed, {} failed ({}, {} broken)",
+            "{}: {} passed, {} failed{invalid} ({}, {} broken)",
             counted(s.drills, "drill"),
             s.passed,
             s.failed,
@@ -386,29 +475,33 @@ impl RunReport {
         out
     }
 
-    /// JUnit XML: one test case per drill, a failure per broken expectation or failed step.
+    /// JUnit XML: one test case per drill, a failure per broken expectation or failed step, an
+    /// `<error>` test case per invalid drill file. `time` is real seconds (CI sums it), the one
+    /// wall-clock value in any report; virtual time is the `virtual_seconds` property.
     pub fn junit(&self) -> String {
         let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
         let s = &self.summary;
-        let _ = writeln!(
-            out,
-            "<testsuites name=\"slotdrill\" tests=\"{}\" failures=\"{}\">",
-            s.drills, s.failed
+        let time: f64 = self.drills.iter().map(|d| d.wall_ms.seconds()).sum();
+        let counts = format!(
+            "tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{time:.3}\"",
+            s.drills, s.failed, s.invalid
         );
-        let _ = writeln!(
-            out,
-            "  <testsuite name=\"slotdrill drills\" tests=\"{}\" failures=\"{}\">",
-            s.drills, s.failed
-        );
+        let _ = writeln!(out, "<testsuites name=\"slotdrill\" {counts}>");
+        let _ = writeln!(out, "  <testsuite name=\"slotdrill drills\" {counts}>");
         for drill in &self.drills {
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\"",
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"{:.3}\">",
                 xml(&drill.file),
                 xml(&drill.name),
+                drill.wall_ms.seconds()
+            );
+            let _ = writeln!(
+                out,
+                "      <properties><property name=\"virtual_seconds\" value=\"{:.3}\"/></properties>",
                 drill.virtual_ms as f64 / 1000.0
             );
-            let failures: Vec<String> =
+            let failures =
                 drill
                     .steps
                     .iter()
@@ -416,17 +509,20 @@ impl RunReport {
                     .map(|st| format!("step {} ({}): {}", st.index, st.kind, st.summary))
                     .chain(drill.expectations.iter().filter(|e| !e.passed).map(|e| {
                         format!("step {}: expected {}; {}", e.step, e.description, e.detail)
-                    }))
-                    .collect();
-            if failures.is_empty() {
-                out.push_str("/>\n");
-            } else {
-                out.push_str(">\n");
-                for failure in failures {
-                    let _ = writeln!(out, "      <failure message=\"{}\"/>", xml(&failure));
-                }
-                out.push_str("    </testcase>\n");
+                    }));
+            for failure in failures {
+                let _ = writeln!(out, "      <failure message=\"{}\"/>", xml(&failure));
             }
+            out.push_str("    </testcase>\n");
+        }
+        for invalid in &self.invalid {
+            let _ = writeln!(
+                out,
+                "    <testcase classname=\"{}\" name=\"{}\" time=\"0.000\">\n      <error type=\"invalid drill\" message=\"{}\"/>\n    </testcase>",
+                xml(&invalid.file),
+                xml(&invalid.file),
+                xml(&invalid.located())
+            );
         }
         out.push_str("  </testsuite>\n</testsuites>\n");
         out
@@ -439,6 +535,16 @@ fn xml(text: &str) -> String {
         .replace('>', "&gt;")
         .replace('"', "&quot;")
         .replace('\n', "&#10;")
+}
+
+/// `orders'`, `billing's`: a name's possessive in English (a name ending in s takes only the
+/// apostrophe).
+pub fn possessive(name: &str) -> String {
+    if name.ends_with(['s', 'S']) {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
+    }
 }
 
 /// `1 drill`, `2 drills`: the count and the noun in the number it calls for.

@@ -66,7 +66,7 @@ fn unknown_keys_are_errors() {
 
 #[test]
 fn wrong_types_are_errors() {
-    insta::assert_snapshot!(error("seed = \"seven\"\n"), @"drill.toml:1:8: invalid type: string \"seven\", expected u64");
+    insta::assert_snapshot!(error("seed = \"seven\"\n"), @"drill.toml:1:8: invalid type: string \"seven\", expected a whole number");
 }
 
 #[test]

@@ -23,6 +23,7 @@ use crate::clock::rfc1123;
 use crate::emulator::Emulator;
 use crate::faults::ArmFault;
 use crate::state::State;
+use slotdrill_model::AzureName;
 
 pub use admin::admin;
 pub use api_versions::{LOGIC_API_VERSIONS, WEB_API_VERSIONS};
@@ -200,6 +201,25 @@ fn route(state: &mut State, request: &ArmRequest) -> ArmResponse {
                 "The subscription '{}' could not be found.",
                 path.subscription
             ),
+        );
+    }
+    // A group holding neither an app nor a Logic App does not exist for the emulator: ARM
+    // answers a read in a missing group 404 ResourceGroupNotFound (docs/fidelity.md).
+    if let Some(group) = path.resource_group
+        && request.method.eq_ignore_ascii_case("GET")
+        && !state
+            .estate()
+            .apps()
+            .any(|a| AzureName::same(&a.spec().resource_group, group))
+        && !state
+            .workflows()
+            .all()
+            .any(|l| AzureName::same(&l.resource_group, group))
+    {
+        return ArmResponse::error(
+            404,
+            "ResourceGroupNotFound",
+            format!("Resource group '{group}' could not be found."),
         );
     }
     match path.provider.map(str::to_ascii_lowercase).as_deref() {

@@ -16,7 +16,9 @@ use crate::drill_cloud::{DrillCloud, drill_cloud};
 use crate::error::{ScenarioError, locate};
 use crate::estate::{ScenarioText, load_estate_text, read_scenario};
 use crate::fail_kind::{FailKind, Failure};
-use crate::report::{AppMap, DrillReport, ExpectationReport, RunPoint, SlotMap, StepReport};
+use crate::report::{
+    AppMap, DrillReport, ExpectationReport, RunPoint, SlotMap, StepReport, WallMs,
+};
 use crate::steps::StepDef;
 
 mod actions;
@@ -47,7 +49,26 @@ impl Drill {
 
     /// Runs the drill's steps on its emulator and reports what happened.
     pub fn run(&self) -> DrillReport {
-        Runner::new(self).run(self)
+        // Real time is measured for JUnit's `time` only; nothing inside the drill reads it.
+        let started = std::time::Instant::now();
+        let mut report = Runner::new(self).run(self);
+        report.wall_ms = WallMs(u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX));
+        report
+    }
+
+    /// A drill to run must have steps: an empty file, or an estate alone (which `serve
+    /// --estate` and `explore` take), would otherwise pass having checked nothing.
+    pub fn require_steps(&self) -> Result<(), ScenarioError> {
+        if self.steps.is_empty() {
+            return Err(ScenarioError {
+                file: self.file.clone(),
+                position: None,
+                message: "no steps: a drill needs at least one [[step]] (an estate without steps \
+                          is for `serve --estate` and `explore`, not `run`)"
+                    .to_owned(),
+            });
+        }
+        Ok(())
     }
 
     /// The same drill on an independent copy of its emulator, as loading the file again would
@@ -122,7 +143,9 @@ impl Drill {
 
 /// Loads, checks and runs one drill.
 pub fn run_drill(path: &Path, seed: Option<u64>) -> Result<DrillReport, ScenarioError> {
-    Ok(Drill::load(path, seed)?.run())
+    let drill = Drill::load(path, seed)?;
+    drill.require_steps()?;
+    Ok(drill.run())
 }
 
 /// `>= 80%` → (op, 80.0). A bare `80%` means at least 80%.
@@ -351,6 +374,7 @@ impl<'d> Runner<'d> {
             journal,
             before: self.before,
             after,
+            wall_ms: WallMs::default(),
         }
     }
 
@@ -401,8 +425,10 @@ impl<'d> Runner<'d> {
         if let Some(s) = &step.swap_preview {
             self.change(|e| e.swap_preview_apply(&s.app, &s.source, &s.target))?;
             return Ok(format!(
-                "{}/{} runs with {}'s settings (swap with preview, phase 1)",
-                s.app, s.source, s.target
+                "{}/{} runs with {} settings (swap with preview, phase 1)",
+                s.app,
+                s.source,
+                crate::report::possessive(&s.target)
             ));
         }
         if let Some(a) = &step.swap_complete {
@@ -452,8 +478,10 @@ impl<'d> Runner<'d> {
             };
             self.change(|e| e.set_routing(&r.app, rules))?;
             return Ok(format!(
-                "{}% of {}'s production traffic goes to {}",
-                r.percentage, r.app, r.slot
+                "{}% of {} production traffic goes to {}",
+                r.percentage,
+                crate::report::possessive(&r.app),
+                r.slot
             ));
         }
         if let Some(a) = &step.auto_swap {
