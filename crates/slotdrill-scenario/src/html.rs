@@ -75,8 +75,12 @@ fn counts(report: &RunReport) -> String {
         String::new()
     };
     format!(
-        "<p class=\"counts\">{} drills: <span class=\"count-passed\">{}</span> passed, <span class=\"count-failed\">{}</span> failed{invalid}; {} expectations, <span class=\"count-broken\">{}</span> broken.</p>\n",
-        s.drills, s.passed, s.failed, s.expectations, s.broken
+        "<p class=\"counts\">{}: <span class=\"count-passed\">{}</span> passed, <span class=\"count-failed\">{}</span> failed{invalid}; {} expectations, <span class=\"count-broken\">{}</span> broken.</p>\n",
+        crate::report::counted(s.drills, "drill"),
+        s.passed,
+        s.failed,
+        s.expectations,
+        s.broken
     )
 }
 
@@ -219,16 +223,32 @@ fn section(drill: &DrillReport, n: usize) -> String {
     out
 }
 
-/// Success rates over virtual time, per Logic App and per function, in up to 20 buckets.
+/// The step (1-based) a function call at `at_ms` belongs to: the last step that started at or
+/// before it, and among steps that started at that same instant the last `run` or `call` (a
+/// rollback and the runs after it can share a virtual instant; the calls are the runs').
+fn step_of(drill: &DrillReport, at_ms: u64) -> usize {
+    let started: Vec<_> = drill.steps.iter().filter(|s| s.at_ms <= at_ms).collect();
+    let Some(last) = started.last() else {
+        return 1;
+    };
+    started
+        .iter()
+        .rev()
+        .take_while(|s| s.at_ms == last.at_ms)
+        .find(|s| s.kind == "run" || s.kind == "call")
+        .map_or(last.index, |s| s.index)
+}
+
+/// Success rates per Logic App and per function, one point per step that had runs or calls:
+/// `(step, succeeded, of)`. The axis is the drill's steps, not virtual time: a rollback and
+/// everything after it can share one virtual instant, which a time axis would collapse.
 pub fn series(drill: &DrillReport) -> BTreeMap<String, Vec<(u64, u32, u32)>> {
-    let end = drill.virtual_ms.max(1);
-    let bucket = |t: u64| (t.min(end) * 19 / end) as usize;
     let mut raw: BTreeMap<String, BTreeMap<usize, (u32, u32)>> = BTreeMap::new();
     for run in &drill.runs {
         let entry = raw
             .entry(format!("logic:{}", run.logic_app))
             .or_default()
-            .entry(bucket(run.at_ms))
+            .entry(run.step)
             .or_default();
         entry.0 += u32::from(run.succeeded);
         entry.1 += 1;
@@ -244,22 +264,53 @@ pub fn series(drill: &DrillReport) -> BTreeMap<String, Vec<(u64, u32, u32)>> {
         let entry = raw
             .entry(format!("function:{}/{function}", served.app))
             .or_default()
-            .entry(bucket(call.at.millis()))
+            .entry(step_of(drill, call.at.millis()))
             .or_default();
         entry.0 += u32::from(call.status < 400);
         entry.1 += 1;
     }
     raw.into_iter()
-        .map(|(name, buckets)| {
+        .map(|(name, steps)| {
             (
                 name,
-                buckets
+                steps
                     .into_iter()
-                    .map(|(b, (ok, n))| ((b as u64 * 2 + 1) * end / 40, ok, n))
+                    .map(|(step, (ok, n))| (step as u64, ok, n))
                     .collect(),
             )
         })
         .collect()
+}
+
+/// A series' name in Azure's words: `logic:order-flow` is "Logic App order-flow runs",
+/// `function:orders/SendInvoice` is "function orders/SendInvoice calls".
+pub fn series_label(id: &str) -> String {
+    if let Some(name) = id.strip_prefix("logic:") {
+        format!("Logic App {name} runs")
+    } else if let Some(name) = id.strip_prefix("function:") {
+        format!("function {name} calls")
+    } else {
+        id.to_owned()
+    }
+}
+
+/// `text` escaped for SVG, cut to `max` characters with `…` when longer, the full text then in a
+/// `<title>` (the browser's tooltip): long names must not run into the boxes beside them. The
+/// cut is in the middle and keeps the part after the last `/` (the action, the function), which
+/// tells callers of one workflow apart.
+pub fn fit(text: &str, max: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= max {
+        return esc(text);
+    }
+    let tail: Vec<char> = text
+        .rfind('/')
+        .map(|at| text[at..].chars().collect())
+        .filter(|tail: &Vec<char>| tail.len() + 8 <= max)
+        .unwrap_or_default();
+    let head: String = chars[..max - 1 - tail.len()].iter().collect();
+    let tail: String = tail.into_iter().collect();
+    format!("<title>{}</title>{}…{}", esc(text), esc(&head), esc(&tail))
 }
 
 const COLOURS: [&str; 8] = [
@@ -269,8 +320,10 @@ const DASHES: [&str; 4] = ["", "6 3", "2 3", "8 3 2 3"];
 
 fn timeline(drill: &DrillReport, n: usize) -> String {
     let (width, height, left, top, plot_w, plot_h) = (900.0, 330.0, 50.0, 70.0, 820.0, 210.0);
-    let end = drill.virtual_ms.max(1) as f64;
-    let x = |t: u64| left + (t as f64 / end).min(1.0) * plot_w;
+    // One column per step; a point sits in its step's column, a marker on its step's left edge.
+    let columns = drill.steps.len().max(1) as f64;
+    let x = |step: u64| left + ((step as f64 - 0.5) / columns).clamp(0.0, 1.0) * plot_w;
+    let edge = |step: usize| left + ((step as f64 - 1.0) / columns).clamp(0.0, 1.0) * plot_w;
     let y = |rate: f64| top + (1.0 - rate) * plot_h;
     let all = series(drill);
     let markers: Vec<_> = drill
@@ -280,7 +333,7 @@ fn timeline(drill: &DrillReport, n: usize) -> String {
         .collect();
     let mut svg = format!(
         "<figure class=\"timeline\"><svg viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"tl-{n}-title tl-{n}-desc\" data-series-count=\"{}\" data-marker-count=\"{}\">\
-<title id=\"tl-{n}-title\">Success rate over virtual time</title><desc id=\"tl-{n}-desc\">{} series and {} markers; the table below holds the same data.</desc>",
+<title id=\"tl-{n}-title\">Success rate per step</title><desc id=\"tl-{n}-desc\">{} series and {} markers; the table below holds the same data.</desc>",
         all.len(),
         markers.len(),
         all.len(),
@@ -299,20 +352,35 @@ fn timeline(drill: &DrillReport, n: usize) -> String {
             tick * 25
         );
     }
+    // Step numbers along the axis (every step up to 30, then every fifth), and the virtual time
+    // the drill ended at: the axis is steps, time is in the table and the step list.
+    let every = if drill.steps.len() > 30 { 5 } else { 1 };
+    for step in drill
+        .steps
+        .iter()
+        .filter(|s| s.index % every == 0 || s.index == 1)
+    {
+        let _ = write!(
+            svg,
+            "<text x=\"{:.1}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\">{}</text>",
+            x(step.index as u64),
+            top + plot_h + 14.0,
+            step.index
+        );
+    }
     let _ = write!(
         svg,
-        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">{:.1} s</text><text x=\"{left}\" y=\"{}\" font-size=\"11\">0 s</text>",
+        "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\">step (drill ended at {:.1} s of virtual time)</text>",
         left + plot_w,
-        top + plot_h + 16.0,
-        end / 1000.0,
-        top + plot_h + 16.0
+        top + plot_h + 30.0,
+        drill.virtual_ms as f64 / 1000.0
     );
     for (i, marker) in markers.iter().enumerate() {
-        let mx = x(marker.at_ms);
+        let mx = edge(marker.index);
         // Labels of markers close together stack; near the right edge they go left of the line.
         let row = markers[..i]
             .iter()
-            .filter(|m| (x(m.at_ms) - mx).abs() < 60.0)
+            .filter(|m| (edge(m.index) - mx).abs() < 60.0)
             .count();
         let (label_x, anchor) = if mx > left + plot_w * 0.7 {
             (mx - 2.0, "end")
@@ -357,30 +425,30 @@ fn timeline(drill: &DrillReport, n: usize) -> String {
         let _ = write!(
             legend,
             "<span><svg width=\"28\" height=\"8\" aria-hidden=\"true\"><line x1=\"0\" x2=\"28\" y1=\"4\" y2=\"4\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\"/></svg> {}</span>",
-            esc(name)
+            esc(&series_label(name))
         );
     }
     svg.push_str("</svg>");
     legend.push_str("</figcaption>");
     let mut table = String::from(
-        "<details><summary>Chart data</summary><table><thead><tr><th>Series</th><th>Virtual time</th><th>Succeeded</th><th>Of</th></tr></thead><tbody>",
+        "<details><summary>Chart data</summary><table><thead><tr><th>Series</th><th>Step</th><th>Succeeded</th><th>Of</th></tr></thead><tbody>",
     );
     for (name, points) in &all {
-        for (t, ok, total) in points {
+        for (step, ok, total) in points {
             let _ = write!(
                 table,
-                "<tr><td>{}</td><td>{:.1} s</td><td>{ok}</td><td>{total}</td></tr>",
-                esc(name),
-                *t as f64 / 1000.0
+                "<tr><td>{}</td><td>{step}</td><td>{ok}</td><td>{total}</td></tr>",
+                esc(&series_label(name))
             );
         }
     }
     for marker in &markers {
         let _ = write!(
             table,
-            "<tr><td>marker: step {} {}</td><td>{:.1} s</td><td colspan=\"2\">{}</td></tr>",
+            "<tr><td>marker: step {} {}</td><td>{} ({:.1} s)</td><td colspan=\"2\">{}</td></tr>",
             marker.index,
             esc(&marker.kind),
+            marker.index,
             marker.at_ms as f64 / 1000.0,
             esc(&marker.summary)
         );
@@ -440,7 +508,8 @@ fn slot_map(apps: &[AppMap], id: &str, caption: &str) -> String {
             "<g class=\"slot\"><rect x=\"290\" y=\"{:.0}\" width=\"165\" height=\"22\" rx=\"4\" fill=\"#f6f8fa\" stroke=\"#8c959f\"/><text x=\"296\" y=\"{:.0}\" font-size=\"11\">{}</text></g>",
             slot_y(slot) - 15.0,
             slot_y(slot),
-            esc(slot)
+            // About 6 px a character at 11 px: 26 fit the 165 px box.
+            fit(slot, 26)
         );
     }
     let mut list = String::from("<ul class=\"callers\">");
@@ -460,7 +529,8 @@ fn slot_map(apps: &[AppMap], id: &str, caption: &str) -> String {
             svg,
             "<g class=\"caller{}\"><text x=\"4\" y=\"{cy:.0}\" font-size=\"11\">{}</text><line x1=\"240\" y1=\"{:.0}\" x2=\"288\" y2=\"{:.0}\" stroke=\"#57606a\"{dash} marker-end=\"url(#{id}-arrow)\"/></g>",
             if *pinned { " pinned" } else { "" },
-            esc(&label),
+            // 236 px before the arrow starts: 36 characters at 11 px.
+            fit(&label, 36),
             cy - 4.0,
             slot_y(slot) - 4.0
         );
@@ -544,28 +614,71 @@ fn journal(drill: &DrillReport) -> String {
     if drill.journal.is_empty() {
         return String::new();
     }
-    let mut out = String::from("<h3>Journal</h3><ol class=\"journal\">\n");
+    let mut out = String::from(
+        "<h3>Journal</h3><table class=\"journal\"><thead><tr><th>Step</th><th>Record</th><th>Detail</th></tr></thead><tbody>\n",
+    );
     for record in &drill.journal {
-        let text = match record {
-            slotdrill_engine::Record::Plan { plan } => {
-                format!("plan: {} step(s)", plan.steps.len())
-            }
-            slotdrill_engine::Record::Begin { step, records, .. } => format!(
-                "begin step {}: {} action(s) to rewrite",
-                step + 1,
-                records.len()
+        let (step, what, detail) = match record {
+            slotdrill_engine::Record::Plan { plan } => (
+                String::new(),
+                "plan",
+                format!("{} step(s)", plan.steps.len()),
+            ),
+            slotdrill_engine::Record::Begin { step, records, .. } => (
+                (step + 1).to_string(),
+                "begin",
+                format!("{} action(s) to rewrite", records.len()),
             ),
             slotdrill_engine::Record::Done { step, after } => {
-                format!("done step {}: {after}", step + 1)
+                ((step + 1).to_string(), "done", in_words(after))
             }
             slotdrill_engine::Record::Refused { step, error } => {
-                format!("step {} refused: {error}", step + 1)
+                ((step + 1).to_string(), "refused", error.to_string())
             }
-            slotdrill_engine::Record::Restored { step } => format!("restored step {}", step + 1),
-            slotdrill_engine::Record::Finished => "finished".to_owned(),
+            slotdrill_engine::Record::Restored { step } => {
+                ((step + 1).to_string(), "restored", String::new())
+            }
+            slotdrill_engine::Record::Finished => (String::new(), "finished", String::new()),
         };
-        let _ = writeln!(out, "<li>{}</li>", esc(&text));
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{what}</td><td>{}</td></tr>",
+            esc(&step),
+            esc(&detail)
+        );
     }
-    out.push_str("</ol>\n");
+    out.push_str("</tbody></table>\n");
     out
+}
+
+/// A journal record's JSON as `key: value; key: value` (nested objects flattened with `.`), for
+/// people: the journal file keeps the JSON.
+fn in_words(value: &serde_json::Value) -> String {
+    fn walk(prefix: &str, value: &serde_json::Value, out: &mut Vec<String>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map {
+                    let name = if prefix.is_empty() {
+                        key.clone()
+                    } else {
+                        format!("{prefix}.{key}")
+                    };
+                    walk(&name, inner, out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                let shown: Vec<String> = items
+                    .iter()
+                    .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_owned))
+                    .collect();
+                out.push(format!("{prefix}: {}", shown.join(", ")));
+            }
+            serde_json::Value::String(text) => out.push(format!("{prefix}: {text}")),
+            serde_json::Value::Null => out.push(format!("{prefix}: none")),
+            other => out.push(format!("{prefix}: {other}")),
+        }
+    }
+    let mut parts = Vec::new();
+    walk("", value, &mut parts);
+    parts.join("; ")
 }

@@ -548,7 +548,7 @@ pub fn possessive(name: &str) -> String {
 }
 
 /// `1 drill`, `2 drills`: the count and the noun in the number it calls for.
-fn counted(n: usize, noun: &str) -> String {
+pub(crate) fn counted(n: usize, noun: &str) -> String {
     if n == 1 {
         format!("1 {noun}")
     } else {

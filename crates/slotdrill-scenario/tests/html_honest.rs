@@ -1,0 +1,81 @@
+//! Issue 18, the HTML report at a glance: the legend names series in Azure's words (not the
+//! report's internal ids), long caller and slot names are cut with `…` and keep their full text
+//! in a `<title>` tooltip, and the journal is a table, not raw JSON.
+
+use std::path::Path;
+
+use slotdrill_scenario::{html, run_drill};
+
+fn page() -> String {
+    let drill = run_drill(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scenarios/02-partial-rollback.toml"
+        )),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    html::drill_page(&drill)
+}
+
+#[test]
+fn the_legend_speaks_azure() {
+    let page = page();
+    let legend = page
+        .split("<figcaption class=\"legend\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</figcaption>").next())
+        .expect("a legend");
+    assert!(
+        !legend.contains("function:") && !legend.contains("logic:"),
+        "{legend}"
+    );
+    assert!(legend.contains("Logic App order-flow runs"), "{legend}");
+    assert!(
+        legend.contains("function orders/SendInvoice calls"),
+        "{legend}"
+    );
+}
+
+#[test]
+fn the_journal_is_a_table_without_raw_json() {
+    let page = page();
+    let journal = page
+        .split("<h3>Journal</h3>")
+        .nth(1)
+        .and_then(|rest| rest.split("</table>").next())
+        .expect("a journal");
+    assert!(
+        journal.starts_with("<table class=\"journal\">"),
+        "{journal}"
+    );
+    assert!(
+        !journal.contains('{') && !journal.contains("&quot;"),
+        "{journal}"
+    );
+}
+
+#[test]
+fn long_names_are_cut_with_their_full_text_in_a_tooltip() {
+    let long = "order-fulfilment-and-invoicing-workflow-for-emea/SendInvoiceToAccountsPayable";
+    // A tail too long to keep whole: the head is kept, 35 characters and `…`.
+    assert_eq!(
+        html::fit(long, 36),
+        "<title>order-fulfilment-and-invoicing-workflow-for-emea/SendInvoiceToAccountsPayable</title>order-fulfilment-and-invoicing-work…"
+    );
+    assert_eq!(
+        html::fit("order-flow/SendInvoice", 36),
+        "order-flow/SendInvoice"
+    );
+    // Two callers of one long workflow stay apart: the cut keeps the action.
+    let a = html::fit("order-fulfilment-and-invoicing-emea-prod/SendInvoice", 36);
+    let b = html::fit("order-fulfilment-and-invoicing-emea-prod/ProcessOrder", 36);
+    assert!(
+        a.ends_with("…/SendInvoice") && b.ends_with("…/ProcessOrder"),
+        "{a} {b}"
+    );
+    assert_eq!(
+        a.split("</title>").nth(1).map(|v| v.chars().count()),
+        Some(36)
+    );
+}
