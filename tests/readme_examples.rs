@@ -87,29 +87,61 @@ fn every_cargo_run_command_in_the_readme_runs_as_written() {
     let cargo: Vec<&String> = all.iter().filter(|c| c.starts_with("cargo run")).collect();
     assert!(cargo.len() >= 10, "{cargo:#?}");
     let dir = tempfile::tempdir().expect("temporary directory");
-    let mut server: Option<common::Server> = None;
+    // The plain `serve` and the `--tls` one each get a port of their own: the README's lines
+    // with `https://127.0.0.1:7071` or its certificate file go to the second.
+    let mut plain: Option<common::Server> = None;
+    let mut tls: Option<common::Server> = None;
+    let mut exports: Vec<(String, String)> = Vec::new();
     let mut b = String::new();
     for command in &all {
         if command.starts_with("slotdrill ") {
             continue; // tests/cli_workflow_run.rs runs these, output and all.
         }
-        let port = server
-            .as_ref()
-            .map(|s| s.base.trim_start_matches("http://").to_owned());
-        let local = |text: &str| match &port {
-            Some(port) => text.replace("127.0.0.1:7071", port),
-            None => text.to_owned(),
+        let port_of = |server: &Option<common::Server>| {
+            server.as_ref().map(|s| {
+                s.base
+                    .trim_start_matches("http://")
+                    .trim_start_matches("https://")
+                    .to_owned()
+            })
+        };
+        let (plain_port, tls_port) = (port_of(&plain), port_of(&tls));
+        let local = |text: &str| {
+            let mut text = text.to_owned();
+            if let Some(port) = &tls_port {
+                let number = port.rsplit(':').next().unwrap_or_default();
+                text = text
+                    .replace("https://127.0.0.1:7071", &format!("https://{port}"))
+                    .replace(
+                        "slotdrill-serve-7071.pem",
+                        &format!("slotdrill-serve-{number}.pem"),
+                    );
+            }
+            if let Some(port) = &plain_port {
+                text = text.replace("127.0.0.1:7071", port);
+            }
+            text
         };
         if let Some(value) = command.strip_prefix("B=") {
             b = local(value.trim_matches('"'));
             continue;
         }
+        if let Some(assignment) = command.strip_prefix("export ") {
+            let (name, value) = assignment.split_once('=').expect("NAME=VALUE");
+            exports.push((name.to_owned(), local(value)));
+            continue;
+        }
         if command.starts_with("curl ") {
             let output = Command::new("sh")
                 .args(["-c", &local(command)])
+                .envs(exports.iter().map(|(k, v)| (k, v)))
                 .output()
                 .expect("curl runs");
-            assert!(output.status.success(), "{command}");
+            assert!(
+                output.status.success(),
+                "{command}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
             continue;
         }
         let args = command
@@ -117,14 +149,17 @@ fn every_cargo_run_command_in_the_readme_runs_as_written() {
             .map(|(_, args)| args)
             .unwrap_or_else(|| panic!("not a `cargo run -- ARGS` line: {command}"));
         if args.starts_with("serve ") {
-            server = Some(common::serve_estate(
-                "tests/data/orders-estate.toml",
-                &[],
-                Stdio::null(),
-            ));
+            let extra: Vec<&str> = args.split_whitespace().filter(|w| *w == "--tls").collect();
+            let server =
+                common::serve_estate("tests/data/orders-estate.toml", &extra, Stdio::null());
+            if extra.is_empty() {
+                plain = Some(server);
+            } else {
+                tls = Some(server);
+            }
             continue;
         }
-        let expanded = args
+        let expanded = local(args)
             .replace("$B", &b)
             .replace(
                 "rollback.jsonl",
@@ -149,7 +184,10 @@ fn every_cargo_run_command_in_the_readme_runs_as_written() {
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    assert!(server.is_some(), "the serve walkthrough ran");
+    assert!(
+        plain.is_some() && tls.is_some(),
+        "both serve walkthroughs ran"
+    );
     assert!(
         Path::new(&dir.path().join("twin/estate.toml")).exists(),
         "import wrote the twin"
