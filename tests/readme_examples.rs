@@ -55,15 +55,32 @@ fn commands() -> Vec<String> {
     out
 }
 
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("folder");
+    for entry in std::fs::read_dir(from).expect("readable") {
+        let path = entry.expect("entry").path();
+        let target = to.join(path.file_name().expect("name"));
+        if path.is_dir() {
+            copy_dir(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copied");
+        }
+    }
+}
+
 #[test]
 fn the_writing_a_drill_example_runs_and_passes() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    std::fs::create_dir(dir.path().join("workflows")).expect("workflows/");
-    std::fs::copy(
-        "scenarios/workflows/order-flow.json",
-        dir.path().join("workflows/order-flow.json"),
-    )
-    .expect("workflow");
+    // What the README says the example runs beside: the bundled workflows and the Standard
+    // project of the scenario crate's test drills.
+    copy_dir(
+        Path::new("scenarios/workflows"),
+        &dir.path().join("workflows"),
+    );
+    copy_dir(
+        Path::new("crates/slotdrill-scenario/tests/data/drills/workflows/orders-logic"),
+        &dir.path().join("workflows/orders-logic"),
+    );
     let drill = dir.path().join("readme.toml");
     std::fs::write(&drill, block_after("### Writing a drill", "toml")).expect("drill");
     let output = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
