@@ -253,10 +253,12 @@ pub fn series(drill: &DrillReport) -> BTreeMap<String, Vec<(u64, u32, u32)>> {
         entry.0 += u32::from(run.succeeded);
         entry.1 += 1;
     }
-    for call in drill
+    let by_index = drill.call_steps.len() == drill.timeline.len();
+    for (index, call) in drill
         .timeline
         .iter()
-        .filter(|c| c.caller.as_deref() != Some("slotdrill/probe"))
+        .enumerate()
+        .filter(|(_, c)| c.caller.as_deref() != Some("slotdrill/probe"))
     {
         let (Some(served), Some(function)) = (&call.served_by, &call.function) else {
             continue;
@@ -264,7 +266,11 @@ pub fn series(drill: &DrillReport) -> BTreeMap<String, Vec<(u64, u32, u32)>> {
         let entry = raw
             .entry(format!("function:{}/{function}", served.app))
             .or_default()
-            .entry(step_of(drill, call.at.millis()))
+            .entry(if by_index {
+                drill.call_steps[index]
+            } else {
+                step_of(drill, call.at.millis())
+            })
             .or_default();
         entry.0 += u32::from(call.status < 400);
         entry.1 += 1;

@@ -81,6 +81,10 @@ pub struct DrillReport {
     /// sums and shows. Never serialised: every other rendering is byte-identical per seed.
     #[serde(skip)]
     pub wall_ms: WallMs,
+    /// The step (1-based) each record of `timeline` was made in, when known; the HTML chart
+    /// places calls by it. Not serialised (the step shows in the timeline's order already).
+    #[serde(skip)]
+    pub call_steps: Vec<usize>,
 }
 
 /// Wall-clock milliseconds a drill took. Two reports compare equal whatever their wall times:

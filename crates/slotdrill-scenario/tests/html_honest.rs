@@ -79,3 +79,47 @@ fn long_names_are_cut_with_their_full_text_in_a_tooltip() {
         Some(36)
     );
 }
+
+/// Issue 18: after drill 02's partial rollback every call to SendInvoice succeeds, so its line
+/// must end at 100%. Calls used to be placed by virtual time, and the last failed retry of
+/// step 2 ends at the instant steps 3–9 start, so it was counted in step 8 (about 90%).
+#[test]
+fn calls_after_the_rollback_are_counted_in_their_own_steps() {
+    let drill = run_drill(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scenarios/02-partial-rollback.toml"
+        )),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let rollback = drill
+        .steps
+        .iter()
+        .find(|s| s.kind == "rollback")
+        .expect("a rollback step")
+        .index as u64;
+    let series = html::series(&drill);
+    let send_invoice = series
+        .iter()
+        .find(|(id, _)| id.contains("SendInvoice"))
+        .map(|(_, points)| points)
+        .expect("a SendInvoice series");
+    let after: Vec<_> = send_invoice
+        .iter()
+        .filter(|(step, ..)| *step > rollback)
+        .collect();
+    assert!(!after.is_empty(), "{send_invoice:?}");
+    assert!(
+        after.iter().all(|(_, ok, of)| ok == of),
+        "every call after the rollback succeeded: {send_invoice:?}"
+    );
+    let before: Vec<_> = send_invoice
+        .iter()
+        .filter(|(step, ..)| *step < rollback)
+        .collect();
+    assert!(
+        before.iter().any(|(_, ok, of)| ok < of),
+        "the failing calls stay before the rollback: {send_invoice:?}"
+    );
+}

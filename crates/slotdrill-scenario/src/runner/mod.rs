@@ -176,6 +176,8 @@ pub(crate) struct Runner<'d> {
     runs: Vec<RunPoint>,
     diagnoses: Vec<slotdrill_engine::Diagnosis>,
     before: Vec<AppMap>,
+    /// The step (1-based) of each function call, in the order the emulator recorded them.
+    call_steps: Vec<usize>,
 }
 
 /// Why a step failed: a kind for `fails = "…"` and a message.
@@ -241,6 +243,7 @@ impl<'d> Runner<'d> {
             runs: Vec::new(),
             diagnoses: Vec::new(),
             before: Vec::new(),
+            call_steps: Vec::new(),
         }
     }
 
@@ -303,6 +306,12 @@ impl<'d> Runner<'d> {
                 continue;
             }
             let result = self.step(i + 1, step);
+            // Calls are placed by the step that made them, not by their virtual time: a
+            // rollback and the runs after it can share the instant the calls before it ended.
+            let calls = self.emulator().history().calls;
+            let made = usize::try_from(calls).unwrap_or(usize::MAX);
+            self.call_steps
+                .resize(made.max(self.call_steps.len()), i + 1);
             let (outcome, summary, error_kind) = match (result, &step.fails) {
                 (Ok(summary), None) => ("ok", summary, None),
                 (Ok(summary), Some(expected)) => {
@@ -369,6 +378,7 @@ impl<'d> Runner<'d> {
             plans: self.plans,
             warnings: self.warnings,
             timeline: self.cloud.hooks.emulator.invocations(),
+            call_steps: self.call_steps,
             runs: self.runs,
             diagnoses: self.diagnoses,
             journal,
