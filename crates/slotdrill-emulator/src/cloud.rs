@@ -117,22 +117,7 @@ impl Cloud for Emulator {
         expected_version: &str,
     ) -> Result<String, CloudError> {
         let mut state = self.lock();
-        let current = state
-            .workflows()
-            .get(name)
-            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{name}`")))?;
-        let found = current.version.to_string();
-        if found != expected_version {
-            return Err(CloudError::VersionChanged {
-                workflow: name.to_owned(),
-                expected: expected_version.to_owned(),
-                found,
-            });
-        }
-        let workflow = current.workflow.clone();
-        let version = state
-            .save_logic_app(name, document.clone(), Some(&workflow))
-            .map_err(|e| CloudError::failed(e.to_string()))?;
+        let version = save_at_version(&mut state, name, document, expected_version)?;
         Ok(version.to_string())
     }
 
@@ -147,22 +132,7 @@ impl Cloud for Emulator {
         settings: &[(String, Secret)],
     ) -> Result<String, CloudError> {
         let mut state = self.lock();
-        let current = state
-            .workflows()
-            .get(name)
-            .ok_or_else(|| CloudError::NotFound(format!("Logic App `{name}`")))?;
-        let found = current.version.to_string();
-        if found != expected_version {
-            return Err(CloudError::VersionChanged {
-                workflow: name.to_owned(),
-                expected: expected_version.to_owned(),
-                found,
-            });
-        }
-        let workflow = current.workflow.clone();
-        let version = state
-            .save_logic_app(name, document.clone(), Some(&workflow))
-            .map_err(|e| CloudError::failed(e.to_string()))?;
+        let version = save_at_version(&mut state, name, document, expected_version)?;
         for logic_app in state.workflows_mut().sharing_settings_mut(name) {
             for (setting, value) in settings {
                 logic_app
@@ -320,4 +290,30 @@ impl Cloud for Emulator {
             .map_err(|e| CloudError::failed(e.to_string()))?;
         Ok(run.status == crate::run::Status::Succeeded)
     }
+}
+
+/// Saves Logic App `name`'s document if it is still at `expected_version` (ARM's version check
+/// before a workflow write); its new version.
+fn save_at_version(
+    state: &mut crate::state::State,
+    name: &str,
+    document: &Document,
+    expected_version: &str,
+) -> Result<u64, CloudError> {
+    let current = state
+        .workflows()
+        .get(name)
+        .ok_or_else(|| CloudError::NotFound(format!("Logic App `{name}`")))?;
+    let found = current.version.to_string();
+    if found != expected_version {
+        return Err(CloudError::VersionChanged {
+            workflow: name.to_owned(),
+            expected: expected_version.to_owned(),
+            found,
+        });
+    }
+    let workflow = current.workflow.clone();
+    state
+        .save_logic_app(name, document.clone(), Some(&workflow))
+        .map_err(|e| CloudError::failed(e.to_string()))
 }

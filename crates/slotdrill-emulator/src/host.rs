@@ -127,7 +127,13 @@ impl HostRequest {
 /// space: a `%` not followed by two hex digits is kept as it is; bytes that are not UTF-8 become
 /// U+FFFD.
 pub(crate) fn form_decode(raw: &str) -> String {
-    let bytes = raw.as_bytes();
+    percent_decode(&raw.replace('+', " "))
+}
+
+/// Percent-decoding of a URL path segment or query part: `%XX` becomes its byte, anything else
+/// stays (a `%` not followed by two hex digits too); bytes that are not UTF-8 become U+FFFD.
+pub(crate) fn percent_decode(segment: &str) -> String {
+    let bytes = segment.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
     while i < bytes.len() {
@@ -138,17 +144,13 @@ pub(crate) fn form_decode(raw: &str) -> String {
             .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
             .and_then(|hex| std::str::from_utf8(hex).ok())
             .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match (bytes[i], escaped) {
-            (_, Some(byte)) => {
+        match escaped {
+            Some(byte) => {
                 out.push(byte);
                 i += 3;
             }
-            (b'+', None) => {
-                out.push(b' ');
-                i += 1;
-            }
-            (other, None) => {
-                out.push(other);
+            None => {
+                out.push(bytes[i]);
                 i += 1;
             }
         }

@@ -8,32 +8,8 @@ use super::ArmResponse;
 /// resources", Microsoft.Logic).
 pub(crate) const MAX_WORKFLOW_NAME: usize = 80;
 
-/// A path segment decoded: `%XX` becomes its byte, anything else stays; bytes that are not
-/// UTF-8 become U+FFFD (and then fail the naming rule).
-pub(crate) fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
+/// A path segment decoded: `%XX` becomes its byte (the emulator's one percent-decoder).
+pub(crate) use crate::host::percent_decode;
 
 /// Refuses a workflow name Logic Apps would refuse, with its message ("The provided workflow
 /// name '…' has these invalid characters '…'. The name can only be a letter, digit, '-', '.',
