@@ -2,7 +2,6 @@
 //! repoint, a rollback through the engine, and an injected fault.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::Ordering;
 
 use slotdrill_emulator::{ArmFault, HostRequest};
 use slotdrill_engine::{
@@ -12,7 +11,7 @@ use slotdrill_engine::{
 use slotdrill_model::ModelError;
 use slotdrill_wdl::{Hints, RepointRequest, find_calls, repoint};
 
-use super::{JOURNALS, Runner, StepError};
+use super::{Runner, StepError};
 use crate::drill_cloud::ControlPlane;
 use crate::fail_kind::FailKind;
 
@@ -104,6 +103,28 @@ impl Runner<'_> {
         ))
     }
 
+    /// A fresh journal path in this drill's own temporary directory, made at its first rollback.
+    fn new_journal_path(&mut self) -> Result<std::path::PathBuf, StepError> {
+        let dir = match self.journals.take() {
+            Some(dir) => dir,
+            None => tempfile::Builder::new()
+                .prefix("slotdrill-drill-")
+                .tempdir()
+                .map_err(|e| {
+                    StepError::new(
+                        FailKind::JournalError,
+                        format!("cannot make a directory for the rollback journal: {e}"),
+                    )
+                })?,
+        };
+        self.rollbacks += 1;
+        let path = dir
+            .path()
+            .join(format!("rollback-{}.jsonl", self.rollbacks));
+        self.journals = Some(dir);
+        Ok(path)
+    }
+
     /// A rollback through [`slotdrill_engine::rollback`], as the CLI runs it: a new journal
     /// per rollback, the last one resumed by `resume = true`, and verified as the CLI verifies
     /// against the emulator (probes of what moved): a rollback that changed nothing for the
@@ -117,11 +138,7 @@ impl Runner<'_> {
                     StepError::new(FailKind::JournalError, "no interrupted rollback to resume")
                 })?
         } else {
-            let n = JOURNALS.fetch_add(1, Ordering::SeqCst);
-            let path = std::env::temp_dir()
-                .join(format!("slotdrill-drill-{}-{n}.jsonl", std::process::id()));
-            let _ = std::fs::remove_file(&path);
-            path
+            self.new_journal_path()?
         };
         let faulty = r
             .faulty

@@ -4,7 +4,6 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
 
 use serde_json::json;
 use slotdrill_emulator::{Emulator, EmulatorConfig, Status};
@@ -159,8 +158,6 @@ pub(crate) fn parse_rate(text: &str) -> Option<(&'static str, f64)> {
     (0.0..=100.0).contains(&value).then_some((op, value))
 }
 
-static JOURNALS: AtomicU64 = AtomicU64::new(0);
-
 pub(crate) struct Runner<'d> {
     cloud: DrillCloud<'d>,
     originals: BTreeMap<String, String>,
@@ -171,6 +168,11 @@ pub(crate) struct Runner<'d> {
     planner: Planner,
     warnings: Vec<String>,
     journal: Option<PathBuf>,
+    /// Where this drill's rollback journals live: made at its first rollback, deleted with the
+    /// runner, so drills leave nothing behind in the temporary directory.
+    journals: Option<tempfile::TempDir>,
+    /// How many rollbacks this drill has started (each gets a journal of its own).
+    rollbacks: u64,
     steps: Vec<StepReport>,
     pub(crate) expectations: Vec<ExpectationReport>,
     runs: Vec<RunPoint>,
@@ -238,6 +240,8 @@ impl<'d> Runner<'d> {
             plans: Vec::new(),
             warnings: Vec::new(),
             journal: None,
+            journals: None,
+            rollbacks: 0,
             steps: Vec::new(),
             expectations: Vec::new(),
             runs: Vec::new(),
