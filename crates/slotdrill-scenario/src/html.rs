@@ -324,6 +324,38 @@ const COLOURS: [&str; 8] = [
 ];
 const DASHES: [&str; 4] = ["", "6 3", "2 3", "8 3 2 3"];
 
+/// A series' lines: solid between points of consecutive steps; across steps that ran nothing
+/// of the series, a thin line that holds the last rate and rises or falls at the next point,
+/// because a straight diagonal would draw rates that no step measured.
+fn series_lines(points: &[(u64, u32, u32)], coords: &[String], colour: &str, dash: &str) -> String {
+    let mut out = String::new();
+    let mut run: Vec<&str> = Vec::new();
+    let mut flush = |run: &mut Vec<&str>, out: &mut String| {
+        if run.len() > 1 {
+            let _ = write!(
+                out,
+                "<polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\" points=\"{}\"/>",
+                run.join(" ")
+            );
+        }
+        run.clear();
+    };
+    for (i, coord) in coords.iter().enumerate() {
+        if i > 0 && points[i].0 != points[i - 1].0 + 1 {
+            flush(&mut run, &mut out);
+            let (x0, y0) = coords[i - 1].split_once(',').unwrap_or(("0", "0"));
+            let (x1, y1) = coord.split_once(',').unwrap_or(("0", "0"));
+            let _ = write!(
+                out,
+                "<polyline class=\"quiet\" fill=\"none\" stroke=\"{colour}\" stroke-width=\"1\" stroke-opacity=\"0.45\" stroke-dasharray=\"{dash}\" points=\"{x0},{y0} {x1},{y0} {x1},{y1}\"/>"
+            );
+        }
+        run.push(coord);
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 fn timeline(drill: &DrillReport, n: usize) -> String {
     let (width, height, left, top, plot_w, plot_h) = (900.0, 330.0, 50.0, 70.0, 820.0, 210.0);
     // One column per step; a point sits in its step's column, a marker on its step's left edge.
@@ -339,7 +371,7 @@ fn timeline(drill: &DrillReport, n: usize) -> String {
         .collect();
     let mut svg = format!(
         "<figure class=\"timeline\"><svg viewBox=\"0 0 {width} {height}\" role=\"img\" aria-labelledby=\"tl-{n}-title tl-{n}-desc\" data-series-count=\"{}\" data-marker-count=\"{}\">\
-<title id=\"tl-{n}-title\">Success rate per step</title><desc id=\"tl-{n}-desc\">{} series and {} markers; the table below holds the same data.</desc>",
+<title id=\"tl-{n}-title\">Success rate per step</title><desc id=\"tl-{n}-desc\">{} series and {} markers; a thin line holds a series' rate over steps that ran none of it; the table below holds the same data.</desc>",
         all.len(),
         markers.len(),
         all.len(),
@@ -415,10 +447,10 @@ fn timeline(drill: &DrillReport, n: usize) -> String {
             .collect();
         let _ = write!(
             svg,
-            "<g class=\"series\" data-series=\"{}\" data-points=\"{}\"><polyline fill=\"none\" stroke=\"{colour}\" stroke-width=\"2\" stroke-dasharray=\"{dash}\" points=\"{}\"/>",
+            "<g class=\"series\" data-series=\"{}\" data-points=\"{}\">{}",
             esc(name),
             points.len(),
-            coords.join(" ")
+            series_lines(points, &coords, colour, dash)
         );
         for c in &coords {
             let (cx, cy) = c.split_once(',').unwrap_or(("0", "0"));

@@ -123,3 +123,51 @@ fn calls_after_the_rollback_are_counted_in_their_own_steps() {
         "the failing calls stay before the rollback: {send_invoice:?}"
     );
 }
+
+/// A series' solid line joins only points of consecutive steps: over steps that ran nothing of
+/// it, a thin "quiet" line holds the last rate and changes at the next point, instead of a
+/// diagonal through rates no step measured.
+#[test]
+fn lines_never_cross_quiet_steps_as_diagonals() {
+    let page = page();
+    let drill = run_drill(
+        Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../scenarios/02-partial-rollback.toml"
+        )),
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let column = 820.0 / drill.steps.len() as f64;
+    let mut quiet = 0;
+    for line in page.split("<polyline").skip(1) {
+        let line = line.split("/>").next().unwrap_or_default();
+        let xs: Vec<f64> = line
+            .split("points=\"")
+            .nth(1)
+            .and_then(|p| p.split('"').next())
+            .unwrap_or_default()
+            .split(' ')
+            .filter_map(|pair| pair.split(',').next()?.parse().ok())
+            .collect();
+        if line.contains("class=\"quiet\"") {
+            quiet += 1;
+            assert_eq!(xs.len(), 3, "hold, then change: {line}");
+            assert!(xs[1] == xs[2] && xs[1] - xs[0] > column * 1.5, "{line}");
+            continue;
+        }
+        for pair in xs.windows(2) {
+            assert!(
+                (pair[1] - pair[0] - column).abs() < 0.2,
+                "a solid line joins steps one column apart, not {}: {line}",
+                pair[1] - pair[0]
+            );
+        }
+    }
+    let gaps = html::series(&drill)
+        .values()
+        .flat_map(|points| points.windows(2).filter(|w| w[1].0 != w[0].0 + 1))
+        .count();
+    assert!(gaps > 0, "drill 02 has series with quiet steps");
+    assert_eq!(quiet, gaps, "one quiet line per gap");
+}
