@@ -149,8 +149,16 @@ pub fn run(args: ServeArgs) -> Result<(), CliError> {
         slotdrill_emulator::http::serve_tls_with(emulator, listener, log, limits, identity, shutdown)
             .await
             .map_err(CliError::Server)?;
-        Ok(received.await.unwrap_or("shutdown"))
+        // A certificate made at start-up is this server's alone: it goes when the server does.
+        let generated = tls
+            .filter(|_| args.cert.is_none())
+            .map(|(_, certificate)| certificate);
+        Ok((received.await.unwrap_or("shutdown"), generated))
     })?;
+    let (stopped_by, generated) = stopped_by;
+    if let Some(certificate) = generated {
+        let _ = std::fs::remove_file(certificate);
+    }
     // Nothing waits for the runtime's idle threads: everything served has ended.
     runtime.shutdown_background();
     println!("stopped ({stopped_by})");
