@@ -19,7 +19,8 @@ pub static FLOW: ArmPath = ArmPath::new(|| {
     )
 });
 
-/// `slotdrill serve`, killed when dropped.
+/// `slotdrill serve`, stopped when dropped: SIGTERM first, so it deletes the certificate it
+/// made, then a kill if it has not exited within five seconds.
 pub struct Server {
     pub child: Child,
     pub base: String,
@@ -27,6 +28,22 @@ pub struct Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
+        let terminated = std::process::Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        if terminated {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+            while std::time::Instant::now() < deadline {
+                if let Ok(Some(_)) = self.child.try_wait() {
+                    return;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
