@@ -7,48 +7,8 @@
 mod common;
 
 use common::arm::{Arm, FLOWS, SITE, header};
+use common::standard::{LOGIC, data, estate};
 use serde_json::{Value, json};
-use slotdrill_emulator::Emulator;
-use slotdrill_wdl::Document;
-
-const LOGIC: &str = "orders-logic";
-
-fn data(path: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/standard-site")
-        .join(path)
-}
-
-/// The reference estate plus Standard site `orders-logic` with `invoice-flow` (a function
-/// connection) and `notify-flow` (an Http call), keys in the site's settings.
-fn estate() -> Emulator {
-    let emulator = common::emulator(21);
-    for workflow in ["invoice-flow", "notify-flow"] {
-        let document =
-            Document::load(&data(&format!("{workflow}/workflow.json"))).expect("document");
-        emulator
-            .save_logic_app(workflow, document, None)
-            .expect("saved");
-        emulator
-            .place_logic_app(workflow, "slotdrill", "westeurope")
-            .expect("placed");
-        emulator.place_in_site(workflow, LOGIC).expect("site");
-    }
-    let settings = [
-        (
-            "ordersFunctions_functionAppKey".to_owned(),
-            common::key(&emulator, "production", "SendInvoice"),
-        ),
-        (
-            "PROCESS_KEY".to_owned(),
-            common::key(&emulator, "production", "ProcessOrder"),
-        ),
-    ];
-    emulator
-        .set_logic_app_settings("invoice-flow", settings.into())
-        .expect("settings");
-    emulator
-}
 
 fn workflow_file(workflow: &str) -> Value {
     serde_json::from_str(

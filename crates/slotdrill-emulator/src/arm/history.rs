@@ -249,7 +249,7 @@ pub(super) fn repetitions<'r>(run: &'r Run, name: &str) -> Vec<(String, &'r RunA
 }
 
 /// One repetition as ARM renders it (`WorkflowRunActionRepetitionDefinition`).
-pub(super) fn repetition(action_id: &str, name: &str, action: &RunAction) -> Value {
+pub(super) fn repetition(action_id: &str, kind: &str, name: &str, action: &RunAction) -> Value {
     let indexes: Vec<Value> = action
         .repetition
         .iter()
@@ -258,7 +258,7 @@ pub(super) fn repetition(action_id: &str, name: &str, action: &RunAction) -> Val
     json!({
         "id": format!("{action_id}/repetitions/{name}"),
         "name": name,
-        "type": "Microsoft.Logic/workflows/runs/actions/repetitions",
+        "type": kind,
         "properties": {
             "repetitionIndexes": indexes,
             "startTime": rfc3339(action.start),

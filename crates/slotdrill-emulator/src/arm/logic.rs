@@ -7,6 +7,7 @@ use slotdrill_model::AzureName;
 use slotdrill_wdl::Document;
 
 use super::history;
+use super::records::{Records, trigger_names};
 use super::{ArmRequest, ArmResponse, ResourcePath};
 use crate::clock::rfc3339;
 use crate::logic_app::LogicApp;
@@ -85,7 +86,11 @@ pub(super) fn handle_in(
     let polls_a_running_run = method == "GET"
         && tail.first() == Some(&"runs")
         && logic_app.runs.iter().any(|r| r.end > now);
-    let base = workflow_id(&subscription, logic_app);
+    let records = if site.is_some() {
+        Records::standard(logic_app)
+    } else {
+        Records::consumption(&subscription, logic_app)
+    };
     let answer = match (method.as_str(), tail.as_slice()) {
         ("GET", []) => ArmResponse::ok(workflow(&subscription, logic_app)),
         ("GET", ["runs"]) => {
@@ -94,11 +99,34 @@ pub(super) fn handle_in(
                 Err(message) => return ArmResponse::error(400, "BadRequest", message),
             };
             let (page, next) = query.page(logic_app.runs.iter().rev(), |r| r.status_at(now));
-            let value: Vec<Value> = page.iter().map(|r| run(&base, logic_app, r, now)).collect();
+            let value: Vec<Value> = page
+                .iter()
+                .map(|r| run(&records, logic_app, r, now))
+                .collect();
             let next_link = next.map(|skip| query.next_link(request, skip));
             ArmResponse::ok(json!({ "value": value, "nextLink": next_link }))
         }
-        ("GET", ["runs", _, ..]) => one_run(request, path, (logic_app, now), &base, &tail[2..]),
+        ("GET", ["runs", _, ..]) => one_run(request, path, (logic_app, now), &records, &tail[2..]),
+        // The host runtime lists a Standard workflow's triggers (WorkflowTriggers_List.json).
+        ("GET", ["triggers"]) if site.is_some() => {
+            let value: Vec<Value> = trigger_names(logic_app)
+                .iter()
+                .map(|t| records.trigger(logic_app, t))
+                .collect();
+            ArmResponse::ok(json!({ "value": value, "nextLink": null }))
+        }
+        ("GET", ["triggers", wanted]) if site.is_some() => {
+            match trigger_names(logic_app)
+                .iter()
+                .find(|t| t.eq_ignore_ascii_case(wanted))
+            {
+                Some(t) => ArmResponse::ok(records.trigger(logic_app, t)),
+                None => ArmResponse::not_found(format!(
+                    "The workflow '{name}' has no trigger '{}'.",
+                    path.rest[3]
+                )),
+            }
+        }
         ("POST", ["triggers", _, "run"]) => {
             let body = request.body.clone().unwrap_or_else(|| json!({}));
             // The run goes on after the answer, as on Azure: it is Running until the clock
@@ -133,7 +161,7 @@ fn one_run(
     request: &ArmRequest,
     path: &ResourcePath<'_>,
     (logic_app, now): (&LogicApp, slotdrill_model::Timestamp),
-    base: &str,
+    records: &Records,
     tail: &[&str],
 ) -> ArmResponse {
     let name = &logic_app.name;
@@ -146,12 +174,12 @@ fn one_run(
         return ArmResponse::not_found(format!("run `{run_name}` of `{name}` does not exist"));
     };
     match tail {
-        [] => ArmResponse::ok(run(base, logic_app, found, now)),
+        [] => ArmResponse::ok(run(records, logic_app, found, now)),
         ["actions"] => {
             let value: Vec<Value> = history::action_names(found)
                 .iter()
                 .filter_map(|name| history::action_record(found, name))
-                .map(|a| action(base, found, &a))
+                .map(|a| action(records, found, &a))
                 .collect();
             ArmResponse::ok(json!({ "value": value, "nextLink": null }))
         }
@@ -159,14 +187,19 @@ fn one_run(
             let Some(record) = history::action_record(found, path.rest[5]) else {
                 return ArmResponse::not_found(format!("action `{}` did not run", path.rest[5]));
             };
-            let action_id = format!("{base}/runs/{}/actions/{}", found.name, record.name);
+            let action_id = format!(
+                "{}/runs/{}/actions/{}",
+                records.base, found.name, record.name
+            );
             let repetitions = history::repetitions(found, &record.name);
             match rest {
-                [] => ArmResponse::ok(action(base, found, &record)),
+                [] => ArmResponse::ok(action(records, found, &record)),
                 ["repetitions"] => {
                     let value: Vec<Value> = repetitions
                         .iter()
-                        .map(|(name, a)| history::repetition(&action_id, name, a))
+                        .map(|(name, a)| {
+                            history::repetition(&action_id, records.repetition, name, a)
+                        })
                         .collect();
                     ArmResponse::ok(json!({ "value": value, "nextLink": null }))
                 }
@@ -174,7 +207,12 @@ fn one_run(
                     .iter()
                     .find(|(name, _)| name.eq_ignore_ascii_case(path.rest[7]))
                 {
-                    Some((name, a)) => ArmResponse::ok(history::repetition(&action_id, name, a)),
+                    Some((name, a)) => ArmResponse::ok(history::repetition(
+                        &action_id,
+                        records.repetition,
+                        name,
+                        a,
+                    )),
                     None => ArmResponse::not_found(format!(
                         "repetition `{}` of action `{}` does not exist",
                         path.rest[7], record.name
@@ -318,31 +356,36 @@ pub(super) fn workflow(subscription: &str, logic_app: &LogicApp) -> Value {
     })
 }
 
-fn run(base: &str, logic_app: &LogicApp, run: &Run, now: slotdrill_model::Timestamp) -> Value {
+fn run(
+    records: &Records,
+    logic_app: &LogicApp,
+    run: &Run,
+    now: slotdrill_model::Timestamp,
+) -> Value {
     let status = run.status_at(now);
     let running = status == crate::runner::Status::Running;
     json!({
-        "id": format!("{base}/runs/{}", run.name),
+        "id": format!("{}/runs/{}", records.base, run.name),
         "name": run.name,
-        "type": "Microsoft.Logic/workflows/runs",
+        "type": records.run,
         "properties": {
             "startTime": rfc3339(run.start),
             "endTime": (!running).then(|| rfc3339(run.end)),
             "status": status,
             "error": run.error.as_ref().filter(|_| !running).map(|m| json!({ "code": "ActionFailed", "message": m })),
             "correlation": { "clientTrackingId": run.name },
-            "workflow": { "id": format!("{base}/versions/{}", version(logic_app)), "name": version(logic_app), "type": "Microsoft.Logic/workflows/versions" },
+            "workflow": records.version_ref(logic_app, records.run_version),
             "trigger": { "name": "manual", "startTime": rfc3339(run.start), "endTime": rfc3339(run.start), "status": "Succeeded" },
             "outputs": {},
         }
     })
 }
 
-fn action(base: &str, run: &Run, action: &RunAction) -> Value {
+fn action(records: &Records, run: &Run, action: &RunAction) -> Value {
     json!({
-        "id": format!("{base}/runs/{}/actions/{}", run.name, action.name),
+        "id": format!("{}/runs/{}/actions/{}", records.base, run.name, action.name),
         "name": action.name,
-        "type": "Microsoft.Logic/workflows/runs/actions",
+        "type": records.action,
         "properties": {
             "startTime": rfc3339(action.start),
             "endTime": rfc3339(action.end),

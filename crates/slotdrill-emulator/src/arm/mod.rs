@@ -10,6 +10,7 @@ mod deployments;
 mod history;
 mod logic;
 mod names;
+mod records;
 mod render;
 mod standard;
 mod swap;

@@ -4,6 +4,7 @@
 
 pub mod arm;
 pub mod runtime;
+pub mod standard;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
