@@ -13,7 +13,7 @@ use slotdrill_wdl::Document;
 
 use crate::faults::ArmFault;
 use crate::host::{HostRequest, HostResponse, InvocationRecord};
-use crate::logic_app::{LogicApp, Stubs};
+use crate::logic_app::{LogicApp, SiteSlot, Stubs};
 use crate::retention::{DEFAULT_HISTORY, HistoryStats, Window};
 use crate::runner::{self, Run};
 pub use crate::state::EmulatorError;
@@ -223,6 +223,22 @@ impl Emulator {
             .of_site(site)
             .map(|l| l.name.clone())
             .collect()
+    }
+
+    /// Gives Logic Apps Standard site `site` (which must hold workflows) the deployment slot
+    /// `slot`, replacing one of that name. Its workflows never run (`SiteSlot`).
+    pub fn put_site_slot(&self, site: &str, slot: SiteSlot) -> Result<(), EmulatorError> {
+        let mut state = self.lock();
+        if state.workflows().of_site(site).next().is_none() {
+            return Err(EmulatorError::UnknownLogicApp(site.to_owned()));
+        }
+        state.workflows_mut().put_site_slot(site, slot);
+        Ok(())
+    }
+
+    /// Slot `slot` of Standard site `site`, as it is now.
+    pub fn site_slot(&self, site: &str, slot: &str) -> Option<SiteSlot> {
+        self.lock().workflows().site_slot(site, slot).cloned()
     }
 
     /// A Logic App, as saved.

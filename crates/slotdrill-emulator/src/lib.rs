@@ -32,6 +32,6 @@ pub use faults::{ArmFault, MAX_LATENCY_MS, SERVER_ERROR_STATUSES};
 pub use host::{
     HTTP_TRIGGER_TIMEOUT_MS, HostRequest, HostResponse, InvocationRecord, ROUTING_PIN_MS, ServedBy,
 };
-pub use logic_app::{HttpStub, LogicApp, Stubs};
+pub use logic_app::{HttpStub, LogicApp, SiteSlot, Stubs};
 pub use retention::{DEFAULT_HISTORY, HistoryStats};
 pub use runner::{Run, RunAction, Status};

@@ -170,3 +170,29 @@ fn fnv1a(parts: &[&str]) -> u64 {
     }
     hash
 }
+
+/// A nonproduction deployment slot of a Logic Apps Standard site: its workflow files,
+/// `connections.json` and app settings. Learn ("Set up deployment slots to enable zero downtime
+/// deployment in Azure Logic Apps", known issues) says "the nonproduction slots dispatcher is
+/// turned off, which means that workflows can only run when they're in the production slot", so
+/// a slot holds files only: none of its workflows runs or is a caller of a function.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SiteSlot {
+    /// The slot's name.
+    pub name: String,
+    /// Each workflow's `workflow.json`, by workflow (folder) name.
+    pub workflows: BTreeMap<String, Value>,
+    /// The slot's `connections.json`, if it has one.
+    pub connections: Option<Value>,
+    /// The slot's app settings.
+    pub app_settings: BTreeMap<String, String>,
+}
+
+impl SiteSlot {
+    /// The workflow named `name` (in any case): its name as stored and its `workflow.json`.
+    pub fn workflow(&self, name: &str) -> Option<(&String, &Value)> {
+        self.workflows
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+}

@@ -4,8 +4,6 @@
 //! crosses owners lives here: a model change re-indexes the hosts, saving a workflow registers
 //! its callers with the estate, a due revert swaps.
 
-use std::collections::BTreeMap;
-
 use slotdrill_model::{AzureName, ErrorKind, Estate, Event, ModelError, Timestamp};
 use slotdrill_wdl::{Document, WdlError};
 
@@ -45,7 +43,7 @@ pub(crate) struct State {
     management: ManagementPlane,
     workflows: Workflows,
     /// What `/_slotdrill/reset` goes back to.
-    initial: Option<(Estate, BTreeMap<AzureName, LogicApp>)>,
+    initial: Option<(Estate, crate::workflows::Snapshot)>,
 }
 
 /// Azure holds a consumption workflow as a resource: a bare definition or a code view

@@ -1,19 +1,29 @@
-//! The workflows plane: the Logic Apps as saved (by name, in any case), their runs, the stubs for
-//! what is not emulated, and the run counter that names runs. Saving a workflow also touches
-//! the estate's callers, so that lives one level up (`state.rs`).
+//! The workflows plane: the Logic Apps as saved (by name, in any case), their runs, the
+//! deployment slots of Standard sites (files only: they never run), the stubs for what is not
+//! emulated, and the run counter that names runs. Saving a workflow also touches the estate's
+//! callers, so that lives one level up (`state.rs`).
 
 use std::collections::BTreeMap;
 
 use slotdrill_model::AzureName;
 
-use crate::logic_app::{LogicApp, Stubs};
+use crate::logic_app::{LogicApp, SiteSlot, Stubs};
 use crate::retention::Window;
 use crate::run::Run;
 
-/// Logic Apps, stubs and run names.
+/// What `/_slotdrill/reset` returns the workflows plane to.
+#[derive(Debug, Clone)]
+pub(crate) struct Snapshot {
+    logic_apps: BTreeMap<AzureName, LogicApp>,
+    site_slots: BTreeMap<(AzureName, AzureName), SiteSlot>,
+}
+
+/// Logic Apps, Standard slots, stubs and run names.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Workflows {
     logic_apps: BTreeMap<AzureName, LogicApp>,
+    /// Nonproduction slots of Standard sites, by site and slot.
+    site_slots: BTreeMap<(AzureName, AzureName), SiteSlot>,
     stubs: Stubs,
     next_run: u64,
     /// How many runs and earlier versions each Logic App keeps.
@@ -79,14 +89,39 @@ impl Workflows {
         self.logic_apps.remove(&AzureName::from(name))
     }
 
-    /// Every Logic App, for `/_slotdrill/reset` to return to.
-    pub(crate) fn snapshot(&self) -> BTreeMap<AzureName, LogicApp> {
-        self.logic_apps.clone()
+    /// Every Logic App and Standard slot, for `/_slotdrill/reset` to return to.
+    pub(crate) fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            logic_apps: self.logic_apps.clone(),
+            site_slots: self.site_slots.clone(),
+        }
     }
 
-    /// Puts back the Logic Apps of a snapshot.
-    pub(crate) fn restore(&mut self, logic_apps: BTreeMap<AzureName, LogicApp>) {
-        self.logic_apps = logic_apps;
+    /// Puts back the Logic Apps and Standard slots of a snapshot.
+    pub(crate) fn restore(&mut self, snapshot: Snapshot) {
+        self.logic_apps = snapshot.logic_apps;
+        self.site_slots = snapshot.site_slots;
+    }
+
+    /// Slot `slot` of Standard site `site` (names in any case).
+    pub(crate) fn site_slot(&self, site: &str, slot: &str) -> Option<&SiteSlot> {
+        self.site_slots
+            .get(&(AzureName::from(site), AzureName::from(slot)))
+    }
+
+    /// The slots of Standard site `site`, ordered by name.
+    pub(crate) fn site_slots(&self, site: &str) -> impl Iterator<Item = &SiteSlot> {
+        let site = AzureName::from(site);
+        self.site_slots
+            .iter()
+            .filter(move |((s, _), _)| *s == site)
+            .map(|(_, slot)| slot)
+    }
+
+    /// Stores slot `slot.name` of Standard site `site`, replacing what it held.
+    pub(crate) fn put_site_slot(&mut self, site: &str, slot: SiteSlot) {
+        let key = (AzureName::from(site), AzureName::from(&slot.name));
+        self.site_slots.insert(key, slot);
     }
 
     /// The stubs.

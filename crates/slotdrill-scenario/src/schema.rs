@@ -206,6 +206,25 @@ pub struct StandardLogicAppDef {
     /// `[[logic_app]]`).
     #[serde(default)]
     pub connections: BTreeMap<String, ConnectionAnswer>,
+    /// The site's nonproduction deployment slots, by name (`[standard_logic_app.slots.staging]`),
+    /// each with its own files and settings, which `serve` answers under `…/slots/{slot}/…`.
+    /// Their workflows never run: Learn says a nonproduction slot's dispatcher is off.
+    #[serde(default)]
+    pub slots: BTreeMap<String, StandardSlotDef>,
+}
+
+/// A nonproduction slot of a Standard Logic App.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StandardSlotDef {
+    /// The slot's project folder, relative to the scenario file; none: an empty slot.
+    pub project: Option<String>,
+    /// Which of its workflow folders to load; empty: all of them.
+    #[serde(default)]
+    pub workflows: Vec<String>,
+    /// The slot's app settings.
+    #[serde(default)]
+    pub settings: BTreeMap<String, String>,
 }
 
 /// A managed connector's answer to one action.

@@ -6,12 +6,12 @@
 
 use std::path::Path;
 
-use slotdrill_emulator::{Emulator, Stubs};
+use slotdrill_emulator::{Emulator, SiteSlot, Stubs};
 use slotdrill_wdl::{Document, Format};
 
 use crate::error::ScenarioError;
 use crate::estate::{Source, function_key};
-use crate::schema::StandardLogicAppDef;
+use crate::schema::{StandardLogicAppDef, StandardSlotDef};
 
 const TABLE: &str = "standard_logic_app";
 
@@ -96,7 +96,54 @@ pub(crate) fn add(
             .set_logic_app_settings(first, settings)
             .map_err(|e| err(Some("settings"), e.to_string()))?;
     }
+    for (name, slot) in &site.slots {
+        let loaded = site_slot(name, slot, place.dir).map_err(|m| err(Some("slots"), m))?;
+        emulator
+            .put_site_slot(&site.name, loaded)
+            .map_err(|e| err(Some("slots"), e.to_string()))?;
+    }
     Ok(())
+}
+
+/// A nonproduction slot from its definition: its project's Standard workflows (files only:
+/// a slot's workflows never run, so their calls are not checked against the estate).
+fn site_slot(name: &str, slot: &StandardSlotDef, dir: &Path) -> Result<SiteSlot, String> {
+    if slotdrill_model::is_production(name) {
+        return Err(format!(
+            "`{name}` is the site itself: slots are its nonproduction slots"
+        ));
+    }
+    let mut loaded = SiteSlot {
+        name: name.to_owned(),
+        app_settings: slot.settings.clone(),
+        ..SiteSlot::default()
+    };
+    let Some(project) = &slot.project else {
+        if !slot.workflows.is_empty() {
+            return Err(format!(
+                "slot `{name}` names workflows but has no `project`"
+            ));
+        }
+        return Ok(loaded);
+    };
+    let project = dir.join(project);
+    let folders = workflow_folders(&project).map_err(|m| format!("slot `{name}`: {m}"))?;
+    for folder in choose(&folders, &slot.workflows).map_err(|m| format!("slot `{name}`: {m}"))? {
+        let path = project.join(&folder).join("workflow.json");
+        let document = Document::load(&path).map_err(|e| format!("slot `{name}`: {e}"))?;
+        if document.format != Format::Standard {
+            return Err(format!(
+                "slot `{name}`: `{}` is not a Logic Apps Standard workflow: {}",
+                path.display(),
+                document.detected()
+            ));
+        }
+        if loaded.connections.is_none() {
+            loaded.connections = document.connections.clone();
+        }
+        loaded.workflows.insert(folder, document.root);
+    }
+    Ok(loaded)
 }
 
 /// The folders of `project` that hold a `workflow.json`, in name order.

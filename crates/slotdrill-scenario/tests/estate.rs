@@ -327,3 +327,62 @@ fn bad_standard_logic_apps_are_named_with_their_position() {
         .collect();
     insta::assert_snapshot!(messages.join("\n"));
 }
+
+/// Issue 21: `[standard_logic_app.slots.NAME]` gives the site a nonproduction slot with its own
+/// project's workflows and settings (files only: a slot's workflows never run).
+#[test]
+fn a_standard_logic_app_slot_holds_its_own_project_and_settings() {
+    let text = format!(
+        "{STANDARD_APP}[[standard_logic_app]]\nname = \"orders-logic\"\nproject = \"drills/workflows/orders-logic\"\nkeys = {{ ordersFunctions_functionAppKey = \"orders/production/SendInvoice\", NOTIFY_KEY = \"orders/production/Notify\" }}\n[standard_logic_app.slots.staging]\nproject = \"drills/workflows/standard\"\nsettings = {{ STAGE = \"staging\" }}\n[standard_logic_app.slots.empty]\n"
+    );
+    let loaded =
+        load_estate_str("drill.toml", &text, data(), EmulatorConfig::default()).expect("loads");
+    let staging = loaded
+        .emulator
+        .site_slot("orders-logic", "STAGING")
+        .expect("the slot");
+    assert_eq!(staging.name, "staging");
+    assert_eq!(
+        staging.workflows.keys().collect::<Vec<_>>(),
+        ["invoice-flow"]
+    );
+    assert_eq!(
+        staging.app_settings.get("STAGE").map(String::as_str),
+        Some("staging")
+    );
+    let empty = loaded
+        .emulator
+        .site_slot("orders-logic", "empty")
+        .expect("the slot");
+    assert!(empty.workflows.is_empty() && empty.app_settings.is_empty());
+    // The slot's workflows are not the estate's Logic Apps: production's are.
+    assert_eq!(
+        loaded.emulator.site_workflows("orders-logic"),
+        ["invoice-flow", "notify-flow"]
+    );
+}
+
+#[test]
+fn bad_standard_logic_app_slots_are_named_with_their_position() {
+    let site = "[[standard_logic_app]]\nname = \"orders-logic\"\nproject = \"drills/workflows/orders-logic\"\nkeys = { ordersFunctions_functionAppKey = \"orders/production/SendInvoice\", NOTIFY_KEY = \"orders/production/Notify\" }\n";
+    let cases = [
+        format!("{STANDARD_APP}{site}[standard_logic_app.slots.production]\n"),
+        format!(
+            "{STANDARD_APP}{site}[standard_logic_app.slots.staging]\nworkflows = [\"invoice-flow\"]\n"
+        ),
+        format!(
+            "{STANDARD_APP}{site}[standard_logic_app.slots.staging]\nproject = \"drills/workflows/missing\"\n"
+        ),
+        format!(
+            "{STANDARD_APP}{site}[standard_logic_app.slots.staging]\nproject = \"drills/workflows/standard\"\nworkflows = [\"notify-flow\"]\n"
+        ),
+        format!(
+            "{STANDARD_APP}{site}[standard_logic_app.slots.staging]\nproject = \"drills/workflows/standard\"\nkeys = {{}}\n"
+        ),
+    ];
+    let messages: Vec<String> = cases
+        .iter()
+        .map(|text| error(text).replace(&data().display().to_string(), "DATA"))
+        .collect();
+    insta::assert_snapshot!(messages.join("\n"));
+}

@@ -13,6 +13,7 @@ mod names;
 mod records;
 mod render;
 mod standard;
+mod standard_slots;
 mod swap;
 mod web;
 mod workflow_ops;

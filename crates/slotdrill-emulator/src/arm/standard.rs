@@ -5,8 +5,9 @@
 //! `DeleteDeployWorkflowArtifacts.json`: `{appSettings, files, filesToDelete}`, answered 200
 //! with no body) applied all or nothing, `listWorkflowsConnections`, the site's
 //! `config/appsettings`, and run history under
-//! `hostruntime/runtime/webhooks/workflow/api/management/workflows/{workflow}/…`, which has the
-//! shapes of `Microsoft.Logic/workflows`' runs (`logic.rs` answers it).
+//! `hostruntime/runtime/webhooks/workflow/api/management/workflows/{workflow}/…` (`logic.rs`
+//! answers it, with the records named as `records.rs` says). The `/slots/{slot}` forms are
+//! `standard_slots.rs`.
 
 use std::collections::BTreeMap;
 
@@ -19,7 +20,7 @@ use crate::logic_app::LogicApp;
 use crate::state::State;
 
 /// The path segments between a site and a workflow's management API.
-const HOST_RUNTIME: [&str; 7] = [
+pub(super) const HOST_RUNTIME: [&str; 7] = [
     "hostruntime",
     "runtime",
     "webhooks",
@@ -90,24 +91,26 @@ pub(super) fn handle(
         ("POST", ["config", "appsettings", "list"]) => {
             ArmResponse::ok(app_settings(&base, &settings_of(state, &site)))
         }
-        ("PUT", ["config", "appsettings"]) => {
-            let Some(properties) = request.body_field("/properties").and_then(Value::as_object)
-            else {
-                return ArmResponse::error(400, "BadRequest", "the body has no `properties`");
-            };
-            let mut settings = BTreeMap::new();
-            for (name, value) in properties {
-                let Some(value) = value.as_str() else {
-                    return ArmResponse::error(
-                        400,
-                        "BadRequest",
-                        format!("app setting `{name}` is not a string"),
-                    );
-                };
-                settings.insert(name.clone(), value.to_owned());
+        ("PUT", ["config", "appsettings"]) => match settings_body(request) {
+            Ok(settings) => {
+                set_settings(state, &site, &settings);
+                ArmResponse::ok(app_settings(&base, &settings))
             }
-            set_settings(state, &site, &settings);
-            ArmResponse::ok(app_settings(&base, &settings))
+            Err(refused) => refused,
+        },
+        ("GET", ["slots"]) => {
+            super::standard_slots::list(state, &site, &base, &location(state, &site))
+        }
+        ("GET" | "POST" | "PUT", ["slots", _, ..]) => {
+            let location = location(state, &site);
+            let at = super::standard_slots::SlotSite {
+                site: &site,
+                slot: raw[1],
+                group,
+                base: &base,
+                location: &location,
+            };
+            super::standard_slots::handle(state, request, &at, &tail[2..], &raw[2..])
         }
         ("GET", []) => ArmResponse::ok(site_resource(state, &base, &site)),
         _ => ArmResponse::not_found(format!(
@@ -175,14 +178,43 @@ fn envelope(base: &str, site: &str, logic_app: &LogicApp, files: bool) -> Value 
     })
 }
 
-/// The site itself (kind `functionapp,workflowapp`, as a Standard Logic App's site is).
-fn site_resource(state: &State, base: &str, site: &str) -> Value {
-    let location = state
+/// The site's region: its workflows'.
+fn location(state: &State, site: &str) -> String {
+    state
         .workflows()
         .of_site(site)
         .next()
         .map(|l| l.location.clone())
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+/// The settings a `PUT config/appsettings` body holds (`properties`, every value a string), or
+/// its refusal.
+pub(super) fn settings_body(request: &ArmRequest) -> Result<BTreeMap<String, String>, ArmResponse> {
+    let Some(properties) = request.body_field("/properties").and_then(Value::as_object) else {
+        return Err(ArmResponse::error(
+            400,
+            "BadRequest",
+            "the body has no `properties`",
+        ));
+    };
+    let mut settings = BTreeMap::new();
+    for (name, value) in properties {
+        let Some(value) = value.as_str() else {
+            return Err(ArmResponse::error(
+                400,
+                "BadRequest",
+                format!("app setting `{name}` is not a string"),
+            ));
+        };
+        settings.insert(name.clone(), value.to_owned());
+    }
+    Ok(settings)
+}
+
+/// The site itself (kind `functionapp,workflowapp`, as a Standard Logic App's site is).
+fn site_resource(state: &State, base: &str, site: &str) -> Value {
+    let location = location(state, site);
     json!({
         "id": base,
         "name": site,
@@ -364,7 +396,7 @@ fn save(
 }
 
 /// `X/workflow.json` or `X/` → `X`.
-fn workflow_folder(path: &str) -> Option<&str> {
+pub(super) fn workflow_folder(path: &str) -> Option<&str> {
     let folder = path
         .strip_suffix("/workflow.json")
         .or_else(|| path.strip_suffix('/'))?;
