@@ -14,7 +14,10 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::Command;
 
-use common::serve_tls;
+use common::serve_tls_estate;
+
+/// The orders estate plus a Logic Apps Standard site with a slot (`tests/data/`).
+const ESTATE: &str = "tests/data/conformance-estate.toml";
 
 /// The interpreter of the suite's virtual environment, if there is one.
 fn python() -> Option<PathBuf> {
@@ -51,7 +54,7 @@ fn the_official_azure_sdk_for_python_drives_serve() {
         );
         return;
     };
-    let (server, certificate) = serve_tls(&[]);
+    let (server, certificate) = serve_tls_estate(ESTATE, &[]);
     let output = Command::new(&python)
         .args([
             "-m",

@@ -80,14 +80,19 @@ pub fn serve_estate(estate: &str, extra: &[&str], stderr: Stdio) -> Server {
     Server { child, base }
 }
 
+/// [`serve_tls_estate`] of [`ESTATE`].
+pub fn serve_tls(extra: &[&str]) -> (Server, std::path::PathBuf) {
+    serve_tls_estate(ESTATE, extra)
+}
+
 /// `slotdrill serve --estate ESTATE --tls` (plus `extra`) on a free loopback port, and the
 /// certificate file its second line names.
-pub fn serve_tls(extra: &[&str]) -> (Server, std::path::PathBuf) {
+pub fn serve_tls_estate(estate: &str, extra: &[&str]) -> (Server, std::path::PathBuf) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_slotdrill"))
         .args([
             "serve",
             "--estate",
-            ESTATE,
+            estate,
             "--listen",
             "127.0.0.1:0",
             "--tls",

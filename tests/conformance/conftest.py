@@ -22,6 +22,10 @@ RESOURCE_GROUP = "rg-orders"
 APP = "orders"
 SLOT = "deploy"
 WORKFLOW = "order-flow"
+# The Logic Apps Standard site of the estate, its workflow and its nonproduction slot.
+STANDARD_SITE = "orders-logic"
+STANDARD_WORKFLOW = "process-flow"
+STANDARD_SLOT = "staging"
 TOKEN = "conformance-token"
 
 

@@ -7,9 +7,23 @@ from urllib.parse import quote
 import requests
 from azure.mgmt.core.polling.arm_polling import ARMPolling
 from azure.mgmt.logic.models import GetCallbackUrlParameters
-from azure.mgmt.web.models import CsmSlotEntity, SlotConfigNamesResource, StringDictionary
+from azure.core.exceptions import ResourceNotFoundError
+from azure.mgmt.web.models import (
+    CsmSlotEntity,
+    SlotConfigNamesResource,
+    StringDictionary,
+    WorkflowArtifacts,
+)
 
-from conftest import APP, RESOURCE_GROUP, SLOT, WORKFLOW
+from conftest import (
+    APP,
+    RESOURCE_GROUP,
+    SLOT,
+    STANDARD_SITE,
+    STANDARD_SLOT,
+    STANDARD_WORKFLOW,
+    WORKFLOW,
+)
 
 RG = RESOURCE_GROUP
 
@@ -192,3 +206,91 @@ def test_workflow_update_disable_enable_versions_and_delete(logic, endpoint):
 
     logic.workflows.delete(RG, WORKFLOW)
     assert [w.name for w in logic.workflows.list_by_resource_group(RG)] == []
+
+
+def test_standard_workflows_list_get_and_deploy_artifacts(web):
+    """Logic Apps Standard (issue 21): `web_apps.list_workflows`, `get_workflow`,
+    `deploy_workflow_artifacts` and `list_workflows_connections` of azure-mgmt-web."""
+    listed = list(web.web_apps.list_workflows(RG, STANDARD_SITE))
+    assert [w.name for w in listed] == [f"{STANDARD_SITE}/{STANDARD_WORKFLOW}"]
+    assert listed[0].type == "Microsoft.Web/sites/workflows"
+    assert listed[0].kind == "Stateful"
+    assert listed[0].properties.flow_state == "Enabled"
+    assert listed[0].properties.health.state == "Healthy"
+    assert listed[0].properties.files is None
+    flow = web.web_apps.get_workflow(RG, STANDARD_SITE, STANDARD_WORKFLOW)
+    workflow_json = flow.properties.files["workflow.json"]
+    assert set(workflow_json["definition"]["actions"]) == {"ProcessOrder"}
+    assert "ordersFunctions" in flow.properties.files["connections.json"]["functionConnections"]
+
+    # One call writes a workflow and an app setting; the file reads back as written.
+    workflow_json["definition"]["contentVersion"] = "3.0.0.0"
+    answer = web.web_apps.deploy_workflow_artifacts(
+        RG,
+        STANDARD_SITE,
+        WorkflowArtifacts(
+            app_settings={"DEPLOYED_BY": "conformance"},
+            files={
+                f"{STANDARD_WORKFLOW}/workflow.json": workflow_json,
+                "copy-flow/workflow.json": workflow_json,
+            },
+        ),
+    )
+    assert answer is None
+    again = web.web_apps.get_workflow(RG, STANDARD_SITE, STANDARD_WORKFLOW)
+    assert again.properties.files["workflow.json"]["definition"]["contentVersion"] == "3.0.0.0"
+    names = sorted(w.name for w in web.web_apps.list_workflows(RG, STANDARD_SITE))
+    assert names == [f"{STANDARD_SITE}/copy-flow", f"{STANDARD_SITE}/{STANDARD_WORKFLOW}"]
+    site_settings = web.web_apps.list_application_settings(RG, STANDARD_SITE).properties
+    assert site_settings["DEPLOYED_BY"] == "conformance"
+
+    web.web_apps.deploy_workflow_artifacts(
+        RG, STANDARD_SITE, WorkflowArtifacts(files_to_delete=["copy-flow/workflow.json"])
+    )
+    names = [w.name for w in web.web_apps.list_workflows(RG, STANDARD_SITE)]
+    assert names == [f"{STANDARD_SITE}/{STANDARD_WORKFLOW}"]
+    connections = web.web_apps.list_workflows_connections(RG, STANDARD_SITE)
+    assert "functionConnections" in connections.properties.files["connections.json"]
+
+
+def test_standard_slot_workflows_list_get_and_deploy_artifacts(web):
+    """The `_slot` forms: the staging slot answers its own files; a deploy to it leaves
+    production as it was; an unknown slot is ResourceNotFound."""
+    listed = list(web.web_apps.list_instance_workflows_slot(RG, STANDARD_SITE, STANDARD_SLOT))
+    assert [w.name for w in listed] == [f"{STANDARD_SITE}/{STANDARD_SLOT}/{STANDARD_WORKFLOW}"]
+    assert listed[0].type == "Microsoft.Web/sites/slots/workflows"
+    staged = web.web_apps.get_instance_workflow_slot(
+        RG, STANDARD_SITE, STANDARD_SLOT, STANDARD_WORKFLOW
+    )
+    staged_json = staged.properties.files["workflow.json"]
+    assert set(staged_json["definition"]["actions"]) == {"ProcessOrder", "Archive"}
+
+    web.web_apps.deploy_workflow_artifacts_slot(
+        RG,
+        STANDARD_SITE,
+        STANDARD_SLOT,
+        WorkflowArtifacts(app_settings={"STAGE": "next"}, files={"next-flow/workflow.json": staged_json}),
+    )
+    slot_names = sorted(
+        w.name for w in web.web_apps.list_instance_workflows_slot(RG, STANDARD_SITE, STANDARD_SLOT)
+    )
+    assert slot_names == [
+        f"{STANDARD_SITE}/{STANDARD_SLOT}/next-flow",
+        f"{STANDARD_SITE}/{STANDARD_SLOT}/{STANDARD_WORKFLOW}",
+    ]
+    production = web.web_apps.get_workflow(RG, STANDARD_SITE, STANDARD_WORKFLOW)
+    assert set(production.properties.files["workflow.json"]["definition"]["actions"]) == {"ProcessOrder"}
+    assert [w.name for w in web.web_apps.list_workflows(RG, STANDARD_SITE)] == [
+        f"{STANDARD_SITE}/{STANDARD_WORKFLOW}"
+    ]
+    slot_settings = web.web_apps.list_application_settings_slot(RG, STANDARD_SITE, STANDARD_SLOT)
+    assert slot_settings.properties["STAGE"] == "next"
+    assert "STAGE" not in web.web_apps.list_application_settings(RG, STANDARD_SITE).properties
+    connections = web.web_apps.list_workflows_connections_slot(RG, STANDARD_SITE, STANDARD_SLOT)
+    assert "functionConnections" in connections.properties.files["connections.json"]
+    try:
+        web.web_apps.get_instance_workflow_slot(RG, STANDARD_SITE, "nope", STANDARD_WORKFLOW)
+    except ResourceNotFoundError as error:
+        assert error.status_code == 404
+    else:
+        raise AssertionError("an unknown slot must answer 404")
