@@ -93,10 +93,18 @@ impl Runner<'_> {
             host: &host,
             key: Some(&key),
         };
-        let (document, _) = repoint(&logic_app.document, &request, &Hints::default())
+        let (document, record) = repoint(&logic_app.document, &request, &Hints::default())
             .map_err(|e| StepError::new(FailKind::WorkflowError, e.to_string()))?;
         self.emulator()
             .save_logic_app(&r.logic_app, document, None)?;
+        // A Standard workflow's rewritten call reads its key from an app setting: a hand
+        // repoint rewrites the file only, as a script editing workflow.json would.
+        if let slotdrill_wdl::KeyCarrier::AppSetting { name } = &record.key {
+            return Ok(format!(
+                "repointed {}/{} at {app}/{} by hand; its key is to come from app setting {name}, which was not written",
+                r.logic_app, r.action, r.slot
+            ));
+        }
         Ok(format!(
             "repointed {}/{} at {app}/{} by hand, with the {} key",
             r.logic_app, r.action, r.slot, r.key
