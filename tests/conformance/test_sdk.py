@@ -16,6 +16,7 @@ from azure.mgmt.web.models import (
 )
 
 from conftest import (
+    TOKEN,
     APP,
     RESOURCE_GROUP,
     SLOT,
@@ -294,3 +295,38 @@ def test_standard_slot_workflows_list_get_and_deploy_artifacts(web):
         assert error.status_code == 404
     else:
         raise AssertionError("an unknown slot must answer 404")
+
+
+def test_standard_run_history_through_the_host_runtime(web, endpoint):
+    """`web.workflow_triggers`, `workflow_runs` and `workflow_run_actions` (the host runtime's
+    operations): a run started through the SDK is read back with the ids and types of
+    Microsoft.Web's examples (WorkflowRuns_Get.json, WorkflowRunActions_Get.json,
+    WorkflowTriggers_Get.json)."""
+    poller = web.workflow_triggers.begin_run(
+        RG, STANDARD_SITE, STANDARD_WORKFLOW, "manual", polling=VirtualTimePolling()
+    )
+    poller.result()
+    advanced = requests.post(
+        f"{endpoint}/_slotdrill/advance?ms=60000",
+        headers={"Authorization": f"Bearer {TOKEN}"},
+        timeout=30,
+    )
+    assert advanced.status_code == 200, advanced.text
+    runs = list(web.workflow_runs.list(RG, STANDARD_SITE, STANDARD_WORKFLOW))
+    assert len(runs) == 1
+    run = runs[0]
+    assert (run.id, run.type) == (f"/workflows/{STANDARD_WORKFLOW}/runs/{run.name}", "workflows/runs")
+    assert run.properties.status == "Succeeded"
+    assert run.properties.workflow.type == "workflows/versions"
+    again = web.workflow_runs.get(RG, STANDARD_SITE, STANDARD_WORKFLOW, run.name)
+    assert again.id == run.id
+    actions = list(web.workflow_run_actions.list(RG, STANDARD_SITE, STANDARD_WORKFLOW, run.name))
+    assert [a.name for a in actions] == ["ProcessOrder"]
+    assert actions[0].type == "/workflows/runs/actions"
+    assert actions[0].id == f"/workflows/{STANDARD_WORKFLOW}/runs/{run.name}/actions/ProcessOrder"
+    assert actions[0].properties.status == "Succeeded"
+    triggers = list(web.workflow_triggers.list(RG, STANDARD_SITE, STANDARD_WORKFLOW))
+    assert [(t.name, t.type) for t in triggers] == [("manual", "/workflows/triggers")]
+    trigger = web.workflow_triggers.get(RG, STANDARD_SITE, STANDARD_WORKFLOW, "manual")
+    assert trigger.id == f"/workflows/{STANDARD_WORKFLOW}/triggers/manual"
+    assert trigger.properties.state == "Enabled"
