@@ -122,3 +122,65 @@ fn reports_hold_no_key() {
         "failed calls' URLs are shown"
     );
 }
+
+/// The Standard drills (issue 21) put a slot's key in a Logic App's app setting: no rendering
+/// of their reports holds any key of the estate, found exactly (the same seed gives the same
+/// keys, so the loaded estate tells them).
+#[test]
+fn standard_drill_reports_hold_none_of_the_estates_keys() {
+    for name in [
+        "scenarios/19-standard-partial-rollback.toml",
+        "scenarios/20-standard-function-connection.toml",
+    ] {
+        let path = Path::new(name);
+        let loaded =
+            slotdrill_scenario::load_estate(path, slotdrill_scenario::EmulatorConfig::default())
+                .expect("loads");
+        let keys: Vec<String> = loaded.emulator.read(|e| {
+            e.apps()
+                .flat_map(|app| {
+                    let functions: Vec<String> = app
+                        .releases()
+                        .flat_map(|r| r.functions.keys().cloned())
+                        .collect();
+                    app.slots()
+                        .flat_map(|slot| {
+                            functions
+                                .iter()
+                                .map(|f| slot.keys().function_default(f).expose().to_owned())
+                                .collect::<Vec<_>>()
+                        })
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        });
+        assert!(keys.len() >= 4, "{name}: {} keys", keys.len());
+        // The keys the drill binds into app settings are among those searched for.
+        let bound: Vec<String> = loaded
+            .emulator
+            .logic_app_names()
+            .iter()
+            .filter_map(|n| loaded.emulator.logic_app(n))
+            .flat_map(|l| l.app_settings.into_values())
+            .collect();
+        assert!(
+            !bound.is_empty() && bound.iter().all(|v| keys.contains(v)),
+            "{name}: the bound keys are searched for"
+        );
+        let report = RunReport::new(vec![run_drill(path, None).expect("runs")]);
+        assert!(report.drills[0].passed, "{name}");
+        for rendered in [
+            report.json(),
+            report.text(false),
+            report.junit(),
+            slotdrill_scenario::html::page(&report),
+        ] {
+            for key in &keys {
+                assert!(
+                    !rendered.contains(key.as_str()),
+                    "{name}: a key is in a report"
+                );
+            }
+        }
+    }
+}
