@@ -333,3 +333,10 @@ def test_standard_run_history_through_the_host_runtime(web, endpoint):
     trigger = web.workflow_triggers.get(RG, STANDARD_SITE, STANDARD_WORKFLOW, "manual")
     assert trigger.id == f"/workflows/{STANDARD_WORKFLOW}/triggers/manual"
     assert trigger.properties.state == "Enabled"
+    url = web.workflow_triggers.list_callback_url(RG, STANDARD_SITE, STANDARD_WORKFLOW, "manual")
+    assert url.method == "POST" and url.value.startswith(url.base_path)
+    port = endpoint.rsplit(":", 1)[1]
+    assert url.base_path.startswith(
+        f"https://{STANDARD_SITE}.azurewebsites.net:{port}/runtime/webhooks/workflow/scaleUnits/prod-00/workflows/"
+    )
+    assert url.queries.sp == f"/versions/{run.properties.workflow.name}/triggers/manual/run"

@@ -194,3 +194,63 @@ async fn triggers_are_listed_and_read_with_the_host_runtime_ids_of_the_example()
         .await;
     assert_eq!(missing.status, 404);
 }
+
+/// `…/triggers/{trigger}/listCallbackUrl` under the host runtime answers the Microsoft.Web
+/// example's form: the site's own host, `runtime/webhooks/workflow/scaleUnits/prod-00/workflows/
+/// {id}/versions/{version}/triggers/{trigger}/paths/invoke`, and `sp` naming the version.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trigger_callback_url_has_the_host_runtime_form_of_the_example() {
+    let arm = Arm::new(estate()).await;
+    let spec = example("WorkflowTriggers_ListCallbackUrl");
+    let base = runtime("invoice-flow");
+    let got = arm
+        .send(
+            "POST",
+            &format!("{base}/triggers/manual/listCallbackUrl"),
+            None,
+        )
+        .await;
+    assert_eq!(got.status, 200, "{}", got.body);
+    let version = arm
+        .send("GET", &format!("{base}/triggers/manual"), None)
+        .await
+        .body["properties"]["workflow"]["name"]
+        .as_str()
+        .expect("version")
+        .to_owned();
+    let base_path = got.body["basePath"].as_str().expect("basePath");
+    let port = arm.served.addr.port();
+    let prefix = format!(
+        "http://orders-logic.azurewebsites.net:{port}/runtime/webhooks/workflow/scaleUnits/prod-00/workflows/"
+    );
+    let suffix = format!("/versions/{version}/triggers/manual/paths/invoke");
+    assert!(
+        base_path.starts_with(&prefix) && base_path.ends_with(&suffix),
+        "{base_path}"
+    );
+    let example_base = spec["basePath"].as_str().expect("basePath");
+    assert!(example_base.starts_with("https://test-site.azurewebsites.net:443/runtime/webhooks/workflow/scaleUnits/prod-00/workflows/"));
+    let keys = |v: &Value| {
+        let mut k: Vec<String> = v.as_object().expect("object").keys().cloned().collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&got.body), keys(&spec));
+    assert_eq!(keys(&got.body["queries"]), keys(&spec["queries"]));
+    assert_eq!(got.body["method"], spec["method"]);
+    assert_eq!(
+        got.body["queries"]["sp"],
+        format!("/versions/{version}/triggers/manual/run").as_str()
+    );
+    let value = got.body["value"].as_str().expect("value");
+    assert!(
+        value.starts_with(&format!("{base_path}?api-version=")),
+        "{value}"
+    );
+    assert!(
+        value.contains(&format!(
+            "&sp=%2Fversions%2F{version}%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig="
+        )),
+        "{value}"
+    );
+}

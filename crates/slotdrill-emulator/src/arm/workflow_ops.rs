@@ -1,7 +1,8 @@
 //! `Microsoft.Logic/workflows` operations beyond read, save and runs, which tools call:
-//! `PATCH`, `DELETE`, `disable`, `enable`, `listCallbackUrl` (the workflow's and a trigger's),
-//! and `versions` (list and get). Shapes from the 2019-05-01 spec's examples
-//! (`tests/data/spec-examples/`); `logic.rs` hands every request here first.
+//! `PATCH`, `DELETE`, `disable`, `enable`, `listCallbackUrl` (the workflow's and a trigger's; a
+//! Standard site's trigger in Microsoft.Web's form), and `versions` (list and get). Shapes from
+//! the 2019-05-01 spec's examples (`tests/data/spec-examples/`); `logic.rs` hands every request
+//! here first.
 
 use serde_json::{Value, json};
 
@@ -14,6 +15,11 @@ use crate::state::State;
 /// ("Call, trigger, or nest logic apps by using HTTPS endpoints": `…/paths/invoke?api-version=
 /// 2016-10-01&sp=%2Ftriggers%2Fmanual%2Frun&sv=1.0&sig=…`).
 const CALLBACK_API_VERSION: &str = "2016-10-01";
+
+/// The api-version a Standard trigger's callback URL carries: the one in the `queries` of
+/// Microsoft.Web's `WorkflowTriggers_ListCallbackUrl.json` (its `value` says
+/// `2015-08-01-preview`; the example disagrees with itself, docs/fidelity.md).
+const STANDARD_CALLBACK_API_VERSION: &str = "2018-07-01-preview";
 
 /// The state a PUT or PATCH body asks for (`properties.state`), if any: `true` for `Enabled`.
 pub(super) fn requested_state(request: &ArmRequest) -> Option<bool> {
@@ -178,19 +184,38 @@ fn callback_url(
         ));
     };
     let (id, sig) = logic_app.callback_id_and_sig(&trigger);
-    let base_path = format!(
-        "{}/workflows/{id}/triggers/{trigger}/paths/invoke",
-        request.base_url
-    );
-    let sp = format!("/triggers/{trigger}/run");
+    let (base_path, sp, api_version) = match &logic_app.site {
+        // A Standard workflow is invoked on its site's host through the workflow runtime, at
+        // a version (Microsoft.Web's `WorkflowTriggers_ListCallbackUrl.json`).
+        Some(site) => {
+            let version = version(logic_app);
+            let host =
+                request.site_url(&format!("{}.azurewebsites.net", site.to_ascii_lowercase()));
+            (
+                format!(
+                    "{host}/runtime/webhooks/workflow/scaleUnits/prod-00/workflows/{id}/versions/{version}/triggers/{trigger}/paths/invoke"
+                ),
+                format!("/versions/{version}/triggers/{trigger}/run"),
+                STANDARD_CALLBACK_API_VERSION,
+            )
+        }
+        None => (
+            format!(
+                "{}/workflows/{id}/triggers/{trigger}/paths/invoke",
+                request.base_url
+            ),
+            format!("/triggers/{trigger}/run"),
+            CALLBACK_API_VERSION,
+        ),
+    };
     let mut queries = json!({
-        "api-version": CALLBACK_API_VERSION,
+        "api-version": api_version,
         "sp": sp,
         "sv": "1.0",
         "sig": sig,
     });
     let mut value = format!(
-        "{base_path}?api-version={CALLBACK_API_VERSION}&sp={}&sv=1.0&sig={sig}",
+        "{base_path}?api-version={api_version}&sp={}&sv=1.0&sig={sig}",
         sp.replace('/', "%2F")
     );
     if let Some(not_after) = request.body_field("/notAfter").and_then(Value::as_str) {
