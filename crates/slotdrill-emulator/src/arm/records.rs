@@ -13,6 +13,7 @@
 
 use serde_json::{Value, json};
 
+use super::ArmResponse;
 use super::logic::{version, workflow_id};
 use crate::clock::rfc3339;
 use crate::logic_app::LogicApp;
@@ -30,8 +31,17 @@ pub(super) struct Records {
 }
 
 impl Records {
+    /// A Standard site's records (`standard`) or Microsoft.Logic's.
+    pub(super) fn of(standard: bool, subscription: &str, logic_app: &LogicApp) -> Records {
+        if standard {
+            Records::standard(logic_app)
+        } else {
+            Records::consumption(subscription, logic_app)
+        }
+    }
+
     /// `Microsoft.Logic/workflows/{name}`: ARM resource ids.
-    pub(super) fn consumption(subscription: &str, logic_app: &LogicApp) -> Records {
+    fn consumption(subscription: &str, logic_app: &LogicApp) -> Records {
         Records {
             base: workflow_id(subscription, logic_app),
             run: "Microsoft.Logic/workflows/runs",
@@ -44,7 +54,7 @@ impl Records {
     }
 
     /// A Standard site's workflow under its host runtime: the examples' relative ids.
-    pub(super) fn standard(logic_app: &LogicApp) -> Records {
+    fn standard(logic_app: &LogicApp) -> Records {
         Records {
             base: format!("/workflows/{}", logic_app.name),
             run: "workflows/runs",
@@ -60,6 +70,22 @@ impl Records {
     pub(super) fn version_ref(&self, logic_app: &LogicApp, kind: &'static str) -> Value {
         let name = version(logic_app);
         json!({ "id": format!("{}/versions/{name}", self.base), "name": name, "type": kind })
+    }
+
+    /// `GET …/triggers` (`wanted` `None`) or `…/triggers/{wanted}` (in any case).
+    pub(super) fn triggers(&self, logic_app: &LogicApp, wanted: Option<&str>) -> ArmResponse {
+        let names = trigger_names(logic_app);
+        let Some(wanted) = wanted else {
+            let value: Vec<Value> = names.iter().map(|t| self.trigger(logic_app, t)).collect();
+            return ArmResponse::ok(json!({ "value": value, "nextLink": null }));
+        };
+        match names.iter().find(|t| t.eq_ignore_ascii_case(wanted)) {
+            Some(t) => ArmResponse::ok(self.trigger(logic_app, t)),
+            None => ArmResponse::not_found(format!(
+                "The workflow '{}' has no trigger '{wanted}'.",
+                logic_app.name
+            )),
+        }
     }
 
     /// A trigger of the workflow (`WorkflowTriggers_Get.json`'s fields).
@@ -80,7 +106,7 @@ impl Records {
 }
 
 /// The names of the workflow's triggers, as its definition spells them.
-pub(super) fn trigger_names(logic_app: &LogicApp) -> Vec<String> {
+fn trigger_names(logic_app: &LogicApp) -> Vec<String> {
     let document = &logic_app.document;
     document
         .workflow(Some(&logic_app.workflow))

@@ -58,20 +58,13 @@ pub(super) fn handle(
     let base = format!("{}/slots/{}", at.base, slot.name);
     let host_runtime = super::standard::HOST_RUNTIME;
     if tail.len() > host_runtime.len() && tail[..host_runtime.len()] == host_runtime {
-        let workflow = raw[host_runtime.len()];
-        let rest = &tail[host_runtime.len() + 1..];
-        return match (method.as_str(), slot.workflow(workflow), rest) {
-            (_, None, _) => ArmResponse::not_found(format!(
-                "workflow `{workflow}` is not in slot `{}` of site `{}`",
-                slot.name, at.site
-            )),
-            // The slot's dispatcher is off: its workflows have never run.
-            ("GET", Some(_), ["runs"]) => ArmResponse::ok(json!({ "value": [], "nextLink": null })),
-            _ => ArmResponse::not_found(format!(
-                "no management operation `{method} {}` in a nonproduction slot, whose workflows do not run",
-                request.path
-            )),
-        };
+        return slot_runtime(
+            request,
+            at,
+            &slot,
+            &tail[host_runtime.len() + 1..],
+            raw[host_runtime.len()],
+        );
     }
     match (method.as_str(), tail) {
         ("GET", []) => ArmResponse::ok(slot_resource(at.site, &slot.name, at.base, at.location)),
@@ -121,6 +114,29 @@ pub(super) fn handle(
         },
         _ => ArmResponse::not_found(format!(
             "no management operation `{method} {}`",
+            request.path
+        )),
+    }
+}
+
+/// The slot's host runtime for `workflow`; `rest` (lower case) follows its name. The slot's
+/// dispatcher is off, so its workflows have never run and none starts.
+fn slot_runtime(
+    request: &ArmRequest,
+    at: &SlotSite<'_>,
+    slot: &SiteSlot,
+    rest: &[&str],
+    workflow: &str,
+) -> ArmResponse {
+    let method = request.method.to_ascii_uppercase();
+    match (method.as_str(), slot.workflow(workflow), rest) {
+        (_, None, _) => ArmResponse::not_found(format!(
+            "workflow `{workflow}` is not in slot `{}` of site `{}`",
+            slot.name, at.site
+        )),
+        ("GET", Some(_), ["runs"]) => ArmResponse::ok(json!({ "value": [], "nextLink": null })),
+        _ => ArmResponse::not_found(format!(
+            "no management operation `{method} {}` in a nonproduction slot, whose workflows do not run",
             request.path
         )),
     }
