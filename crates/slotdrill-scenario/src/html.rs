@@ -330,7 +330,7 @@ const DASHES: [&str; 4] = ["", "6 3", "2 3", "8 3 2 3"];
 fn series_lines(points: &[(u64, u32, u32)], coords: &[String], colour: &str, dash: &str) -> String {
     let mut out = String::new();
     let mut run: Vec<&str> = Vec::new();
-    let mut flush = |run: &mut Vec<&str>, out: &mut String| {
+    let flush = |run: &mut Vec<&str>, out: &mut String| {
         if run.len() > 1 {
             let _ = write!(
                 out,
