@@ -358,7 +358,7 @@ pub fn status(backend: Backend, output: Output) -> Result<(), CliError> {
             }
             println!(
                 "{} caller(s) in {} workflow(s)",
-                observation.callers.len(),
+                observation.callers().len(),
                 observation.workflow_versions.len()
             );
             if pinned.is_empty() {

@@ -224,8 +224,7 @@ fn run_health(
 ) -> Result<Health, EngineError> {
     let mut health = Health::default();
     for caller in observation
-        .callers
-        .iter()
+        .callers_of(app)
         .filter(|c| c.calls(app, PRODUCTION, function))
     {
         if !histories.contains_key(&caller.workflow) {
@@ -276,14 +275,18 @@ pub fn named_faulty(
     config: &DiagnoseConfig,
 ) -> Result<Diagnosis, EngineError> {
     if let Some(unknown) = faulty.iter().find(|named| {
-        !observation.apps.iter().any(|app| {
-            app.slot(PRODUCTION).is_some_and(|production| {
-                production
-                    .functions
-                    .iter()
-                    .any(|function| named.is(&app.name, function))
+        !observation
+            .apps
+            .iter()
+            .filter(|app| named.app.matches(&app.name))
+            .any(|app| {
+                app.slot(PRODUCTION).is_some_and(|production| {
+                    production
+                        .functions
+                        .iter()
+                        .any(|function| named.is(&app.name, function))
+                })
             })
-        })
     }) {
         return Err(EngineError::UnknownFunction(unknown.clone()));
     }
@@ -292,8 +295,11 @@ pub fn named_faulty(
         let Some(production) = app.slot(PRODUCTION) else {
             continue;
         };
+        // Compared per function below: only the names of this app.
+        let named_here: Vec<&AppFunction> =
+            faulty.iter().filter(|f| f.app.matches(&app.name)).collect();
         for function in &production.functions {
-            let named = faulty.iter().any(|f| f.is(&app.name, function));
+            let named = named_here.iter().any(|f| f.function.matches(function));
             verdicts.push(Verdict {
                 app: app.name.clone(),
                 function: function.clone(),

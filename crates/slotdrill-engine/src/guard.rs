@@ -9,7 +9,7 @@ use crate::observe::{CallerObservation, Observation};
 /// Callers that call a non-production slot.
 pub fn pinned_callers(observation: &Observation) -> Vec<&CallerObservation> {
     observation
-        .callers
+        .callers()
         .iter()
         .filter(|c| c.slot.as_deref().is_some_and(|s| !is_production(s)))
         .collect()
@@ -20,8 +20,9 @@ fn pinned_to<'a>(
     app: &str,
     slot: &str,
 ) -> Vec<&'a CallerObservation> {
-    pinned_callers(observation)
-        .into_iter()
+    observation
+        .callers_of(app)
+        .filter(|c| c.slot.as_deref().is_some_and(|s| !is_production(s)))
         .filter(|c| {
             c.app.as_deref().is_some_and(|a| AzureName::same(a, app))
                 && c.slot.as_deref().is_some_and(|s| AzureName::same(s, slot))

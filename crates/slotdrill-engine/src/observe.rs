@@ -1,9 +1,9 @@
 //! Observe: apps, slots, host names, the release each slot holds, and every Logic App caller,
 //! resolved through the workflow crate with the host names the back end reports.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use slotdrill_model::AzureName;
 use slotdrill_wdl::{Hints, find_calls};
 
@@ -44,25 +44,156 @@ impl CallerObservation {
 }
 
 /// What the engine saw.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+///
+/// Its callers are private and indexed by the app they call when it is built ([`observe`],
+/// [`Observation::new`] or read back with serde), so that planning looks up an app's callers
+/// instead of scanning every caller of the estate for each faulty function.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Observation {
     /// Every app.
     pub apps: Vec<AppSnapshot>,
-    /// Every caller of a function.
-    pub callers: Vec<CallerObservation>,
+    /// Every caller of a function, in workflow order and, within one, in document order.
+    callers: Vec<CallerObservation>,
     /// The version of each workflow when it was read.
     pub workflow_versions: BTreeMap<String, String>,
+    /// Built from `callers`, never changed apart from them.
+    index: CallerIndex,
+}
+
+/// Where each caller is in [`Observation`]'s list, by what it calls.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct CallerIndex {
+    /// The callers of each app (lower-case name), in the list's order.
+    by_app: HashMap<String, Vec<usize>>,
+    /// Callers whose app or slot is not resolved, in the list's order.
+    unresolved: Vec<usize>,
+}
+
+impl CallerIndex {
+    fn of(callers: &[CallerObservation]) -> CallerIndex {
+        let mut index = CallerIndex::default();
+        for (i, caller) in callers.iter().enumerate() {
+            index.add(i, caller);
+        }
+        index
+    }
+
+    fn add(&mut self, position: usize, caller: &CallerObservation) {
+        if let Some(app) = &caller.app {
+            // One key per app: most callers find theirs without a new string.
+            let lower;
+            let key = if app.bytes().any(|b| b.is_ascii_uppercase()) {
+                lower = app.to_ascii_lowercase();
+                lower.as_str()
+            } else {
+                app.as_str()
+            };
+            match self.by_app.get_mut(key) {
+                Some(positions) => positions.push(position),
+                None => {
+                    self.by_app.insert(key.to_owned(), vec![position]);
+                }
+            }
+        }
+        if caller.app.is_none() || caller.slot.is_none() {
+            self.unresolved.push(position);
+        }
+    }
 }
 
 impl Observation {
+    /// An observation of `apps`, `callers` and the workflows' versions (tests and tools that
+    /// build one by hand; [`observe`] reads one from a back end).
+    pub fn new(
+        apps: Vec<AppSnapshot>,
+        callers: Vec<CallerObservation>,
+        workflow_versions: BTreeMap<String, String>,
+    ) -> Observation {
+        Observation {
+            index: CallerIndex::of(&callers),
+            apps,
+            callers,
+            workflow_versions,
+        }
+    }
+
     /// An app by name.
     pub fn app(&self, name: &str) -> Option<&AppSnapshot> {
         self.apps.iter().find(|a| AzureName::same(&a.name, name))
     }
 
+    /// Every caller of a function, in workflow order and, within one, in document order.
+    pub fn callers(&self) -> &[CallerObservation] {
+        &self.callers
+    }
+
+    /// The callers, given up.
+    pub fn into_callers(self) -> Vec<CallerObservation> {
+        self.callers
+    }
+
+    /// The callers that call `app` (any case), on any slot, in [`Observation::callers`] order.
+    pub fn callers_of(&self, app: &str) -> impl Iterator<Item = &CallerObservation> {
+        let positions = self.index.by_app.get(&app.to_ascii_lowercase());
+        positions
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.callers.get(i))
+    }
+
+    /// The callers whose app or slot could not be resolved, in [`Observation::callers`] order.
+    pub fn unresolved_callers(&self) -> impl Iterator<Item = &CallerObservation> {
+        self.index
+            .unresolved
+            .iter()
+            .filter_map(|&i| self.callers.get(i))
+    }
+
     /// The names of the apps that exist and their host names, to resolve calls exactly.
     pub fn hints(&self) -> Hints {
         hints_for(&self.apps)
+    }
+
+    fn push(&mut self, caller: CallerObservation) {
+        self.index.add(self.callers.len(), &caller);
+        self.callers.push(caller);
+    }
+}
+
+/// The serialized form of an [`Observation`] (its index is rebuilt when read back).
+#[derive(Serialize)]
+struct ObservationRef<'a> {
+    apps: &'a [AppSnapshot],
+    callers: &'a [CallerObservation],
+    workflow_versions: &'a BTreeMap<String, String>,
+}
+
+#[derive(Deserialize)]
+struct ObservationData {
+    apps: Vec<AppSnapshot>,
+    callers: Vec<CallerObservation>,
+    workflow_versions: BTreeMap<String, String>,
+}
+
+impl Serialize for Observation {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        ObservationRef {
+            apps: &self.apps,
+            callers: &self.callers,
+            workflow_versions: &self.workflow_versions,
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Observation {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Observation, D::Error> {
+        let data = ObservationData::deserialize(deserializer)?;
+        Ok(Observation::new(
+            data.apps,
+            data.callers,
+            data.workflow_versions,
+        ))
     }
 }
 
@@ -85,31 +216,33 @@ pub fn hints_for(apps: &[AppSnapshot]) -> Hints {
     }
 }
 
+/// Workflows read at once: a back end over a network reads them in parallel, and only this
+/// many parsed documents are held at a time, however large the estate.
+const READ_BATCH: usize = 256;
+
 /// Observes the estate: one read of the apps, one read per workflow.
 pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
     let apps = cloud.apps()?;
-    let mut observation = Observation {
-        apps,
-        callers: Vec::new(),
-        workflow_versions: BTreeMap::new(),
-    };
+    let mut observation = Observation::new(apps, Vec::new(), BTreeMap::new());
     let hints = observation.hints();
     let workflows = cloud.workflows()?;
-    for (workflow, read) in workflows.iter().zip(cloud.read_workflows(&workflows)?) {
-        for call in find_calls(&read.document, &hints) {
-            observation.callers.push(CallerObservation {
-                workflow: workflow.clone(),
-                action: call.action,
-                container: call.container,
-                app: call.app,
-                slot: call.slot,
-                function: call.function,
-                reason: call.reason,
-            });
+    for batch in workflows.chunks(READ_BATCH) {
+        for (workflow, read) in batch.iter().zip(cloud.read_workflows(batch)?) {
+            for call in find_calls(&read.document, &hints) {
+                observation.push(CallerObservation {
+                    workflow: workflow.clone(),
+                    action: call.action,
+                    container: call.container,
+                    app: call.app,
+                    slot: call.slot,
+                    function: call.function,
+                    reason: call.reason,
+                });
+            }
+            observation
+                .workflow_versions
+                .insert(workflow.clone(), read.version);
         }
-        observation
-            .workflow_versions
-            .insert(workflow.clone(), read.version);
     }
     Ok(observation)
 }

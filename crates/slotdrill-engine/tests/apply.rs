@@ -34,7 +34,7 @@ fn a_partial_rollback_moves_exactly_the_callers_of_the_faulty_function() {
 
     // Every caller of SendInvoice now reaches the deploy slot with a valid key; the rest stay.
     let observation = observe(&emulator).expect("observe");
-    for caller in &observation.callers {
+    for caller in observation.callers() {
         let expected = if caller.function.as_deref() == Some("SendInvoice") {
             "deploy"
         } else {

@@ -8,7 +8,7 @@ use slotdrill_model::{AzureName, PRODUCTION};
 use super::refusal::{Refusal, SlotMoved};
 use super::{Mode, Policy, RepointAction, Step, StepAction};
 use crate::cloud::{AppSnapshot, ReleaseSource, SlotSnapshot};
-use crate::diagnose::Diagnosis;
+use crate::diagnose::Verdict;
 use crate::names::AppFunction;
 use crate::observe::{CallerObservation, Observation};
 
@@ -56,7 +56,7 @@ pub(super) fn release_name(slot: &SlotSnapshot) -> String {
 fn deploy_slot_holds_a_good_release(
     app: &AppSnapshot,
     (production, deploy): (&SlotSnapshot, &SlotSnapshot),
-    diagnosis: &Diagnosis,
+    unhealthy_copies: &[&Verdict],
     faulty: &[String],
 ) -> Result<(), Refusal> {
     let name = &app.name;
@@ -87,10 +87,9 @@ fn deploy_slot_holds_a_good_release(
     let unhealthy: Vec<AppFunction> = faulty
         .iter()
         .filter(|f| {
-            diagnosis
-                .verdicts
+            unhealthy_copies
                 .iter()
-                .any(|v| v.app == *name && v.function == **f && v.deploy_healthy == Some(false))
+                .any(|v| v.app == *name && v.function == **f)
         })
         .map(|f| AppFunction::new(name.clone(), f.clone()))
         .collect();
@@ -108,7 +107,7 @@ fn deploy_slot_holds_a_good_release(
 /// The facts of `app`, or a refusal when they already rule a rollback out.
 pub(super) fn gather<'a>(
     observation: &'a Observation,
-    diagnosis: &Diagnosis,
+    unhealthy_copies: &[&Verdict],
     policy: &Policy,
     app: &'a AppSnapshot,
     faulty: Vec<String>,
@@ -121,17 +120,14 @@ pub(super) fn gather<'a>(
             slot: deploy_name.clone(),
         });
     };
-    deploy_slot_holds_a_good_release(app, (production, deploy), diagnosis, &faulty)?;
+    deploy_slot_holds_a_good_release(app, (production, deploy), unhealthy_copies, &faulty)?;
     let is_faulty = |f: &str| faulty.iter().any(|x| AzureName::same(x, f));
     let callers = observation
-        .callers
-        .iter()
+        .callers_of(name)
         .filter(|c| faulty.iter().any(|f| c.calls(name, PRODUCTION, f)))
         .collect();
     let unresolved = observation
-        .callers
-        .iter()
-        .filter(|c| c.app.is_none() || c.slot.is_none())
+        .unresolved_callers()
         .filter(|c| c.function.as_deref().is_none_or(is_faulty))
         .map(|c| format!("{} ({})", c.id(), c.reason.clone().unwrap_or_default()))
         .collect();
@@ -151,8 +147,7 @@ pub(super) fn gather<'a>(
         )
         .collect();
     let pinned = observation
-        .callers
-        .iter()
+        .callers_of(name)
         .filter(|c| {
             c.app.as_deref().is_some_and(|a| AzureName::same(a, name))
                 && c.slot

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use refusal::{Refusal, SlotMoved};
 
-use crate::diagnose::Diagnosis;
+use crate::diagnose::{Diagnosis, Verdict};
 use crate::names::AppFunction;
 use crate::observe::Observation;
 
@@ -210,12 +210,19 @@ pub fn plan(observation: &Observation, diagnosis: &Diagnosis, policy: &Policy) -
             .push("no function is faulty: nothing to roll back".to_owned());
         return plan;
     }
+    // Verdicts whose deploy-slot copy probed unhealthy, found in one pass over the diagnosis
+    // (one verdict per function of the estate) rather than once per faulty function.
+    let unhealthy_copies: Vec<&Verdict> = diagnosis
+        .verdicts
+        .iter()
+        .filter(|v| v.deploy_healthy == Some(false))
+        .collect();
     let mut modes = Vec::new();
     for (name, faulty) in by_app {
         let Some(snapshot) = observation.app(&name) else {
             continue;
         };
-        let decided = app::gather(observation, diagnosis, policy, snapshot, faulty)
+        let decided = app::gather(observation, &unhealthy_copies, policy, snapshot, faulty)
             .and_then(|facts| app::choose(&facts, policy).map(|choice| (facts, choice)));
         let (facts, choice) = match decided {
             Ok(decided) => decided,

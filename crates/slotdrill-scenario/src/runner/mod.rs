@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 use slotdrill_emulator::{Emulator, EmulatorConfig, Status};
-use slotdrill_engine::{EngineError, Plan, Planner, check_deploy, check_swap, observe, restore};
+use slotdrill_engine::{
+    EngineError, Observation, Plan, Planner, check_deploy, check_swap, observe, restore,
+};
 use slotdrill_model::{ModelError, RampUpRule, SlotConfigNames, is_production};
 
 use crate::check::check_steps;
@@ -253,7 +255,9 @@ impl<'d> Runner<'d> {
 
     /// Apps, slots, releases and who calls each slot, now.
     fn map(&self) -> Vec<AppMap> {
-        let callers = observe(&self.cloud).map(|o| o.callers).unwrap_or_default();
+        let callers = observe(&self.cloud)
+            .map(Observation::into_callers)
+            .unwrap_or_default();
         self.emulator().read(|e| {
             e.apps()
                 .map(|app| {
