@@ -8,7 +8,7 @@ use serde_json::Value;
 use crate::document::{Document, Workflow};
 use crate::eval::{EvalError, Scope, display_unknowns, eval_wdl_string, is_builtin, unknown};
 use crate::expr::Expr;
-use crate::target::{Hints, Target, from_function_id, from_url, text};
+use crate::target::{Hints, Target, from_function_id, from_url, from_url_with, text};
 use crate::walk::{ActionRef, actions};
 
 /// How an action calls its function.
@@ -63,28 +63,42 @@ pub fn find_calls(doc: &Document, hints: &Hints) -> Vec<FunctionCall> {
         // without a hyphen; both help split host names such as `orders-deploy` afterwards.
         let resolved: Vec<Resolved> = all.iter().map(|a| resolver.classify(a.action)).collect();
         let mut doc_apps: Vec<String> = Vec::new();
+        // Each Http URI is resolved once without the document's app names; that answer is kept
+        // unless it came from splitting the host by app names, which those names may change.
+        let mut first_answers: Vec<Option<(Option<Target>, bool)>> =
+            Vec::with_capacity(resolved.len());
         for entry in &resolved {
+            let mut answer = None;
             match entry {
                 Resolved::Function(Target { app: Some(app), .. }) => doc_apps.push(app.clone()),
                 Resolved::Http(uri) => {
-                    if let Some(Target { app: Some(app), .. }) = from_url(uri, hints, &[])
+                    let (target, by_names) = from_url_with(uri, hints, &[]);
+                    if let Some(Target { app: Some(app), .. }) = &target
                         && !app.contains('-')
                     {
-                        doc_apps.push(app);
+                        doc_apps.push(app.clone());
                     }
+                    answer = Some((target, by_names));
                 }
                 _ => {}
             }
+            first_answers.push(answer);
         }
         doc_apps.sort_unstable();
         doc_apps.dedup();
-        for (action, entry) in all.iter().zip(resolved) {
+        for ((action, entry), first) in all.iter().zip(resolved).zip(first_answers) {
             let (kind, target) = match entry {
                 Resolved::Function(target) => (CallKind::Function, target),
-                Resolved::Http(uri) => match from_url(&uri, hints, &doc_apps) {
-                    Some(target) => (CallKind::Http, with_uri(target, &uri)),
-                    None => continue,
-                },
+                Resolved::Http(uri) => {
+                    let target = match first {
+                        Some((target, false)) => target,
+                        _ => from_url(&uri, hints, &doc_apps),
+                    };
+                    match target {
+                        Some(target) => (CallKind::Http, with_uri(target, &uri)),
+                        None => continue,
+                    }
+                }
                 Resolved::Other => continue,
             };
             calls.push(call(workflow, action, kind, target));
@@ -133,6 +147,11 @@ fn call(
     }
 }
 
+/// An action's `inputs.uri` (looked up by key: `Value::pointer` allocates for every segment).
+fn uri_of(action: &Value) -> Option<&Value> {
+    action.get("inputs").and_then(|i| i.get("uri"))
+}
+
 pub(crate) fn action_type(action: &Value) -> &str {
     action
         .get("type")
@@ -173,7 +192,7 @@ impl Resolver<'_> {
     }
 
     pub(crate) fn function_target(&mut self, action: &Value) -> Target {
-        let function = action.pointer("/inputs/function");
+        let function = action.get("inputs").and_then(|i| i.get("function"));
         if let Some(id) = self.resolve_text(function.and_then(|f| f.get("id"))) {
             return from_function_id(&id).unwrap_or_else(|| Target {
                 reason: Some(format!("`{}` is not a function id", display_unknowns(&id))),
@@ -203,7 +222,7 @@ impl Resolver<'_> {
             };
         };
         match self
-            .resolve_text(entry.pointer("/function/id"))
+            .resolve_text(entry.get("function").and_then(|f| f.get("id")))
             .and_then(|id| from_function_id(&id))
         {
             Some(target) => target,
@@ -221,7 +240,7 @@ impl Resolver<'_> {
         if kind.eq_ignore_ascii_case("Function") {
             Resolved::Function(self.function_target(action))
         } else if kind.eq_ignore_ascii_case("Http") {
-            match self.resolve_text(action.pointer("/inputs/uri")) {
+            match self.resolve_text(uri_of(action)) {
                 Some(uri) => Resolved::Http(uri),
                 None => Resolved::Other,
             }
@@ -231,7 +250,7 @@ impl Resolver<'_> {
     }
 
     pub(crate) fn http_target(&mut self, action: &Value, doc_apps: &[String]) -> Option<Target> {
-        let uri = self.resolve_text(action.pointer("/inputs/uri"))?;
+        let uri = self.resolve_text(uri_of(action))?;
         from_url(&uri, self.hints, doc_apps).map(|target| with_uri(target, &uri))
     }
 }

@@ -157,19 +157,26 @@ const DOMAIN: &str = ".azurewebsites.net";
 
 /// Resolves a host name with `hints` (and `doc_apps`, app names found elsewhere in the document).
 pub fn resolve_host(host: &str, hints: &Hints, doc_apps: &[String]) -> Host {
+    resolve_host_with(host, hints, doc_apps).0
+}
+
+/// [`resolve_host`], and whether the answer came from splitting the host by app names (so that
+/// other `doc_apps` could change it).
+fn resolve_host_with(host: &str, hints: &Hints, doc_apps: &[String]) -> (Host, bool) {
     if let Some(raw) = first_unknown(host) {
-        return Host::Unknown(raw.to_owned());
+        return (Host::Unknown(raw.to_owned()), false);
     }
     if let Some((app, slot)) = hints.hosts.get(&AzureName::from(host)) {
-        return Host::Slot {
+        let host = Host::Slot {
             app: app.clone(),
             slot: slot.clone(),
         };
+        return (host, false);
     }
     // The suffix and the unique form's region are matched on the lower-case text.
     let lower = host.to_ascii_lowercase();
     let Some(prefix) = lower.strip_suffix(DOMAIN) else {
-        return Host::Other;
+        return (Host::Other, false);
     };
     let name = match prefix.split_once('.') {
         // Unique default host name: NAME-HASH.REGION-01.
@@ -180,10 +187,10 @@ pub fn resolve_host(host: &str, hints: &Hints, doc_apps: &[String]) -> Host {
                 {
                     name
                 }
-                _ => return Host::Other,
+                _ => return (Host::Other, false),
             }
         }
-        Some(_) => return Host::Other,
+        Some(_) => return (Host::Other, false),
         None => prefix,
     };
     let known_apps = hints.apps.iter().chain(doc_apps);
@@ -203,7 +210,7 @@ pub fn resolve_host(host: &str, hints: &Hints, doc_apps: &[String]) -> Host {
         }
     }
     let (app, slot) = best.unwrap_or_else(|| (name.to_owned(), PRODUCTION.to_owned()));
-    Host::Slot { app, slot }
+    (Host::Slot { app, slot }, true)
 }
 
 /// `deploy` when `name` is `APP-deploy` (case-insensitive on the app part).
@@ -217,9 +224,19 @@ fn slot_of<'a>(name: &'a str, app: &str) -> Option<&'a str> {
 
 /// Resolves a function URL: `None` when it does not reach a function host.
 pub fn from_url(uri: &str, hints: &Hints, doc_apps: &[String]) -> Option<Target> {
+    from_url_with(uri, hints, doc_apps).0
+}
+
+/// [`from_url`], and whether the answer came from splitting the host by app names (so that
+/// other `doc_apps` could change it).
+pub(crate) fn from_url_with(
+    uri: &str,
+    hints: &Hints,
+    doc_apps: &[String],
+) -> (Option<Target>, bool) {
     let Some(url) = split_url(uri) else {
         // A URI whose base is an unknown expression may still show the function it calls.
-        return has_unknown(uri).then(|| {
+        let target = has_unknown(uri).then(|| {
             let function = uri
                 .rfind("/api/")
                 .map(|i| &uri[i + "/api/".len()..])
@@ -230,28 +247,30 @@ pub fn from_url(uri: &str, hints: &Hints, doc_apps: &[String]) -> Option<Target>
                 ..Target::default()
             }
         });
+        return (target, false);
     };
-    let host = resolve_host(&url.host, hints, doc_apps);
+    let (host, by_names) = resolve_host_with(&url.host, hints, doc_apps);
     if host == Host::Other {
-        return None;
+        return (None, by_names);
     }
     let function = url
         .path
         .strip_prefix("/api/")
         .map(|f| f.trim_end_matches('/'));
     if function.is_none() && !has_unknown(&url.path) {
-        return None;
+        return (None, by_names);
     }
     let (app, slot) = match host {
         Host::Slot { app, slot } => (Some(app), Some(slot)),
         _ => (None, None),
     };
-    Some(Target {
+    let target = Target {
         app,
         slot,
         function: function.and_then(known),
         reason: reason_for(uri),
-    })
+    };
+    (Some(target), by_names)
 }
 
 /// The literal text of a string value, if it is one.
