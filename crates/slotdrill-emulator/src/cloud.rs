@@ -101,11 +101,14 @@ impl Cloud for Emulator {
     }
 
     fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
-        let logic_app = self
-            .logic_app(name)
+        // The document and its version only: not the Logic App's runs and earlier versions.
+        let state = self.lock();
+        let logic_app = state
+            .workflows()
+            .get(name)
             .ok_or_else(|| CloudError::NotFound(format!("Logic App `{name}`")))?;
         Ok(WorkflowRead {
-            document: logic_app.document,
+            document: logic_app.document.clone(),
             version: logic_app.version.to_string(),
         })
     }
