@@ -1,20 +1,40 @@
-//! Planning a partial rollback of 10 faulty functions (the operator's fast path: observe every
-//! workflow, then plan) in an estate of 5,000 apps and 20,000 Logic Apps (200,000 actions), and
-//! at double that size. Prints the peak resident memory at the end.
+//! The engine at estate scale: a partial rollback of 10 faulty functions (the operator's fast
+//! path, `--faulty`) in an estate of 5,000 apps and 20,000 Logic Apps of 10 actions (200,000
+//! actions), and at double that size.
+//!
+//! - `engine/observe-plan-partial-10-faulty/…`: observe (the apps, then every workflow read and
+//!   scanned for calls) + `named_faulty` + `plan`, the whole read-only part of `rollback`.
+//! - `engine/plan-alone/…`: `plan` on an observation and diagnosis made once beforehand.
+//! - Peak resident memory of observe + plan, per size, each measured in a process of its own
+//!   (the bench runs itself again with `SLOTDRILL_BENCH_PEAK=APPS,WORKFLOWS`): `VmHWM`, and the
+//!   estate's own share (`VmRSS` once it is built, before observing).
+//!
+//! The back end holds each workflow as the JSON text ARM answers a GET with, and parses it on
+//! every read into a `Document`, as `ArmCloud` does: parsing the estate's workflows is inside the
+//! measured figure (a cold observe), not done once by the fixture.
 
-use criterion::{Criterion, criterion_group, criterion_main};
+use std::process::Command;
+
+use criterion::Criterion;
 use serde_json::{Map, json};
 use slotdrill_engine::{
-    ActionOutcome, AppFunction, AppSnapshot, Cloud, CloudError, Decision, DiagnoseConfig, Mode,
-    Policy, SlotSnapshot, WorkflowRead, named_faulty, observe, plan,
+    ActionOutcome, AppFunction, AppSnapshot, Cloud, CloudError, Decision, DiagnoseConfig,
+    Diagnosis, Mode, Observation, Plan, Policy, SlotSnapshot, WorkflowRead, named_faulty, observe,
+    plan,
 };
 use slotdrill_model::Secret;
-use slotdrill_wdl::Document;
+use slotdrill_wdl::{Document, parse_json};
 
-/// An estate held in memory, answering reads only.
+/// The environment variable that makes this binary measure one size's peak memory and exit.
+const PEAK: &str = "SLOTDRILL_BENCH_PEAK";
+
+/// The sizes measured: (apps, Logic Apps of 10 actions).
+const SIZES: [(usize, usize); 2] = [(5_000, 20_000), (10_000, 40_000)];
+
+/// An estate held in memory, answering reads only: apps as snapshots, workflows as JSON text.
 struct Estate {
     apps: Vec<AppSnapshot>,
-    workflows: Vec<(String, Document)>,
+    workflows: Vec<(String, String)>,
 }
 
 fn slot(app: &str, name: &str, release: &str) -> SlotSnapshot {
@@ -63,9 +83,11 @@ fn estate(apps: usize, workflows: usize) -> Estate {
             };
             actions.insert(format!("Call{i}"), action);
         }
-        let definition = json!({ "triggers": { "manual": { "type": "Request", "kind": "Http" } }, "actions": { "Main": { "type": "Scope", "actions": actions } } });
         let name = format!("flow{w:05}");
-        (name.clone(), Document::from_value("w.json", &name, definition, None).expect("doc"))
+        let resource = json!({ "name": name, "properties": { "definition": {
+            "triggers": { "manual": { "type": "Request", "kind": "Http" } },
+            "actions": { "Main": { "type": "Scope", "actions": actions } } } } });
+        (name, resource.to_string())
     }).collect();
     Estate {
         apps: apps_list,
@@ -85,8 +107,12 @@ impl Cloud for Estate {
             .trim_start_matches("flow")
             .parse()
             .map_err(|_| CloudError::NotFound(name.to_owned()))?;
+        let (name, text) = &self.workflows[index];
+        let root = parse_json(name, text).map_err(|e| CloudError::failed(e.to_string()))?;
+        let document = Document::from_value(name, name, root, None)
+            .map_err(|e| CloudError::failed(e.to_string()))?;
         Ok(WorkflowRead {
-            document: self.workflows[index].1.clone(),
+            document,
             version: "1".to_owned(),
         })
     }
@@ -116,9 +142,37 @@ impl Cloud for Estate {
     }
 }
 
-fn peak_memory_mib() -> Option<u64> {
+fn faulty() -> Vec<AppFunction> {
+    (0..10)
+        .map(|i| AppFunction::new(format!("app{:05}", i * 37), format!("F{}", i % 10)))
+        .collect()
+}
+
+fn policy() -> Policy {
+    Policy {
+        mode: Mode::Partial,
+        ..Policy::default()
+    }
+}
+
+/// Observe, name the faulty functions, plan: what `rollback --faulty` does before it writes.
+fn observe_and_plan(cloud: &Estate, faulty: &[AppFunction]) -> (Observation, Diagnosis, Plan) {
+    let observation = observe(cloud).expect("observe");
+    let diagnosis =
+        named_faulty(&observation, faulty, &DiagnoseConfig::default()).expect("names exist");
+    let planned = plan(&observation, &diagnosis, &policy());
+    assert_eq!(planned.decision, Decision::Partial);
+    assert!(
+        !planned.steps.is_empty(),
+        "the faulty functions have callers"
+    );
+    (observation, diagnosis, planned)
+}
+
+/// A line of `/proc/self/status` in MiB (`VmHWM`: the peak resident set; `VmRSS`: now).
+fn status_mib(field: &str) -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
     line.split_whitespace()
         .nth(1)?
         .parse::<u64>()
@@ -126,37 +180,78 @@ fn peak_memory_mib() -> Option<u64> {
         .map(|kib| kib / 1024)
 }
 
-fn planning(c: &mut Criterion) {
-    let faulty: Vec<AppFunction> = (0..10)
-        .map(|i| AppFunction::new(format!("app{:05}", i * 37), format!("F{}", i % 10)))
-        .collect();
-    let mut group = c.benchmark_group("engine/plan-partial-10-faulty");
-    group.sample_size(10);
-    for (apps, workflows) in [(5_000, 20_000), (10_000, 40_000)] {
-        let cloud = estate(apps, workflows);
-        group.bench_function(format!("{apps}-apps-{workflows}-logic-apps"), |b| {
-            b.iter(|| {
-                let observation = observe(&cloud).expect("observe");
-                let diagnosis = named_faulty(&observation, &faulty, &DiagnoseConfig::default())
-                    .expect("named functions exist");
-                let plan = plan(
-                    &observation,
-                    &diagnosis,
-                    &Policy {
-                        mode: Mode::Partial,
-                        ..Policy::default()
-                    },
+/// In the child process: build one estate, observe and plan once, print the memory figures.
+fn measure_peak(size: &str) {
+    let (apps, workflows) = size
+        .split_once(',')
+        .and_then(|(a, w)| Some((a.parse().ok()?, w.parse().ok()?)))
+        .expect("SLOTDRILL_BENCH_PEAK=APPS,WORKFLOWS");
+    let cloud = estate(apps, workflows);
+    let estate_mib = status_mib("VmRSS:").unwrap_or_default();
+    let kept = observe_and_plan(&cloud, &faulty());
+    let peak_mib = status_mib("VmHWM:").unwrap_or_default();
+    drop(kept);
+    println!("{peak_mib} {estate_mib}");
+}
+
+/// Runs this binary again per size and reports its peak memory.
+fn report_peaks() {
+    let Ok(me) = std::env::current_exe() else {
+        return;
+    };
+    for (apps, workflows) in SIZES {
+        let output = Command::new(&me)
+            .env(PEAK, format!("{apps},{workflows}"))
+            .output();
+        match output {
+            Ok(out) if out.status.success() => {
+                let text = String::from_utf8_lossy(&out.stdout);
+                let mut figures = text.split_whitespace();
+                let (peak, held) = (figures.next(), figures.next());
+                eprintln!(
+                    "engine bench: observe + plan, {apps} apps and {workflows} Logic Apps: peak resident memory {} MiB (the estate alone, as text: {} MiB)",
+                    peak.unwrap_or("?"),
+                    held.unwrap_or("?")
                 );
-                assert_eq!(plan.decision, Decision::Partial);
-                plan
-            })
-        });
-    }
-    group.finish();
-    if let Some(mib) = peak_memory_mib() {
-        eprintln!("engine bench: peak resident memory {mib} MiB");
+            }
+            Ok(out) => eprintln!(
+                "engine bench: the peak-memory run failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ),
+            Err(e) => eprintln!("engine bench: the peak-memory run did not start: {e}"),
+        }
     }
 }
 
-criterion_group!(benches, planning);
-criterion_main!(benches);
+fn planning(c: &mut Criterion) {
+    let faulty = faulty();
+    let mut group = c.benchmark_group("engine/observe-plan-partial-10-faulty");
+    group.sample_size(10);
+    for (apps, workflows) in SIZES {
+        let cloud = estate(apps, workflows);
+        group.bench_function(format!("{apps}-apps-{workflows}-logic-apps"), |b| {
+            b.iter(|| observe_and_plan(&cloud, &faulty).2)
+        });
+    }
+    group.finish();
+    let (apps, workflows) = SIZES[0];
+    let cloud = estate(apps, workflows);
+    let (observation, diagnosis, _) = observe_and_plan(&cloud, &faulty);
+    drop(cloud);
+    let mut group = c.benchmark_group("engine/plan-alone");
+    group.bench_function(format!("{apps}-apps-{workflows}-logic-apps"), |b| {
+        b.iter(|| plan(&observation, &diagnosis, &policy()))
+    });
+    group.finish();
+}
+
+fn main() {
+    if let Ok(size) = std::env::var(PEAK) {
+        measure_peak(&size);
+        return;
+    }
+    let mut criterion = Criterion::default().configure_from_args();
+    planning(&mut criterion);
+    criterion.final_summary();
+    report_peaks();
+}
