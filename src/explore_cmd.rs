@@ -29,6 +29,10 @@ pub struct ExploreArgs {
     /// Where a failure's drill is written.
     #[arg(long, default_value = "explore-findings")]
     out: PathBuf,
+    /// Threads that rehearse cases (default: one per core); the same seed gives the same cases
+    /// and findings with any number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=256))]
+    workers: Option<u16>,
     /// Output format: text for people, json for scripts.
     #[arg(long, value_enum, default_value_t)]
     format: Output,
@@ -53,6 +57,10 @@ pub fn run(args: ExploreArgs) -> Result<(), CliError> {
         &args.out,
         &mut progress,
         slotdrill_engine::plan,
+        args.workers.map_or_else(
+            || std::thread::available_parallelism().map_or(1, usize::from),
+            usize::from,
+        ),
     )?;
     if terminal {
         eprintln!();

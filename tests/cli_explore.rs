@@ -94,6 +94,39 @@ fn the_same_seed_explores_the_same_cases() {
     );
 }
 
+/// Issue 19: `--workers` changes how many threads rehearse the cases, never which cases run or
+/// what they find.
+#[test]
+fn one_worker_or_two_explore_the_same_cases() {
+    let run = |workers: &str| {
+        let out = tempfile::tempdir().expect("tempdir");
+        let output = explore(
+            "scenarios/03-three-workflows.toml",
+            &[
+                "--cases",
+                "40",
+                "--seed",
+                "21",
+                "--workers",
+                workers,
+                "--out",
+                out.path().to_str().expect("utf-8"),
+            ],
+        )
+        .output()
+        .expect("runs");
+        assert_eq!(output.status.code(), Some(0), "{output:?}");
+        let mut summary = summary(&output);
+        summary["cases_per_second"] = Value::Null;
+        summary
+    };
+    assert_eq!(run("1"), run("2"));
+    let output = explore("scenarios/03-three-workflows.toml", &["--workers", "0"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2), "no worker is bad input");
+}
+
 /// Issue 18: `--cases 0` and `--steps 0` explored nothing and said "no failure".
 #[test]
 fn zero_cases_or_steps_are_bad_input() {

@@ -37,7 +37,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngAlgorithm, TestCaseError, TestError, TestRng, TestRunner};
+use proptest::test_runner::TestError;
 use serde::Serialize;
 
 use slotdrill_engine::Planner;
@@ -45,6 +45,8 @@ use slotdrill_engine::Planner;
 use crate::error::ScenarioError;
 use crate::runner::{Drill, Runner};
 use crate::steps::StepDef;
+
+mod search;
 
 /// What an estate offers the explorer.
 #[derive(Debug, Clone)]
@@ -438,9 +440,11 @@ impl Summary {
     }
 }
 
-/// Explores the estate of `path`: `cases` random sequences of up to `max_steps` operations. On a
-/// failure, the shrunk case is written as a drill into `out`. `planner` plans each rollback
-/// ([`slotdrill_engine::plan`], or a test's wrong one).
+/// Explores the estate of `path`: `cases` random sequences of up to `max_steps` operations,
+/// rehearsed on `workers` threads (at least one). On a failure, the shrunk case is written as a
+/// drill into `out`. `planner` plans each rollback ([`slotdrill_engine::plan`], or a test's
+/// wrong one). The same seed gives the same cases, the same counts and the same finding (and
+/// drill) whatever the number of workers (`search.rs` says how).
 #[allow(
     clippy::too_many_arguments,
     reason = "each is one of the command's options; a struct would only rename them"
@@ -454,46 +458,22 @@ pub fn explore(
     out: &Path,
     progress: &mut dyn FnMut(u32),
     planner: Planner,
+    workers: usize,
 ) -> Result<Summary, ScenarioError> {
     let drill = Drill::load(path, Some(seed))?.with_planner(planner);
     let shape = Shape::of(&drill);
-    let strategy = operations(&shape, max_steps, faults);
-    let config = Config {
-        cases,
-        failure_persistence: None,
-        max_shrink_iters: 1024,
-        ..Config::default()
-    };
-    let mut bytes = [0u8; 32];
-    for (i, b) in seed.to_le_bytes().iter().cycle().take(32).enumerate() {
-        bytes[i] = b.wrapping_add(i as u8);
-    }
-    let mut runner =
-        TestRunner::new_with_rng(config, TestRng::from_seed(RngAlgorithm::ChaCha, &bytes));
     let started = std::time::Instant::now();
-    let (done, steps, covered) = (
-        std::cell::Cell::new(0u32),
-        std::cell::Cell::new(0usize),
-        std::cell::RefCell::new(BTreeSet::new()),
-    );
-    let progress = std::cell::RefCell::new(progress);
-    let result = runner.run(&strategy, |ops| {
-        done.set(done.get() + 1);
-        (progress.borrow_mut())(done.get());
-        covered
-            .borrow_mut()
-            .extend(ops.iter().map(|o| o.kind.clone()));
-        match rehearse_on(&drill, &ops) {
-            Ok(counts) => {
-                steps.set(steps.get() + counts.steps);
-                Ok(())
-            }
-            Err(finding) => Err(TestCaseError::fail(
-                serde_json::to_string(&finding).unwrap_or_default(),
-            )),
-        }
-    });
-    let failure = match result {
+    let searched = search::Search {
+        drill: &drill,
+        shape: &shape,
+        cases,
+        max_steps,
+        seed,
+        faults,
+        workers,
+    }
+    .run(progress);
+    let failure = match searched.result {
         Ok(()) => None,
         Err(TestError::Fail(reason, _)) => {
             let finding: Finding =
@@ -516,9 +496,9 @@ pub fn explore(
     Ok(Summary {
         file: path.display().to_string(),
         seed,
-        cases: done.get(),
-        steps: steps.get(),
-        operations: covered.into_inner(),
+        cases: searched.cases,
+        steps: searched.steps,
+        operations: searched.covered,
         failure,
         seconds: started.elapsed().as_secs_f64(),
     })

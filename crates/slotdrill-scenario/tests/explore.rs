@@ -97,6 +97,7 @@ fn explore_with(planner: Planner, seed: u64, out: &Path) -> Summary {
         out,
         &mut |_| {},
         planner,
+        2,
     )
     .expect("explores")
 }
@@ -218,9 +219,73 @@ fn every_fault_list_explores_without_panicking() {
             out.path(),
             &mut |_| {},
             slotdrill_engine::plan,
+            1,
         )
         .expect("explores");
         assert!(summary.failure.is_none(), "{list}: {:?}", summary.failure);
         assert_eq!(summary.cases, 20, "{list}");
     }
+}
+
+/// Issue 19: cases are rehearsed on several threads. The same seed must still give the same
+/// cases, counts and shrunk finding, and the same drill byte for byte, with one worker or two.
+#[test]
+fn one_worker_or_two_find_the_same_case_and_write_the_same_file() {
+    let run = |workers: usize| {
+        let out = tempfile::tempdir().expect("tempdir");
+        let summary = explore(
+            &bundled("02-partial-rollback.toml"),
+            300,
+            12,
+            11,
+            &Faults::all(),
+            out.path(),
+            &mut |_| {},
+            repoints_at_production,
+            workers,
+        )
+        .expect("explores");
+        let (finding, drill) = summary.failure.expect("found");
+        let written = std::fs::read(drill).expect("written");
+        (
+            summary.cases,
+            summary.steps,
+            summary.operations,
+            finding,
+            written,
+        )
+    };
+    let one = run(1);
+    assert!(
+        one.0 > 1,
+        "the failing case was shrunk: {} rehearsals",
+        one.0
+    );
+    assert_eq!(one, run(2));
+}
+
+/// Issue 19: with no failure, one worker or two rehearse the same cases in the same order:
+/// the counts match, and each worker count reports the cases in order to `progress`.
+#[test]
+fn one_worker_or_two_rehearse_the_same_cases() {
+    let run = |workers: usize| {
+        let out = tempfile::tempdir().expect("tempdir");
+        let mut heard = Vec::new();
+        let summary = explore(
+            &bundled("03-three-workflows.toml"),
+            60,
+            12,
+            21,
+            &Faults::all(),
+            out.path(),
+            &mut |done| heard.push(done),
+            slotdrill_engine::plan,
+            workers,
+        )
+        .expect("explores");
+        assert!(summary.failure.is_none(), "{:?}", summary.failure);
+        assert_eq!(heard, (1..=60).collect::<Vec<u32>>());
+        (summary.cases, summary.steps, summary.operations)
+    };
+    assert_eq!(run(1), run(2));
 }
