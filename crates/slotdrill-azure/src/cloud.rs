@@ -16,6 +16,9 @@ use slotdrill_model::{PRODUCTION, Secret, is_production};
 use slotdrill_wdl::Document;
 
 use crate::client::{ArmConfig, ArmError, Client};
+pub(crate) use crate::cloud_error::cloud_error;
+use crate::cloud_error::without_secrets;
+use crate::standard::standard_name;
 use crate::timestamp::http_date_millis;
 
 /// `(app, slot, function)`.
@@ -100,7 +103,7 @@ impl ArmCloud {
     }
 
     /// Holds the write lock of `resource` (an app, or `workflow:NAME`) while `write` runs.
-    fn serialised<R>(&self, resource: &str, write: impl FnOnce() -> R) -> R {
+    pub(crate) fn serialised<R>(&self, resource: &str, write: impl FnOnce() -> R) -> R {
         let lock = Arc::clone(locked(&self.writes).entry(resource.to_owned()).or_default());
         let _held = locked(&lock);
         write()
@@ -244,12 +247,13 @@ impl ArmCloud {
             .to_owned())
     }
 
-    /// `…/sites/{logic_app}/config/appsettings`: a Logic Apps Standard app is a
+    /// `…/sites/{site}/config/appsettings`: a Logic Apps Standard app is a
     /// `Microsoft.Web/sites` app (kind `functionapp,workflowapp`), its settings the site's.
+    /// `logic_app` is the site, or one of its workflows (`{site}/{workflow}`).
     fn logic_app_settings_path(&self, logic_app: &str) -> String {
-        self.client.path(
-            "Microsoft.Web",
-            &format!("sites/{logic_app}/config/appsettings"),
+        format!(
+            "{}/config/appsettings",
+            self.site(logic_site(logic_app), PRODUCTION)
         )
     }
 
@@ -266,10 +270,10 @@ impl ArmCloud {
     ) -> Result<(), CloudError> {
         let path = self.logic_app_settings_path(logic_app);
         let scrub = |e: CloudError| match value {
-            Some(secret) => without_secret(e, secret.expose()),
+            Some(secret) => without_secrets(e, &[secret.expose()]),
             None => e,
         };
-        self.serialised(logic_app, || {
+        self.serialised(logic_site(logic_app), || {
             let listed = self.post(&format!("{path}/list"), None).map_err(scrub)?;
             let mut settings = listed["properties"]
                 .as_object()
@@ -321,71 +325,9 @@ impl ArmCloud {
     }
 }
 
-/// ARM's answer as a kind the engine acts on; the message keeps the request, Azure's own
-/// message and the hint.
-pub(crate) fn cloud_error(error: ArmError) -> CloudError {
-    let message = error.to_string();
-    match &error {
-        ArmError::Status { status: 404, .. } => CloudError::NotFound(message),
-        ArmError::Status {
-            status: 409,
-            retry_after_ms,
-            ..
-        } => CloudError::Conflict {
-            message,
-            retry_after_ms: *retry_after_ms,
-        },
-        ArmError::Status {
-            status: 429,
-            retry_after_ms,
-            ..
-        } => CloudError::Throttled {
-            message,
-            retry_after_ms: *retry_after_ms,
-        },
-        ArmError::Status {
-            status: 401 | 403, ..
-        } => CloudError::Unauthorized(message),
-        ArmError::Transport { sent: true, .. } => CloudError::NoAnswer(message),
-        // A connection never made sent nothing, but the port has no kind that says "did nothing"
-        // for it (Conflict, Throttled, … each claim a cause that is not this one). `Failed` keeps
-        // the `ArmError` as its source, whose message says the request was not sent; the engine
-        // then treats the effect as unknown, which is safe, only less precise.
-        _ => CloudError::caused_by(message, error),
-    }
-}
-
-/// `error` with every occurrence of `secret` replaced, the source dropped (its text could hold
-/// it): an answer may echo what was sent, and a function key must not reach a message.
-fn without_secret(error: CloudError, secret: &str) -> CloudError {
-    if secret.is_empty() {
-        return error;
-    }
-    let clean = |text: String| text.replace(secret, "[redacted]");
-    match error {
-        CloudError::NotFound(m) => CloudError::NotFound(clean(m)),
-        CloudError::Conflict {
-            message,
-            retry_after_ms,
-        } => CloudError::Conflict {
-            message: clean(message),
-            retry_after_ms,
-        },
-        CloudError::Throttled {
-            message,
-            retry_after_ms,
-        } => CloudError::Throttled {
-            message: clean(message),
-            retry_after_ms,
-        },
-        CloudError::Unauthorized(m) => CloudError::Unauthorized(clean(m)),
-        CloudError::NoAnswer(m) => CloudError::NoAnswer(clean(m)),
-        other @ CloudError::VersionChanged { .. } => other,
-        CloudError::Failed { message, source } => {
-            let cause = source.map(|s| format!(": {s}")).unwrap_or_default();
-            CloudError::failed(clean(format!("{message}{cause}")))
-        }
-    }
+/// The site of a Logic App: itself, or the site of a Standard workflow `{site}/{workflow}`.
+fn logic_site(logic_app: &str) -> &str {
+    standard_name(logic_app).map_or(logic_app, |(site, _)| site)
 }
 
 /// Names of `securestring`/`secureobject` parameters the definition declares.
@@ -410,15 +352,25 @@ impl Cloud for ArmCloud {
         self.apps_of(&self.sites()?)
     }
 
+    /// Consumption workflows (`Microsoft.Logic/workflows`), then every Standard site's
+    /// workflows as `{site}/{workflow}`. A 404 to the sites list (after the Logic list was
+    /// answered, so not a missing group) reads as no sites: then there is no Standard workflow.
     fn workflows(&self) -> Result<Vec<String>, CloudError> {
         let list = self.list(
             &self.client.path("Microsoft.Logic", "workflows"),
             usize::MAX,
         )?;
-        Ok(list
+        let mut names: Vec<String> = list
             .iter()
             .filter_map(|w| w["name"].as_str().map(str::to_owned))
-            .collect())
+            .collect();
+        let sites = match self.sites() {
+            Ok(sites) => sites,
+            Err(CloudError::NotFound(_)) => Vec::new(),
+            Err(error) => return Err(error),
+        };
+        names.extend(self.standard_workflows(&sites)?);
+        Ok(names)
     }
 
     fn read_workflows(&self, names: &[String]) -> Result<Vec<WorkflowRead>, CloudError> {
@@ -428,6 +380,9 @@ impl Cloud for ArmCloud {
     }
 
     fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
+        if let Some(standard) = standard_name(name) {
+            return self.read_standard(name, standard);
+        }
         let body = self.get(&self.workflow_path(name))?;
         let version = body["properties"]["version"]
             .as_str()
@@ -458,9 +413,30 @@ impl Cloud for ArmCloud {
         document: &Document,
         expected_version: &str,
     ) -> Result<String, CloudError> {
+        if let Some(standard) = standard_name(name) {
+            return self.write_standard(standard, document, expected_version, &[]);
+        }
         self.serialised(&format!("workflow:{name}"), || {
             self.write_workflow_now(name, document, expected_version)
         })
+    }
+
+    /// A Standard workflow: one `deployWorkflowArtifacts` with the file and the settings. A
+    /// Consumption workflow holds its key in a parameter, never a setting: the two-call form.
+    fn deploy_workflow_artifacts(
+        &self,
+        name: &str,
+        document: &Document,
+        expected_version: &str,
+        settings: &[(String, Secret)],
+    ) -> Result<String, CloudError> {
+        if let Some(standard) = standard_name(name) {
+            return self.write_standard(standard, document, expected_version, settings);
+        }
+        for (setting, value) in settings {
+            self.set_logic_app_setting(name, setting, value)?;
+        }
+        self.write_workflow(name, document, expected_version)
     }
 
     fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {
@@ -570,8 +546,9 @@ impl Cloud for ArmCloud {
     }
 
     fn trigger(&self, workflow: &str) -> Result<bool, CloudError> {
-        let body = self.get(&self.workflow_path(workflow))?;
-        let trigger = body["properties"]["definition"]["triggers"]
+        let definition = self.definition_of(workflow)?;
+        let base = self.runtime_path(workflow);
+        let trigger = definition["triggers"]
             .as_object()
             .and_then(|t| t.keys().next().cloned())
             .unwrap_or_else(|| "manual".to_owned());
@@ -579,7 +556,7 @@ impl Cloud for ArmCloud {
             .client
             .send(
                 Method::POST,
-                &format!("{}/triggers/{trigger}/run", self.workflow_path(workflow)),
+                &format!("{base}/triggers/{trigger}/run"),
                 Some(&json!({})),
             )
             .map_err(cloud_error)?;
@@ -600,11 +577,7 @@ impl Cloud for ArmCloud {
         for _ in 0..120 {
             let answer = self
                 .client
-                .send(
-                    Method::GET,
-                    &format!("{}/runs/{run}", self.workflow_path(workflow)),
-                    None,
-                )
+                .send(Method::GET, &format!("{base}/runs/{run}"), None)
                 .map_err(cloud_error)?;
             match answer.body["properties"]["status"].as_str() {
                 Some("Succeeded") => return Ok(true),

@@ -1,7 +1,10 @@
 //! Run history as ARM lists it (Azure/azure-rest-api-specs `Microsoft.Logic/stable/2019-05-01`):
 //! `…/runs` newest first, each run's `…/actions` (one record per action), and, for an action
 //! inside `Foreach` or `Until`, one record per iteration under `…/actions/{action}/repetitions`
-//! (WorkflowRunActionRepetitions_List). The engine counts a looped action per repetition.
+//! (WorkflowRunActionRepetitions_List). The engine counts a looped action per repetition. A
+//! Standard workflow's are the same operations under its site's host runtime
+//! (`Microsoft.Web/stable/2024-11-01` examples `WorkflowRuns_List.json`,
+//! `WorkflowRunActions_List.json`, `WorkflowRunActionRepetitions_List.json`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -52,8 +55,7 @@ impl ArmCloud {
         if let Some(known) = locked(&self.loops).get(workflow) {
             return Ok(known.clone());
         }
-        let body = self.get(&self.workflow_path(workflow))?;
-        let looped = looped_actions(&body["properties"]["definition"]);
+        let looped = looped_actions(&self.definition_of(workflow)?);
         locked(&self.loops).insert(workflow.to_owned(), looped.clone());
         Ok(looped)
     }
@@ -66,7 +68,8 @@ impl ArmCloud {
         runs: usize,
     ) -> Result<Vec<ActionOutcome>, CloudError> {
         let looped = self.looped(workflow)?;
-        let base = self.workflow_path(workflow);
+        // Microsoft.Logic's runs, or a Standard site's host runtime: the same shapes.
+        let base = self.runtime_path(workflow);
         let list = self.list(&format!("{base}/runs"), runs)?;
         let per_run = self.parallel(&list, |run| {
             let run_name = run["name"].as_str().unwrap_or_default();

@@ -11,6 +11,7 @@
 
 mod client;
 mod cloud;
+mod cloud_error;
 mod credential;
 mod error_body;
 mod history;
@@ -18,6 +19,7 @@ mod import;
 mod release;
 mod retry;
 mod snapshot;
+mod standard;
 mod timestamp;
 
 pub use client::{ArmConfig, ArmError, LOGIC_API_VERSION, WEB_API_VERSION};

@@ -14,6 +14,7 @@ use crate::cloud::{ArmCloud, locked};
 use slotdrill_engine::{ReleaseIdentity, without_package_secrets};
 
 use crate::release;
+use crate::standard::is_workflow_app;
 use crate::timestamp::epoch_millis;
 
 impl ArmCloud {
@@ -34,7 +35,10 @@ impl ArmCloud {
 
     /// The apps of `sites` (a `sites` list as ARM returns it), with their slots and sticky names:
     /// first each app's slot list and sticky names, then each slot's settings and functions.
+    /// Logic Apps Standard sites (`kind` with `workflowapp`) are left out: they hold workflows,
+    /// not a release to roll back (`standard.rs` reads them).
     pub(crate) fn apps_of(&self, sites: &[Value]) -> Result<Vec<AppSnapshot>, CloudError> {
+        let sites: Vec<&Value> = sites.iter().filter(|s| !is_workflow_app(s)).collect();
         let names: Vec<String> = sites
             .iter()
             .map(|site| site["name"].as_str().unwrap_or_default().to_owned())
@@ -58,7 +62,7 @@ impl ArmCloud {
             .enumerate()
             .zip(&per_app)
             .flat_map(|((index, site), (slots, _))| {
-                std::iter::once((index, site)).chain(slots.iter().map(move |s| (index, s)))
+                std::iter::once((index, *site)).chain(slots.iter().map(move |s| (index, s)))
             })
             .collect();
         let snapshots = self

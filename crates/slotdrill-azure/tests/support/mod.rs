@@ -157,3 +157,39 @@ pub fn bearer(request: &Request) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// The subscription every REST spec example is written for.
+pub const EXAMPLE_SUBSCRIPTION: &str = "34adfa4f-cedf-4dc0-ba29-b6d1a69ab345";
+
+/// A REST spec example under `tests/data/spec-examples/` (`dir/file.json`).
+pub fn example(file: &str) -> Value {
+    let path = format!(
+        "{}/tests/data/spec-examples/{file}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(&path).expect("example")).expect("JSON")
+}
+
+/// An example's 200 body (under `body`, or the status itself in older examples).
+pub fn example_body(file: &str) -> Value {
+    let example = example(file);
+    let ok = &example["responses"]["200"];
+    ok.get("body").cloned().unwrap_or_else(|| ok.clone())
+}
+
+/// `Microsoft.Web/sites` of `group` in the examples' subscription.
+pub fn example_sites(group: &str) -> String {
+    format!(
+        "/subscriptions/{EXAMPLE_SUBSCRIPTION}/resourceGroups/{group}/providers/Microsoft.Web/sites"
+    )
+}
+
+/// A cloud inside the examples' subscription and resource group `group`.
+pub fn example_cloud(arm: &Arm, group: &str) -> ArmCloud {
+    ArmCloud::new(ArmConfig {
+        subscription: EXAMPLE_SUBSCRIPTION.to_owned(),
+        resource_group: group.to_owned(),
+        ..arm.config()
+    })
+    .expect("client")
+}
