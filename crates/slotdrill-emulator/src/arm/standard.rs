@@ -402,3 +402,27 @@ pub(super) fn workflow_folder(path: &str) -> Option<&str> {
         .or_else(|| path.strip_suffix('/'))?;
     (!folder.is_empty() && !folder.contains('/')).then_some(folder)
 }
+
+/// The Standard sites of resource group `group`, as `GET …/sites` lists them beside the function
+/// apps (WebApps_ListByResourceGroup lists every site of the group, whatever its `kind`), in
+/// name order.
+pub(super) fn sites(state: &State, group: &str) -> Vec<Value> {
+    let mut names: Vec<String> = state
+        .workflows()
+        .all()
+        .filter(|l| AzureName::same(&l.resource_group, group))
+        .filter_map(|l| l.site.clone())
+        .collect();
+    names.sort_by_key(|n| n.to_ascii_lowercase());
+    names.dedup_by(|a, b| AzureName::same(a, b));
+    let subscription = state.estate().subscription().to_owned();
+    names
+        .iter()
+        .map(|site| {
+            let base = format!(
+                "/subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.Web/sites/{site}"
+            );
+            site_resource(state, &base, site)
+        })
+        .collect()
+}

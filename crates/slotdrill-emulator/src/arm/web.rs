@@ -53,7 +53,7 @@ pub(super) fn handle(
         let include_slots = request
             .query("includeSlots")
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-        let value: Vec<Value> = state
+        let mut value: Vec<Value> = state
             .estate()
             .apps()
             .filter(|a| AzureName::same(&a.spec().resource_group, group))
@@ -64,6 +64,8 @@ pub(super) fn handle(
                     .collect::<Vec<_>>()
             })
             .collect();
+        // Logic Apps Standard sites are sites of the group too (kind `functionapp,workflowapp`).
+        value.extend(super::standard::sites(state, group));
         return ArmResponse::ok(json!({ "value": value, "nextLink": null }));
     }
     let app_name = path.rest[1];
