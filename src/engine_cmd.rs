@@ -290,7 +290,8 @@ impl Planning {
     }
 }
 
-/// `slotdrill import -o FILE`: the estate file and `workflows/*.json` beside it, each written
+/// `slotdrill import -o FILE`: the estate file and `workflows/*.json` beside it (a Logic Apps
+/// Standard app's project in `workflows/{project}/`), each written
 /// whole (a temporary file renamed) so an interrupted import leaves no half-written file.
 pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), CliError> {
     let cloud = estate_cloud(&backend)?;
@@ -300,22 +301,23 @@ pub fn import(backend: Backend, output: &std::path::Path) -> Result<(), CliError
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(std::path::Path::new("."));
     let write = crate::drills::write_atomically;
-    if !imported.workflows.is_empty() {
-        let workflows = dir.join("workflows");
-        std::fs::create_dir_all(&workflows).map_err(|source| CliError::CreateDir {
-            path: workflows.clone(),
+    let workflows = dir.join("workflows");
+    // Consumption files sit in workflows/; a Standard project's in workflows/{project}/….
+    for (file, json) in imported.workflows.iter().chain(&imported.projects) {
+        let path = workflows.join(file);
+        let folder = path.parent().unwrap_or(&workflows).to_path_buf();
+        std::fs::create_dir_all(&folder).map_err(|source| CliError::CreateDir {
+            path: folder,
             source,
         })?;
-        for (file, json) in &imported.workflows {
-            write(&workflows.join(file), json)?;
-        }
+        write(&path, json)?;
     }
     write(output, &imported.estate)?;
     println!(
         "imported {} into {} ({} workflow file(s) in {})",
         backend.resource_group,
         output.display(),
-        imported.workflows.len(),
+        imported.workflows.len() + imported.projects.len(),
         dir.join("workflows").display()
     );
     Ok(())

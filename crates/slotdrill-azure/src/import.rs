@@ -1,6 +1,8 @@
 //! `slotdrill import`: a resource group's function apps, slots, sticky names, settings, auto swap,
 //! traffic routing, functions and Logic Apps as an estate file that `serve` and scenarios accept — a digital twin to rehearse
-//! on. Values of settings that look like secrets are replaced; keys are never read.
+//! on. Values of settings that look like secrets are replaced; keys are never written (Logic Apps
+//! Standard, `import_standard.rs`, reads the keys of the functions its workflows call only to
+//! tell which settings hold one, and writes a binding by reference instead).
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -10,6 +12,8 @@ use slotdrill_engine::{AppSnapshot, Cloud, CloudError};
 use slotdrill_model::HostingPlan;
 
 use crate::cloud::ArmCloud;
+pub use crate::import_standard::StandardRead;
+use crate::standard::standard_name;
 
 /// What a secret setting's value becomes.
 pub const OMITTED: &str = "(omitted by slotdrill import)";
@@ -21,10 +25,14 @@ pub struct Imported {
     pub estate: String,
     /// `(file name under workflows/, JSON)` for each Logic App.
     pub workflows: Vec<(String, String)>,
+    /// The Logic Apps Standard project files: `(path under workflows/, JSON)`, the path
+    /// `{project}/{workflow}/workflow.json`, `{project}/connections.json` or
+    /// `{project}/parameters.json`, each part made of ASCII letters, digits, `-` and `_`.
+    pub projects: Vec<(String, String)>,
 }
 
 /// True for settings whose value must not leave Azure.
-fn secret(name: &str, value: &str) -> bool {
+pub(crate) fn secret(name: &str, value: &str) -> bool {
     let name = name.to_ascii_lowercase();
     [
         "key",
@@ -49,7 +57,7 @@ fn plan(sku: &str) -> &'static str {
 
 /// A TOML basic string. Every control character is escaped — TOML forbids them raw, DEL
 /// (U+007F) included, which JSON's escaping leaves as it is.
-fn quoted(text: &str) -> String {
+pub(crate) fn quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 2);
     out.push('"');
     for c in text.chars() {
@@ -109,7 +117,7 @@ fn key(text: &str) -> String {
     }
 }
 
-fn table(entries: &BTreeMap<String, String>) -> String {
+pub(crate) fn table(entries: &BTreeMap<String, String>) -> String {
     let inner: Vec<String> = entries
         .iter()
         .map(|(k, v)| format!("{} = {}", key(k), quoted(v)))
@@ -126,6 +134,8 @@ pub struct ResourceGroupRead {
     pub apps: Vec<AppRead>,
     /// Its Logic Apps: `(name, definition)`.
     pub workflows: Vec<(String, Value)>,
+    /// Its Logic Apps Standard sites.
+    pub standard: Vec<StandardRead>,
 }
 
 /// One function app as read.
@@ -174,7 +184,14 @@ impl ArmCloud {
                 slot_configs,
             });
         }
-        let names = self.workflows()?;
+        let snapshots: Vec<AppSnapshot> = read.apps.iter().map(|a| a.snapshot.clone()).collect();
+        read.standard = self.read_standard_sites(&listed, &snapshots)?;
+        // Consumption workflows only: the Standard ones were read with their site.
+        let names: Vec<String> = self
+            .workflows()?
+            .into_iter()
+            .filter(|name| standard_name(name).is_none())
+            .collect();
         for (name, workflow) in names.iter().zip(self.read_workflows(&names)?) {
             let definition = workflow
                 .document
@@ -217,9 +234,17 @@ pub fn render(read: &ResourceGroupRead) -> Imported {
             serde_json::to_string_pretty(definition).unwrap_or_default() + "\n",
         ));
     }
+    // A Standard workflow is named by its folder; names are unique across the estate.
+    let mut names: std::collections::BTreeSet<String> = read
+        .workflows
+        .iter()
+        .map(|(name, _)| name.to_ascii_lowercase())
+        .collect();
+    let projects = crate::import_standard::render(&mut out, &read.standard, &mut names);
     Imported {
         estate: out,
         workflows,
+        projects,
     }
 }
 

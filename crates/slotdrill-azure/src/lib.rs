@@ -16,6 +16,7 @@ mod credential;
 mod error_body;
 mod history;
 mod import;
+mod import_standard;
 mod release;
 mod retry;
 mod snapshot;
@@ -25,5 +26,7 @@ mod timestamp;
 pub use client::{ArmConfig, ArmError, LOGIC_API_VERSION, WEB_API_VERSION};
 pub use cloud::ArmCloud;
 pub use credential::{AzureCloud, Credential};
-pub use import::{AppRead, Imported, OMITTED, ResourceGroupRead, render as render_import};
+pub use import::{
+    AppRead, Imported, OMITTED, ResourceGroupRead, StandardRead, render as render_import,
+};
 pub use retry::RetryPolicy;

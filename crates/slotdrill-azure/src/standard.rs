@@ -74,26 +74,33 @@ impl ArmCloud {
             .filter(|site| is_workflow_app(site))
             .filter_map(|site| site["name"].as_str().map(str::to_owned))
             .collect();
-        let lists = self.parallel(&names, |site| {
-            self.list(
-                &format!("{}/workflows", self.site(site, PRODUCTION)),
-                usize::MAX,
-            )
-        });
+        let lists = self.parallel(&names, |site| self.site_workflows(site));
         let mut workflows = Vec::new();
         for (site, list) in names.iter().zip(lists) {
-            for envelope in list? {
-                // The envelope's name is `{site}/{workflow}`; its last segment is the workflow.
-                if let Some(workflow) = envelope["name"]
-                    .as_str()
-                    .and_then(|n| n.rsplit('/').next())
-                    .filter(|n| !n.is_empty())
-                {
-                    workflows.push(format!("{site}/{workflow}"));
-                }
-            }
+            workflows.extend(list?.into_iter().map(|(w, _)| format!("{site}/{w}")));
         }
         Ok(workflows)
+    }
+
+    /// The workflows of Standard site `site` with their `kind` (`Stateful`, `Stateless`), as
+    /// its list of envelopes names them.
+    pub(crate) fn site_workflows(&self, site: &str) -> Result<Vec<(String, String)>, CloudError> {
+        let list = self.list(
+            &format!("{}/workflows", self.site(site, PRODUCTION)),
+            usize::MAX,
+        )?;
+        Ok(list
+            .iter()
+            .filter_map(|envelope| {
+                // The envelope's name is `{site}/{workflow}`; its last segment is the workflow.
+                let workflow = envelope["name"]
+                    .as_str()
+                    .and_then(|n| n.rsplit('/').next())
+                    .filter(|n| !n.is_empty())?;
+                let kind = envelope["kind"].as_str().unwrap_or("Stateful");
+                Some((workflow.to_owned(), kind.to_owned()))
+            })
+            .collect())
     }
 
     /// `…/sites/{site}/workflows/{workflow}`.
