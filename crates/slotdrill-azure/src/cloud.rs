@@ -97,6 +97,18 @@ impl ArmCloud {
             .collect()
     }
 
+    /// The names of the resource group's `Microsoft.Logic/workflows`.
+    pub(crate) fn consumption_workflows(&self) -> Result<Vec<String>, CloudError> {
+        let list = self.list(
+            &self.client.path("Microsoft.Logic", "workflows"),
+            usize::MAX,
+        )?;
+        Ok(list
+            .iter()
+            .filter_map(|w| w["name"].as_str().map(str::to_owned))
+            .collect())
+    }
+
     /// What this back end was configured with.
     pub fn config(&self) -> &ArmConfig {
         &self.client.config
@@ -356,14 +368,7 @@ impl Cloud for ArmCloud {
     /// workflows as `{site}/{workflow}`. A 404 to the sites list (after the Logic list was
     /// answered, so not a missing group) reads as no sites: then there is no Standard workflow.
     fn workflows(&self) -> Result<Vec<String>, CloudError> {
-        let list = self.list(
-            &self.client.path("Microsoft.Logic", "workflows"),
-            usize::MAX,
-        )?;
-        let mut names: Vec<String> = list
-            .iter()
-            .filter_map(|w| w["name"].as_str().map(str::to_owned))
-            .collect();
+        let mut names = self.consumption_workflows()?;
         let sites = match self.sites() {
             Ok(sites) => sites,
             Err(CloudError::NotFound(_)) => Vec::new(),

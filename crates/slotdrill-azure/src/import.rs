@@ -13,7 +13,6 @@ use slotdrill_model::HostingPlan;
 
 use crate::cloud::ArmCloud;
 pub use crate::import_standard::StandardRead;
-use crate::standard::standard_name;
 
 /// What a secret setting's value becomes.
 pub const OMITTED: &str = "(omitted by slotdrill import)";
@@ -187,11 +186,7 @@ impl ArmCloud {
         let snapshots: Vec<AppSnapshot> = read.apps.iter().map(|a| a.snapshot.clone()).collect();
         read.standard = self.read_standard_sites(&listed, &snapshots)?;
         // Consumption workflows only: the Standard ones were read with their site.
-        let names: Vec<String> = self
-            .workflows()?
-            .into_iter()
-            .filter(|name| standard_name(name).is_none())
-            .collect();
+        let names = self.consumption_workflows()?;
         for (name, workflow) in names.iter().zip(self.read_workflows(&names)?) {
             let definition = workflow
                 .document
