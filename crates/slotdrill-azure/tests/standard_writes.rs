@@ -263,3 +263,32 @@ fn a_refused_deployment_keeps_the_key_and_the_settings_out_of_the_error() {
         "names the request: {text}"
     );
 }
+
+#[test]
+fn a_deployment_whose_answer_is_a_server_error_is_not_sent_again() {
+    // A POST that failed on the server may have acted: it is not retried, and the error says
+    // its effect is unknown, so the engine judges it by what the workflow holds.
+    let arm = Arm::start();
+    envelope(&arm, 2);
+    settings(&arm, 1);
+    arm.mount(
+        web("POST", &format!("{}/deployWorkflowArtifacts", site()))
+            .respond_with(json_answer(
+                500,
+                json!({ "error": { "code": "InternalServerError", "message": "try later" } }),
+            ))
+            .expect(1),
+    );
+    let cloud = example_cloud(&arm, GROUP);
+    let read = cloud.read_workflow(WORKFLOW).expect("read");
+    let error = cloud
+        .deploy_workflow_artifacts(
+            WORKFLOW,
+            &rewritten(&read.document),
+            &read.version,
+            &[(SETTING.to_owned(), Secret::new(KEY))],
+        )
+        .expect_err("failed");
+    assert!(!error.did_nothing(), "its effect is unknown: {error:?}");
+    arm.verify();
+}
