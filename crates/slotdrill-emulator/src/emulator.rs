@@ -288,7 +288,7 @@ impl Emulator {
     /// The most recent function invocations (all of them unless more than
     /// [`EmulatorConfig::history`] were made), in order.
     pub fn invocations(&self) -> Vec<InvocationRecord> {
-        self.lock().data().invocations().cloned().collect()
+        self.lock().data().invocations().collect()
     }
 
     /// What the emulator holds of its history: the counters and the size of the windows.

@@ -22,6 +22,7 @@ mod retention;
 mod run;
 mod runner;
 mod state;
+mod timeline;
 pub mod tls;
 mod wire;
 mod workflows;
