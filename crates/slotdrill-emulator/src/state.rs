@@ -292,7 +292,6 @@ impl State {
         let mut logic_app = LogicApp::new(name, document, workflow, version, Vec::new());
         logic_app.created_at = now;
         if let Some(previous) = previous {
-            logic_app.runs = previous.runs.clone();
             logic_app.app_settings = previous.app_settings.clone();
             logic_app.resource_group = previous.resource_group.clone();
             logic_app.location = previous.location.clone();
