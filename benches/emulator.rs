@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
+use slotdrill_emulator::arm::ArmRequest;
 use slotdrill_emulator::{Emulator, HostRequest};
 use slotdrill_model::{AppSpec, Estate, FunctionBehaviour, HostingPlan, Release};
 use slotdrill_wdl::Document;
@@ -234,5 +235,164 @@ fn logic_app_run(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, http, in_process, serve_memory, logic_app_run);
+criterion_group!(
+    benches,
+    http,
+    in_process,
+    serve_memory,
+    logic_app_run,
+    management
+);
+/// A management request as a client sends it (any bearer token is accepted).
+fn arm(method: &str, path: &str, body: Option<Value>) -> ArmRequest {
+    ArmRequest {
+        method: method.to_owned(),
+        path: path.to_owned(),
+        query: vec![(
+            "api-version".to_owned(),
+            if path.contains("Microsoft.Logic") {
+                "2019-05-01"
+            } else {
+                "2024-11-01"
+            }
+            .to_owned(),
+        )],
+        headers: vec![("authorization".to_owned(), "Bearer bench".to_owned())],
+        body,
+        base_url: "http://127.0.0.1:1".to_owned(),
+    }
+}
+
+const GROUP: &str = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/slotdrill";
+
+/// `apps` apps with production (v1) and `deploy` (v2), ten functions each.
+fn large_estate(apps: usize) -> Estate {
+    let mut estate = Estate::new(1);
+    for i in 0..apps {
+        let app = format!("app-{i:05}");
+        estate
+            .add_app(AppSpec::new(&app, HostingPlan::Premium))
+            .expect("app");
+        for id in ["v1", "v2"] {
+            let release = (0..10).fold(Release::new(id), |r, f| {
+                r.with_function(format!("F{f}"), FunctionBehaviour::ok())
+            });
+            estate.add_release(&app, release).expect("release");
+        }
+        estate.create_slot(&app, "deploy", None).expect("slot");
+        estate.deploy(&app, "production", "v1").expect("deploy");
+        estate.deploy(&app, "deploy", "v2").expect("deploy");
+    }
+    estate
+}
+
+/// The management plane's paths that grew with the estate or the history: a swap request in a
+/// 5,000-app estate; listing the actions of a run whose Foreach ran 100 actions 100 times; saving
+/// a workflow that keeps 2,000 runs; a read after 2,000 finished swap operations.
+fn management(c: &mut Criterion) {
+    let mut group = c.benchmark_group("emulator/management");
+    group.sample_size(20);
+
+    let emulator = Emulator::new(large_estate(5_000));
+    let site = format!("{GROUP}/providers/Microsoft.Web/sites/app-02500");
+    let swap = arm(
+        "POST",
+        &format!("{site}/slotsswap"),
+        Some(json!({ "targetSlot": "deploy" })),
+    );
+    let read = arm("GET", &site, None);
+    group.bench_function("swap-request-5000-apps", |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                let start = Instant::now();
+                assert_eq!(emulator.manage(&swap).status, 202);
+                total += start.elapsed();
+                // The operation completes before the next request (not timed).
+                emulator.advance(600_000);
+                assert_eq!(emulator.manage(&read).status, 200);
+            }
+            total
+        })
+    });
+    drop(emulator);
+
+    let emulator = self::emulator();
+    let mut inner = Map::new();
+    for i in 0..100 {
+        inner.insert(
+            format!("Compose{i:03}"),
+            json!({ "type": "Compose", "inputs": "@item()" }),
+        );
+    }
+    let definition = json!({
+        "triggers": { "manual": { "type": "Request", "kind": "Http" } },
+        "actions": { "Each": { "type": "Foreach", "foreach": "@triggerBody()",
+            "operationOptions": "Sequential", "actions": inner } } });
+    let doc = Document::from_value(
+        "loop.json",
+        "loop",
+        json!({ "definition": definition }),
+        None,
+    )
+    .expect("workflow");
+    emulator.save_logic_app("loop", doc, None).expect("saved");
+    let run = emulator
+        .run("loop", Value::Array((0..100).map(Value::from).collect()))
+        .expect("runs");
+    assert_eq!(run.actions.len(), 1 + 100 * 100);
+    let actions = arm(
+        "GET",
+        &format!(
+            "{GROUP}/providers/Microsoft.Logic/workflows/loop/runs/{}/actions",
+            run.name
+        ),
+        None,
+    );
+    group.bench_function("list-actions-of-a-10000-record-run", |b| {
+        b.iter(|| assert_eq!(emulator.manage(&actions).status, 200))
+    });
+
+    let key = key(&emulator);
+    let resource = json!({ "name": "bench", "properties": { "definition": workflow(), "parameters": { "key": { "value": key } } } });
+    let doc = Document::from_value("bench.json", "bench", resource, None).expect("workflow");
+    emulator
+        .save_logic_app("bench", doc.clone(), None)
+        .expect("saved");
+    for i in 0..2_000 {
+        emulator.run("bench", json!({ "id": i })).expect("runs");
+    }
+    emulator.take_invocations();
+    group.bench_function("save-a-workflow-with-2000-runs", |b| {
+        b.iter(|| {
+            emulator
+                .save_logic_app("bench", doc.clone(), None)
+                .expect("saved")
+        })
+    });
+    drop(emulator);
+
+    let emulator = self::emulator();
+    emulator
+        .change(|e| e.create_slot("orders", "deploy", None))
+        .expect("slot");
+    let site = format!("{GROUP}/providers/Microsoft.Web/sites/orders");
+    let swap = arm(
+        "POST",
+        &format!("{site}/slotsswap"),
+        Some(json!({ "targetSlot": "deploy" })),
+    );
+    let read = arm("GET", &site, None);
+    for _ in 0..2_000 {
+        assert_eq!(emulator.manage(&swap).status, 202);
+        emulator.advance(600_000);
+        assert_eq!(emulator.manage(&read).status, 200);
+    }
+    assert_eq!(emulator.history().retained_operations, 2_000);
+    group.bench_function("read-after-2000-finished-swaps", |b| {
+        b.iter(|| assert_eq!(emulator.manage(&read).status, 200))
+    });
+    group.finish();
+}
+
 criterion_main!(benches);
