@@ -331,10 +331,13 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
         .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
 }
 
-/// A JSON value's text, written once into the buffer the response sends.
+/// A JSON value's text, written once into the buffer the response sends (sized for a function's
+/// answer, so that one is written without growing the buffer).
 fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(128);
     // Serialising a `Value` into memory cannot fail (its keys are strings).
-    serde_json::to_vec(value).unwrap_or_default()
+    let _ = serde_json::to_writer(&mut bytes, value);
+    bytes
 }
 
 /// `SCHEME://HOST` as the client reached us: the listener's scheme and the `Host` header, unless
