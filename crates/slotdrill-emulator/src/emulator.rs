@@ -12,12 +12,13 @@ use slotdrill_model::{Estate, Event, ModelError, Timestamp};
 use slotdrill_wdl::Document;
 
 use crate::faults::ArmFault;
-use crate::host::{HostRequest, HostResponse, InvocationRecord};
+use crate::host::{HostRequest, HostResponse};
 use crate::logic_app::{LogicApp, SiteSlot, Stubs};
 use crate::retention::{DEFAULT_HISTORY, HistoryStats, Window};
 use crate::runner::{self, Run};
 pub use crate::state::EmulatorError;
 use crate::state::State;
+use crate::timeline::InvocationRecord;
 
 /// How the emulator behaves where Azure gives a choice.
 #[derive(Debug, Clone, PartialEq, Eq)]

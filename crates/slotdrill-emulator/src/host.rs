@@ -8,16 +8,15 @@
 
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::fmt;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 use slotdrill_model::{
-    AuthLevel, AzureName, Estate, Event, Invocation, Slot, SlotState, Timestamp, is_production,
+    AuthLevel, AzureName, Estate, Event, Invocation, Slot, SlotState, is_production,
 };
 
 use crate::retention::Window;
-use crate::timeline::{Call, Timeline};
+use crate::timeline::{Call, InvocationRecord, ServedBy, Timeline};
 
 /// How long an HTTP-triggered function may run before the front end gives up (Azure's 230 s).
 pub const HTTP_TRIGGER_TIMEOUT_MS: u64 = 230_000;
@@ -173,29 +172,6 @@ pub(crate) fn percent_decode(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Which slot and release answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ServedBy {
-    /// The app.
-    pub app: String,
-    /// The slot.
-    pub slot: String,
-    /// The release the slot held, if any.
-    pub release: Option<String>,
-}
-
-impl fmt::Display for ServedBy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}@{}",
-            self.app,
-            self.slot,
-            self.release.as_deref().unwrap_or("-")
-        )
-    }
-}
-
 /// The answer of a function host.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HostResponse {
@@ -224,23 +200,6 @@ impl HostResponse {
             timed_out: false,
         }
     }
-}
-
-/// One function invocation, for the drill timeline. Never holds a key.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InvocationRecord {
-    /// Virtual time of the call.
-    pub at: Timestamp,
-    /// The Logic App action that made it (`workflow/action`), if any.
-    pub caller: Option<String>,
-    /// The host it was sent to.
-    pub host: String,
-    /// The function, when the path named one.
-    pub function: Option<String>,
-    /// HTTP status of the answer.
-    pub status: u16,
-    /// Who answered.
-    pub served_by: Option<ServedBy>,
 }
 
 /// The function hosts: which slot answers a host name, what was called (the most recent calls,

@@ -10,13 +10,54 @@
 //! report, `take_invocations`), which is rare next to recording.
 
 use std::collections::{HashMap, VecDeque};
+use std::fmt;
 use std::num::NonZeroU32;
 use std::sync::Arc;
 
+use serde::Serialize;
 use slotdrill_model::Timestamp;
 
-use crate::host::{InvocationRecord, ServedBy};
 use crate::retention::Window;
+
+/// Which slot and release answered.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ServedBy {
+    /// The app.
+    pub app: String,
+    /// The slot.
+    pub slot: String,
+    /// The release the slot held, if any.
+    pub release: Option<String>,
+}
+
+impl fmt::Display for ServedBy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}/{}@{}",
+            self.app,
+            self.slot,
+            self.release.as_deref().unwrap_or("-")
+        )
+    }
+}
+
+/// One function invocation, for the drill timeline. Never holds a key.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InvocationRecord {
+    /// Virtual time of the call.
+    pub at: Timestamp,
+    /// The Logic App action that made it (`workflow/action`), if any.
+    pub caller: Option<String>,
+    /// The host it was sent to.
+    pub host: String,
+    /// The function, when the path named one.
+    pub function: Option<String>,
+    /// HTTP status of the answer.
+    pub status: u16,
+    /// Who answered.
+    pub served_by: Option<ServedBy>,
+}
 
 /// A name in the table: its index plus one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
