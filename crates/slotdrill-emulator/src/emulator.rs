@@ -12,12 +12,13 @@ use slotdrill_model::{Estate, Event, ModelError, Timestamp};
 use slotdrill_wdl::Document;
 
 use crate::faults::ArmFault;
-use crate::host::{HostRequest, HostResponse, InvocationRecord};
+use crate::host::{HostRequest, HostResponse};
 use crate::logic_app::{LogicApp, SiteSlot, Stubs};
 use crate::retention::{DEFAULT_HISTORY, HistoryStats, Window};
 use crate::runner::{self, Run};
 pub use crate::state::EmulatorError;
 use crate::state::State;
+use crate::timeline::InvocationRecord;
 
 /// How the emulator behaves where Azure gives a choice.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -288,7 +289,7 @@ impl Emulator {
     /// The most recent function invocations (all of them unless more than
     /// [`EmulatorConfig::history`] were made), in order.
     pub fn invocations(&self) -> Vec<InvocationRecord> {
-        self.lock().data().invocations().cloned().collect()
+        self.lock().data().invocations().collect()
     }
 
     /// What the emulator holds of its history: the counters and the size of the windows.

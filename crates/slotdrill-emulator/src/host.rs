@@ -6,16 +6,17 @@
 //! [`DataPlane::invoke`], so they cannot diverge. The data plane owns the host index and the
 //! invocation timeline; the estate it answers from is handed to it.
 
-use std::collections::{HashMap, VecDeque};
-use std::fmt;
+use std::borrow::Cow;
+use std::collections::HashMap;
 
 use serde::Serialize;
 use serde_json::{Value, json};
 use slotdrill_model::{
-    AuthLevel, AzureName, Estate, Event, Invocation, SlotState, Timestamp, is_production,
+    AuthLevel, AzureName, Estate, Event, Invocation, Slot, SlotState, is_production,
 };
 
 use crate::retention::Window;
+use crate::timeline::{Call, InvocationRecord, ServedBy, Timeline};
 
 /// How long an HTTP-triggered function may run before the front end gives up (Azure's 230 s).
 pub const HTTP_TRIGGER_TIMEOUT_MS: u64 = 230_000;
@@ -113,13 +114,26 @@ impl HostRequest {
     /// The function key the request carries. The Functions host reads the `x-functions-key`
     /// header when there is one (even empty) and only otherwise the `code` query parameter,
     /// decoded (`AuthenticationLevelHandler.GetAuthorizationKeyInfoAsync`); an empty key is no
-    /// key.
-    fn key(&self) -> Option<String> {
+    /// key. Decoding allocates only for a key that has something to decode.
+    fn key(&self) -> Option<Cow<'_, str>> {
         let key = match self.header("x-functions-key") {
-            Some(header) => header.to_owned(),
-            None => self.query_value("code")?,
+            Some(header) => Cow::Borrowed(header),
+            None => self
+                .query
+                .iter()
+                .find(|(k, _)| decoded(k).eq_ignore_ascii_case("code"))
+                .map(|(_, v)| decoded(v))?,
         };
         (!key.is_empty()).then_some(key)
+    }
+}
+
+/// [`form_decode`], borrowing `raw` when there is nothing to decode.
+fn decoded(raw: &str) -> Cow<'_, str> {
+    if raw.contains(['%', '+']) {
+        Cow::Owned(form_decode(raw))
+    } else {
+        Cow::Borrowed(raw)
     }
 }
 
@@ -158,29 +172,6 @@ pub(crate) fn percent_decode(segment: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
-/// Which slot and release answered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ServedBy {
-    /// The app.
-    pub app: String,
-    /// The slot.
-    pub slot: String,
-    /// The release the slot held, if any.
-    pub release: Option<String>,
-}
-
-impl fmt::Display for ServedBy {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}@{}",
-            self.app,
-            self.slot,
-            self.release.as_deref().unwrap_or("-")
-        )
-    }
-}
-
 /// The answer of a function host.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HostResponse {
@@ -211,49 +202,16 @@ impl HostResponse {
     }
 }
 
-/// One function invocation, for the drill timeline. Never holds a key.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct InvocationRecord {
-    /// Virtual time of the call.
-    pub at: Timestamp,
-    /// The Logic App action that made it (`workflow/action`), if any.
-    pub caller: Option<String>,
-    /// The host it was sent to.
-    pub host: String,
-    /// The function, when the path named one.
-    pub function: Option<String>,
-    /// HTTP status of the answer.
-    pub status: u16,
-    /// Who answered.
-    pub served_by: Option<ServedBy>,
-}
-
-impl InvocationRecord {
-    /// The bytes this record holds, approximately: itself and its strings.
-    pub(crate) fn footprint(&self) -> usize {
-        let served_by = self.served_by.as_ref().map_or(0, |s| {
-            s.app.capacity() + s.slot.capacity() + s.release.as_ref().map_or(0, String::capacity)
-        });
-        std::mem::size_of::<Self>()
-            + self.caller.as_ref().map_or(0, String::capacity)
-            + self.host.capacity()
-            + self.function.as_ref().map_or(0, String::capacity)
-            + served_by
-    }
-}
-
 /// The function hosts: which slot answers a host name, what was called (the most recent calls,
 /// and how many in all), and how many swaps each app has had (to tell whether one happened
 /// while a call was running).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct DataPlane {
-    /// Host name → (app, slot). Host names are DNS names, compared without regard to case.
-    hosts: HashMap<AzureName, (String, String)>,
-    /// The most recent calls, oldest first, at most `window` of them.
-    invocations: VecDeque<InvocationRecord>,
-    window: Window,
-    /// Calls answered since the start or the last reset, kept or not.
-    calls: u64,
+    /// Host name in lower case → (app, slot). Host names are DNS names, compared without regard
+    /// to case; keyed by the lower-case text so that a request's host, usually lower case
+    /// already, is looked up without building a key.
+    hosts: HashMap<Box<str>, (String, String)>,
+    timeline: Timeline,
     /// Swaps per app.
     swaps: HashMap<AzureName, u64>,
 }
@@ -265,7 +223,7 @@ impl DataPlane {
         for app in estate.apps() {
             for slot in app.slots() {
                 self.hosts.insert(
-                    AzureName::from(slot.host_name()),
+                    slot.host_name().to_ascii_lowercase().into(),
                     (app.name().to_owned(), slot.name().to_owned()),
                 );
             }
@@ -288,51 +246,56 @@ impl DataPlane {
 
     /// Whether a host name (any case) is one of the estate's.
     pub(crate) fn serves(&self, host: &str) -> bool {
-        self.hosts.contains_key(&AzureName::from(host))
+        self.slot_of(host).is_some()
     }
 
-    /// Host name → (app, slot), for resolving workflow calls.
-    pub(crate) fn hosts(&self) -> impl Iterator<Item = (&AzureName, &(String, String))> {
-        self.hosts.iter()
+    /// The (app, slot) whose host name `host` is (any case, without a port).
+    fn slot_of(&self, host: &str) -> Option<&(String, String)> {
+        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.hosts.get(host.to_ascii_lowercase().as_str())
+        } else {
+            self.hosts.get(host)
+        }
+    }
+
+    /// Host name in lower case → (app, slot), for resolving workflow calls.
+    pub(crate) fn hosts(&self) -> impl Iterator<Item = (&str, &(String, String))> {
+        self.hosts.iter().map(|(host, slot)| (&**host, slot))
     }
 
     /// The most recent calls, oldest first.
-    pub(crate) fn invocations(&self) -> impl Iterator<Item = &InvocationRecord> {
-        self.invocations.iter()
+    pub(crate) fn invocations(&self) -> impl Iterator<Item = InvocationRecord> + '_ {
+        self.timeline.records()
+    }
+
+    /// How many recent calls are kept.
+    pub(crate) fn kept_calls(&self) -> usize {
+        self.timeline.len()
     }
 
     /// Takes the recent calls, leaving none (the total stays counted).
     pub(crate) fn take_invocations(&mut self) -> Vec<InvocationRecord> {
-        std::mem::take(&mut self.invocations).into()
+        self.timeline.take()
     }
 
     /// How many recent calls are kept.
     pub(crate) fn set_window(&mut self, window: Window) {
-        self.window = window;
-        while self.invocations.len() > window.entries() {
-            self.invocations.pop_front();
-        }
+        self.timeline.set_window(window);
     }
 
     /// Forgets every call and the count (`/_slotdrill/reset`), giving the memory back.
     pub(crate) fn forget_calls(&mut self) {
-        self.invocations = VecDeque::new();
-        self.calls = 0;
+        self.timeline.forget();
     }
 
     /// Calls answered since the start or the last reset.
     pub(crate) fn calls(&self) -> u64 {
-        self.calls
+        self.timeline.calls()
     }
 
     /// Bytes the kept call records hold, approximately.
     pub(crate) fn retained_bytes(&self) -> usize {
-        self.invocations
-            .iter()
-            .map(InvocationRecord::footprint)
-            .sum::<usize>()
-            + (self.invocations.capacity() - self.invocations.len())
-                * std::mem::size_of::<InvocationRecord>()
+        self.timeline.retained_bytes()
     }
 
     /// Handles one request to a function host and records it on the timeline.
@@ -343,41 +306,46 @@ impl DataPlane {
         caller: Option<&str>,
     ) -> HostResponse {
         let response = self.answer(estate, request);
-        let function = request
-            .path
-            .strip_prefix("/api/")
-            .map(|f| f.trim_end_matches('/').to_owned());
-        if self.invocations.len() >= self.window.entries() {
-            self.invocations.pop_front();
-        }
-        self.invocations.push_back(InvocationRecord {
+        self.timeline.record(Call {
             at: estate.now(),
-            caller: caller.map(str::to_owned),
-            host: request.host.to_ascii_lowercase(),
-            function,
+            caller,
+            host: &request.host,
+            function: request
+                .path
+                .strip_prefix("/api/")
+                .map(|f| f.trim_end_matches('/')),
             status: response.status,
-            served_by: response.served_by.clone(),
+            served_by: response.served_by.as_ref(),
         });
-        self.calls = self.calls.saturating_add(1);
         response
     }
 
     fn answer(&self, estate: &mut Estate, request: &HostRequest) -> HostResponse {
-        let host = request.host_name();
-        let Some((app, slot)) = self.hosts.get(&AzureName::from(host.as_str())).cloned() else {
-            return HostResponse::error(404, format!("no emulated function host `{host}`"));
+        let host = request.host.split(':').next().unwrap_or_default();
+        let Some((app, slot)) = self.slot_of(host) else {
+            return HostResponse::error(
+                404,
+                format!("no emulated function host `{}`", request.host_name()),
+            );
         };
-        let (slot, cookies) = if is_production(&slot) {
-            route(estate, &app, request)
+        let routed = if is_production(slot) {
+            route(estate, app, request)
         } else {
-            (slot, Vec::new())
+            None
         };
-        let mut response = run_function(estate, &app, &slot, request);
+        let Some((slot, cookies)) = routed else {
+            return run_function(estate, app, slot, request);
+        };
+        let mut response = run_function(estate, app, &slot, request);
         response.headers.extend(cookies);
         response
     }
 }
 
+/// The answer of `function` on a slot that answers: which function it is and what it does, the
+/// call counted on the slot's instances (cold starts) and a draw for its failure rate, in that
+/// order (the draws are part of a drill's seed sequence). The slot is looked up again by the count
+/// rather than cloning its configuration and the behaviour out of the estate on every call.
 fn run_function(
     estate: &mut Estate,
     app: &str,
@@ -393,40 +361,87 @@ fn run_function(
         release: slot.release_id().map(str::to_owned),
     };
     let with_slot = |mut r: HostResponse| {
-        r.served_by = Some(served_by.clone());
+        r.served_by = Some(served_by);
         r
     };
-    if slot.state() == SlotState::Stopped {
+    let name = match callable(slot, request) {
+        Ok(name) => name.to_owned(),
+        Err(refusal) => return with_slot(*refusal),
+    };
+    let Some((call_index, roll, slot, release, behaviour)) = estate
+        .start_call(app, slot_name, &name)
+        .ok()
+        .and_then(|(call_index, roll, slot)| {
+            let release = slot.release()?;
+            Some((call_index, roll, slot, release, release.function(&name)?))
+        })
+    else {
+        // Counting a call changes neither the slot's release nor its functions.
         return with_slot(HostResponse::error(
+            404,
+            format!("function `{name}` not found"),
+        ));
+    };
+    let response = match behaviour.invoke(&release.id, &name, call_index, roll, slot.config()) {
+        Invocation::Timeout => HostResponse {
+            status: 504,
+            body: json!({ "error": format!("function `{name}` did not answer within {} s", HTTP_TRIGGER_TIMEOUT_MS / 1000) }),
+            headers: Vec::new(),
+            served_by: None,
+            latency_ms: HTTP_TRIGGER_TIMEOUT_MS,
+            timed_out: true,
+        },
+        Invocation::Response {
+            status,
+            body,
+            latency_ms,
+        } => HostResponse {
+            status,
+            body,
+            headers: Vec::new(),
+            served_by: None,
+            latency_ms,
+            timed_out: false,
+        },
+    };
+    with_slot(response)
+}
+
+/// The function the request may call on `slot`, as the release spells it, or the answer that
+/// refuses it: a stopped slot, the root path, no `/api/` route, no release or no such function,
+/// or a missing or wrong key.
+fn callable<'s>(slot: &'s Slot, request: &HostRequest) -> Result<&'s str, Box<HostResponse>> {
+    if slot.state() == SlotState::Stopped {
+        return Err(Box::new(HostResponse::error(
             403,
             "this function app is stopped".to_owned(),
-        ));
+        )));
     }
     let path = request.path.trim_end_matches('/');
     if path.is_empty() {
-        return with_slot(HostResponse {
+        return Err(Box::new(HostResponse {
             status: 200,
             body: json!({ "status": "Your Functions app is up and running" }),
             ..HostResponse::error(200, String::new())
-        });
+        }));
     }
     let Some(function) = path.strip_prefix("/api/") else {
-        return with_slot(HostResponse::error(
+        return Err(Box::new(HostResponse::error(
             404,
             format!("no route for `{}`", request.path),
-        ));
+        )));
     };
     let Some(release) = slot.release() else {
-        return with_slot(HostResponse::error(
+        return Err(Box::new(HostResponse::error(
             404,
             format!("function `{function}` not found: the slot holds no release"),
-        ));
+        )));
     };
     let Some((name, behaviour)) = release.function_entry(function) else {
-        return with_slot(HostResponse::error(
+        return Err(Box::new(HostResponse::error(
             404,
             format!("function `{function}` not found"),
-        ));
+        )));
     };
     let authorized = match behaviour.auth {
         AuthLevel::Anonymous => true,
@@ -435,56 +450,30 @@ fn run_function(
             .is_some_and(|key| slot.keys().accepts(name, &key)),
         AuthLevel::Admin => request
             .key()
-            .is_some_and(|key| slot.keys().master.expose() == key),
+            .is_some_and(|key| slot.keys().master.expose() == &*key),
     };
     if !authorized {
-        return with_slot(HostResponse::error(
+        return Err(Box::new(HostResponse::error(
             401,
             "Unauthorized: a valid function key is required".to_owned(),
-        ));
+        )));
     }
-    let (name, behaviour, release_id, config) = (
-        name.to_owned(),
-        behaviour.clone(),
-        release.id.clone(),
-        slot.config().clone(),
-    );
-    let call_index = estate.record_call(app, slot_name, &name).unwrap_or(0);
-    let roll = estate.roll();
-    match behaviour.invoke(&release_id, &name, call_index, roll, &config) {
-        Invocation::Timeout => with_slot(HostResponse {
-            status: 504,
-            body: json!({ "error": format!("function `{name}` did not answer within {} s", HTTP_TRIGGER_TIMEOUT_MS / 1000) }),
-            headers: Vec::new(),
-            served_by: None,
-            latency_ms: HTTP_TRIGGER_TIMEOUT_MS,
-            timed_out: true,
-        }),
-        Invocation::Response {
-            status,
-            body,
-            latency_ms,
-        } => with_slot(HostResponse {
-            status,
-            body,
-            headers: Vec::new(),
-            served_by: None,
-            latency_ms,
-            timed_out: false,
-        }),
-    }
+    Ok(name)
 }
 
 /// Traffic routing on production: the `x-ms-routing-name` query parameter, then a pinned
-/// cookie, then a seeded draw over the ramp-up rules. Returns the slot and cookies to set.
-fn route(estate: &mut Estate, app: &str, request: &HostRequest) -> (String, Vec<(String, String)>) {
-    let production = slotdrill_model::PRODUCTION.to_owned();
-    let Ok(function_app) = estate.app(app) else {
-        return (production, Vec::new());
-    };
+/// cookie, then a seeded draw over the ramp-up rules. Returns the slot and cookies to set;
+/// `None` when the app routes nothing (production answers, as it does for most calls).
+fn route(
+    estate: &mut Estate,
+    app: &str,
+    request: &HostRequest,
+) -> Option<(String, Vec<(String, String)>)> {
+    let function_app = estate.app(app).ok()?;
     if function_app.routing().is_empty() {
-        return (production, Vec::new());
+        return None;
     }
+    let production = slotdrill_model::PRODUCTION.to_owned();
     // Slot names that rules route to, with their percentages.
     let targets: Vec<(String, f64)> = function_app
         .routing()
@@ -510,7 +499,7 @@ fn route(estate: &mut Estate, app: &str, request: &HostRequest) -> (String, Vec<
         .query_value(ROUTING_COOKIE)
         .and_then(|name| named(&name))
     {
-        return (slot.clone(), pin(&slot, now));
+        return Some((slot.clone(), pin(&slot, now)));
     }
     let pinned_at = request
         .cookie(PIN_COOKIE)
@@ -518,7 +507,7 @@ fn route(estate: &mut Estate, app: &str, request: &HostRequest) -> (String, Vec<
     if let Some(slot) = request.cookie(ROUTING_COOKIE).and_then(named)
         && pinned_at.is_some_and(|at| now.saturating_sub(at) < ROUTING_PIN_MS)
     {
-        return (slot, Vec::new());
+        return Some((slot, Vec::new()));
     }
     let draw = estate.roll() * 100.0;
     let mut cumulative = 0.0;
@@ -535,7 +524,7 @@ fn route(estate: &mut Estate, app: &str, request: &HostRequest) -> (String, Vec<
     } else {
         chosen.clone()
     };
-    (chosen, pin(&cookie_name, now))
+    Some((chosen, pin(&cookie_name, now)))
 }
 
 fn pin(slot: &str, now: u64) -> Vec<(String, String)> {

@@ -222,7 +222,7 @@ fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
 fn too_large(max_body: usize) -> Response<Body> {
     json_response(
         413,
-        &serde_json::json!({ "error": {
+        serde_json::json!({ "error": {
             "code": "RequestBodyTooLarge",
             "message": format!("The request body is larger than {max_body} bytes."),
         } })
@@ -269,8 +269,8 @@ async fn dispatch(
         .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
         .collect();
     let path = parts.uri.path().to_owned();
-    let lower = path.to_ascii_lowercase();
-    if lower.starts_with("/subscriptions/") || lower.starts_with("/_slotdrill/") {
+    let admin_path = starts_with_ignore_case(&path, "/_slotdrill/");
+    if admin_path || starts_with_ignore_case(&path, "/subscriptions/") {
         let request = ArmRequest {
             method: parts.method.as_str().to_owned(),
             path: path.clone(),
@@ -279,7 +279,7 @@ async fn dispatch(
             body,
             base_url: base_url(&parts, scheme, &host),
         };
-        let answer = if lower.starts_with("/_slotdrill/") {
+        let answer = if admin_path {
             admin(emulator, &request)
         } else {
             emulator.manage(&request)
@@ -307,18 +307,37 @@ async fn dispatch(
         body,
     };
     let answer = emulator.invoke(&request);
-    let mut response = json_response(answer.status, &answer.body.to_string());
+    let mut response = json_response(answer.status, json_bytes(&answer.body));
     let headers = response.headers_mut();
     if let Some(served) = &answer.served_by
-        && let Ok(value) = HeaderValue::from_str(&served.to_string())
+        && let Ok(value) = HeaderValue::try_from(served.to_string())
     {
-        headers.insert("x-slotdrill-served-by", value);
+        headers.insert(SERVED_BY, value);
     }
-    if let Ok(value) = HeaderValue::from_str(&answer.latency_ms.to_string()) {
-        headers.insert("x-slotdrill-latency-ms", value);
-    }
+    headers.insert(LATENCY_MS, HeaderValue::from(answer.latency_ms));
     append(headers, &answer.headers);
     response
+}
+
+/// Which slot and release answered a function call (`app/slot@release`).
+const SERVED_BY: HeaderName = HeaderName::from_static("x-slotdrill-served-by");
+/// The virtual milliseconds a function call took.
+const LATENCY_MS: HeaderName = HeaderName::from_static("x-slotdrill-latency-ms");
+
+/// Whether `text` starts with `prefix`, ignoring ASCII case.
+fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
+    text.as_bytes()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
+/// A JSON value's text, written once into the buffer the response sends (sized for a function's
+/// answer, so that one is written without growing the buffer).
+fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(128);
+    // Serialising a `Value` into memory cannot fail (its keys are strings).
+    let _ = serde_json::to_writer(&mut bytes, value);
+    bytes
 }
 
 /// `SCHEME://HOST` as the client reached us: the listener's scheme and the `Host` header, unless
@@ -372,7 +391,7 @@ async fn management_response(answer: ArmResponse) -> Response<Body> {
         return response;
     }
     let mut response = match &answer.body {
-        Some(body) => json_response(answer.status, &body.to_string()),
+        Some(body) => json_response(answer.status, json_bytes(body)),
         None => {
             let mut r = Response::new(Body::empty());
             *r.status_mut() =
@@ -407,8 +426,8 @@ fn futures_lite_stream()
     Failing(false)
 }
 
-fn json_response(status: u16, body: &str) -> Response<Body> {
-    let mut response = Response::new(Body::from(body.to_owned()));
+fn json_response(status: u16, body: impl Into<Body>) -> Response<Body> {
+    let mut response = Response::new(body.into());
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(

@@ -22,6 +22,7 @@ mod retention;
 mod run;
 mod runner;
 mod state;
+mod timeline;
 pub mod tls;
 mod wire;
 mod workflows;
@@ -29,9 +30,8 @@ mod workflows;
 pub use cloud::RELEASE_SETTING;
 pub use emulator::{Emulator, EmulatorConfig, EmulatorError, InFlight};
 pub use faults::{ArmFault, MAX_LATENCY_MS, SERVER_ERROR_STATUSES};
-pub use host::{
-    HTTP_TRIGGER_TIMEOUT_MS, HostRequest, HostResponse, InvocationRecord, ROUTING_PIN_MS, ServedBy,
-};
+pub use host::{HTTP_TRIGGER_TIMEOUT_MS, HostRequest, HostResponse, ROUTING_PIN_MS};
 pub use logic_app::{HttpStub, LogicApp, SiteSlot, Stubs};
 pub use retention::{DEFAULT_HISTORY, HistoryStats};
 pub use runner::{Run, RunAction, Status};
+pub use timeline::{InvocationRecord, ServedBy};

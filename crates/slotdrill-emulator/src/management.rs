@@ -2,7 +2,7 @@
 //! long-running operations it has accepted and the swaps the platform will revert. It knows
 //! nothing of the estate: the ARM handlers ask it questions and hand it virtual times.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use slotdrill_model::{AzureName, Timestamp};
 
@@ -45,6 +45,9 @@ pub(crate) struct ManagementPlane {
     throttling: Option<Throttling>,
     /// Every running operation and the most recent finished ones (at most `window`).
     operations: BTreeMap<String, Operation>,
+    /// The ids of the running ones: every management request settles due swaps and checks
+    /// the app it writes to, which must not mean a walk over a window of finished ones.
+    running: BTreeSet<String>,
     next_operation: u64,
     reverts: Vec<Revert>,
     window: Window,
@@ -86,6 +89,7 @@ impl ManagementPlane {
     pub(crate) fn reset(&mut self) {
         self.clear_faults();
         self.operations.clear();
+        self.running.clear();
         self.reverts.clear();
     }
 
@@ -101,16 +105,22 @@ impl ManagementPlane {
     }
 
     /// Drops the oldest finished operations beyond the window (a client polls an operation
-    /// until it ends; one that ended long ago is not polled). Ids sort in creation order.
+    /// until it ends; one that ended long ago is not polled). Ids sort in creation order, so
+    /// the oldest finished ones come first.
     fn forget_old_operations(&mut self) {
-        let finished: Vec<String> = self
+        let finished = self.operations.len() - self.running.len();
+        let excess = finished.saturating_sub(self.window.entries());
+        if excess == 0 {
+            return;
+        }
+        let oldest: Vec<String> = self
             .operations
-            .iter()
-            .filter(|(_, o)| o.result.is_some())
-            .map(|(id, _)| id.clone())
+            .keys()
+            .filter(|id| !self.running.contains(*id))
+            .take(excess)
+            .cloned()
             .collect();
-        let excess = finished.len().saturating_sub(self.window.entries());
-        for id in &finished[..excess] {
+        for id in &oldest {
             self.operations.remove(id);
         }
     }
@@ -205,23 +215,29 @@ impl ManagementPlane {
                 result: None,
             },
         );
+        self.running.insert(id.clone());
         id
+    }
+
+    /// The running operations, oldest first.
+    fn running(&self) -> impl Iterator<Item = (&String, &Operation)> {
+        self.running
+            .iter()
+            .filter_map(|id| self.operations.get_key_value(id))
     }
 
     /// The operation still running on `app`, if any, with its id.
     pub(crate) fn running_on(&self, app: &str) -> Option<(&str, &Operation)> {
-        self.operations
-            .iter()
-            .find(|(_, o)| o.result.is_none() && AzureName::same(&o.swap.app, app))
+        self.running()
+            .find(|(_, o)| AzureName::same(&o.swap.app, app))
             .map(|(id, o)| (id.as_str(), o))
     }
 
     /// The swaps whose operations are due at `now` and not yet performed, oldest first.
     pub(crate) fn due_swaps(&self, now: Timestamp) -> Vec<(String, PendingSwap)> {
         let mut due: Vec<_> = self
-            .operations
-            .iter()
-            .filter(|(_, o)| o.result.is_none() && o.completes_at <= now)
+            .running()
+            .filter(|(_, o)| o.completes_at <= now)
             .map(|(id, o)| (o.completes_at, id.clone(), o.swap.clone()))
             .collect();
         due.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
@@ -233,6 +249,7 @@ impl ManagementPlane {
         if let Some(operation) = self.operations.get_mut(id) {
             operation.result = Some(result);
         }
+        self.running.remove(id);
         self.forget_old_operations();
     }
 

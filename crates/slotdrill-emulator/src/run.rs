@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 use slotdrill_model::Timestamp;
 
-use crate::host::ServedBy;
+use crate::timeline::ServedBy;
 
 /// How an action or a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -211,7 +211,7 @@ impl State {
     pub(crate) fn history(&self) -> HistoryStats {
         HistoryStats {
             calls: self.data.calls(),
-            retained_calls: self.data.invocations().count(),
+            retained_calls: self.data.kept_calls(),
             retained_call_bytes: self.data.retained_bytes(),
             retained_operations: self.management.retained_operations(),
             retained_runs: self.workflows.retained_runs(),
@@ -292,7 +292,6 @@ impl State {
         let mut logic_app = LogicApp::new(name, document, workflow, version, Vec::new());
         logic_app.created_at = now;
         if let Some(previous) = previous {
-            logic_app.runs = previous.runs.clone();
             logic_app.app_settings = previous.app_settings.clone();
             logic_app.resource_group = previous.resource_group.clone();
             logic_app.location = previous.location.clone();
@@ -332,7 +331,7 @@ impl State {
             hosts: self
                 .data
                 .hosts()
-                .map(|(h, (a, s))| (h.clone(), (a.clone(), s.clone())))
+                .map(|(h, (a, s))| (AzureName::from(h), (a.clone(), s.clone())))
                 .collect(),
             apps: self.estate.apps().map(|a| a.name().to_owned()).collect(),
             ..slotdrill_wdl::Hints::default()

@@ -71,14 +71,16 @@ impl Workflows {
     }
 
     /// Stores a Logic App, replacing one of the same name: the one replaced becomes an earlier
-    /// version (ARM's `versions`), and its state (enabled or not) carries over, as a save does
-    /// not change it unless it says so.
+    /// version (ARM's `versions`), and its state (enabled or not) and its runs carry over, as a
+    /// save changes neither. The runs and the earlier versions are moved, not copied (a save
+    /// used to copy up to a window of runs).
     pub(crate) fn insert(&mut self, mut logic_app: LogicApp) {
         let key = AzureName::from(&logic_app.name);
         if let Some(mut previous) = self.logic_apps.remove(&key) {
             logic_app.enabled = previous.enabled;
+            logic_app.runs = std::mem::take(&mut previous.runs);
             logic_app.earlier = std::mem::take(&mut previous.earlier);
-            logic_app.earlier.push(previous.without_runs());
+            logic_app.earlier.push(previous);
             self.window.trim(&mut logic_app.earlier);
         }
         self.logic_apps.insert(key, logic_app);

@@ -117,11 +117,15 @@ impl SlotKeys {
     /// Whether `key` authorises a call to `function` on this slot at function level: one of the
     /// function's own keys, a host function key, or the master key.
     pub fn accepts(&self, function: &str, key: &str) -> bool {
-        self.master.expose() == key
-            || self.function_keys.values().any(|k| k.expose() == key)
-            || self
-                .function_keys_of(function)
-                .values()
-                .any(|k| k.expose() == key)
+        if self.master.expose() == key || self.function_keys.values().any(|k| k.expose() == key) {
+            return true;
+        }
+        // The function's own keys, as `function_keys_of` lists them, without copying them.
+        let own = self.per_function.get(&AzureName::from(function));
+        if own.is_some_and(|keys| keys.values().any(|k| k.expose() == key)) {
+            return true;
+        }
+        !own.is_some_and(|keys| keys.contains_key("default"))
+            && self.function_default(function).expose() == key
     }
 }

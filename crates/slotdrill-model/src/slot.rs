@@ -137,6 +137,18 @@ impl Slot {
         self.warmth.get(function).copied().unwrap_or(0)
     }
 
+    /// Counts one call of `function` on the instances; returns its index since the last restart.
+    pub(crate) fn count_call(&mut self, function: &str) -> u64 {
+        // Every call lands here: the name is copied only the first time it is counted.
+        if let Some(calls) = self.warmth.get_mut(function) {
+            let index = *calls;
+            *calls += 1;
+            return index;
+        }
+        self.warmth.insert(function.to_owned(), 1);
+        0
+    }
+
     /// The estate's change sequence when the content this slot holds was deployed.
     pub fn content_sequence(&self) -> u64 {
         self.content_sequence

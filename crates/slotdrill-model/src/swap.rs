@@ -38,6 +38,31 @@ impl Estate {
         self.swap_context(app)?.swap(source, target)
     }
 
+    /// What [`Estate::swap`] would do now, without doing it: its events, or its refusal or
+    /// failure. It runs on copies of what a swap changes (the one app, the faults it may fire,
+    /// the generator, the change sequence), never of the whole estate: the management plane
+    /// tries every swap request this way to know how long its operation runs.
+    pub fn trial_swap(
+        &self,
+        app: &str,
+        source: &str,
+        target: &str,
+    ) -> Result<Vec<Event>, ModelError> {
+        let mut function_app = self.app(app)?.clone();
+        let mut sequence = self.sequence;
+        let mut faults = self.faults.clone();
+        let mut rng = self.rng.clone();
+        SwapContext {
+            app: &mut function_app,
+            sequence: &mut sequence,
+            callers: &self.callers,
+            faults: &mut faults,
+            rng: &mut rng,
+            now: self.now,
+        }
+        .swap(source, target)
+    }
+
     /// Swap with preview, phase 1: the source runs with the target's sticky settings and waits.
     /// Refused when either slot has authentication enabled.
     pub fn swap_preview_apply(

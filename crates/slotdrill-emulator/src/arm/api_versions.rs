@@ -74,9 +74,12 @@ fn provider(request: &ArmRequest) -> (&'static [&'static str], &'static str) {
 /// a resource type that has no such version: 400 `NoRegisteredProviderFound`, "No registered
 /// resource provider found for location '…' and API version '…' for type '…'. The supported
 /// api-versions are '…'. The supported locations are '…'." (Azure/LogicAppsUX#8196 for
-/// `workflows`, Azure/azure-cli#28496, digiaiiris/zabbix-azure-monitoring#36). `location` is the
-/// named resource's region, which ARM routes by.
-pub(super) fn check(request: &ArmRequest, location: &str) -> Result<(), ArmResponse> {
+/// `workflows`, Azure/azure-cli#28496, digiaiiris/zabbix-azure-monitoring#36). `location` gives
+/// the named resource's region, which ARM routes by; it is looked up only for that answer.
+pub(super) fn check(
+    request: &ArmRequest,
+    location: impl FnOnce() -> String,
+) -> Result<(), ArmResponse> {
     let (versions, resource_type) = provider(request);
     match request.query("api-version") {
         None => Err(ArmResponse::error(
@@ -84,16 +87,19 @@ pub(super) fn check(request: &ArmRequest, location: &str) -> Result<(), ArmRespo
             "MissingApiVersionParameter",
             "The api-version query parameter (?api-version=) is required for all requests.",
         )),
-        Some(version) if !versions.contains(&version) => Err(ArmResponse::error(
-            400,
-            "NoRegisteredProviderFound",
-            format!(
-                "No registered resource provider found for location '{location}' and API version \
+        Some(version) if !versions.contains(&version) => {
+            let location = location();
+            Err(ArmResponse::error(
+                400,
+                "NoRegisteredProviderFound",
+                format!(
+                    "No registered resource provider found for location '{location}' and API version \
                  '{version}' for type '{resource_type}'. The supported api-versions are '{}'. The \
                  supported locations are '{location}'.",
-                versions.join(", ")
-            ),
-        )),
+                    versions.join(", ")
+                ),
+            ))
+        }
         Some(_) => Ok(()),
     }
 }

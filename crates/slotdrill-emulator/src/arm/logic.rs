@@ -157,10 +157,9 @@ fn one_run(
     match tail {
         [] => ArmResponse::ok(run(records, logic_app, found, now)),
         ["actions"] => {
-            let value: Vec<Value> = history::action_names(found)
+            let value: Vec<Value> = history::action_records(found)
                 .iter()
-                .filter_map(|name| history::action_record(found, name))
-                .map(|a| action(records, found, &a))
+                .map(|a| action(records, found, a))
                 .collect();
             ArmResponse::ok(json!({ "value": value, "nextLink": null }))
         }

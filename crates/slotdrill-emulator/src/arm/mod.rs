@@ -148,7 +148,7 @@ fn pre_checks(
             "The access token is invalid.",
         ));
     }
-    api_versions::check(request, &resource_location(state, request))?;
+    api_versions::check(request, || resource_location(state, request))?;
     if let Some(header) = state.management_mut().throttle(is_write(&request.method))? {
         throttle_headers.push(header);
     }

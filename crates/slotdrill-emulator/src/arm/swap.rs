@@ -118,7 +118,8 @@ pub(super) fn refuse_while_busy(
 }
 
 /// `slotsswap`: validated now (a refusal changes nothing), performed when the operation
-/// completes. The operation's length comes from a trial of the swap on a copy of the estate.
+/// completes. The operation's length comes from a trial of the swap on copies of what it changes
+/// (`Estate::trial_swap`: the app, not the whole estate).
 pub(super) fn swap(
     state: &mut State,
     request: &ArmRequest,
@@ -141,8 +142,10 @@ pub(super) fn swap(
     {
         return site_busy("00000000-0000-0000-0000-000000000000", &requested);
     }
-    let mut trial = state.estate().clone();
-    let warm_up: u64 = match trial.swap(app, &requested.source, &requested.target) {
+    let warm_up: u64 = match state
+        .estate()
+        .trial_swap(app, &requested.source, &requested.target)
+    {
         Ok(events) => events
             .iter()
             .map(|e| match e {

@@ -23,10 +23,10 @@ use std::collections::{BTreeMap, HashMap};
 use serde_json::{Map, Value};
 use slotdrill_model::Timestamp;
 
-use crate::host::ServedBy;
 use crate::logic_app::LogicApp;
 pub use crate::run::{Run, RunAction, Status};
 use crate::state::{EmulatorError, State};
+use crate::timeline::ServedBy;
 
 pub(crate) use errors::{ACTION_FAILED, ActionError};
 
