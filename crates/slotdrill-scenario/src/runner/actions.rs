@@ -111,25 +111,15 @@ impl Runner<'_> {
         ))
     }
 
-    /// A fresh journal path in this drill's own temporary directory, made at its first rollback.
+    /// A fresh journal path in the drill's journal directory.
     fn new_journal_path(&mut self) -> Result<std::path::PathBuf, StepError> {
-        let dir = match self.journals.take() {
-            Some(dir) => dir,
-            None => tempfile::Builder::new()
-                .prefix("slotdrill-drill-")
-                .tempdir()
-                .map_err(|e| {
-                    StepError::new(
-                        FailKind::JournalError,
-                        format!("cannot make a directory for the rollback journal: {e}"),
-                    )
-                })?,
-        };
-        self.rollbacks += 1;
-        let path = dir
-            .path()
-            .join(format!("rollback-{}.jsonl", self.rollbacks));
-        self.journals = Some(dir);
+        let path = self.journal_dir.new_path().map_err(|e| {
+            StepError::new(
+                FailKind::JournalError,
+                format!("cannot make a directory for the rollback journal: {e}"),
+            )
+        })?;
+        self.journals_written.push(path.clone());
         Ok(path)
     }
 

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde_json::json;
 use slotdrill_emulator::{Emulator, EmulatorConfig, Status};
@@ -21,9 +22,11 @@ use crate::report::{
     AppMap, DrillReport, ExpectationReport, RunPoint, SlotMap, StepReport, WallMs,
 };
 use crate::steps::StepDef;
+use journals::JournalDir;
 
 mod actions;
 mod expect;
+mod journals;
 
 /// A loaded drill, ready to run.
 pub struct Drill {
@@ -33,6 +36,15 @@ pub struct Drill {
     steps: Vec<StepDef>,
     emulator: Emulator,
     planner: Planner,
+    journal_dir: Arc<JournalDir>,
+}
+
+impl Drop for Runner<'_> {
+    fn drop(&mut self) {
+        for journal in &self.journals_written {
+            let _ = std::fs::remove_file(journal);
+        }
+    }
 }
 
 impl Drill {
@@ -82,6 +94,7 @@ impl Drill {
             steps: self.steps.clone(),
             emulator: self.emulator.fork(),
             planner: self.planner,
+            journal_dir: Arc::clone(&self.journal_dir),
         }
     }
 }
@@ -138,6 +151,7 @@ impl Drill {
             steps: scenario.step,
             emulator,
             planner: slotdrill_engine::plan,
+            journal_dir: Arc::default(),
         })
     }
 }
@@ -170,11 +184,10 @@ pub(crate) struct Runner<'d> {
     planner: Planner,
     warnings: Vec<String>,
     journal: Option<PathBuf>,
-    /// Where this drill's rollback journals live: made at its first rollback, deleted with the
-    /// runner, so drills leave nothing behind in the temporary directory.
-    journals: Option<tempfile::TempDir>,
-    /// How many rollbacks this drill has started (each gets a journal of its own).
-    rollbacks: u64,
+    /// Where this drill's rollback journals go (shared with the drill's forks).
+    journal_dir: Arc<JournalDir>,
+    /// The journals this run wrote, deleted when it ends.
+    journals_written: Vec<PathBuf>,
     steps: Vec<StepReport>,
     pub(crate) expectations: Vec<ExpectationReport>,
     runs: Vec<RunPoint>,
@@ -242,8 +255,8 @@ impl<'d> Runner<'d> {
             plans: Vec::new(),
             warnings: Vec::new(),
             journal: None,
-            journals: None,
-            rollbacks: 0,
+            journal_dir: Arc::clone(&drill.journal_dir),
+            journals_written: Vec::new(),
             steps: Vec::new(),
             expectations: Vec::new(),
             runs: Vec::new(),
