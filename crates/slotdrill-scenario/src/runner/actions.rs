@@ -119,7 +119,7 @@ impl Runner<'_> {
                 format!("cannot make a directory for the rollback journal: {e}"),
             )
         })?;
-        self.journals_written.push(path.clone());
+        self.journals_written.0.push(path.clone());
         Ok(path)
     }
 

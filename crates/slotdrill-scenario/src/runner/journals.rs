@@ -32,3 +32,16 @@ impl JournalDir {
         Ok(dir.path().join(format!("rollback-{n}.jsonl")))
     }
 }
+
+/// The journals one run of a drill wrote: deleted when the run ends (its report is made by
+/// then; `resume` and `restore` steps read them within the run).
+#[derive(Default)]
+pub(super) struct WrittenJournals(pub(super) Vec<PathBuf>);
+
+impl Drop for WrittenJournals {
+    fn drop(&mut self) {
+        for journal in &self.0 {
+            let _ = std::fs::remove_file(journal);
+        }
+    }
+}

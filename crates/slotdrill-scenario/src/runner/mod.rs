@@ -22,7 +22,7 @@ use crate::report::{
     AppMap, DrillReport, ExpectationReport, RunPoint, SlotMap, StepReport, WallMs,
 };
 use crate::steps::StepDef;
-use journals::JournalDir;
+use journals::{JournalDir, WrittenJournals};
 
 mod actions;
 mod expect;
@@ -37,14 +37,6 @@ pub struct Drill {
     emulator: Emulator,
     planner: Planner,
     journal_dir: Arc<JournalDir>,
-}
-
-impl Drop for Runner<'_> {
-    fn drop(&mut self) {
-        for journal in &self.journals_written {
-            let _ = std::fs::remove_file(journal);
-        }
-    }
 }
 
 impl Drill {
@@ -187,7 +179,7 @@ pub(crate) struct Runner<'d> {
     /// Where this drill's rollback journals go (shared with the drill's forks).
     journal_dir: Arc<JournalDir>,
     /// The journals this run wrote, deleted when it ends.
-    journals_written: Vec<PathBuf>,
+    journals_written: WrittenJournals,
     steps: Vec<StepReport>,
     pub(crate) expectations: Vec<ExpectationReport>,
     runs: Vec<RunPoint>,
@@ -256,7 +248,7 @@ impl<'d> Runner<'d> {
             warnings: Vec::new(),
             journal: None,
             journal_dir: Arc::clone(&drill.journal_dir),
-            journals_written: Vec::new(),
+            journals_written: WrittenJournals::default(),
             steps: Vec::new(),
             expectations: Vec::new(),
             runs: Vec::new(),
