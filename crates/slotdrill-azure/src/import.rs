@@ -76,31 +76,13 @@ pub(crate) fn quoted(text: &str) -> String {
     out
 }
 
-/// The file name a workflow is written under: its name with anything but ASCII letters, digits,
-/// `-` and `_` replaced by `_` (a name from the server never leaves `workflows/`), made unique
-/// among `taken` with a numeric suffix.
+/// The file name a workflow is written under: its name made a safe, unique stem (a name from
+/// the server never leaves `workflows/`), plus `.json`.
 fn file_name(workflow: &str, taken: &mut std::collections::BTreeSet<String>) -> String {
-    let mut stem: String = workflow
-        .chars()
-        .take(80)
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    if stem.is_empty() {
-        stem.push_str("workflow");
-    }
-    let mut file = format!("{stem}.json");
-    let mut n = 2;
-    while !taken.insert(file.to_ascii_lowercase()) {
-        file = format!("{stem}-{n}.json");
-        n += 1;
-    }
-    file
+    format!(
+        "{}.json",
+        crate::import_standard::unique_stem(workflow, taken)
+    )
 }
 
 /// A TOML key, quoted when it is not bare.
