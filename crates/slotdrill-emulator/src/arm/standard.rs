@@ -88,13 +88,15 @@ pub(super) fn handle(
                 "properties": { "files": { "connections.json": connections } }
             }))
         }
-        ("POST", ["config", "appsettings", "list"]) => {
-            ArmResponse::ok(app_settings(&base, &settings_of(state, &site)))
-        }
+        ("POST", ["config", "appsettings", "list"]) => ArmResponse::ok(app_settings(
+            &base,
+            "Microsoft.Web/sites/config",
+            &settings_of(state, &site),
+        )),
         ("PUT", ["config", "appsettings"]) => match settings_body(request) {
             Ok(settings) => {
                 set_settings(state, &site, &settings);
-                ArmResponse::ok(app_settings(&base, &settings))
+                ArmResponse::ok(app_settings(&base, "Microsoft.Web/sites/config", &settings))
             }
             Err(refused) => refused,
         },
@@ -225,11 +227,13 @@ fn site_resource(state: &State, base: &str, site: &str) -> Value {
     })
 }
 
-fn app_settings(base: &str, settings: &BTreeMap<String, String>) -> Value {
+/// A site's or a slot's `config/appsettings` resource; `kind` is its ARM type
+/// (`Microsoft.Web/sites/config` or `Microsoft.Web/sites/slots/config`).
+pub(super) fn app_settings(base: &str, kind: &str, settings: &BTreeMap<String, String>) -> Value {
     json!({
         "id": format!("{base}/config/appsettings"),
         "name": "appsettings",
-        "type": "Microsoft.Web/sites/config",
+        "type": kind,
         "properties": settings,
     })
 }

@@ -10,14 +10,16 @@
 //! the host runtime's operations; the emulator answers the site's paths under the slot
 //! (docs/fidelity.md).
 
-use std::collections::BTreeMap;
-
 use serde_json::{Map, Value, json};
 use slotdrill_wdl::{Document, Format, Project};
 
+use super::standard::app_settings;
 use super::{ArmRequest, ArmResponse};
 use crate::logic_app::SiteSlot;
 use crate::state::State;
+
+/// The ARM type of a slot's `config/appsettings`.
+const SLOT_CONFIG: &str = "Microsoft.Web/sites/slots/config";
 
 /// The site a slot request is about: names as the client spelled them, the site's resource id.
 pub(super) struct SlotSite<'a> {
@@ -100,11 +102,11 @@ pub(super) fn handle(
             "properties": { "files": { "connections.json": slot.connections.clone().unwrap_or_else(|| json!({})) } }
         })),
         ("POST", ["config", "appsettings", "list"]) => {
-            ArmResponse::ok(app_settings(&base, &slot.app_settings))
+            ArmResponse::ok(app_settings(&base, SLOT_CONFIG, &slot.app_settings))
         }
         ("PUT", ["config", "appsettings"]) => match super::standard::settings_body(request) {
             Ok(settings) => {
-                let answer = app_settings(&base, &settings);
+                let answer = app_settings(&base, SLOT_CONFIG, &settings);
                 let mut changed = slot;
                 changed.app_settings = settings;
                 state.workflows_mut().put_site_slot(at.site, changed);
@@ -185,15 +187,6 @@ fn envelope(
         "kind": file.get("kind").cloned().unwrap_or_else(|| json!("Stateful")),
         "location": at.location,
         "properties": properties,
-    })
-}
-
-fn app_settings(base: &str, settings: &BTreeMap<String, String>) -> Value {
-    json!({
-        "id": format!("{base}/config/appsettings"),
-        "name": "appsettings",
-        "type": "Microsoft.Web/sites/slots/config",
-        "properties": settings,
     })
 }
 
