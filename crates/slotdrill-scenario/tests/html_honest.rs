@@ -6,16 +6,20 @@ use std::path::Path;
 
 use slotdrill_scenario::{html, run_drill};
 
-fn page() -> String {
-    let drill = run_drill(
+/// Drill 02's report.
+fn drill_02() -> slotdrill_scenario::DrillReport {
+    run_drill(
         Path::new(concat!(
             env!("CARGO_MANIFEST_DIR"),
             "/../../scenarios/02-partial-rollback.toml"
         )),
         None,
     )
-    .unwrap_or_else(|e| panic!("{e}"));
-    html::drill_page(&drill)
+    .unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn page() -> String {
+    html::drill_page(&drill_02())
 }
 
 #[test]
@@ -85,14 +89,7 @@ fn long_names_are_cut_with_their_full_text_in_a_tooltip() {
 /// step 2 ends at the instant steps 3–9 start, so it was counted in step 8 (about 90%).
 #[test]
 fn calls_after_the_rollback_are_counted_in_their_own_steps() {
-    let drill = run_drill(
-        Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../scenarios/02-partial-rollback.toml"
-        )),
-        None,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let drill = drill_02();
     let rollback = drill
         .steps
         .iter()
@@ -130,14 +127,7 @@ fn calls_after_the_rollback_are_counted_in_their_own_steps() {
 #[test]
 fn lines_never_cross_quiet_steps_as_diagonals() {
     let page = page();
-    let drill = run_drill(
-        Path::new(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../scenarios/02-partial-rollback.toml"
-        )),
-        None,
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
+    let drill = drill_02();
     let column = 820.0 / drill.steps.len() as f64;
     let mut quiet = 0;
     for line in page.split("<polyline").skip(1) {
