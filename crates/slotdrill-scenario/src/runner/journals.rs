@@ -18,15 +18,13 @@ impl JournalDir {
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if dir.is_none() {
-            *dir = Some(
+        let dir = match &mut *dir {
+            Some(dir) => dir,
+            empty => empty.insert(
                 tempfile::Builder::new()
                     .prefix("slotdrill-drill-")
                     .tempdir()?,
-            );
-        }
-        let Some(dir) = dir.as_ref() else {
-            return Err(std::io::Error::other("no journal directory"));
+            ),
         };
         let n = JOURNALS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(dir.path().join(format!("rollback-{n}.jsonl")))
