@@ -170,13 +170,7 @@ fn build(
     let mut stubs = slotdrill_emulator::Stubs::default();
     for (i, logic_app) in scenario.logic_app.iter().enumerate() {
         for (action, answer) in &logic_app.connections {
-            stubs.api_connections.insert(
-                action.clone(),
-                serde_json::json!({
-                    "statusCode": answer.status.unwrap_or(200),
-                    "body": answer.body.clone().unwrap_or_else(|| serde_json::json!({})),
-                }),
-            );
+            stubs.api_connections.insert(action.clone(), answer.stub());
         }
         let path = dir.join(&logic_app.definition);
         let document = Document::load(&path)
@@ -215,16 +209,10 @@ fn build(
             body: stub.body.clone(),
         });
     }
-    let standard_group = |i: usize| {
-        scenario.standard_logic_app[i]
-            .resource_group
-            .clone()
-            .unwrap_or_else(|| group.clone())
-    };
     for (i, site) in scenario.standard_logic_app.iter().enumerate() {
         let place = crate::standard::Placement {
             index: i,
-            group: &standard_group(i),
+            group: site.resource_group.as_deref().unwrap_or(&group),
             location: &location,
             dir,
         };

@@ -236,3 +236,13 @@ pub struct ConnectionAnswer {
     /// The body, any TOML/JSON value; default `{}`.
     pub body: Option<serde_json::Value>,
 }
+
+impl ConnectionAnswer {
+    /// The stub the emulator's runner answers the action with (`statusCode`, `body`).
+    pub(crate) fn stub(&self) -> serde_json::Value {
+        serde_json::json!({
+            "statusCode": self.status.unwrap_or(200),
+            "body": self.body.clone().unwrap_or_else(|| serde_json::json!({})),
+        })
+    }
+}

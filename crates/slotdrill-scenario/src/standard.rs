@@ -47,13 +47,7 @@ pub(crate) fn add(
     let folders = workflow_folders(&project).map_err(|m| err(Some("project"), m))?;
     let chosen = choose(&folders, &site.workflows).map_err(|m| err(Some("workflows"), m))?;
     for (action, answer) in &site.connections {
-        stubs.api_connections.insert(
-            action.clone(),
-            serde_json::json!({
-                "statusCode": answer.status.unwrap_or(200),
-                "body": answer.body.clone().unwrap_or_else(|| serde_json::json!({})),
-            }),
-        );
+        stubs.api_connections.insert(action.clone(), answer.stub());
     }
     let mut settings = site.settings.clone();
     for (name, reference) in &site.keys {
@@ -62,18 +56,7 @@ pub(crate) fn add(
         settings.insert(name.clone(), key.expose().to_owned());
     }
     for folder in &chosen {
-        let path = project.join(folder).join("workflow.json");
-        let document = Document::load(&path).map_err(|e| err(Some("project"), e.to_string()))?;
-        if document.format != Format::Standard {
-            return Err(err(
-                Some("project"),
-                format!(
-                    "`{}` is not a Logic Apps Standard workflow: {}",
-                    path.display(),
-                    document.detected()
-                ),
-            ));
-        }
+        let document = load_workflow(&project, folder).map_err(|m| err(Some("project"), m))?;
         if emulator.logic_app(folder).is_some() {
             return Err(err(
                 Some("workflows"),
@@ -129,15 +112,8 @@ fn site_slot(name: &str, slot: &StandardSlotDef, dir: &Path) -> Result<SiteSlot,
     let project = dir.join(project);
     let folders = workflow_folders(&project).map_err(|m| format!("slot `{name}`: {m}"))?;
     for folder in choose(&folders, &slot.workflows).map_err(|m| format!("slot `{name}`: {m}"))? {
-        let path = project.join(&folder).join("workflow.json");
-        let document = Document::load(&path).map_err(|e| format!("slot `{name}`: {e}"))?;
-        if document.format != Format::Standard {
-            return Err(format!(
-                "slot `{name}`: `{}` is not a Logic Apps Standard workflow: {}",
-                path.display(),
-                document.detected()
-            ));
-        }
+        let document =
+            load_workflow(&project, &folder).map_err(|m| format!("slot `{name}`: {m}"))?;
         if loaded.connections.is_none() {
             loaded.connections = document.connections.clone();
         }
@@ -147,6 +123,20 @@ fn site_slot(name: &str, slot: &StandardSlotDef, dir: &Path) -> Result<SiteSlot,
 }
 
 /// The folders of `project` that hold a `workflow.json`, in name order.
+/// `{project}/{folder}/workflow.json`, which must read as a Logic Apps Standard workflow.
+fn load_workflow(project: &Path, folder: &str) -> Result<Document, String> {
+    let path = project.join(folder).join("workflow.json");
+    let document = Document::load(&path).map_err(|e| e.to_string())?;
+    if document.format != Format::Standard {
+        return Err(format!(
+            "`{}` is not a Logic Apps Standard workflow: {}",
+            path.display(),
+            document.detected()
+        ));
+    }
+    Ok(document)
+}
+
 fn workflow_folders(project: &Path) -> Result<Vec<String>, String> {
     let entries = std::fs::read_dir(project).map_err(|e| {
         format!(
