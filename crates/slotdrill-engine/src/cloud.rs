@@ -267,10 +267,7 @@ pub trait Cloud {
         expected_version: &str,
         settings: &[(String, Secret)],
     ) -> Result<String, CloudError> {
-        for (setting, value) in settings {
-            self.set_logic_app_setting(name, setting, value)?;
-        }
-        self.write_workflow(name, document, expected_version)
+        deploy_in_two_calls(self, name, document, expected_version, settings)
     }
     /// Removes app setting `name` of Logic App `logic_app`, keeping the others; removing one
     /// that is not there changes nothing.
@@ -279,4 +276,20 @@ pub trait Cloud {
     fn swap(&self, app: &str, source: &str, target: &str) -> Result<(), CloudError>;
     /// Runs a workflow's trigger once; true when the run succeeded.
     fn trigger(&self, workflow: &str) -> Result<bool, CloudError>;
+}
+
+/// [`Cloud::deploy_workflow_artifacts`] in two calls, for back ends (or workflows) without the
+/// one call: each setting, then the workflow. A crash between them leaves only a setting no
+/// workflow reads yet.
+pub fn deploy_in_two_calls<C: Cloud + ?Sized>(
+    cloud: &C,
+    name: &str,
+    document: &Document,
+    expected_version: &str,
+    settings: &[(String, Secret)],
+) -> Result<String, CloudError> {
+    for (setting, value) in settings {
+        cloud.set_logic_app_setting(name, setting, value)?;
+    }
+    cloud.write_workflow(name, document, expected_version)
 }

@@ -25,7 +25,7 @@ mod verify;
 pub use apply::{ApplyReport, Interrupt, apply, restore, resume};
 pub use cloud::{
     ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, LastSwap, ReleaseSource,
-    SlotSnapshot, WorkflowRead,
+    SlotSnapshot, WorkflowRead, deploy_in_two_calls,
 };
 pub use diagnose::{DiagnoseConfig, Diagnosis, Health, Verdict, diagnose, named_faulty};
 pub use error::EngineError;
