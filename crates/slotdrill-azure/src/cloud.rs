@@ -10,14 +10,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use reqwest::Method;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use slotdrill_engine::{ActionOutcome, AppSnapshot, Cloud, CloudError, HistoryMark, WorkflowRead};
 use slotdrill_model::{PRODUCTION, Secret, is_production};
 use slotdrill_wdl::Document;
 
 use crate::client::{ArmConfig, ArmError, Client};
 pub(crate) use crate::cloud_error::cloud_error;
-use crate::cloud_error::without_secrets;
+use crate::cloud_error::{setting_secrets, without_secrets};
 use crate::standard::standard_name;
 use crate::timestamp::http_date_millis;
 
@@ -262,6 +262,17 @@ impl ArmCloud {
     /// `…/sites/{site}/config/appsettings`: a Logic Apps Standard app is a
     /// `Microsoft.Web/sites` app (kind `functionapp,workflowapp`), its settings the site's.
     /// `logic_app` is the site, or one of its workflows (`{site}/{workflow}`).
+    /// A Logic App site's whole app settings dictionary (`POST …/config/appsettings/list`,
+    /// WebApps_ListApplicationSettings), as Azure answers it.
+    pub(crate) fn site_settings(&self, site: &str) -> Result<Map<String, Value>, CloudError> {
+        let path = format!("{}/config/appsettings/list", self.site(site, PRODUCTION));
+        let listed = self.post(&path, None)?;
+        Ok(listed["properties"]
+            .as_object()
+            .cloned()
+            .unwrap_or_default())
+    }
+
     fn logic_app_settings_path(&self, logic_app: &str) -> String {
         format!(
             "{}/config/appsettings",
@@ -273,7 +284,8 @@ impl ArmCloud {
     /// dictionary, as the API requires: `POST …/config/appsettings/list`
     /// (WebApps_ListApplicationSettings), then `PUT …/config/appsettings` with every setting
     /// (WebApps_UpdateApplicationSettings replaces the dictionary). Nothing is written when the
-    /// setting already is as asked. Errors never carry `secret` (the value being set).
+    /// setting already is as asked. Errors never carry the value being set, nor any other
+    /// setting long enough to be a secret (the PUT sends them all).
     fn change_logic_app_setting(
         &self,
         logic_app: &str,
@@ -281,16 +293,15 @@ impl ArmCloud {
         value: Option<&Secret>,
     ) -> Result<(), CloudError> {
         let path = self.logic_app_settings_path(logic_app);
+        let site = logic_site(logic_app);
         let scrub = |e: CloudError| match value {
             Some(secret) => without_secrets(e, &[secret.expose()]),
             None => e,
         };
-        self.serialised(logic_site(logic_app), || {
-            let listed = self.post(&format!("{path}/list"), None).map_err(scrub)?;
-            let mut settings = listed["properties"]
-                .as_object()
-                .cloned()
-                .unwrap_or_default();
+        self.serialised(site, || {
+            let mut settings = self.site_settings(site).map_err(scrub)?;
+            let mut secrets = setting_secrets(&settings);
+            secrets.extend(value.map(|v| v.expose().to_owned()));
             let current = settings.get(name).and_then(Value::as_str);
             if current == value.map(Secret::expose) {
                 return Ok(());
@@ -305,7 +316,7 @@ impl ArmCloud {
             self.client
                 .send(Method::PUT, &path, Some(&body))
                 .map(|_| ())
-                .map_err(|e| scrub(cloud_error(e)))
+                .map_err(|e| without_secrets(cloud_error(e), &secrets))
         })
     }
 
@@ -438,10 +449,7 @@ impl Cloud for ArmCloud {
         if let Some(standard) = standard_name(name) {
             return self.write_standard(standard, document, expected_version, settings);
         }
-        for (setting, value) in settings {
-            self.set_logic_app_setting(name, setting, value)?;
-        }
-        self.write_workflow(name, document, expected_version)
+        slotdrill_engine::deploy_in_two_calls(self, name, document, expected_version, settings)
     }
 
     fn function_key(&self, app: &str, slot: &str, function: &str) -> Result<Secret, CloudError> {

@@ -39,6 +39,19 @@ pub(crate) fn cloud_error(error: ArmError) -> CloudError {
     }
 }
 
+/// The values of `settings` long enough to be secrets (connection strings, keys), to keep out
+/// of errors about a request that carried them; `~4` or `true` are not.
+pub(crate) fn setting_secrets(
+    settings: &serde_json::Map<String, serde_json::Value>,
+) -> Vec<String> {
+    settings
+        .values()
+        .filter_map(serde_json::Value::as_str)
+        .filter(|v| v.len() >= 8)
+        .map(str::to_owned)
+        .collect()
+}
+
 /// `error` with every occurrence of each of `secrets` replaced, the source dropped (its text
 /// could hold one): an answer may echo what was sent, and a function key or another setting's
 /// value must not reach a message.

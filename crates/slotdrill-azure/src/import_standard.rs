@@ -11,7 +11,6 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 use slotdrill_engine::{AppSnapshot, Cloud, CloudError, hints_for};
-use slotdrill_model::PRODUCTION;
 use slotdrill_wdl::find_calls;
 
 use crate::cloud::ArmCloud;
@@ -47,14 +46,9 @@ impl ArmCloud {
         let mut reads = Vec::new();
         for site in sites.iter().filter(|s| is_workflow_app(s)) {
             let name = site["name"].as_str().unwrap_or_default().to_owned();
-            let listed = self.post(
-                &format!("{}/config/appsettings/list", self.site(&name, PRODUCTION)),
-                None,
-            )?;
-            let settings: BTreeMap<String, String> = listed["properties"]
-                .as_object()
-                .into_iter()
-                .flatten()
+            let settings: BTreeMap<String, String> = self
+                .site_settings(&name)?
+                .iter()
                 .map(|(k, v)| {
                     (
                         k.clone(),

@@ -29,7 +29,7 @@ use slotdrill_model::{PRODUCTION, Secret};
 use slotdrill_wdl::{Document, Project};
 
 use crate::cloud::{ArmCloud, locked};
-use crate::cloud_error::{cloud_error, without_secrets};
+use crate::cloud_error::{cloud_error, setting_secrets, without_secrets};
 
 /// The host runtime's management API of a site, before a workflow's name.
 const HOST_RUNTIME: &str = "hostruntime/runtime/webhooks/workflow/api/management/workflows";
@@ -201,20 +201,9 @@ impl ArmCloud {
                 .map(|(_, value)| value.expose().to_owned())
                 .collect();
             if !settings.is_empty() {
-                let path = format!("{}/config/appsettings/list", self.site(site, PRODUCTION));
-                let mut whole = self.post(&path, None)?["properties"]
-                    .as_object()
-                    .cloned()
-                    .unwrap_or_default();
-                // The other settings go back as they are; those long enough to be secrets
-                // (connection strings, keys) are kept out of errors too; `~4` or `true` are not.
-                secrets.extend(
-                    whole
-                        .values()
-                        .filter_map(Value::as_str)
-                        .filter(|v| v.len() >= 8)
-                        .map(str::to_owned),
-                );
+                // The other settings go back as they are, and are kept out of errors too.
+                let mut whole = self.site_settings(site)?;
+                secrets.extend(setting_secrets(&whole));
                 for (name, value) in settings {
                     whole.insert(name.clone(), Value::String(value.expose().to_owned()));
                 }

@@ -264,6 +264,33 @@ fn a_refused_deployment_keeps_the_key_and_the_settings_out_of_the_error() {
     );
 }
 
+/// Removing the key setting PUTs the site's whole dictionary: an answer echoing it must not
+/// carry the site's other secrets (a connection string) into the error either.
+#[test]
+fn a_refused_settings_write_keeps_the_other_settings_out_of_the_error() {
+    let arm = Arm::start();
+    let connection = "Endpoint=sb://example.servicebus.windows.net/;SharedAccessKey=SECRETVALUE=";
+    arm.mount(
+        web("POST", &format!("{}/config/appsettings/list", site())).respond_with(json_answer(
+            200,
+            json!({ "properties": { SETTING: KEY, "eventHub_connectionString": connection } }),
+        )),
+    );
+    arm.mount(
+        web("PUT", &format!("{}/config/appsettings", site())).respond_with(json_answer(
+            400,
+            json!({ "Code": "BadRequest", "Message": format!("invalid appSettings eventHub_connectionString={connection}") }),
+        )),
+    );
+    let error = example_cloud(&arm, GROUP)
+        .remove_logic_app_setting(WORKFLOW, SETTING)
+        .expect_err("refused");
+    let text = format!("{error} {error:?}");
+    assert!(!text.contains("SECRETVALUE"), "{text}");
+    assert!(!text.contains(KEY), "{text}");
+    assert!(text.contains("BadRequest"), "says why: {text}");
+}
+
 #[test]
 fn a_deployment_whose_answer_is_a_server_error_is_not_sent_again() {
     // A POST that failed on the server may have acted: it is not retried, and the error says
