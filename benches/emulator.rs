@@ -102,7 +102,7 @@ fn http(c: &mut Criterion) {
         .await;
         (emulated, bare)
     });
-    let client = reqwest::Client::builder()
+    let client = slotdrill_azure::client_builder()
         .resolve("orders.azurewebsites.net", emulated)
         .resolve("bare.localhost", bare)
         .build()

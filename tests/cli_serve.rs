@@ -44,7 +44,7 @@ async fn call(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_lists_swaps_and_serves_the_swapped_release() {
     let mut server = start(&[]);
-    let client = reqwest::Client::new();
+    let client = slotdrill_test_support::client();
     let base = server.base.clone();
     let (status, slots, _) = call(
         &client,
@@ -125,7 +125,7 @@ async fn serve_lists_swaps_and_serves_the_swapped_release() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn serve_can_require_a_token() {
     let server = start(&["--require-token", "s3cret"]);
-    let client = reqwest::Client::new();
+    let client = slotdrill_test_support::client();
     let (status, body, _) = call(
         &client,
         "GET",

@@ -123,7 +123,7 @@ pub fn serve_tls_estate(estate: &str, extra: &[&str]) -> (Server, std::path::Pat
 pub fn trusting(path: &std::path::Path) -> reqwest::Client {
     let pem = std::fs::read(path).expect("certificate file");
     let root = reqwest::Certificate::from_pem(&pem).expect("PEM");
-    reqwest::Client::builder()
+    slotdrill_test_support::client_builder()
         .tls_certs_only([root])
         .build()
         .expect("client")

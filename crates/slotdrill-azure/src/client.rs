@@ -257,7 +257,7 @@ impl Client {
             .enable_all()
             .build()
             .map_err(|e| ArmError::Setup(e.to_string()))?;
-        let mut builder = reqwest::Client::builder().timeout(Duration::from_secs(100));
+        let mut builder = crate::tls::client_builder().timeout(Duration::from_secs(100));
         if let Some(pem) = &config.extra_roots_pem {
             let roots = reqwest::Certificate::from_pem_bundle(pem)
                 .ok()

@@ -22,6 +22,7 @@ mod retry;
 mod snapshot;
 mod standard;
 mod timestamp;
+mod tls;
 
 pub use client::{ArmConfig, ArmError, LOGIC_API_VERSION, WEB_API_VERSION};
 pub use cloud::ArmCloud;
@@ -30,3 +31,4 @@ pub use import::{
     AppRead, Imported, OMITTED, ResourceGroupRead, StandardRead, render as render_import,
 };
 pub use retry::RetryPolicy;
+pub use tls::client_builder;

@@ -116,12 +116,12 @@ impl TlsIdentity {
     }
 }
 
-/// rustls with aws-lc-rs (the provider reqwest already uses), HTTP/1.1 offered by ALPN.
+/// rustls with ring (the provider slotdrill's reqwest clients use), HTTP/1.1 offered by ALPN.
 fn server_config(
     chain: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
 ) -> Result<Arc<rustls::ServerConfig>, TlsError> {
-    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(TlsError::Config)?

@@ -39,7 +39,7 @@ async fn serve(tls: Option<TlsIdentity>) -> SocketAddr {
 /// A client that trusts only `pem` and resolves the reference estate's hosts to `addr`.
 fn trusting(pem: &str, addr: SocketAddr) -> reqwest::Client {
     let root = reqwest::Certificate::from_pem(pem.as_bytes()).expect("PEM");
-    reqwest::Client::builder()
+    slotdrill_test_support::client_builder()
         .tls_certs_only([root])
         .resolve("orders.azurewebsites.net", addr)
         .resolve("orders-deploy.azurewebsites.net", addr)
@@ -98,7 +98,7 @@ async fn management_over_https_links_back_over_https_and_polls_to_the_end() {
     assert_eq!(status, "Succeeded");
 
     // A client that does not trust the certificate gets no answer at all.
-    let stranger = reqwest::Client::builder()
+    let stranger = slotdrill_test_support::client_builder()
         .tls_certs_only(Vec::<reqwest::Certificate>::new())
         .build()
         .expect("client");
@@ -116,9 +116,15 @@ async fn management_over_https_links_back_over_https_and_polls_to_the_end() {
     // Nor does a plain-HTTP client; the listener keeps serving the others.
     let plain = format!("http://127.0.0.1:{}{SITE}/orders", addr.port());
     assert!(
-        send(&reqwest::Client::new(), "GET", &api(plain), None, None)
-            .await
-            .is_err()
+        send(
+            &slotdrill_test_support::client(),
+            "GET",
+            &api(plain),
+            None,
+            None
+        )
+        .await
+        .is_err()
     );
     let again = call(&client, "GET", &api(format!("{base}{SITE}/orders")), None).await;
     assert_eq!(again.status, 200);
@@ -192,7 +198,7 @@ async fn function_urls_over_https_reach_their_slot_by_sni_and_host() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proxy_that_terminates_tls_gets_links_in_its_own_scheme_and_host() {
     let addr = serve(None).await;
-    let client = reqwest::Client::new();
+    let client = slotdrill_test_support::client();
     let url = api(format!(
         "http://127.0.0.1:{}{SITE}/orders/slotsswap",
         addr.port()

@@ -60,7 +60,7 @@ pub fn send_blocking(method: &str, url: &str, body: Option<Value>, token: Option
         .build()
         .expect("runtime");
     runtime
-        .block_on(send(&reqwest::Client::new(), method, url, body, token))
+        .block_on(send(&crate::client(), method, url, body, token))
         .unwrap_or_else(|e| panic!("{url} did not answer: {e}"))
 }
 

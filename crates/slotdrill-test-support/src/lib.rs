@@ -12,6 +12,12 @@ mod estate;
 use std::path::{Path, PathBuf};
 
 pub use estate::reference_estate;
+pub use slotdrill_azure::client_builder;
+
+/// A reqwest client with slotdrill's TLS provider (see [`client_builder`]).
+pub fn client() -> reqwest::Client {
+    client_builder().build().expect("an HTTP client")
+}
 
 /// The workspace root, where `scenarios/` is (the root package's tests and benches run there).
 pub const WORKSPACE_ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");

@@ -69,7 +69,7 @@ pub async fn serve(emulator: Emulator) -> Served {
             let _ = slotdrill_emulator::http::serve(emulator, listener).await;
         }
     });
-    let client = reqwest::Client::builder()
+    let client = slotdrill_test_support::client_builder()
         .resolve("orders.azurewebsites.net", addr)
         .resolve("orders-deploy.azurewebsites.net", addr)
         .resolve("nowhere.azurewebsites.net", addr)
