@@ -1,6 +1,7 @@
 //! The emulator's data plane against a bare axum handler that returns the same body, one client
 //! in sequence and eight at once (the emulator should keep at least 90% of the bare handler's
-//! throughput in both), in-process invocations, and one run of a 20-action workflow.
+//! throughput in both; the ratio is also printed from interleaved batches, steadier than two
+//! groups timed seconds apart), in-process invocations, and one run of a 20-action workflow.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -80,9 +81,59 @@ fn calls(
     start.elapsed()
 }
 
+/// How many bare/emulated batch pairs [`paired_ratios`] runs per variant, and the calls in each
+/// batch.
+const PAIRS: usize = 21;
+const PAIR_CALLS: u64 = 10_000;
+
+/// The ratio of throughputs (bare time per call / emulated time per call) from batches run in
+/// alternation: each pair runs a bare batch and an emulated batch back to back (which goes
+/// first alternates), so both see the same state of the machine, which on a shared machine
+/// drifts over seconds — more than the difference measured. Prints the median of the pairs'
+/// ratios, with the lowest and highest. The calls and the client loop are `calls`, as in the
+/// timed groups.
+fn paired_ratios(
+    runtime: &tokio::runtime::Runtime,
+    client: &reqwest::Client,
+    (bare_url, emulated_url): (&str, &str),
+    emulator: &Emulator,
+) {
+    for (variant, clients) in [("sequential", 1), ("8-clients", CLIENTS)] {
+        let mut ratios: Vec<f64> = (0..PAIRS)
+            .map(|pair| {
+                let emulated = || {
+                    let elapsed = calls(runtime, client, emulated_url, PAIR_CALLS, clients);
+                    emulator.take_invocations();
+                    elapsed
+                };
+                let (bare, emulated) = if pair % 2 == 0 {
+                    let bare = calls(runtime, client, bare_url, PAIR_CALLS, clients);
+                    (bare, emulated())
+                } else {
+                    let emulated = emulated();
+                    (
+                        calls(runtime, client, bare_url, PAIR_CALLS, clients),
+                        emulated,
+                    )
+                };
+                bare.as_secs_f64() / emulated.as_secs_f64()
+            })
+            .collect();
+        ratios.sort_by(f64::total_cmp);
+        eprintln!(
+            "emulator/http/{variant}: emulated throughput / bare, {PAIRS} interleaved pairs of \
+             {PAIR_CALLS} calls: median {:.3} (lowest {:.3}, highest {:.3})",
+            ratios[PAIRS / 2],
+            ratios[0],
+            ratios[PAIRS - 1],
+        );
+    }
+}
+
 /// The emulated function and a bare axum handler that returns the same body, both on loopback,
 /// reached by host name through one reqwest client: one client calling in sequence, then eight
-/// at once.
+/// at once. Criterion times each variant on its own; when benchmarking (not under `--test`),
+/// [`paired_ratios`] then prints their ratio from interleaved batches.
 fn http(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -127,6 +178,10 @@ fn http(c: &mut Criterion) {
             })
         });
         group.finish();
+    }
+    // Cargo passes `--bench` to a benchmark run, not to `cargo test --benches`.
+    if std::env::args().any(|a| a == "--bench") {
+        paired_ratios(&runtime, &client, (&bare_url, &emulated_url), &emulator);
     }
 }
 
