@@ -13,6 +13,7 @@ use slotdrill_wdl::Document;
 
 use crate::faults::ArmFault;
 use crate::host::{HostRequest, HostResponse};
+use crate::incoming::Incoming;
 use crate::logic_app::{LogicApp, SiteSlot, Stubs};
 use crate::retention::{DEFAULT_HISTORY, HistoryStats, Window};
 use crate::runner::{self, Run};
@@ -132,6 +133,11 @@ impl Emulator {
     /// Sends one request to a function host (the in-process call path).
     pub fn invoke(&self, request: &HostRequest) -> HostResponse {
         self.lock().invoke(request, None)
+    }
+
+    /// [`Emulator::invoke`] for a request read in place (the HTTP listener's path).
+    pub(crate) fn invoke_incoming(&self, request: &Incoming) -> HostResponse {
+        self.lock().invoke_incoming(request, None)
     }
 
     /// Starts a call: the answer is fixed by the release the slot holds now. Finish it with

@@ -6,7 +6,6 @@
 //! [`DataPlane::invoke`], so they cannot diverge. The data plane owns the host index and the
 //! invocation timeline; the estate it answers from is handed to it.
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 
 use serde::Serialize;
@@ -15,6 +14,7 @@ use slotdrill_model::{
     AuthLevel, AzureName, Estate, Event, Invocation, Slot, SlotState, is_production,
 };
 
+pub(crate) use crate::incoming::Incoming;
 use crate::retention::Window;
 use crate::timeline::{Call, InvocationRecord, ServedBy, Timeline};
 
@@ -92,84 +92,10 @@ impl HostRequest {
             .map(|(_, v)| v.as_str())
     }
 
-    /// The first value of query parameter `name` (case-insensitive), decoded as ASP.NET Core's
-    /// query parser decodes it: `+` is a space, `%XX` a byte.
-    fn query_value(&self, name: &str) -> Option<String> {
-        self.query
-            .iter()
-            .find(|(k, _)| form_decode(k).eq_ignore_ascii_case(name))
-            .map(|(_, v)| form_decode(v))
+    /// The request as the data plane reads it.
+    pub(crate) fn incoming(&self) -> Incoming<'_> {
+        Incoming::pairs(&self.host, &self.path, &self.query, &self.headers)
     }
-
-    fn cookie(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .filter(|(k, _)| k == "cookie")
-            .flat_map(|(_, v)| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v)
-    }
-
-    /// The function key the request carries. The Functions host reads the `x-functions-key`
-    /// header when there is one (even empty) and only otherwise the `code` query parameter,
-    /// decoded (`AuthenticationLevelHandler.GetAuthorizationKeyInfoAsync`); an empty key is no
-    /// key. Decoding allocates only for a key that has something to decode.
-    fn key(&self) -> Option<Cow<'_, str>> {
-        let key = match self.header("x-functions-key") {
-            Some(header) => Cow::Borrowed(header),
-            None => self
-                .query
-                .iter()
-                .find(|(k, _)| decoded(k).eq_ignore_ascii_case("code"))
-                .map(|(_, v)| decoded(v))?,
-        };
-        (!key.is_empty()).then_some(key)
-    }
-}
-
-/// [`form_decode`], borrowing `raw` when there is nothing to decode.
-fn decoded(raw: &str) -> Cow<'_, str> {
-    if raw.contains(['%', '+']) {
-        Cow::Owned(form_decode(raw))
-    } else {
-        Cow::Borrowed(raw)
-    }
-}
-
-/// `application/x-www-form-urlencoded` decoding, as .NET's `Uri.UnescapeDataString` after `+` →
-/// space: a `%` not followed by two hex digits is kept as it is; bytes that are not UTF-8 become
-/// U+FFFD.
-pub(crate) fn form_decode(raw: &str) -> String {
-    percent_decode(&raw.replace('+', " "))
-}
-
-/// Percent-decoding of a URL path segment or query part: `%XX` becomes its byte, anything else
-/// stays (a `%` not followed by two hex digits too); bytes that are not UTF-8 become U+FFFD.
-pub(crate) fn percent_decode(segment: &str) -> String {
-    let bytes = segment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = (bytes[i] == b'%')
-            .then(|| bytes.get(i + 1..i + 3))
-            .flatten()
-            // `from_str_radix` alone would take a sign (`%+1`).
-            .filter(|hex| hex.iter().all(u8::is_ascii_hexdigit))
-            .and_then(|hex| std::str::from_utf8(hex).ok())
-            .and_then(|hex| u8::from_str_radix(hex, 16).ok());
-        match escaped {
-            Some(byte) => {
-                out.push(byte);
-                i += 3;
-            }
-            None => {
-                out.push(bytes[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The answer of a function host.
@@ -302,14 +228,14 @@ impl DataPlane {
     pub(crate) fn invoke(
         &mut self,
         estate: &mut Estate,
-        request: &HostRequest,
+        request: &Incoming,
         caller: Option<&str>,
     ) -> HostResponse {
         let response = self.answer(estate, request);
         self.timeline.record(Call {
             at: estate.now(),
             caller,
-            host: &request.host,
+            host: request.host,
             function: request
                 .path
                 .strip_prefix("/api/")
@@ -320,7 +246,7 @@ impl DataPlane {
         response
     }
 
-    fn answer(&self, estate: &mut Estate, request: &HostRequest) -> HostResponse {
+    fn answer(&self, estate: &mut Estate, request: &Incoming) -> HostResponse {
         let host = request.host.split(':').next().unwrap_or_default();
         let Some((app, slot)) = self.slot_of(host) else {
             return HostResponse::error(
@@ -350,7 +276,7 @@ fn run_function(
     estate: &mut Estate,
     app: &str,
     slot_name: &str,
-    request: &HostRequest,
+    request: &Incoming,
 ) -> HostResponse {
     let Ok(slot) = estate.slot(app, slot_name) else {
         return HostResponse::error(404, format!("slot `{slot_name}` of `{app}` does not exist"));
@@ -410,7 +336,7 @@ fn run_function(
 /// The function the request may call on `slot`, as the release spells it, or the answer that
 /// refuses it: a stopped slot, the root path, no `/api/` route, no release or no such function,
 /// or a missing or wrong key.
-fn callable<'s>(slot: &'s Slot, request: &HostRequest) -> Result<&'s str, Box<HostResponse>> {
+fn callable<'s>(slot: &'s Slot, request: &Incoming) -> Result<&'s str, Box<HostResponse>> {
     if slot.state() == SlotState::Stopped {
         return Err(Box::new(HostResponse::error(
             403,
@@ -467,7 +393,7 @@ fn callable<'s>(slot: &'s Slot, request: &HostRequest) -> Result<&'s str, Box<Ho
 fn route(
     estate: &mut Estate,
     app: &str,
-    request: &HostRequest,
+    request: &Incoming,
 ) -> Option<(String, Vec<(String, String)>)> {
     let function_app = estate.app(app).ok()?;
     if function_app.routing().is_empty() {
@@ -539,19 +465,4 @@ fn pin(slot: &str, now: u64) -> Vec<(String, String)> {
             format!("{PIN_COOKIE}={now}; Path=/; Max-Age=3600"),
         ),
     ]
-}
-
-#[cfg(test)]
-mod tests {
-    use super::form_decode;
-
-    #[test]
-    fn query_values_decode_as_the_functions_host_reads_them() {
-        assert_eq!(form_decode("abc%3D%3d"), "abc==");
-        assert_eq!(form_decode("a+b%2Bc"), "a b+c");
-        assert_eq!(form_decode("50%"), "50%");
-        assert_eq!(form_decode("%+1%zz%4"), "% 1%zz%4");
-        assert_eq!(form_decode("%C3%A9"), "é");
-        assert_eq!(form_decode("%FF"), "\u{FFFD}");
-    }
 }

@@ -27,7 +27,7 @@ use hyper_util::service::TowerToHyperService;
 
 use crate::arm::{ArmRequest, ArmResponse, admin};
 use crate::emulator::Emulator;
-use crate::host::HostRequest;
+use crate::incoming::{Incoming, query_parts};
 use crate::tls::TlsIdentity;
 
 /// The largest request body by default: 4 MiB, ARM's limit for a template or a parameter file
@@ -207,12 +207,8 @@ fn query_pairs(parts: &Parts) -> Vec<(String, String)> {
         .uri
         .query()
         .map(|q| {
-            q.split('&')
-                .filter(|p| !p.is_empty())
-                .map(|p| {
-                    let (k, v) = p.split_once('=').unwrap_or((p, ""));
-                    (k.to_owned(), v.to_owned())
-                })
+            query_parts(q)
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect()
         })
         .unwrap_or_default()
@@ -251,72 +247,83 @@ async fn dispatch(
         Ok(bytes) => bytes,
         Err(_) => return too_large(max_body),
     };
-    let body = (!bytes.is_empty()).then(|| {
-        serde_json::from_slice(&bytes).unwrap_or_else(|_| {
-            serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned())
-        })
-    });
     let host = parts
         .headers
-        .get("host")
+        .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.host())
-        .unwrap_or_default()
-        .to_owned();
-    let headers: Vec<(String, String)> = parts
-        .headers
-        .iter()
-        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-        .collect();
-    let path = parts.uri.path().to_owned();
-    let admin_path = starts_with_ignore_case(&path, "/_slotdrill/");
-    if admin_path || starts_with_ignore_case(&path, "/subscriptions/") {
+        .unwrap_or_default();
+    let path = parts.uri.path();
+    let admin_path = starts_with_ignore_case(path, "/_slotdrill/");
+    if admin_path || starts_with_ignore_case(path, "/subscriptions/") {
         let request = ArmRequest {
             method: parts.method.as_str().to_owned(),
-            path: path.clone(),
+            path: path.to_owned(),
             query: query_pairs(&parts),
-            headers,
-            body,
-            base_url: base_url(&parts, scheme, &host),
+            headers: parts
+                .headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body: json_body(&bytes),
+            base_url: base_url(&parts, scheme, host),
         };
-        let answer = if admin_path {
-            admin(emulator, &request)
-        } else {
-            emulator.manage(&request)
-        };
-        if let Some(log) = log {
-            log(&format!(
-                "{} {} -> {}",
-                request.method,
-                request.path,
-                if answer.reset {
-                    "reset".to_owned()
-                } else {
-                    answer.status.to_string()
-                }
-            ));
-        }
-        return management_response(answer).await;
+        return management(emulator, &request, admin_path, log).await;
     }
-    let request = HostRequest {
-        method: parts.method.as_str().to_owned(),
+    // A function's answer depends on neither the method nor the body: the request is read in
+    // place, not copied.
+    let answer = emulator.invoke_incoming(&Incoming::http(
         host,
         path,
-        query: query_pairs(&parts),
-        headers,
-        body,
-    };
-    let answer = emulator.invoke(&request);
+        parts.uri.query(),
+        &parts.headers,
+    ));
     let mut response = json_response(answer.status, json_bytes(&answer.body));
     let headers = response.headers_mut();
     if let Some(served) = &answer.served_by
-        && let Ok(value) = HeaderValue::try_from(served.to_string())
+        && let Ok(value) = HeaderValue::try_from(served.header_text())
     {
         headers.insert(SERVED_BY, value);
     }
     headers.insert(LATENCY_MS, HeaderValue::from(answer.latency_ms));
     append(headers, &answer.headers);
     response
+}
+
+/// A request body as JSON, or as a JSON string when it is not JSON; `None` when empty.
+fn json_body(bytes: &[u8]) -> Option<serde_json::Value> {
+    (!bytes.is_empty()).then(|| {
+        serde_json::from_slice(bytes).unwrap_or_else(|_| {
+            serde_json::Value::String(String::from_utf8_lossy(bytes).into_owned())
+        })
+    })
+}
+
+/// A management-plane or admin request, answered and logged.
+async fn management(
+    emulator: &Emulator,
+    request: &ArmRequest,
+    admin_path: bool,
+    log: Option<&RequestLog>,
+) -> Response<Body> {
+    let answer = if admin_path {
+        admin(emulator, request)
+    } else {
+        emulator.manage(request)
+    };
+    if let Some(log) = log {
+        log(&format!(
+            "{} {} -> {}",
+            request.method,
+            request.path,
+            if answer.reset {
+                "reset".to_owned()
+            } else {
+                answer.status.to_string()
+            }
+        ));
+    }
+    management_response(answer).await
 }
 
 /// Which slot and release answered a function call (`app/slot@release`).
@@ -431,7 +438,7 @@ fn json_response(status: u16, body: impl Into<Body>) -> Response<Body> {
     *response.status_mut() =
         StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     response.headers_mut().insert(
-        "content-type",
+        axum::http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json; charset=utf-8"),
     );
     response

@@ -15,6 +15,7 @@ mod emulator;
 mod faults;
 mod host;
 pub mod http;
+mod incoming;
 mod limits;
 mod logic_app;
 mod management;

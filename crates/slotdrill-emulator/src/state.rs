@@ -9,6 +9,7 @@ use slotdrill_wdl::{Document, WdlError};
 
 use crate::faults::ArmFault;
 use crate::host::{DataPlane, HostRequest, HostResponse};
+use crate::incoming::Incoming;
 use crate::logic_app::LogicApp;
 use crate::management::{ManagementPlane, PendingSwap, Revert};
 use crate::retention::{HistoryStats, Window};
@@ -155,6 +156,15 @@ impl State {
 
     /// Sends one request to a function host.
     pub(crate) fn invoke(&mut self, request: &HostRequest, caller: Option<&str>) -> HostResponse {
+        self.invoke_incoming(&request.incoming(), caller)
+    }
+
+    /// [`State::invoke`], for a request read in place.
+    pub(crate) fn invoke_incoming(
+        &mut self,
+        request: &Incoming,
+        caller: Option<&str>,
+    ) -> HostResponse {
         self.data.invoke(&mut self.estate, request, caller)
     }
 

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 
 use super::ArmRequest;
 use crate::clock::{parse_rfc3339, rfc3339};
-use crate::host::form_decode;
+use crate::incoming::form_decode;
 use crate::run::{Run, RunAction, Status, repetition_name};
 
 /// A query parameter, its name and value decoded (`%24top`, `status%20eq%20%27Failed%27`).

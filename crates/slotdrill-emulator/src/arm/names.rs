@@ -9,7 +9,7 @@ use super::ArmResponse;
 pub(crate) const MAX_WORKFLOW_NAME: usize = 80;
 
 /// A path segment decoded: `%XX` becomes its byte (the emulator's one percent-decoder).
-pub(crate) use crate::host::percent_decode;
+pub(crate) use crate::incoming::percent_decode;
 
 /// Refuses a workflow name Logic Apps would refuse, with its message ("The provided workflow
 /// name '…' has these invalid characters '…'. The name can only be a letter, digit, '-', '.',

@@ -347,8 +347,8 @@ fn form_values(outputs: &Value, key: &str, function: &str) -> Result<Vec<Value>,
         return Ok(text
             .split('&')
             .filter_map(|pair| pair.split_once('='))
-            .filter(|(k, _)| crate::host::form_decode(k) == key)
-            .map(|(_, v)| Value::String(crate::host::form_decode(v)))
+            .filter(|(k, _)| crate::incoming::form_decode(k) == key)
+            .map(|(_, v)| Value::String(crate::incoming::form_decode(v)))
             .collect());
     }
     Err(EvalError::Other(format!(
