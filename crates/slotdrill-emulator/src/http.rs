@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::body::{Body, to_bytes};
+use axum::body::{Body, Bytes, HttpBody, to_bytes};
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, request::Parts};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
@@ -243,9 +243,15 @@ async fn dispatch(
     if declared.is_some_and(|length| length > max_body as u64) {
         return too_large(max_body);
     }
-    let bytes = match to_bytes(body, max_body).await {
-        Ok(bytes) => bytes,
-        Err(_) => return too_large(max_body),
+    // A body that has already ended (no body at all, as most function calls send) is not
+    // collected.
+    let bytes = if body.is_end_stream() {
+        Bytes::new()
+    } else {
+        match to_bytes(body, max_body).await {
+            Ok(bytes) => bytes,
+            Err(_) => return too_large(max_body),
+        }
     };
     let host = parts
         .headers

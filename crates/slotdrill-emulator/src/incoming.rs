@@ -158,9 +158,10 @@ fn find_cookie<'v>(values: impl Iterator<Item = &'v str>, name: &str) -> Option<
         .map(|(_, v)| v)
 }
 
-/// [`form_decode`], borrowing `raw` when there is nothing to decode.
+/// [`form_decode`], borrowing `raw` when there is nothing to decode. Every function call's key
+/// passes here: its bytes are scanned as bytes, not decoded as chars.
 fn decoded(raw: &str) -> Cow<'_, str> {
-    if raw.contains(['%', '+']) {
+    if raw.bytes().any(|b| b == b'%' || b == b'+') {
         Cow::Owned(form_decode(raw))
     } else {
         Cow::Borrowed(raw)
