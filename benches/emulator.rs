@@ -132,8 +132,8 @@ fn paired_ratios(
 
 /// The emulated function and a bare axum handler that returns the same body, both on loopback,
 /// reached by host name through one reqwest client: one client calling in sequence, then eight
-/// at once. Criterion times each variant on its own; when benchmarking (not under `--test`),
-/// [`paired_ratios`] then prints their ratio from interleaved batches.
+/// at once. Criterion times each variant on its own; in a benchmark run (not a test, listing or
+/// profiling run), [`paired_ratios`] then prints their ratio from interleaved batches.
 fn http(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -179,8 +179,14 @@ fn http(c: &mut Criterion) {
         });
         group.finish();
     }
-    // Cargo passes `--bench` to a benchmark run, not to `cargo test --benches`.
-    if std::env::args().any(|a| a == "--bench") {
+    // Cargo passes `--bench` to a benchmark run, not to `cargo test --benches`; a test, a
+    // listing or a profiling run (`--profile-time`) of criterion's is not a measurement.
+    let args: Vec<String> = std::env::args().collect();
+    let measuring = args.iter().any(|a| a == "--bench")
+        && !args
+            .iter()
+            .any(|a| a == "--test" || a == "--list" || a.starts_with("--profile-time"));
+    if measuring {
         paired_ratios(&runtime, &client, (&bare_url, &emulated_url), &emulator);
     }
 }
