@@ -2,6 +2,10 @@
 //! release mode on a 2-core machine), and the same with the HTML report of every drill, one page
 //! and a page per drill (target: less than 20% more); and `explore`'s cases per second.
 
+/// The allocator the `slotdrill` binary runs on (`src/main.rs`), so figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use slotdrill_scenario::explore::{Faults, explore};
 use slotdrill_scenario::{RunReport, run_drill};

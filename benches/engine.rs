@@ -13,6 +13,10 @@
 //! every read into a `Document`, as `ArmCloud` does: parsing the estate's workflows is inside the
 //! measured figure (a cold observe), not done once by the fixture.
 
+/// The allocator the `slotdrill` binary runs on (`src/main.rs`), so figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::process::Command;
 
 use criterion::Criterion;

@@ -1,6 +1,10 @@
 //! Swap and deploy cost in estates of 10 and 10,000 apps, and with a 10-function and a
 //! 1,000-function release. A swap must not depend on the size of the estate or of the release.
 
+/// The allocator the `slotdrill` binary runs on (`src/main.rs`), so figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use slotdrill_model::{AppSpec, Estate, FunctionBehaviour, HostingPlan, Release, SlotConfigNames};
 

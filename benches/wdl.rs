@@ -1,5 +1,9 @@
 //! Scanning workflows for function calls: one 250-action workflow, and 10,000 small workflows.
 
+/// The allocator the `slotdrill` binary runs on (`src/main.rs`), so figures are the binary's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use criterion::{Criterion, criterion_group, criterion_main};
 use serde_json::{Map, Value, json};
 use slotdrill_wdl::{Document, Hints, find_calls};

@@ -15,6 +15,11 @@ mod serve;
 mod workflow;
 mod workflow_run;
 
+/// mimalloc rather than the system allocator: observe allocates a node per JSON value of every
+/// workflow, and the data plane a few buffers per call (figures in ARCHITECTURE.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     cli.run()
