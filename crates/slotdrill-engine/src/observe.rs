@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use slotdrill_model::AzureName;
-use slotdrill_wdl::{Hints, find_calls};
+use slotdrill_wdl::{Hints, for_each_call};
 
 use crate::cloud::{AppSnapshot, Cloud};
 use crate::error::EngineError;
@@ -225,20 +225,24 @@ pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
     let apps = cloud.apps()?;
     let mut observation = Observation::new(apps, Vec::new(), BTreeMap::new());
     let hints = observation.hints();
+    // Made once for the estate: each host name is then looked up by hash, not by comparing it
+    // with every slot's host name in order.
+    let prepared = hints.prepare();
     let workflows = cloud.workflows()?;
     for batch in workflows.chunks(READ_BATCH) {
         for (workflow, read) in batch.iter().zip(cloud.read_workflows(batch)?) {
-            for call in find_calls(&read.document, &hints) {
+            // Built from the borrowed call: only the fields kept are copied.
+            for_each_call(&read.document, &prepared, |call| {
                 observation.push(CallerObservation {
                     workflow: workflow.clone(),
-                    action: call.action,
-                    container: call.container,
+                    action: call.action.to_owned(),
+                    container: call.container_path(),
                     app: call.app,
                     slot: call.slot,
                     function: call.function,
                     reason: call.reason,
                 });
-            }
+            });
             observation
                 .workflow_versions
                 .insert(workflow.clone(), read.version);

@@ -2,13 +2,17 @@
 //! built by template expressions, or a Standard connection) and `Http` actions whose URI reaches a
 //! function host (literal, or built from `parameters()`, `appsetting()`, `concat()`, `@{…}`).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::document::{Document, Workflow};
-use crate::eval::{EvalError, Scope, display_unknowns, eval_wdl_string, is_builtin, unknown};
+use crate::eval::{
+    EvalError, Scope, display_unknowns, eval_wdl_string, is_builtin, is_literal_text, unknown,
+};
 use crate::expr::Expr;
-use crate::target::{Hints, Target, from_function_id, from_url, from_url_with, text};
+use crate::target::{Hints, Lookup, PreparedHints, Target, from_function_id, from_url_with, text};
 use crate::walk::{ActionRef, actions};
 
 /// How an action calls its function.
@@ -51,48 +55,117 @@ pub struct FunctionCall {
 /// Every function call in `doc`, in document order.
 pub fn find_calls(doc: &Document, hints: &Hints) -> Vec<FunctionCall> {
     let mut calls = Vec::new();
+    each_call(doc, Lookup::of(hints), &mut |site| {
+        calls.push(site.into_call())
+    });
+    calls
+}
+
+/// [`find_calls`] with hints made ready for many documents (the same calls, found faster when
+/// the hints name many hosts).
+pub fn find_calls_prepared(doc: &Document, hints: &PreparedHints<'_>) -> Vec<FunctionCall> {
+    let mut calls = Vec::new();
+    for_each_call(doc, hints, |site| calls.push(site.into_call()));
+    calls
+}
+
+/// Hands each function call in `doc` to `visit`, in document order, as [`find_calls_prepared`]
+/// finds them; the call borrows its workflow's and action's names, so a caller that keeps other
+/// fields copies only what it keeps.
+pub fn for_each_call(
+    doc: &Document,
+    hints: &PreparedHints<'_>,
+    mut visit: impl FnMut(CallSite<'_>),
+) {
+    each_call(doc, hints.lookup(), &mut visit);
+}
+
+/// One function call as [`for_each_call`] hands it over: a [`FunctionCall`] whose names are
+/// borrowed from the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSite<'a> {
+    /// As [`FunctionCall::action`].
+    pub action: &'a str,
+    /// The enclosing action names, outermost first ([`FunctionCall::container`] joins them
+    /// with `/`).
+    pub container: &'a [&'a str],
+    /// As [`FunctionCall::kind`].
+    pub kind: CallKind,
+    /// As [`FunctionCall::app`].
+    pub app: Option<String>,
+    /// As [`FunctionCall::slot`].
+    pub slot: Option<String>,
+    /// As [`FunctionCall::function`].
+    pub function: Option<String>,
+    /// As [`FunctionCall::resolved`].
+    pub resolved: bool,
+    /// As [`FunctionCall::workflow`].
+    pub workflow: &'a str,
+    /// As [`FunctionCall::reason`].
+    pub reason: Option<String>,
+}
+
+impl CallSite<'_> {
+    /// The enclosing action names joined by `/` (`""` at top level).
+    pub fn container_path(&self) -> String {
+        self.container.join("/")
+    }
+
+    /// The call with its names copied out.
+    pub fn into_call(self) -> FunctionCall {
+        FunctionCall {
+            action: self.action.to_owned(),
+            container: self.container_path(),
+            kind: self.kind,
+            app: self.app,
+            slot: self.slot,
+            function: self.function,
+            resolved: self.resolved,
+            workflow: self.workflow.to_owned(),
+            reason: self.reason,
+        }
+    }
+}
+
+fn each_call(doc: &Document, lookup: Lookup<'_>, visit: &mut dyn FnMut(CallSite<'_>)) {
     for workflow in &doc.workflows {
         let definition = doc.definition(workflow);
         let all = actions(definition, &workflow.definition);
         let mut resolver = Resolver {
             doc,
             workflow,
-            hints,
+            hints: lookup.hints,
+            lookup,
         };
-        // Resolve each action once. Function actions name apps, and so does a production host
-        // without a hyphen; both help split host names such as `orders-deploy` afterwards.
-        let resolved: Vec<Resolved> = all.iter().map(|a| resolver.classify(a.action)).collect();
-        let mut doc_apps: Vec<String> = Vec::new();
-        // Each Http URI is resolved once without the document's app names; that answer is kept
-        // unless it came from splitting the host by app names, which those names may change.
-        let mut first_answers: Vec<Option<(Option<Target>, bool)>> =
-            Vec::with_capacity(resolved.len());
-        for entry in &resolved {
-            let mut answer = None;
-            match entry {
-                Resolved::Function(Target { app: Some(app), .. }) => doc_apps.push(app.clone()),
+        // Resolve each action once. Each Http URI is resolved once without the document's app
+        // names; that answer is kept unless it came from splitting the host by app names,
+        // which those names may change.
+        let resolved: Vec<(Resolved<'_>, FirstAnswer)> = all
+            .iter()
+            .map(|a| match resolver.classify(a.action) {
                 Resolved::Http(uri) => {
-                    let (target, by_names) = from_url_with(uri, hints, &[]);
-                    if let Some(Target { app: Some(app), .. }) = &target
-                        && !app.contains('-')
-                    {
-                        doc_apps.push(app.clone());
-                    }
-                    answer = Some((target, by_names));
+                    let first = from_url_with(&uri, lookup, &[]);
+                    (Resolved::Http(uri), Some(first))
                 }
-                _ => {}
-            }
-            first_answers.push(answer);
-        }
-        doc_apps.sort_unstable();
-        doc_apps.dedup();
-        for ((action, entry), first) in all.iter().zip(resolved).zip(first_answers) {
+                entry => (entry, None),
+            })
+            .collect();
+        // Only an answer found by splitting a host needs the document's app names.
+        let doc_apps = if resolved
+            .iter()
+            .any(|(_, first)| matches!(first, Some((_, true))))
+        {
+            document_apps(&resolved)
+        } else {
+            Vec::new()
+        };
+        for (action, (entry, first)) in all.iter().zip(resolved) {
             let (kind, target) = match entry {
                 Resolved::Function(target) => (CallKind::Function, target),
                 Resolved::Http(uri) => {
                     let target = match first {
                         Some((target, false)) => target,
-                        _ => from_url(&uri, hints, &doc_apps),
+                        _ => from_url_with(&uri, lookup, &doc_apps).0,
                     };
                     match target {
                         Some(target) => (CallKind::Http, with_uri(target, &uri)),
@@ -101,17 +174,40 @@ pub fn find_calls(doc: &Document, hints: &Hints) -> Vec<FunctionCall> {
                 }
                 Resolved::Other => continue,
             };
-            calls.push(call(workflow, action, kind, target));
+            visit(site(workflow, action, kind, target));
         }
     }
-    calls
+}
+
+/// An Http URI resolved without the document's app names, and whether the answer came from
+/// splitting the host by app names.
+type FirstAnswer = Option<(Option<Target>, bool)>;
+
+/// The app names a workflow's calls show, sorted: Function actions name apps, and so does a
+/// production host without a hyphen; both help split host names such as `orders-deploy`.
+fn document_apps(resolved: &[(Resolved<'_>, FirstAnswer)]) -> Vec<String> {
+    let mut doc_apps: Vec<String> = Vec::new();
+    for (entry, first) in resolved {
+        match (entry, first) {
+            (Resolved::Function(Target { app: Some(app), .. }), _) => doc_apps.push(app.clone()),
+            (Resolved::Http(_), Some((Some(Target { app: Some(app), .. }), _)))
+                if !app.contains('-') =>
+            {
+                doc_apps.push(app.clone());
+            }
+            _ => {}
+        }
+    }
+    doc_apps.sort_unstable();
+    doc_apps.dedup();
+    doc_apps
 }
 
 /// An action, resolved once.
-enum Resolved {
+enum Resolved<'a> {
     Function(Target),
     /// An Http action and its URI after ARM and WDL evaluation.
-    Http(String),
+    Http(Cow<'a, str>),
     Other,
 }
 
@@ -122,27 +218,27 @@ fn with_uri(mut target: Target, uri: &str) -> Target {
     target
 }
 
-fn call(
-    workflow: &Workflow,
-    action: &ActionRef<'_>,
+fn site<'a>(
+    workflow: &'a Workflow,
+    action: &'a ActionRef<'a>,
     kind: CallKind,
     target: Target,
-) -> FunctionCall {
+) -> CallSite<'a> {
     let resolved = target.app.is_some() && target.slot.is_some() && target.function.is_some();
     let reason = match (resolved, target.reason) {
         (true, _) => None,
         (false, Some(reason)) => Some(reason),
         (false, None) => Some("the target could not be resolved".to_owned()),
     };
-    FunctionCall {
-        action: action.name.to_owned(),
-        container: action.container.join("/"),
+    CallSite {
+        action: action.name,
+        container: &action.container,
         kind,
         app: target.app,
         slot: target.slot,
         function: target.function,
         resolved,
-        workflow: workflow.name.clone(),
+        workflow: &workflow.name,
         reason,
     }
 }
@@ -165,9 +261,11 @@ pub(crate) struct Resolver<'a> {
     pub(crate) doc: &'a Document,
     pub(crate) workflow: &'a Workflow,
     pub(crate) hints: &'a Hints,
+    /// How host names are looked up (in `hints`, or in a prepared index of them).
+    pub(crate) lookup: Lookup<'a>,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
     pub(crate) fn resolve(&mut self, value: &Value) -> Value {
         let deployed;
         let value = match &self.workflow.arm {
@@ -183,15 +281,23 @@ impl Resolver<'_> {
         }
     }
 
-    fn resolve_text(&mut self, value: Option<&Value>) -> Option<String> {
+    /// A value that resolves to text, as [`Resolver::resolve`] gives it; text with no
+    /// expression in it (most URIs and ids) is borrowed rather than evaluated.
+    fn resolve_text(&mut self, value: Option<&'a Value>) -> Option<Cow<'a, str>> {
         let value = value?;
+        if self.workflow.arm.is_none()
+            && let Some(text) = value.as_str()
+            && is_literal_text(text)
+        {
+            return Some(Cow::Borrowed(text));
+        }
         match self.resolve(value) {
-            Value::String(s) => Some(s),
+            Value::String(s) => Some(Cow::Owned(s)),
             _ => None,
         }
     }
 
-    pub(crate) fn function_target(&mut self, action: &Value) -> Target {
+    pub(crate) fn function_target(&mut self, action: &'a Value) -> Target {
         let function = action.get("inputs").and_then(|i| i.get("function"));
         if let Some(id) = self.resolve_text(function.and_then(|f| f.get("id"))) {
             return from_function_id(&id).unwrap_or_else(|| Target {
@@ -235,7 +341,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn classify(&mut self, action: &Value) -> Resolved {
+    fn classify(&mut self, action: &'a Value) -> Resolved<'a> {
         let kind = action_type(action);
         if kind.eq_ignore_ascii_case("Function") {
             Resolved::Function(self.function_target(action))
@@ -249,9 +355,11 @@ impl Resolver<'_> {
         }
     }
 
-    pub(crate) fn http_target(&mut self, action: &Value, doc_apps: &[String]) -> Option<Target> {
+    pub(crate) fn http_target(&mut self, action: &'a Value, doc_apps: &[String]) -> Option<Target> {
         let uri = self.resolve_text(uri_of(action))?;
-        from_url(&uri, self.hints, doc_apps).map(|target| with_uri(target, &uri))
+        from_url_with(&uri, self.lookup, doc_apps)
+            .0
+            .map(|target| with_uri(target, &uri))
     }
 }
 
