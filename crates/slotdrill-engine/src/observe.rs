@@ -224,6 +224,8 @@ const READ_BATCH: usize = 256;
 pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
     let apps = cloud.apps()?;
     let mut observation = Observation::new(apps, Vec::new(), BTreeMap::new());
+    // At most one entry per app: the index never grows its table while callers are added.
+    observation.index.by_app.reserve(observation.apps.len());
     let hints = observation.hints();
     // Made once for the estate: each host name is then looked up by hash, not by comparing it
     // with every slot's host name in order.

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::document::{Document, Workflow};
+use crate::document::{Document, Workflow, member};
 use crate::eval::{
     EvalError, Scope, display_unknowns, eval_wdl_string, is_builtin, is_literal_text, unknown,
 };
@@ -137,36 +137,18 @@ fn each_call(doc: &Document, lookup: Lookup<'_>, visit: &mut dyn FnMut(CallSite<
             hints: lookup.hints,
             lookup,
         };
-        // Resolve each action once. Each Http URI is resolved once without the document's app
-        // names; that answer is kept unless it came from splitting the host by app names,
-        // which those names may change.
-        let resolved: Vec<(Resolved<'_>, FirstAnswer)> = all
-            .iter()
-            .map(|a| match resolver.classify(a.action) {
-                Resolved::Http(uri) => {
-                    let first = from_url_with(&uri, lookup, &[]);
-                    (Resolved::Http(uri), Some(first))
-                }
-                entry => (entry, None),
-            })
-            .collect();
-        // Only an answer found by splitting a host needs the document's app names.
-        let doc_apps = if resolved
-            .iter()
-            .any(|(_, first)| matches!(first, Some((_, true))))
-        {
-            document_apps(&resolved)
-        } else {
-            Vec::new()
-        };
-        for (action, (entry, first)) in all.iter().zip(resolved) {
-            let (kind, target) = match entry {
+        // Gathered the first time a host is split by app names, which those names may change.
+        let mut doc_apps: Option<Vec<String>> = None;
+        for action in &all {
+            let (kind, target) = match resolver.classify(action.action) {
                 Resolved::Function(target) => (CallKind::Function, target),
                 Resolved::Http(uri) => {
-                    let target = match first {
-                        Some((target, false)) => target,
-                        _ => from_url_with(&uri, lookup, &doc_apps).0,
-                    };
+                    let (mut target, by_names) = from_url_with(&uri, lookup, &[]);
+                    if by_names {
+                        let names =
+                            doc_apps.get_or_insert_with(|| document_apps(&mut resolver, &all));
+                        target = from_url_with(&uri, lookup, names).0;
+                    }
                     match target {
                         Some(target) => (CallKind::Http, with_uri(target, &uri)),
                         None => continue,
@@ -179,24 +161,21 @@ fn each_call(doc: &Document, lookup: Lookup<'_>, visit: &mut dyn FnMut(CallSite<
     }
 }
 
-/// An Http URI resolved without the document's app names, and whether the answer came from
-/// splitting the host by app names.
-type FirstAnswer = Option<(Option<Target>, bool)>;
-
 /// The app names a workflow's calls show, sorted: Function actions name apps, and so does a
-/// production host without a hyphen; both help split host names such as `orders-deploy`.
-fn document_apps(resolved: &[(Resolved<'_>, FirstAnswer)]) -> Vec<String> {
+/// production host without a hyphen (resolved without these names); both help split host names
+/// such as `orders-deploy`.
+fn document_apps<'a>(resolver: &mut Resolver<'a>, all: &[ActionRef<'a>]) -> Vec<String> {
     let mut doc_apps: Vec<String> = Vec::new();
-    for (entry, first) in resolved {
-        match (entry, first) {
-            (Resolved::Function(Target { app: Some(app), .. }), _) => doc_apps.push(app.clone()),
-            (Resolved::Http(_), Some((Some(Target { app: Some(app), .. }), _)))
-                if !app.contains('-') =>
-            {
-                doc_apps.push(app.clone());
-            }
-            _ => {}
-        }
+    for action in all {
+        let app = match resolver.classify(action.action) {
+            Resolved::Function(target) => target.app,
+            Resolved::Http(uri) => from_url_with(&uri, resolver.lookup, &[])
+                .0
+                .and_then(|target| target.app)
+                .filter(|app| !app.contains('-')),
+            Resolved::Other => None,
+        };
+        doc_apps.extend(app);
     }
     doc_apps.sort_unstable();
     doc_apps.dedup();
@@ -245,12 +224,11 @@ fn site<'a>(
 
 /// An action's `inputs.uri` (looked up by key: `Value::pointer` allocates for every segment).
 fn uri_of(action: &Value) -> Option<&Value> {
-    action.get("inputs").and_then(|i| i.get("uri"))
+    member(action, "inputs").and_then(|i| member(i, "uri"))
 }
 
 pub(crate) fn action_type(action: &Value) -> &str {
-    action
-        .get("type")
+    member(action, "type")
         .and_then(Value::as_str)
         .unwrap_or_default()
 }
@@ -298,8 +276,8 @@ impl<'a> Resolver<'a> {
     }
 
     pub(crate) fn function_target(&mut self, action: &'a Value) -> Target {
-        let function = action.get("inputs").and_then(|i| i.get("function"));
-        if let Some(id) = self.resolve_text(function.and_then(|f| f.get("id"))) {
+        let function = member(action, "inputs").and_then(|i| member(i, "function"));
+        if let Some(id) = self.resolve_text(function.and_then(|f| member(f, "id"))) {
             return from_function_id(&id).unwrap_or_else(|| Target {
                 reason: Some(format!("`{}` is not a function id", display_unknowns(&id))),
                 ..Target::default()

@@ -252,7 +252,12 @@ pub fn eval_wdl_string(s: &str, scope: &mut dyn Scope) -> Result<Value, EvalErro
 /// True when [`eval_wdl_string`] gives `s` itself: it neither starts with `@` (an expression,
 /// or the `@@` escape) nor holds an `@{…}` interpolation.
 pub fn is_literal_text(s: &str) -> bool {
-    !s.starts_with('@') && !s.contains("@{")
+    // A byte search for `@` first: most text has none, and then needs no substring search.
+    match s.find('@') {
+        None => true,
+        Some(0) => false,
+        Some(_) => !s.contains("@{"),
+    }
 }
 
 /// One piece of an interpolated string.

@@ -133,7 +133,10 @@ fn function_of_unknown_id(id: &str) -> Option<Target> {
 
 /// Parses an ARM function id; `None` when `id` does not have the shape of one.
 pub fn from_function_id(id: &str) -> Option<Target> {
-    let mut segments = id.trim_matches('/').split('/');
+    // Split by a predicate: ids are short, and setting up a memchr search for each `/` (what a
+    // char pattern does) costs more than looking at each char.
+    #[allow(clippy::manual_pattern_char_comparison)]
+    let mut segments = id.trim_matches('/').split(|c: char| c == '/');
     // The first `sites` segment decides, as a provider path has it once.
     let mut previous: Option<&str> = None;
     let provider_ok = loop {
@@ -170,6 +173,16 @@ pub fn from_function_id(id: &str) -> Option<Target> {
         }
         _ => return function_of_unknown_id(id),
     };
+    if !has_unknown(id) {
+        // No part can hold an unknown, and there is nothing to explain.
+        let part = |p: &str| (!p.is_empty()).then(|| p.to_owned());
+        return Some(Target {
+            app: part(app),
+            slot: part(slot),
+            function: part(function),
+            reason: None,
+        });
+    }
     Some(Target {
         app: known(app),
         slot: known(slot),
@@ -352,11 +365,13 @@ pub(crate) fn from_url_with(
     if host == Host::Other {
         return (None, by_names);
     }
+    // With no unknown anywhere in the URI, no part holds one and there is nothing to explain.
+    let plain = !has_unknown(uri);
     let function = url
         .path
         .strip_prefix("/api/")
         .map(|f| f.trim_end_matches('/'));
-    if function.is_none() && !has_unknown(url.path) {
+    if function.is_none() && (plain || !has_unknown(url.path)) {
         return (None, by_names);
     }
     let (app, slot) = match host {
@@ -366,8 +381,11 @@ pub(crate) fn from_url_with(
     let target = Target {
         app,
         slot,
-        function: function.and_then(known),
-        reason: reason_for(uri),
+        function: match function {
+            Some(f) if plain => (!f.is_empty()).then(|| f.to_owned()),
+            _ => function.and_then(known),
+        },
+        reason: if plain { None } else { reason_for(uri) },
     };
     (Some(target), by_names)
 }
