@@ -2,13 +2,17 @@
 //! built by template expressions, or a Standard connection) and `Http` actions whose URI reaches a
 //! function host (literal, or built from `parameters()`, `appsetting()`, `concat()`, `@{…}`).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::document::{Document, Workflow};
-use crate::eval::{EvalError, Scope, display_unknowns, eval_wdl_string, is_builtin, unknown};
+use crate::document::{Document, Workflow, member};
+use crate::eval::{
+    EvalError, Scope, display_unknowns, eval_wdl_string, is_builtin, is_literal_text, unknown,
+};
 use crate::expr::Expr;
-use crate::target::{Hints, Target, from_function_id, from_url, from_url_with, text};
+use crate::target::{Hints, Lookup, PreparedHints, Target, from_function_id, from_url_with, text};
 use crate::walk::{ActionRef, actions};
 
 /// How an action calls its function.
@@ -51,49 +55,100 @@ pub struct FunctionCall {
 /// Every function call in `doc`, in document order.
 pub fn find_calls(doc: &Document, hints: &Hints) -> Vec<FunctionCall> {
     let mut calls = Vec::new();
+    each_call(doc, Lookup::of(hints), &mut |site| {
+        calls.push(site.into_call())
+    });
+    calls
+}
+
+/// [`find_calls`] with hints made ready for many documents (the same calls, found faster when
+/// the hints name many hosts).
+pub fn find_calls_prepared(doc: &Document, hints: &PreparedHints<'_>) -> Vec<FunctionCall> {
+    let mut calls = Vec::new();
+    for_each_call(doc, hints, |site| calls.push(site.into_call()));
+    calls
+}
+
+/// Hands each function call in `doc` to `visit`, in document order, as [`find_calls_prepared`]
+/// finds them; the call borrows its workflow's and action's names, so a caller that keeps other
+/// fields copies only what it keeps.
+pub fn for_each_call(
+    doc: &Document,
+    hints: &PreparedHints<'_>,
+    mut visit: impl FnMut(CallSite<'_>),
+) {
+    each_call(doc, hints.lookup(), &mut visit);
+}
+
+/// One function call as [`for_each_call`] hands it over: a [`FunctionCall`] whose names are
+/// borrowed from the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallSite<'a> {
+    /// As [`FunctionCall::action`].
+    pub action: &'a str,
+    /// The enclosing action names, outermost first ([`FunctionCall::container`] joins them
+    /// with `/`).
+    pub container: &'a [&'a str],
+    /// As [`FunctionCall::kind`].
+    pub kind: CallKind,
+    /// As [`FunctionCall::app`].
+    pub app: Option<String>,
+    /// As [`FunctionCall::slot`].
+    pub slot: Option<String>,
+    /// As [`FunctionCall::function`].
+    pub function: Option<String>,
+    /// As [`FunctionCall::resolved`].
+    pub resolved: bool,
+    /// As [`FunctionCall::workflow`].
+    pub workflow: &'a str,
+    /// As [`FunctionCall::reason`].
+    pub reason: Option<String>,
+}
+
+impl CallSite<'_> {
+    /// The enclosing action names joined by `/` (`""` at top level).
+    pub fn container_path(&self) -> String {
+        self.container.join("/")
+    }
+
+    /// The call with its names copied out.
+    pub fn into_call(self) -> FunctionCall {
+        FunctionCall {
+            action: self.action.to_owned(),
+            container: self.container_path(),
+            kind: self.kind,
+            app: self.app,
+            slot: self.slot,
+            function: self.function,
+            resolved: self.resolved,
+            workflow: self.workflow.to_owned(),
+            reason: self.reason,
+        }
+    }
+}
+
+fn each_call(doc: &Document, lookup: Lookup<'_>, visit: &mut dyn FnMut(CallSite<'_>)) {
     for workflow in &doc.workflows {
         let definition = doc.definition(workflow);
         let all = actions(definition, &workflow.definition);
         let mut resolver = Resolver {
             doc,
             workflow,
-            hints,
+            hints: lookup.hints,
+            lookup,
         };
-        // Resolve each action once. Function actions name apps, and so does a production host
-        // without a hyphen; both help split host names such as `orders-deploy` afterwards.
-        let resolved: Vec<Resolved> = all.iter().map(|a| resolver.classify(a.action)).collect();
-        let mut doc_apps: Vec<String> = Vec::new();
-        // Each Http URI is resolved once without the document's app names; that answer is kept
-        // unless it came from splitting the host by app names, which those names may change.
-        let mut first_answers: Vec<Option<(Option<Target>, bool)>> =
-            Vec::with_capacity(resolved.len());
-        for entry in &resolved {
-            let mut answer = None;
-            match entry {
-                Resolved::Function(Target { app: Some(app), .. }) => doc_apps.push(app.clone()),
-                Resolved::Http(uri) => {
-                    let (target, by_names) = from_url_with(uri, hints, &[]);
-                    if let Some(Target { app: Some(app), .. }) = &target
-                        && !app.contains('-')
-                    {
-                        doc_apps.push(app.clone());
-                    }
-                    answer = Some((target, by_names));
-                }
-                _ => {}
-            }
-            first_answers.push(answer);
-        }
-        doc_apps.sort_unstable();
-        doc_apps.dedup();
-        for ((action, entry), first) in all.iter().zip(resolved).zip(first_answers) {
-            let (kind, target) = match entry {
+        // Gathered the first time a host is split by app names, which those names may change.
+        let mut doc_apps: Option<Vec<String>> = None;
+        for action in &all {
+            let (kind, target) = match resolver.classify(action.action) {
                 Resolved::Function(target) => (CallKind::Function, target),
                 Resolved::Http(uri) => {
-                    let target = match first {
-                        Some((target, false)) => target,
-                        _ => from_url(&uri, hints, &doc_apps),
-                    };
+                    let (mut target, by_names) = from_url_with(&uri, lookup, &[]);
+                    if by_names {
+                        let names =
+                            doc_apps.get_or_insert_with(|| document_apps(&mut resolver, &all));
+                        target = from_url_with(&uri, lookup, names).0;
+                    }
                     match target {
                         Some(target) => (CallKind::Http, with_uri(target, &uri)),
                         None => continue,
@@ -101,17 +156,37 @@ pub fn find_calls(doc: &Document, hints: &Hints) -> Vec<FunctionCall> {
                 }
                 Resolved::Other => continue,
             };
-            calls.push(call(workflow, action, kind, target));
+            visit(site(workflow, action, kind, target));
         }
     }
-    calls
+}
+
+/// The app names a workflow's calls show, sorted: Function actions name apps, and so does a
+/// production host without a hyphen (resolved without these names); both help split host names
+/// such as `orders-deploy`.
+fn document_apps<'a>(resolver: &mut Resolver<'a>, all: &[ActionRef<'a>]) -> Vec<String> {
+    let mut doc_apps: Vec<String> = Vec::new();
+    for action in all {
+        let app = match resolver.classify(action.action) {
+            Resolved::Function(target) => target.app,
+            Resolved::Http(uri) => from_url_with(&uri, resolver.lookup, &[])
+                .0
+                .and_then(|target| target.app)
+                .filter(|app| !app.contains('-')),
+            Resolved::Other => None,
+        };
+        doc_apps.extend(app);
+    }
+    doc_apps.sort_unstable();
+    doc_apps.dedup();
+    doc_apps
 }
 
 /// An action, resolved once.
-enum Resolved {
+enum Resolved<'a> {
     Function(Target),
     /// An Http action and its URI after ARM and WDL evaluation.
-    Http(String),
+    Http(Cow<'a, str>),
     Other,
 }
 
@@ -122,39 +197,38 @@ fn with_uri(mut target: Target, uri: &str) -> Target {
     target
 }
 
-fn call(
-    workflow: &Workflow,
-    action: &ActionRef<'_>,
+fn site<'a>(
+    workflow: &'a Workflow,
+    action: &'a ActionRef<'a>,
     kind: CallKind,
     target: Target,
-) -> FunctionCall {
+) -> CallSite<'a> {
     let resolved = target.app.is_some() && target.slot.is_some() && target.function.is_some();
     let reason = match (resolved, target.reason) {
         (true, _) => None,
         (false, Some(reason)) => Some(reason),
         (false, None) => Some("the target could not be resolved".to_owned()),
     };
-    FunctionCall {
-        action: action.name.to_owned(),
-        container: action.container.join("/"),
+    CallSite {
+        action: action.name,
+        container: &action.container,
         kind,
         app: target.app,
         slot: target.slot,
         function: target.function,
         resolved,
-        workflow: workflow.name.clone(),
+        workflow: &workflow.name,
         reason,
     }
 }
 
 /// An action's `inputs.uri` (looked up by key: `Value::pointer` allocates for every segment).
 fn uri_of(action: &Value) -> Option<&Value> {
-    action.get("inputs").and_then(|i| i.get("uri"))
+    member(action, "inputs").and_then(|i| member(i, "uri"))
 }
 
 pub(crate) fn action_type(action: &Value) -> &str {
-    action
-        .get("type")
+    member(action, "type")
         .and_then(Value::as_str)
         .unwrap_or_default()
 }
@@ -165,9 +239,11 @@ pub(crate) struct Resolver<'a> {
     pub(crate) doc: &'a Document,
     pub(crate) workflow: &'a Workflow,
     pub(crate) hints: &'a Hints,
+    /// How host names are looked up (in `hints`, or in a prepared index of them).
+    pub(crate) lookup: Lookup<'a>,
 }
 
-impl Resolver<'_> {
+impl<'a> Resolver<'a> {
     pub(crate) fn resolve(&mut self, value: &Value) -> Value {
         let deployed;
         let value = match &self.workflow.arm {
@@ -183,17 +259,25 @@ impl Resolver<'_> {
         }
     }
 
-    fn resolve_text(&mut self, value: Option<&Value>) -> Option<String> {
+    /// A value that resolves to text, as [`Resolver::resolve`] gives it; text with no
+    /// expression in it (most URIs and ids) is borrowed rather than evaluated.
+    fn resolve_text(&mut self, value: Option<&'a Value>) -> Option<Cow<'a, str>> {
         let value = value?;
+        if self.workflow.arm.is_none()
+            && let Some(text) = value.as_str()
+            && is_literal_text(text)
+        {
+            return Some(Cow::Borrowed(text));
+        }
         match self.resolve(value) {
-            Value::String(s) => Some(s),
+            Value::String(s) => Some(Cow::Owned(s)),
             _ => None,
         }
     }
 
-    pub(crate) fn function_target(&mut self, action: &Value) -> Target {
-        let function = action.get("inputs").and_then(|i| i.get("function"));
-        if let Some(id) = self.resolve_text(function.and_then(|f| f.get("id"))) {
+    pub(crate) fn function_target(&mut self, action: &'a Value) -> Target {
+        let function = member(action, "inputs").and_then(|i| member(i, "function"));
+        if let Some(id) = self.resolve_text(function.and_then(|f| member(f, "id"))) {
             return from_function_id(&id).unwrap_or_else(|| Target {
                 reason: Some(format!("`{}` is not a function id", display_unknowns(&id))),
                 ..Target::default()
@@ -235,7 +319,7 @@ impl Resolver<'_> {
         }
     }
 
-    fn classify(&mut self, action: &Value) -> Resolved {
+    fn classify(&mut self, action: &'a Value) -> Resolved<'a> {
         let kind = action_type(action);
         if kind.eq_ignore_ascii_case("Function") {
             Resolved::Function(self.function_target(action))
@@ -249,9 +333,11 @@ impl Resolver<'_> {
         }
     }
 
-    pub(crate) fn http_target(&mut self, action: &Value, doc_apps: &[String]) -> Option<Target> {
+    pub(crate) fn http_target(&mut self, action: &'a Value, doc_apps: &[String]) -> Option<Target> {
         let uri = self.resolve_text(uri_of(action))?;
-        from_url(&uri, self.hints, doc_apps).map(|target| with_uri(target, &uri))
+        from_url_with(&uri, self.lookup, doc_apps)
+            .0
+            .map(|target| with_uri(target, &uri))
     }
 }
 

@@ -92,6 +92,20 @@ pub fn get_path_mut<'a>(value: &'a mut Value, path: &[Seg]) -> Option<&'a mut Va
     })
 }
 
+/// `value[key]` of an object. A workflow's objects are mostly small: their keys are compared in
+/// order rather than the key hashed (SipHash) for the map's table; the answer is the same.
+pub(crate) fn member<'v>(value: &'v Value, key: &str) -> Option<&'v Value> {
+    let object = value.as_object()?;
+    if object.len() <= 8 {
+        object
+            .iter()
+            .find(|(k, _)| k.as_str() == key)
+            .map(|(_, v)| v)
+    } else {
+        object.get(key)
+    }
+}
+
 pub(crate) fn key(k: &str) -> Seg {
     Seg::Key(k.to_owned())
 }
@@ -210,8 +224,9 @@ impl Document {
             }
             let reason = "it has `resources` with `Microsoft.Logic/workflows`".to_owned();
             (Format::ArmTemplate, reason, workflows)
-        } else if root
-            .pointer("/properties/definition")
+        } else if object
+            .get("properties")
+            .and_then(|p| p.get("definition"))
             .is_some_and(Value::is_object)
         {
             let name = object.get("name").and_then(Value::as_str).unwrap_or(name);

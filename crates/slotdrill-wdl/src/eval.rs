@@ -226,6 +226,9 @@ pub fn arm_expression(s: &str) -> Option<&str> {
 /// Evaluates a JSON string the way Logic Apps does: `"@expr"` gives the expression's value,
 /// `"… @{expr} …"` interpolates, `"@@…"` is a literal `@…`, anything else is itself.
 pub fn eval_wdl_string(s: &str, scope: &mut dyn Scope) -> Result<Value, EvalError> {
+    if is_literal_text(s) {
+        return Ok(Value::String(s.to_owned()));
+    }
     if let Some(rest) = s.strip_prefix("@@") {
         return Ok(Value::String(format!("@{rest}")));
     }
@@ -233,9 +236,6 @@ pub fn eval_wdl_string(s: &str, scope: &mut dyn Scope) -> Result<Value, EvalErro
         && !rest.starts_with('{')
     {
         return eval(&parse(rest)?, scope);
-    }
-    if !s.contains("@{") {
-        return Ok(Value::String(s.to_owned()));
     }
     let mut out = String::new();
     for part in interpolation_parts(s)? {
@@ -247,6 +247,17 @@ pub fn eval_wdl_string(s: &str, scope: &mut dyn Scope) -> Result<Value, EvalErro
         }
     }
     Ok(Value::String(out))
+}
+
+/// True when [`eval_wdl_string`] gives `s` itself: it neither starts with `@` (an expression,
+/// or the `@@` escape) nor holds an `@{…}` interpolation.
+pub fn is_literal_text(s: &str) -> bool {
+    // A byte search for `@` first: most text has none, and then needs no substring search.
+    match s.find('@') {
+        None => true,
+        Some(0) => false,
+        Some(_) => !s.contains("@{"),
+    }
 }
 
 /// One piece of an interpolated string.

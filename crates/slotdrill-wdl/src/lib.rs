@@ -41,7 +41,7 @@ mod target;
 mod walk;
 
 pub use arm::ArmContext;
-pub use calls::{CallKind, FunctionCall, find_calls};
+pub use calls::{CallKind, CallSite, FunctionCall, find_calls, find_calls_prepared, for_each_call};
 pub use document::{
     Document, Format, JsonPath, Project, Seg, Workflow, get_path, get_path_mut, parse_json,
 };
@@ -49,5 +49,7 @@ pub use error::WdlError;
 pub use rewrite::{
     AddedParameter, KeyCarrier, RepointRecord, RepointRequest, is_restored, repoint, restore,
 };
-pub use target::{Hints, Host, Target, Url, from_function_id, from_url, resolve_host, split_url};
+pub use target::{
+    Hints, Host, PreparedHints, Target, Url, from_function_id, from_url, resolve_host, split_url,
+};
 pub use walk::{ActionRef, actions};

@@ -19,6 +19,7 @@ use crate::calls::{Resolver, action_type};
 use crate::document::{Document, Format, JsonPath, Workflow, get_path, get_path_mut, key};
 use crate::error::WdlError;
 use crate::eval::first_unknown;
+use crate::target::Lookup;
 use crate::target::{Hints, split_url};
 use crate::walk::{ActionRef, actions};
 
@@ -105,6 +106,7 @@ pub fn repoint(
         doc,
         workflow,
         hints,
+        lookup: Lookup::of(hints),
     };
     let unresolved = |reason: String| WdlError::Unresolved {
         file: doc.file.clone(),

@@ -6,7 +6,7 @@
 //! they win. Offline, a classic or unique default host name is split using the app names the
 //! caller or the document knows; a name with no known app is taken as production of that app.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde_json::Value;
 use slotdrill_model::{AzureName, PRODUCTION};
@@ -24,6 +24,72 @@ pub struct Hints {
     pub apps: Vec<String>,
     /// Setting name → value for `appsetting('NAME')`; a name not here stays unknown.
     pub app_settings: BTreeMap<String, String>,
+}
+
+impl Hints {
+    /// These hints made ready to resolve the calls of many documents (an estate's workflows):
+    /// [`crate::find_calls_prepared`] gives what [`crate::find_calls`] gives, but looks each
+    /// host name up in a hash map by its lower-case form instead of comparing it, folded byte
+    /// by byte, with the ordered map's keys.
+    pub fn prepare(&self) -> PreparedHints<'_> {
+        let hosts = self
+            .hosts
+            .iter()
+            .map(|(host, (app, slot))| (host.key(), (app.as_str(), slot.as_str())))
+            .collect();
+        PreparedHints { hints: self, hosts }
+    }
+}
+
+/// [`Hints`] made ready by [`Hints::prepare`].
+#[derive(Debug, Clone)]
+pub struct PreparedHints<'a> {
+    pub(crate) hints: &'a Hints,
+    /// [`Hints::hosts`] by lower-case host name: `AzureName` keys are equal exactly when their
+    /// lower-case forms are, so both maps answer alike.
+    hosts: HashMap<String, (&'a str, &'a str)>,
+}
+
+impl<'a> PreparedHints<'a> {
+    /// The hints they were made from.
+    pub fn hints(&self) -> &'a Hints {
+        self.hints
+    }
+
+    pub(crate) fn lookup(&self) -> Lookup<'_> {
+        Lookup {
+            hints: self.hints,
+            hosts: Some(&self.hosts),
+        }
+    }
+}
+
+/// How host names are looked up: in [`Hints::hosts`] itself, or in a [`PreparedHints`] index.
+#[derive(Clone, Copy)]
+pub(crate) struct Lookup<'a> {
+    pub(crate) hints: &'a Hints,
+    hosts: Option<&'a HashMap<String, (&'a str, &'a str)>>,
+}
+
+impl<'a> Lookup<'a> {
+    pub(crate) fn of(hints: &'a Hints) -> Lookup<'a> {
+        Lookup { hints, hosts: None }
+    }
+
+    /// The (app, slot) a host name is, as the hints say.
+    fn host(&self, host: &str) -> Option<(&'a str, &'a str)> {
+        match self.hosts {
+            Some(hosts) if host.bytes().any(|b| b.is_ascii_uppercase()) => {
+                hosts.get(host.to_ascii_lowercase().as_str()).copied()
+            }
+            Some(hosts) => hosts.get(host).copied(),
+            None => self
+                .hints
+                .hosts
+                .get(&AzureName::from(host))
+                .map(|(app, slot)| (app.as_str(), slot.as_str())),
+        }
+    }
 }
 
 /// A resolved or partly resolved call target. `None` parts could not be resolved.
@@ -67,19 +133,35 @@ fn function_of_unknown_id(id: &str) -> Option<Target> {
 
 /// Parses an ARM function id; `None` when `id` does not have the shape of one.
 pub fn from_function_id(id: &str) -> Option<Target> {
-    let segments: Vec<&str> = id.trim_matches('/').split('/').collect();
-    let Some(sites) = segments
-        .iter()
-        .position(|s| s.eq_ignore_ascii_case("sites"))
-    else {
-        return function_of_unknown_id(id);
+    // Split by a predicate: ids are short, and setting up a memchr search for each `/` (what a
+    // char pattern does) costs more than looking at each char.
+    #[allow(clippy::manual_pattern_char_comparison)]
+    let mut segments = id.trim_matches('/').split(|c: char| c == '/');
+    // The first `sites` segment decides, as a provider path has it once.
+    let mut previous: Option<&str> = None;
+    let provider_ok = loop {
+        match segments.next() {
+            None => return function_of_unknown_id(id),
+            Some(s) if s.eq_ignore_ascii_case("sites") => {
+                break previous.is_some_and(|p| p.eq_ignore_ascii_case("Microsoft.Web"));
+            }
+            Some(s) => previous = Some(s),
+        }
     };
-    let provider_ok = sites >= 1 && segments[sites - 1].eq_ignore_ascii_case("Microsoft.Web");
     if !provider_ok {
         return function_of_unknown_id(id);
     }
-    let rest = &segments[sites + 1..];
-    let (app, slot, function) = match rest {
+    // Up to the five segments an id with a slot has after `sites`; more is not a function id.
+    let mut rest = [""; 5];
+    let mut count = 0;
+    for segment in segments {
+        let Some(place) = rest.get_mut(count) else {
+            return function_of_unknown_id(id);
+        };
+        *place = segment;
+        count += 1;
+    }
+    let (app, slot, function) = match &rest[..count] {
         [app, functions, function] if functions.eq_ignore_ascii_case("functions") => {
             (*app, PRODUCTION, *function)
         }
@@ -91,6 +173,16 @@ pub fn from_function_id(id: &str) -> Option<Target> {
         }
         _ => return function_of_unknown_id(id),
     };
+    if !has_unknown(id) {
+        // No part can hold an unknown, and there is nothing to explain.
+        let part = |p: &str| (!p.is_empty()).then(|| p.to_owned());
+        return Some(Target {
+            app: part(app),
+            slot: part(slot),
+            function: part(function),
+            reason: None,
+        });
+    }
     Some(Target {
         app: known(app),
         slot: known(slot),
@@ -114,14 +206,9 @@ pub struct Url {
 
 /// Splits `scheme://host[:port]/path?query`; `None` if `uri` is not such a URL.
 pub fn split_url(uri: &str) -> Option<Url> {
-    let (scheme, rest) = uri.split_once("://")?;
-    let (authority, path_query) = match rest.find('/') {
-        Some(i) => (&rest[..i], &rest[i..]),
-        None => (rest, "/"),
-    };
-    let host = authority.split(':').next().unwrap_or(authority);
-    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
-    let query = query
+    let parts = url_parts(uri)?;
+    let query = parts
+        .query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -130,9 +217,33 @@ pub fn split_url(uri: &str) -> Option<Url> {
         })
         .collect();
     Some(Url {
-        scheme: scheme.to_ascii_lowercase(),
-        host: host.to_owned(),
-        path: path.to_owned(),
+        scheme: parts.scheme.to_ascii_lowercase(),
+        host: parts.host.to_owned(),
+        path: parts.path.to_owned(),
+        query,
+    })
+}
+
+/// A URL's parts as slices of it: what [`split_url`] copies out.
+struct UrlParts<'a> {
+    scheme: &'a str,
+    host: &'a str,
+    path: &'a str,
+    query: &'a str,
+}
+
+fn url_parts(uri: &str) -> Option<UrlParts<'_>> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let (authority, path_query) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let host = authority.split(':').next().unwrap_or(authority);
+    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+    Some(UrlParts {
+        scheme,
+        host,
+        path,
         query,
     })
 }
@@ -157,22 +268,23 @@ const DOMAIN: &str = ".azurewebsites.net";
 
 /// Resolves a host name with `hints` (and `doc_apps`, app names found elsewhere in the document).
 pub fn resolve_host(host: &str, hints: &Hints, doc_apps: &[String]) -> Host {
-    resolve_host_with(host, hints, doc_apps).0
+    resolve_host_with(host, Lookup::of(hints), doc_apps).0
 }
 
 /// [`resolve_host`], and whether the answer came from splitting the host by app names (so that
 /// other `doc_apps` could change it).
-fn resolve_host_with(host: &str, hints: &Hints, doc_apps: &[String]) -> (Host, bool) {
+fn resolve_host_with(host: &str, lookup: Lookup<'_>, doc_apps: &[String]) -> (Host, bool) {
     if let Some(raw) = first_unknown(host) {
         return (Host::Unknown(raw.to_owned()), false);
     }
-    if let Some((app, slot)) = hints.hosts.get(&AzureName::from(host)) {
+    if let Some((app, slot)) = lookup.host(host) {
         let host = Host::Slot {
-            app: app.clone(),
-            slot: slot.clone(),
+            app: app.to_owned(),
+            slot: slot.to_owned(),
         };
         return (host, false);
     }
+    let hints = lookup.hints;
     // The suffix and the unique form's region are matched on the lower-case text.
     let lower = host.to_ascii_lowercase();
     let Some(prefix) = lower.strip_suffix(DOMAIN) else {
@@ -224,17 +336,17 @@ fn slot_of<'a>(name: &'a str, app: &str) -> Option<&'a str> {
 
 /// Resolves a function URL: `None` when it does not reach a function host.
 pub fn from_url(uri: &str, hints: &Hints, doc_apps: &[String]) -> Option<Target> {
-    from_url_with(uri, hints, doc_apps).0
+    from_url_with(uri, Lookup::of(hints), doc_apps).0
 }
 
 /// [`from_url`], and whether the answer came from splitting the host by app names (so that
 /// other `doc_apps` could change it).
 pub(crate) fn from_url_with(
     uri: &str,
-    hints: &Hints,
+    lookup: Lookup<'_>,
     doc_apps: &[String],
 ) -> (Option<Target>, bool) {
-    let Some(url) = split_url(uri) else {
+    let Some(url) = url_parts(uri) else {
         // A URI whose base is an unknown expression may still show the function it calls.
         let target = has_unknown(uri).then(|| {
             let function = uri
@@ -249,15 +361,17 @@ pub(crate) fn from_url_with(
         });
         return (target, false);
     };
-    let (host, by_names) = resolve_host_with(&url.host, hints, doc_apps);
+    let (host, by_names) = resolve_host_with(url.host, lookup, doc_apps);
     if host == Host::Other {
         return (None, by_names);
     }
+    // With no unknown anywhere in the URI, no part holds one and there is nothing to explain.
+    let plain = !has_unknown(uri);
     let function = url
         .path
         .strip_prefix("/api/")
         .map(|f| f.trim_end_matches('/'));
-    if function.is_none() && !has_unknown(&url.path) {
+    if function.is_none() && (plain || !has_unknown(url.path)) {
         return (None, by_names);
     }
     let (app, slot) = match host {
@@ -267,8 +381,11 @@ pub(crate) fn from_url_with(
     let target = Target {
         app,
         slot,
-        function: function.and_then(known),
-        reason: reason_for(uri),
+        function: match function {
+            Some(f) if plain => (!f.is_empty()).then(|| f.to_owned()),
+            _ => function.and_then(known),
+        },
+        reason: if plain { None } else { reason_for(uri) },
     };
     (Some(target), by_names)
 }

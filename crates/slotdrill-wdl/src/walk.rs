@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use serde_json::Value;
 
-use crate::document::{JsonPath, Seg, key};
+use crate::document::{JsonPath, Seg, key, member};
 
 /// One action and where it sits.
 #[derive(Debug, Clone)]
@@ -41,7 +41,7 @@ pub fn actions<'a>(definition: &'a Value, base: &[Seg]) -> Vec<ActionRef<'a>> {
     let mut path = base.to_vec();
     path.push(key("actions"));
     collect(
-        definition.get("actions"),
+        member(definition, "actions"),
         Rc::new(path),
         Rc::new(Vec::new()),
         &mut out,
@@ -96,13 +96,13 @@ fn branches(action: &Value) -> Vec<(JsonPath, &Value)> {
         match field.as_str() {
             "actions" => found.push((vec![key("actions")], value)),
             "else" | "default" => {
-                if let Some(nested) = value.get("actions") {
+                if let Some(nested) = member(value, "actions") {
                     found.push((vec![key(field), key("actions")], nested));
                 }
             }
             "cases" => {
                 for (case, body) in value.as_object().into_iter().flatten() {
-                    if let Some(nested) = body.get("actions") {
+                    if let Some(nested) = member(body, "actions") {
                         found.push((
                             vec![key("cases"), Seg::Key(case.clone()), key("actions")],
                             nested,
