@@ -41,13 +41,17 @@ impl Hints {
     }
 }
 
+/// Lower-case host name → (app, slot). foldhash, not SipHash: an estate's names come from its
+/// own subscription, and observe looks one up per call.
+type HostTable<'a> = HashMap<String, (&'a str, &'a str), foldhash::fast::RandomState>;
+
 /// [`Hints`] made ready by [`Hints::prepare`].
 #[derive(Debug, Clone)]
 pub struct PreparedHints<'a> {
     pub(crate) hints: &'a Hints,
     /// [`Hints::hosts`] by lower-case host name: `AzureName` keys are equal exactly when their
     /// lower-case forms are, so both maps answer alike.
-    hosts: HashMap<String, (&'a str, &'a str)>,
+    hosts: HostTable<'a>,
 }
 
 impl<'a> PreparedHints<'a> {
@@ -68,7 +72,7 @@ impl<'a> PreparedHints<'a> {
 #[derive(Clone, Copy)]
 pub(crate) struct Lookup<'a> {
     pub(crate) hints: &'a Hints,
-    hosts: Option<&'a HashMap<String, (&'a str, &'a str)>>,
+    hosts: Option<&'a HostTable<'a>>,
 }
 
 impl<'a> Lookup<'a> {

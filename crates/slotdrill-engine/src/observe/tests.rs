@@ -1,0 +1,215 @@
+//! Observe at more than a batch of workflows: the callers it records (its list sized from the
+//! first workflows, its versions made a map at the end) are the calls `find_calls` finds with
+//! the unprepared hints, workflow by workflow, and a failed read fails it with no read after.
+
+use std::cell::Cell;
+
+use proptest::prelude::*;
+use serde_json::{Map, json};
+use slotdrill_model::Secret;
+use slotdrill_wdl::{Document, find_calls, parse_json};
+
+use super::*;
+use crate::cloud::{ActionOutcome, CloudError, ReleaseSource, SlotSnapshot};
+
+/// Apps `app0`..`app{n}` with production and deploy; workflows as JSON text; reads fail from
+/// the `fail_at`-th on. Reads are counted, to show that none happens after a failure.
+struct Fake {
+    apps: Vec<AppSnapshot>,
+    workflows: Vec<String>,
+    fail_at: Option<usize>,
+    reads: Cell<usize>,
+}
+
+fn slot(app: &str, name: &str) -> SlotSnapshot {
+    SlotSnapshot {
+        name: name.to_owned(),
+        host_name: if name == "production" {
+            format!("{app}.azurewebsites.net")
+        } else {
+            format!("{app}-{name}.azurewebsites.net")
+        },
+        release: None,
+        release_source: ReleaseSource::default(),
+        release_note: None,
+        running: true,
+        functions: vec!["F".to_owned()],
+        settings: Default::default(),
+        deployed_since_swap: false,
+        last_swap: None,
+        live_since: None,
+    }
+}
+
+/// The calls of workflow `w`: every form observe meets (id with and without a slot, a slot's
+/// host, a host no hint knows, an expression unknown offline), nested in scopes, in an order
+/// and number that vary with `w`.
+fn workflow_text(w: usize, apps: usize) -> String {
+    let mut actions = Map::new();
+    for i in 0..(w % 7) {
+        let app = format!("App{}", (w * 7 + i * 13) % apps);
+        let action = match (w + i) % 5 {
+            0 => {
+                json!({ "type": "Function", "inputs": { "function": { "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/{app}/functions/F{i}") } } })
+            }
+            1 => {
+                json!({ "type": "Function", "inputs": { "function": { "id": format!("/subscriptions/s/resourceGroups/rg/providers/Microsoft.Web/sites/{app}/slots/deploy/functions/F{i}") } } })
+            }
+            2 => {
+                json!({ "type": "Http", "inputs": { "method": "POST", "uri": format!("https://{app}-deploy.azurewebsites.net/api/F{i}") } })
+            }
+            3 => {
+                json!({ "type": "Http", "inputs": { "method": "POST", "uri": format!("https://elsewhere{w}.azurewebsites.net/api/F{i}") } })
+            }
+            _ => {
+                json!({ "type": "Http", "inputs": { "method": "POST", "uri": "@{parameters('base')}/api/F" } })
+            }
+        };
+        actions.insert(format!("Call{i}"), action);
+    }
+    json!({ "name": format!("flow{w}"), "properties": { "definition": {
+        "triggers": { "manual": { "type": "Request", "kind": "Http" } },
+        "actions": { "Outer": { "type": "Scope", "actions": { "Inner": { "type": "Scope", "actions": actions } } } } } } })
+    .to_string()
+}
+
+fn fake(apps: usize, workflows: usize, fail_at: Option<usize>) -> Fake {
+    Fake {
+        apps: (0..apps)
+            .map(|a| {
+                let name = format!("app{a}");
+                AppSnapshot {
+                    slots: vec![slot(&name, "production"), slot(&name, "deploy")],
+                    sticky: Vec::new(),
+                    name,
+                }
+            })
+            .collect(),
+        workflows: (0..workflows).map(|w| workflow_text(w, apps)).collect(),
+        fail_at,
+        reads: Cell::new(0),
+    }
+}
+
+impl Cloud for Fake {
+    fn apps(&self) -> Result<Vec<AppSnapshot>, CloudError> {
+        Ok(self.apps.clone())
+    }
+    fn workflows(&self) -> Result<Vec<String>, CloudError> {
+        Ok((0..self.workflows.len())
+            .map(|w| format!("flow{w}"))
+            .collect())
+    }
+    fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
+        let index: usize = name["flow".len()..].parse().expect("a fake's name");
+        self.reads.set(self.reads.get() + 1);
+        if self.fail_at.is_some_and(|at| index >= at) {
+            return Err(CloudError::NotFound(name.to_owned()));
+        }
+        let root = parse_json(name, &self.workflows[index]).expect("valid JSON");
+        Ok(WorkflowRead {
+            document: Document::from_value(name, name, root, None).expect("a workflow"),
+            version: format!("v{index}"),
+        })
+    }
+    fn write_workflow(&self, _: &str, _: &Document, _: &str) -> Result<String, CloudError> {
+        unreachable!("observe only reads")
+    }
+    fn function_key(&self, _: &str, _: &str, _: &str) -> Result<Secret, CloudError> {
+        unreachable!("observe only reads")
+    }
+    fn probe(&self, _: &str, _: &str, _: &str, _: u32) -> Result<Vec<u16>, CloudError> {
+        unreachable!("observe only reads")
+    }
+    fn run_history(&self, _: &str, _: usize) -> Result<Vec<ActionOutcome>, CloudError> {
+        unreachable!("observe only reads")
+    }
+    fn set_logic_app_setting(&self, _: &str, _: &str, _: &Secret) -> Result<(), CloudError> {
+        unreachable!("observe only reads")
+    }
+    fn remove_logic_app_setting(&self, _: &str, _: &str) -> Result<(), CloudError> {
+        unreachable!("observe only reads")
+    }
+    fn swap(&self, _: &str, _: &str, _: &str) -> Result<(), CloudError> {
+        unreachable!("observe only reads")
+    }
+    fn trigger(&self, _: &str) -> Result<bool, CloudError> {
+        unreachable!("observe only reads")
+    }
+}
+
+/// What observe should record, from `find_calls` on each workflow read anew.
+fn expected(cloud: &Fake) -> Result<(Vec<CallerObservation>, BTreeMap<String, String>), String> {
+    let hints = hints_for(&cloud.apps);
+    let mut callers = Vec::new();
+    let mut versions = BTreeMap::new();
+    for name in cloud.workflows().expect("names") {
+        let read = cloud.read_workflow(&name).map_err(|e| e.to_string())?;
+        for call in find_calls(&read.document, &hints) {
+            callers.push(CallerObservation {
+                workflow: name.clone(),
+                action: call.action,
+                container: call.container,
+                app: call.app,
+                slot: call.slot,
+                function: call.function,
+                reason: call.reason,
+            });
+        }
+        versions.insert(name, read.version);
+    }
+    Ok((callers, versions))
+}
+
+#[test]
+fn every_form_of_call_is_met() {
+    let cloud = fake(40, 3 * READ_BATCH + 5, None);
+    let observation = observe(&cloud).expect("observe");
+    let callers = observation.callers();
+    assert!(callers.iter().any(|c| c.slot.as_deref() == Some("deploy")));
+    assert!(
+        callers
+            .iter()
+            .any(|c| c.slot.as_deref() == Some("production"))
+    );
+    assert!(observation.unresolved_callers().next().is_some());
+    let app3 = |c: &&CallerObservation| {
+        c.app
+            .as_deref()
+            .is_some_and(|a| a.eq_ignore_ascii_case("app3"))
+    };
+    assert!(observation.callers_of("APP3").next().is_some());
+    assert!(
+        observation
+            .callers_of("APP3")
+            .eq(callers.iter().filter(app3))
+    );
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: slotdrill_test_support::proptest_cases(24), failure_persistence: None, ..ProptestConfig::default() })]
+
+    #[test]
+    fn observe_records_what_find_calls_finds(
+        apps in 1usize..30,
+        workflows in 0usize..(4 * READ_BATCH),
+        fail_at in proptest::option::of(0usize..(4 * READ_BATCH)),
+    ) {
+        let cloud = fake(apps, workflows, fail_at);
+        let observed = observe(&cloud).map_err(|e| e.to_string());
+        let reads = cloud.reads.get();
+        match expected(&fake(apps, workflows, fail_at)) {
+            Ok((callers, versions)) => {
+                let observation = observed.expect("no read fails");
+                prop_assert_eq!(observation.callers(), &callers[..]);
+                prop_assert_eq!(&observation.workflow_versions, &versions);
+                prop_assert_eq!(observation, Observation::new(cloud.apps.clone(), callers, versions));
+            }
+            Err(message) => {
+                prop_assert_eq!(observed.expect_err("a read fails"), message);
+                // Nothing is read after the failed read.
+                prop_assert_eq!(Some(reads), fail_at.map(|at| at + 1));
+            }
+        }
+    }
+}
