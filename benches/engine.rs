@@ -4,6 +4,7 @@
 //!
 //! - `engine/observe-plan-partial-10-faulty/…`: observe (the apps, then every workflow read and
 //!   scanned for calls) + `named_faulty` + `plan`, the whole read-only part of `rollback`.
+//! - The doubling ratio from interleaved pairs of the two sizes (in a benchmark run only).
 //! - `engine/plan-alone/…`: `plan` on an observation and diagnosis made once beforehand.
 //! - Peak resident memory of observe + plan, per size, each measured in a process of its own
 //!   (the bench runs itself again with `SLOTDRILL_BENCH_PEAK=APPS,WORKFLOWS`): `VmHWM`, and the
@@ -18,6 +19,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::Command;
+use std::time::Instant;
 
 use criterion::Criterion;
 use serde_json::{Map, json};
@@ -227,19 +229,68 @@ fn report_peaks() {
     }
 }
 
+/// Interleaved pairs timed for the doubling ratio.
+const PAIRS: usize = 11;
+
+/// The time at double the size over the time at the first, from [`PAIRS`] pairs: each pair
+/// observes and plans both estates back to back (which goes first alternates), so both see the
+/// same state of the machine, which on a shared machine drifts over seconds by more than the
+/// difference measured; criterion's two groups run tens of seconds apart. Prints the median of
+/// the pairs' ratios, with the lowest and highest.
+fn paired_doubling(estates: &[Estate; 2], faulty: &[AppFunction]) {
+    let time = |estate: &Estate| {
+        let started = Instant::now();
+        std::hint::black_box(observe_and_plan(estate, faulty));
+        started.elapsed().as_secs_f64()
+    };
+    let mut ratios: Vec<f64> = (0..PAIRS)
+        .map(|pair| {
+            let (small, large) = if pair % 2 == 0 {
+                let small = time(&estates[0]);
+                (small, time(&estates[1]))
+            } else {
+                let large = time(&estates[1]);
+                (time(&estates[0]), large)
+            };
+            large / small
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    eprintln!(
+        "engine/observe-plan-partial-10-faulty: time at double the size / time, {PAIRS} \
+         interleaved pairs: median {:.3} (lowest {:.3}, highest {:.3})",
+        ratios[PAIRS / 2],
+        ratios[0],
+        ratios[PAIRS - 1],
+    );
+}
+
+/// True in a benchmark run: cargo passes `--bench` to one, not to `cargo test --benches`; a
+/// test, a listing or a profiling run (`--profile-time`) of criterion's is not a measurement.
+fn measuring() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter().any(|a| a == "--bench")
+        && !args
+            .iter()
+            .any(|a| a == "--test" || a == "--list" || a.starts_with("--profile-time"))
+}
+
 fn planning(c: &mut Criterion) {
     let faulty = faulty();
+    let estates = SIZES.map(|(apps, workflows)| estate(apps, workflows));
     let mut group = c.benchmark_group("engine/observe-plan-partial-10-faulty");
     group.sample_size(10);
-    for (apps, workflows) in SIZES {
-        let cloud = estate(apps, workflows);
+    for ((apps, workflows), cloud) in SIZES.iter().zip(&estates) {
         group.bench_function(format!("{apps}-apps-{workflows}-logic-apps"), |b| {
-            b.iter(|| observe_and_plan(&cloud, &faulty).2)
+            b.iter(|| observe_and_plan(cloud, &faulty).2)
         });
     }
     group.finish();
+    if measuring() {
+        paired_doubling(&estates, &faulty);
+    }
     let (apps, workflows) = SIZES[0];
-    let cloud = estate(apps, workflows);
+    let [cloud, _] = estates;
     let (observation, diagnosis, _) = observe_and_plan(&cloud, &faulty);
     drop(cloud);
     let mut group = c.benchmark_group("engine/plan-alone");

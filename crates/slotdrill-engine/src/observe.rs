@@ -1,7 +1,10 @@
 //! Observe: apps, slots, host names, the release each slot holds, and every Logic App caller,
 //! resolved through the workflow crate with the host names the back end reports.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use slotdrill_model::AzureName;
@@ -48,7 +51,7 @@ impl CallerObservation {
 /// Its callers are private and indexed by the app they call when it is built ([`observe`],
 /// [`Observation::new`] or read back with serde), so that planning looks up an app's callers
 /// instead of scanning every caller of the estate for each faulty function.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Observation {
     /// Every app.
     pub apps: Vec<AppSnapshot>,
@@ -60,14 +63,45 @@ pub struct Observation {
     index: CallerIndex,
 }
 
+/// Equal when what was seen is: the index follows from the callers.
+impl PartialEq for Observation {
+    fn eq(&self, other: &Observation) -> bool {
+        self.apps == other.apps
+            && self.callers == other.callers
+            && self.workflow_versions == other.workflow_versions
+    }
+}
+
 /// Where each caller is in [`Observation`]'s list, by what it calls.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Observe adds every caller here, in no order over the estate's apps, so the index is laid
+/// out for memory touched per caller rather than for the lookup: a small table of the last
+/// caller of each app (by the hash of its lower-case name; 10,000 apps fit in a core's L2
+/// cache) and, beside the list, each caller's previous one of the same app. A map of owned
+/// names to lists of positions touched a key and a list's end per caller, both likely cache
+/// misses at estate scale. Names that share a hash share a chain; [`Observation::callers_of`]
+/// keeps only the app asked for.
+#[derive(Debug, Clone, Default)]
 struct CallerIndex {
-    /// The callers of each app (lower-case name), in the list's order. foldhash: one lookup
-    /// per caller observed.
-    by_app: HashMap<String, Vec<usize>, foldhash::fast::RandomState>,
+    /// foldhash, not SipHash: the names come from the estate itself.
+    state: foldhash::fast::RandomState,
+    /// The last caller of each app called.
+    last: HashTable<LastCaller>,
+    /// For each caller with an app, the position of the previous caller of an app with the
+    /// same hash ([`NONE`] for the first); [`NONE`] for a caller with no app.
+    previous: Vec<usize>,
     /// Callers whose app or slot is not resolved, in the list's order.
     unresolved: Vec<usize>,
+}
+
+/// No position.
+const NONE: usize = usize::MAX;
+
+#[derive(Debug, Clone, Copy)]
+struct LastCaller {
+    /// The hash of the app's lower-case name.
+    hash: u64,
+    position: usize,
 }
 
 impl CallerIndex {
@@ -79,26 +113,50 @@ impl CallerIndex {
         index
     }
 
+    /// The hash of `app`'s lower-case name.
+    fn hash(&self, app: &str) -> u64 {
+        if app.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.state.hash_one(app.to_ascii_lowercase().as_str())
+        } else {
+            self.state.hash_one(app)
+        }
+    }
+
+    /// Room for the callers of `apps` apps, so the table never grows while observe adds.
+    fn reserve(&mut self, apps: usize) {
+        self.last.reserve(apps, |e| e.hash);
+    }
+
     fn add(&mut self, position: usize, caller: &CallerObservation) {
+        let mut previous = NONE;
         if let Some(app) = &caller.app {
-            // One key per app: most callers find theirs without a new string.
-            let lower;
-            let key = if app.bytes().any(|b| b.is_ascii_uppercase()) {
-                lower = app.to_ascii_lowercase();
-                lower.as_str()
-            } else {
-                app.as_str()
-            };
-            match self.by_app.get_mut(key) {
-                Some(positions) => positions.push(position),
+            let hash = self.hash(app);
+            match self.last.find_mut(hash, |e| e.hash == hash) {
+                Some(last) => previous = std::mem::replace(&mut last.position, position),
                 None => {
-                    self.by_app.insert(key.to_owned(), vec![position]);
+                    self.last
+                        .insert_unique(hash, LastCaller { hash, position }, |e| e.hash);
                 }
             }
         }
+        self.previous.push(previous);
         if caller.app.is_none() || caller.slot.is_none() {
             self.unresolved.push(position);
         }
+    }
+
+    /// The positions of the callers of an app whose lower-case name hashes as `app`'s, in the
+    /// list's order.
+    fn positions(&self, app: &str) -> Vec<usize> {
+        let hash = self.hash(app);
+        let mut positions = Vec::new();
+        let mut at = self.last.find(hash, |e| e.hash == hash).map(|e| e.position);
+        while let Some(position) = at {
+            positions.push(position);
+            at = self.previous.get(position).copied().filter(|&p| p != NONE);
+        }
+        positions.reverse();
+        positions
     }
 }
 
@@ -135,11 +193,16 @@ impl Observation {
 
     /// The callers that call `app` (any case), on any slot, in [`Observation::callers`] order.
     pub fn callers_of(&self, app: &str) -> impl Iterator<Item = &CallerObservation> {
-        let positions = self.index.by_app.get(&app.to_ascii_lowercase());
-        positions
+        let wanted = app.to_owned();
+        self.index
+            .positions(app)
             .into_iter()
-            .flatten()
-            .filter_map(|&i| self.callers.get(i))
+            .filter_map(|i| self.callers.get(i))
+            .filter(move |c| {
+                c.app
+                    .as_deref()
+                    .is_some_and(|a| AzureName::same(a, &wanted))
+            })
     }
 
     /// The callers whose app or slot could not be resolved, in [`Observation::callers`] order.
@@ -234,7 +297,7 @@ pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
     let apps = cloud.apps()?;
     let mut observation = Observation::new(apps, Vec::new(), BTreeMap::new());
     // At most one entry per app: the index never grows its table while callers are added.
-    observation.index.by_app.reserve(observation.apps.len());
+    observation.index.reserve(observation.apps.len());
     let hints = observation.hints();
     // Made once for the estate: each host name is then looked up by hash, not by comparing it
     // with every slot's host name in order.

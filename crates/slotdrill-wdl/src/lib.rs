@@ -36,6 +36,7 @@ mod error;
 pub mod eval;
 pub mod expr;
 pub mod functions;
+mod host_table;
 mod rewrite;
 mod target;
 mod walk;

@@ -6,12 +6,13 @@
 //! they win. Offline, a classic or unique default host name is split using the app names the
 //! caller or the document knows; a name with no known app is taken as production of that app.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use slotdrill_model::{AzureName, PRODUCTION};
 
 use crate::eval::{first_unknown, has_unknown};
+use crate::host_table::HostTable;
 
 /// What the caller knows about the estate, to resolve calls exactly.
 #[derive(Debug, Clone, Default)]
@@ -32,18 +33,15 @@ impl Hints {
     /// host name up in a hash map by its lower-case form instead of comparing it, folded byte
     /// by byte, with the ordered map's keys.
     pub fn prepare(&self) -> PreparedHints<'_> {
-        let hosts = self
-            .hosts
-            .iter()
-            .map(|(host, (app, slot))| (host.key(), (app.as_str(), slot.as_str())))
-            .collect();
+        let keys: Vec<String> = self.hosts.keys().map(AzureName::key).collect();
+        let hosts = HostTable::new(
+            keys.iter()
+                .zip(self.hosts.values())
+                .map(|(host, (app, slot))| (host.as_str(), app.as_str(), slot.as_str())),
+        );
         PreparedHints { hints: self, hosts }
     }
 }
-
-/// Lower-case host name → (app, slot). foldhash, not SipHash: an estate's names come from its
-/// own subscription, and observe looks one up per call.
-type HostTable<'a> = HashMap<String, (&'a str, &'a str), foldhash::fast::RandomState>;
 
 /// [`Hints`] made ready by [`Hints::prepare`].
 #[derive(Debug, Clone)]
@@ -51,7 +49,7 @@ pub struct PreparedHints<'a> {
     pub(crate) hints: &'a Hints,
     /// [`Hints::hosts`] by lower-case host name: `AzureName` keys are equal exactly when their
     /// lower-case forms are, so both maps answer alike.
-    hosts: HostTable<'a>,
+    hosts: HostTable,
 }
 
 impl<'a> PreparedHints<'a> {
@@ -72,7 +70,7 @@ impl<'a> PreparedHints<'a> {
 #[derive(Clone, Copy)]
 pub(crate) struct Lookup<'a> {
     pub(crate) hints: &'a Hints,
-    hosts: Option<&'a HostTable<'a>>,
+    hosts: Option<&'a HostTable>,
 }
 
 impl<'a> Lookup<'a> {
@@ -84,9 +82,9 @@ impl<'a> Lookup<'a> {
     fn host(&self, host: &str) -> Option<(&'a str, &'a str)> {
         match self.hosts {
             Some(hosts) if host.bytes().any(|b| b.is_ascii_uppercase()) => {
-                hosts.get(host.to_ascii_lowercase().as_str()).copied()
+                hosts.get(host.to_ascii_lowercase().as_str())
             }
-            Some(hosts) => hosts.get(host).copied(),
+            Some(hosts) => hosts.get(host),
             None => self
                 .hints
                 .hosts

@@ -173,17 +173,23 @@ fn every_form_of_call_is_met() {
             .any(|c| c.slot.as_deref() == Some("production"))
     );
     assert!(observation.unresolved_callers().next().is_some());
-    let app3 = |c: &&CallerObservation| {
-        c.app
-            .as_deref()
-            .is_some_and(|a| a.eq_ignore_ascii_case("app3"))
-    };
-    assert!(observation.callers_of("APP3").next().is_some());
-    assert!(
-        observation
-            .callers_of("APP3")
-            .eq(callers.iter().filter(app3))
-    );
+    // Each app's callers, asked in any case, are the list's callers of it, in its order; an
+    // app nobody calls has none.
+    for app in (0..41).map(|a| format!("APP{a}")) {
+        let calls = |c: &&CallerObservation| {
+            c.app
+                .as_deref()
+                .is_some_and(|a| a.eq_ignore_ascii_case(&app))
+        };
+        assert!(
+            observation
+                .callers_of(&app)
+                .eq(callers.iter().filter(calls)),
+            "{app}"
+        );
+    }
+    assert!(observation.callers_of("app3").next().is_some());
+    assert_eq!(observation.callers_of("app40").count(), 0);
 }
 
 proptest! {
