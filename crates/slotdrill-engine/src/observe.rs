@@ -74,12 +74,15 @@ impl PartialEq for Observation {
 
 /// Where each caller is in [`Observation`]'s list, by what it calls.
 ///
-/// Observe adds every caller here, in no order over the estate's apps, so the index is laid
-/// out for memory touched per caller rather than for the lookup: a small table of the last
-/// caller of each app (by the hash of its lower-case name; 10,000 apps fit in a core's L2
-/// cache) and, beside the list, each caller's previous one of the same app. A map of owned
-/// names to lists of positions touched a key and a list's end per caller, both likely cache
-/// misses at estate scale. Names that share a hash share a chain; [`Observation::callers_of`]
+/// Every caller is added here, in no order over the estate's apps, so the index is laid out for
+/// memory touched per caller rather than for the lookup: a small table of the last caller of
+/// each app (by the hash of its lower-case name; 10,000 apps fit in a core's L2 cache) and,
+/// beside the list, each caller's previous one of the same app. A map of owned names to lists
+/// of positions touched a key and a list's end per caller, both likely cache misses at estate
+/// scale. [`observe`] builds it once every workflow is read, not caller by caller while they
+/// are: the parse streaming tens of megabytes through the cache between two callers evicted
+/// the table, and at 400,000 actions adding as it read cost 20–26 ms an observe against
+/// 10 ms for one pass at the end (perf, same work at both sizes). Names that share a hash share a chain; [`Observation::callers_of`]
 /// keeps only the app asked for.
 #[derive(Debug, Clone, Default)]
 struct CallerIndex {
@@ -105,8 +108,11 @@ struct LastCaller {
 }
 
 impl CallerIndex {
-    fn of(callers: &[CallerObservation]) -> CallerIndex {
+    /// The index of `callers`, with room for the callers of `apps` apps.
+    fn of(callers: &[CallerObservation], apps: usize) -> CallerIndex {
         let mut index = CallerIndex::default();
+        index.last.reserve(apps, |e| e.hash);
+        index.previous.reserve_exact(callers.len());
         for (i, caller) in callers.iter().enumerate() {
             index.add(i, caller);
         }
@@ -120,11 +126,6 @@ impl CallerIndex {
         } else {
             self.state.hash_one(app)
         }
-    }
-
-    /// Room for the callers of `apps` apps, so the table never grows while observe adds.
-    fn reserve(&mut self, apps: usize) {
-        self.last.reserve(apps, |e| e.hash);
     }
 
     fn add(&mut self, position: usize, caller: &CallerObservation) {
@@ -169,7 +170,7 @@ impl Observation {
         workflow_versions: BTreeMap<String, String>,
     ) -> Observation {
         Observation {
-            index: CallerIndex::of(&callers),
+            index: CallerIndex::of(&callers, apps.len()),
             apps,
             callers,
             workflow_versions,
@@ -216,11 +217,6 @@ impl Observation {
     /// The names of the apps that exist and their host names, to resolve calls exactly.
     pub fn hints(&self) -> Hints {
         hints_for(&self.apps)
-    }
-
-    fn push(&mut self, caller: CallerObservation) {
-        self.index.add(self.callers.len(), &caller);
-        self.callers.push(caller);
     }
 }
 
@@ -295,26 +291,24 @@ const READ_BATCH: usize = 32;
 /// allocated it.
 pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
     let apps = cloud.apps()?;
-    let mut observation = Observation::new(apps, Vec::new(), BTreeMap::new());
-    // At most one entry per app: the index never grows its table while callers are added.
-    observation.index.reserve(observation.apps.len());
-    let hints = observation.hints();
+    let hints = hints_for(&apps);
     // Made once for the estate: each host name is then looked up by hash, not by comparing it
     // with every slot's host name in order.
     let prepared = hints.prepare();
     let workflows = cloud.workflows()?;
-    let mut recorder = Recorder::new(observation, &prepared, workflows.len());
+    let mut recorder = Recorder::new(&prepared, workflows.len());
     for batch in workflows.chunks(READ_BATCH) {
         for (workflow, read) in batch.iter().zip(cloud.read_workflows(batch)?) {
             recorder.record(workflow, read);
         }
     }
-    Ok(recorder.finish())
+    Ok(recorder.finish(apps))
 }
 
-/// Records each workflow's calls into an observation as it is read.
+/// Records each workflow's calls as it is read; the observation, with its index, is made once
+/// all are (see [`CallerIndex`] for why not while reading).
 struct Recorder<'h> {
-    observation: Observation,
+    callers: Vec<CallerObservation>,
     prepared: &'h PreparedHints<'h>,
     /// Workflows in the estate, to size the callers' list once from the first ones recorded.
     workflows: usize,
@@ -328,9 +322,9 @@ struct Recorder<'h> {
 const SIZE_FROM: usize = READ_BATCH;
 
 impl<'h> Recorder<'h> {
-    fn new(observation: Observation, prepared: &'h PreparedHints<'h>, workflows: usize) -> Self {
+    fn new(prepared: &'h PreparedHints<'h>, workflows: usize) -> Self {
         Recorder {
-            observation,
+            callers: Vec::new(),
             prepared,
             workflows,
             recorded: 0,
@@ -340,10 +334,10 @@ impl<'h> Recorder<'h> {
 
     /// Records the calls of `workflow` as read, and its version; the document is dropped here.
     fn record(&mut self, workflow: &str, read: WorkflowRead) {
-        let observation = &mut self.observation;
+        let callers = &mut self.callers;
         // Built from the borrowed call: only the fields kept are copied.
         for_each_call(&read.document, self.prepared, |call| {
-            observation.push(CallerObservation {
+            callers.push(CallerObservation {
                 workflow: workflow.to_owned(),
                 action: call.action.to_owned(),
                 container: call.container_path(),
@@ -365,15 +359,13 @@ impl<'h> Recorder<'h> {
     /// step, which at 400,000 callers cost more than a tenth of observe. A wrong guess costs
     /// little: too few and the list doubles from there, too many and the rest stays unused.
     fn size_callers(&mut self) {
-        let callers = &mut self.observation.callers;
+        let callers = &mut self.callers;
         let expected = callers.len().saturating_mul(self.workflows) / self.recorded.max(1);
         callers.reserve(expected.saturating_sub(callers.len()));
     }
 
-    fn finish(self) -> Observation {
-        let mut observation = self.observation;
-        observation.workflow_versions = self.versions.into_iter().collect();
-        observation
+    fn finish(self, apps: Vec<AppSnapshot>) -> Observation {
+        Observation::new(apps, self.callers, self.versions.into_iter().collect())
     }
 }
 
