@@ -10,7 +10,8 @@ use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
 
-/// Lower-case host name → (app, slot).
+/// Host name → (app, slot). Host names are kept and looked up in lower case (DNS names are
+/// case-insensitive, as `AzureName` compares them), so either may be given in any case.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HostTable {
     /// foldhash, not SipHash: the names come from the estate's own subscription.
@@ -31,7 +32,7 @@ struct Entry {
 }
 
 impl HostTable {
-    /// A table of `hosts`: (lower-case host, app, slot); a host given twice keeps the first.
+    /// A table of `hosts`: (host, app, slot); a host given twice (in any case) keeps the first.
     pub(crate) fn new<'h>(
         hosts: impl ExactSizeIterator<Item = (&'h str, &'h str, &'h str)>,
     ) -> Self {
@@ -46,8 +47,14 @@ impl HostTable {
     }
 
     fn insert(&mut self, host: &str, app: &str, slot: &str) {
-        let hash = self.state.hash_one(host);
-        if self.find(hash, host).is_some() {
+        // Lower-cased in place in the text, where it is kept: no string of its own.
+        let start = self.text.len();
+        self.text.push_str(host);
+        let host_end = self.text.len();
+        self.text[start..].make_ascii_lowercase();
+        let hash = self.state.hash_one(&self.text[start..]);
+        if self.find(hash, &self.text[start..]).is_some() {
+            self.text.truncate(start);
             return;
         }
         let HostTable {
@@ -55,9 +62,6 @@ impl HostTable {
             entries,
             text,
         } = self;
-        let start = text.len();
-        text.push_str(host);
-        let host_end = text.len();
         text.push_str(app);
         let app_end = text.len();
         text.push_str(slot);
@@ -75,8 +79,15 @@ impl HostTable {
             .find(hash, |e| self.text.get(e.start..e.host) == Some(host))
     }
 
-    /// The (app, slot) of `host`, given in lower case.
+    /// The (app, slot) of `host`, in any case.
     pub(crate) fn get(&self, host: &str) -> Option<(&str, &str)> {
+        if host.bytes().any(|b| b.is_ascii_uppercase()) {
+            return self.get_lower(&host.to_ascii_lowercase());
+        }
+        self.get_lower(host)
+    }
+
+    fn get_lower(&self, host: &str) -> Option<(&str, &str)> {
         let entry = self.find(self.state.hash_one(host), host)?;
         Some((
             self.text.get(entry.host..entry.app)?,
@@ -114,6 +125,8 @@ mod tests {
         );
         for (host, app, slot) in &hosts {
             assert_eq!(table.get(host), Some((app.as_str(), slot.as_str())));
+            let upper = host.to_ascii_uppercase();
+            assert_eq!(table.get(&upper), Some((app.as_str(), slot.as_str())));
         }
         assert_eq!(table.get("app2000.azurewebsites.net"), None);
         assert_eq!(table.get("app1.azurewebsites.ne"), None);
@@ -121,14 +134,17 @@ mod tests {
     }
 
     #[test]
-    fn a_host_given_twice_keeps_the_first() {
+    fn a_host_given_twice_in_any_case_keeps_the_first() {
         let table = HostTable::new(
             [
                 ("a.azurewebsites.net", "a", "production"),
-                ("a.azurewebsites.net", "b", "deploy"),
+                ("A.AzureWebsites.net", "b", "deploy"),
+                ("c.azurewebsites.net", "c", "staging"),
             ]
             .into_iter(),
         );
         assert_eq!(table.get("a.azurewebsites.net"), Some(("a", "production")));
+        // The refused duplicate left nothing behind in the text the next host is read from.
+        assert_eq!(table.get("C.azurewebsites.net"), Some(("c", "staging")));
     }
 }

@@ -33,10 +33,9 @@ impl Hints {
     /// host name up in a hash map by its lower-case form instead of comparing it, folded byte
     /// by byte, with the ordered map's keys.
     pub fn prepare(&self) -> PreparedHints<'_> {
-        let keys: Vec<String> = self.hosts.keys().map(AzureName::key).collect();
         let hosts = HostTable::new(
-            keys.iter()
-                .zip(self.hosts.values())
+            self.hosts
+                .iter()
                 .map(|(host, (app, slot))| (host.as_str(), app.as_str(), slot.as_str())),
         );
         PreparedHints { hints: self, hosts }
@@ -48,7 +47,7 @@ impl Hints {
 pub struct PreparedHints<'a> {
     pub(crate) hints: &'a Hints,
     /// [`Hints::hosts`] by lower-case host name: `AzureName` keys are equal exactly when their
-    /// lower-case forms are, so both maps answer alike.
+    /// lower-case forms are, so both answer alike.
     hosts: HostTable,
 }
 
@@ -81,9 +80,6 @@ impl<'a> Lookup<'a> {
     /// The (app, slot) a host name is, as the hints say.
     fn host(&self, host: &str) -> Option<(&'a str, &'a str)> {
         match self.hosts {
-            Some(hosts) if host.bytes().any(|b| b.is_ascii_uppercase()) => {
-                hosts.get(host.to_ascii_lowercase().as_str())
-            }
             Some(hosts) => hosts.get(host),
             None => self
                 .hints
