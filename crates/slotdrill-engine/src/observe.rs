@@ -79,11 +79,13 @@ impl PartialEq for Observation {
 /// each app (by the hash of its lower-case name; 10,000 apps fit in a core's L2 cache) and,
 /// beside the list, each caller's previous one of the same app. A map of owned names to lists
 /// of positions touched a key and a list's end per caller, both likely cache misses at estate
-/// scale. [`observe`] builds it once every workflow is read, not caller by caller while they
-/// are: the parse streaming tens of megabytes through the cache between two callers evicted
-/// the table, and at 400,000 actions adding as it read cost 20–26 ms an observe against
-/// 10 ms for one pass at the end (perf, same work at both sizes). Names that share a hash share a chain; [`Observation::callers_of`]
-/// keeps only the app asked for.
+/// scale. Names that share a hash share a chain; [`Observation::callers_of`] keeps only the app
+/// asked for.
+///
+/// [`observe`] builds it once every workflow is read, not caller by caller while they are: the
+/// parse streaming tens of megabytes through the cache between two callers evicted the table,
+/// and at 400,000 actions adding as it read cost 20–26 ms an observe against 10 ms for one pass
+/// at the end (perf, same work at both sizes).
 #[derive(Debug, Clone, Default)]
 struct CallerIndex {
     /// foldhash, not SipHash: the names come from the estate itself.
@@ -129,9 +131,14 @@ impl CallerIndex {
     }
 
     fn add(&mut self, position: usize, caller: &CallerObservation) {
+        let hash = caller.app.as_deref().map(|app| self.hash(app));
+        self.add_hashed(position, hash, caller);
+    }
+
+    /// Adds `caller`, whose app's name hashes to `hash` (`None`: no app).
+    fn add_hashed(&mut self, position: usize, hash: Option<u64>, caller: &CallerObservation) {
         let mut previous = NONE;
-        if let Some(app) = &caller.app {
-            let hash = self.hash(app);
+        if let Some(hash) = hash {
             match self.last.find_mut(hash, |e| e.hash == hash) {
                 Some(last) => previous = std::mem::replace(&mut last.position, position),
                 None => {
@@ -194,16 +201,11 @@ impl Observation {
 
     /// The callers that call `app` (any case), on any slot, in [`Observation::callers`] order.
     pub fn callers_of(&self, app: &str) -> impl Iterator<Item = &CallerObservation> {
-        let wanted = app.to_owned();
         self.index
             .positions(app)
             .into_iter()
             .filter_map(|i| self.callers.get(i))
-            .filter(move |c| {
-                c.app
-                    .as_deref()
-                    .is_some_and(|a| AzureName::same(a, &wanted))
-            })
+            .filter(move |c| c.app.as_deref().is_some_and(|a| AzureName::same(a, app)))
     }
 
     /// The callers whose app or slot could not be resolved, in [`Observation::callers`] order.
@@ -312,7 +314,6 @@ struct Recorder<'h> {
     prepared: &'h PreparedHints<'h>,
     /// Workflows in the estate, to size the callers' list once from the first ones recorded.
     workflows: usize,
-    recorded: usize,
     /// Each workflow's version, made a map once all are read: one sorted build instead of a
     /// search down the tree per workflow.
     versions: Vec<(String, String)>,
@@ -327,7 +328,6 @@ impl<'h> Recorder<'h> {
             callers: Vec::new(),
             prepared,
             workflows,
-            recorded: 0,
             versions: Vec::with_capacity(workflows),
         }
     }
@@ -348,8 +348,7 @@ impl<'h> Recorder<'h> {
             });
         });
         self.versions.push((workflow.to_owned(), read.version));
-        self.recorded += 1;
-        if self.recorded == SIZE_FROM {
+        if self.versions.len() == SIZE_FROM {
             self.size_callers();
         }
     }
@@ -360,7 +359,9 @@ impl<'h> Recorder<'h> {
     /// little: too few and the list doubles from there, too many and the rest stays unused.
     fn size_callers(&mut self) {
         let callers = &mut self.callers;
-        let expected = callers.len().saturating_mul(self.workflows) / self.recorded.max(1);
+        // Called once `SIZE_FROM` workflows are recorded, never with none.
+        let recorded = self.versions.len().max(1);
+        let expected = callers.len().saturating_mul(self.workflows) / recorded;
         callers.reserve(expected.saturating_sub(callers.len()));
     }
 
