@@ -15,6 +15,7 @@ use serde_json::{Map, Value, json};
 use slotdrill_emulator::arm::ArmRequest;
 use slotdrill_emulator::{Emulator, HostRequest};
 use slotdrill_model::{AppSpec, Estate, FunctionBehaviour, HostingPlan, Release};
+use slotdrill_test_support::bench::{interleaved, measuring};
 use slotdrill_wdl::Document;
 
 fn emulator() -> Emulator {
@@ -91,8 +92,8 @@ const PAIRS: usize = 21;
 const PAIR_CALLS: u64 = 10_000;
 
 /// The ratio of throughputs (bare time per call / emulated time per call) from batches run in
-/// alternation: each pair runs a bare batch and an emulated batch back to back (which goes
-/// first alternates), so both see the same state of the machine, which on a shared machine
+/// interleaved pairs (`slotdrill_test_support::bench::interleaved`: back to back, which goes
+/// first alternating), so both see the same state of the machine, which on a shared machine
 /// drifts over seconds — more than the difference measured. Prints the median of the pairs'
 /// ratios, with the lowest and highest. The calls and the client loop are `calls`, as in the
 /// timed groups.
@@ -103,33 +104,19 @@ fn paired_ratios(
     emulator: &Emulator,
 ) {
     for (variant, clients) in [("sequential", 1), ("8-clients", CLIENTS)] {
-        let mut ratios: Vec<f64> = (0..PAIRS)
-            .map(|pair| {
-                let emulated = || {
-                    let elapsed = calls(runtime, client, emulated_url, PAIR_CALLS, clients);
-                    emulator.take_invocations();
-                    elapsed
-                };
-                let (bare, emulated) = if pair % 2 == 0 {
-                    let bare = calls(runtime, client, bare_url, PAIR_CALLS, clients);
-                    (bare, emulated())
-                } else {
-                    let emulated = emulated();
-                    (
-                        calls(runtime, client, bare_url, PAIR_CALLS, clients),
-                        emulated,
-                    )
-                };
-                bare.as_secs_f64() / emulated.as_secs_f64()
-            })
-            .collect();
-        ratios.sort_by(f64::total_cmp);
+        let ratios = interleaved(
+            PAIRS,
+            || calls(runtime, client, bare_url, PAIR_CALLS, clients),
+            || {
+                let elapsed = calls(runtime, client, emulated_url, PAIR_CALLS, clients);
+                emulator.take_invocations();
+                elapsed
+            },
+        );
         eprintln!(
             "emulator/http/{variant}: emulated throughput / bare, {PAIRS} interleaved pairs of \
              {PAIR_CALLS} calls: median {:.3} (lowest {:.3}, highest {:.3})",
-            ratios[PAIRS / 2],
-            ratios[0],
-            ratios[PAIRS - 1],
+            ratios.median, ratios.lowest, ratios.highest,
         );
     }
 }
@@ -183,14 +170,7 @@ fn http(c: &mut Criterion) {
         });
         group.finish();
     }
-    // Cargo passes `--bench` to a benchmark run, not to `cargo test --benches`; a test, a
-    // listing or a profiling run (`--profile-time`) of criterion's is not a measurement.
-    let args: Vec<String> = std::env::args().collect();
-    let measuring = args.iter().any(|a| a == "--bench")
-        && !args
-            .iter()
-            .any(|a| a == "--test" || a == "--list" || a.starts_with("--profile-time"));
-    if measuring {
+    if measuring() {
         paired_ratios(&runtime, &client, (&bare_url, &emulated_url), &emulator);
     }
 }

@@ -29,6 +29,7 @@ use slotdrill_engine::{
     plan,
 };
 use slotdrill_model::Secret;
+use slotdrill_test_support::bench::{interleaved, measuring};
 use slotdrill_wdl::{Document, parse_json};
 
 /// The environment variable that makes this binary measure one size's peak memory and exit.
@@ -232,47 +233,22 @@ fn report_peaks() {
 /// Interleaved pairs timed for the doubling ratio.
 const PAIRS: usize = 11;
 
-/// The time at double the size over the time at the first, from [`PAIRS`] pairs: each pair
-/// observes and plans both estates back to back (which goes first alternates), so both see the
-/// same state of the machine, which on a shared machine drifts over seconds by more than the
-/// difference measured; criterion's two groups run tens of seconds apart. Prints the median of
-/// the pairs' ratios, with the lowest and highest.
+/// The time at double the size over the time at the first, from [`PAIRS`] interleaved pairs
+/// (`slotdrill_test_support::bench::interleaved`): criterion's two groups run tens of seconds
+/// apart on a machine whose speed drifts by more than the difference measured. Prints the
+/// median of the pairs' ratios, with the lowest and highest.
 fn paired_doubling(estates: &[Estate; 2], faulty: &[AppFunction]) {
     let time = |estate: &Estate| {
         let started = Instant::now();
         std::hint::black_box(observe_and_plan(estate, faulty));
-        started.elapsed().as_secs_f64()
+        started.elapsed()
     };
-    let mut ratios: Vec<f64> = (0..PAIRS)
-        .map(|pair| {
-            let (small, large) = if pair % 2 == 0 {
-                let small = time(&estates[0]);
-                (small, time(&estates[1]))
-            } else {
-                let large = time(&estates[1]);
-                (time(&estates[0]), large)
-            };
-            large / small
-        })
-        .collect();
-    ratios.sort_by(f64::total_cmp);
+    let ratios = interleaved(PAIRS, || time(&estates[1]), || time(&estates[0]));
     eprintln!(
         "engine/observe-plan-partial-10-faulty: time at double the size / time, {PAIRS} \
          interleaved pairs: median {:.3} (lowest {:.3}, highest {:.3})",
-        ratios[PAIRS / 2],
-        ratios[0],
-        ratios[PAIRS - 1],
+        ratios.median, ratios.lowest, ratios.highest,
     );
-}
-
-/// True in a benchmark run: cargo passes `--bench` to one, not to `cargo test --benches`; a
-/// test, a listing or a profiling run (`--profile-time`) of criterion's is not a measurement.
-fn measuring() -> bool {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter().any(|a| a == "--bench")
-        && !args
-            .iter()
-            .any(|a| a == "--test" || a == "--list" || a.starts_with("--profile-time"))
 }
 
 fn planning(c: &mut Criterion) {

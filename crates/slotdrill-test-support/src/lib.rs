@@ -1,12 +1,13 @@
 //! Helpers shared by slotdrill's tests and benches, so each exists once: the client the tests
-//! use to send ARM requests (`arm`), how many proptest cases to run, the bundled drills, and
-//! the reference estate the emulator's tests share.
+//! use to send ARM requests (`arm`), how many proptest cases to run, the bundled drills, the
+//! reference estate the emulator's tests share, and the benches' interleaved ratios (`bench`).
 //!
 //! This crate is `publish = false` and only ever a `[dev-dependencies]` entry: a library crate
 //! must not depend on it (it pulls in an HTTP client and a runtime the libraries do without).
 //! Helpers panic with a message instead of returning errors: a failed helper is a failed test.
 
 pub mod arm;
+pub mod bench;
 mod estate;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,116 @@
+//! What the benches share beyond criterion: whether this run is a measurement, and ratios from
+//! interleaved pairs.
+//!
+//! On a shared machine the speed drifts over seconds by more than the differences the benches
+//! measure, and criterion times two groups tens of seconds apart; a ratio taken from pairs run
+//! back to back, each seeing the same state of the machine, is the figure to compare with a
+//! target.
+
+use std::time::Duration;
+
+/// True in a benchmark run: cargo passes `--bench` to one, not to `cargo test --benches`; a
+/// test, a listing or a profiling run (`--profile-time`) of criterion's is not a measurement.
+pub fn measuring() -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    measuring_with(&args)
+}
+
+fn measuring_with(args: &[String]) -> bool {
+    args.iter().any(|a| a == "--bench")
+        && !args
+            .iter()
+            .any(|a| a == "--test" || a == "--list" || a.starts_with("--profile-time"))
+}
+
+/// The median, lowest and highest of `pairs` ratios.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratios {
+    /// The middle ratio.
+    pub median: f64,
+    /// The lowest ratio.
+    pub lowest: f64,
+    /// The highest ratio.
+    pub highest: f64,
+}
+
+/// `numerator` time / `denominator` time from `pairs` pairs run back to back; which of the two
+/// goes first alternates from pair to pair, so neither always runs on a warmer machine.
+pub fn interleaved(
+    pairs: usize,
+    mut numerator: impl FnMut() -> Duration,
+    mut denominator: impl FnMut() -> Duration,
+) -> Ratios {
+    assert!(pairs > 0, "at least one pair");
+    let mut ratios: Vec<f64> = (0..pairs)
+        .map(|pair| {
+            let (n, d) = if pair % 2 == 0 {
+                let n = numerator();
+                (n, denominator())
+            } else {
+                let d = denominator();
+                (numerator(), d)
+            };
+            n.as_secs_f64() / d.as_secs_f64()
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    Ratios {
+        median: ratios[pairs / 2],
+        lowest: ratios[0],
+        highest: ratios[pairs - 1],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::cell::Cell;
+    use std::time::Duration;
+
+    use super::{Ratios, interleaved, measuring_with};
+
+    #[test]
+    fn only_a_benchmark_run_measures() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(measuring_with(&args(&["engine", "--bench"])));
+        assert!(measuring_with(&args(&["engine", "--bench", "observe"])));
+        assert!(!measuring_with(&args(&["engine"])));
+        assert!(!measuring_with(&args(&["engine", "--bench", "--test"])));
+        assert!(!measuring_with(&args(&["engine", "--bench", "--list"])));
+        assert!(!measuring_with(&args(&[
+            "engine",
+            "--bench",
+            "--profile-time",
+            "5"
+        ])));
+    }
+
+    #[test]
+    fn ratios_are_per_pair_and_the_order_alternates() {
+        // Each pair's times, and which side ran first, recorded by the two closures.
+        let order = Cell::new(String::new());
+        let n_times = [4, 6, 9];
+        let (n_calls, d_calls) = (Cell::new(0), Cell::new(0));
+        let ratios = interleaved(
+            3,
+            || {
+                order.set(format!("{}n", order.take()));
+                n_calls.set(n_calls.get() + 1);
+                Duration::from_millis(n_times[n_calls.get() - 1])
+            },
+            || {
+                order.set(format!("{}d", order.take()));
+                d_calls.set(d_calls.get() + 1);
+                Duration::from_millis(2)
+            },
+        );
+        assert_eq!(order.take(), "nddnnd");
+        assert_eq!(
+            ratios,
+            Ratios {
+                median: 3.0,
+                lowest: 2.0,
+                highest: 4.5
+            }
+        );
+    }
+}
