@@ -215,11 +215,6 @@ impl Observation {
             .iter()
             .filter_map(|&i| self.callers.get(i))
     }
-
-    /// The names of the apps that exist and their host names, to resolve calls exactly.
-    pub fn hints(&self) -> Hints {
-        hints_for(&self.apps)
-    }
 }
 
 /// The serialized form of an [`Observation`] (its index is rebuilt when read back).
