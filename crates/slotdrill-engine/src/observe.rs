@@ -351,7 +351,8 @@ impl<'h> Recorder<'h> {
     /// Reserves the callers the whole estate will likely have, judged from the first
     /// workflows: a list grown by doubling copies every caller and maps fresh pages at each
     /// step, which at 400,000 callers cost more than a tenth of observe. A wrong guess costs
-    /// little: too few and the list doubles from there, too many and the rest stays unused.
+    /// little: too few and the list doubles from there, too many and the pages never written
+    /// are never backed, and [`Recorder::finish`] gives the room back.
     fn size_callers(&mut self) {
         let callers = &mut self.callers;
         // Called once `SIZE_FROM` workflows are recorded, never with none.
@@ -360,8 +361,15 @@ impl<'h> Recorder<'h> {
         callers.reserve(expected.saturating_sub(callers.len()));
     }
 
+    /// The observation; room the size guess left over gives back when it is more than a
+    /// quarter of what is kept (the first workflows called far more than the rest), so the
+    /// observation never holds a guess's worth of unused list.
     fn finish(self, apps: Vec<AppSnapshot>) -> Observation {
-        Observation::new(apps, self.callers, self.versions.into_iter().collect())
+        let mut callers = self.callers;
+        if callers.capacity() - callers.len() > callers.len() / 4 {
+            callers.shrink_to_fit();
+        }
+        Observation::new(apps, callers, self.versions.into_iter().collect())
     }
 }
 

@@ -192,6 +192,31 @@ fn every_form_of_call_is_met() {
     assert_eq!(observation.callers_of("app40").count(), 0);
 }
 
+/// The callers' list is sized from the first batch; when those workflows call far more than
+/// the rest, the room left over is given back once all are read, not kept with the observation.
+#[test]
+fn a_list_sized_too_large_is_given_back() {
+    let mut cloud = fake(10, 40 * READ_BATCH, None);
+    // w % 7 == 6: six calls each in the first batch, none after it.
+    let (busy, idle) = (workflow_text(6, 10), workflow_text(0, 10));
+    for (w, text) in cloud.workflows.iter_mut().enumerate() {
+        *text = if w < READ_BATCH {
+            busy.clone()
+        } else {
+            idle.clone()
+        };
+    }
+    let observation = observe(&cloud).expect("observe");
+    let kept = observation.callers.len();
+    assert_eq!(kept, 6 * READ_BATCH);
+    assert!(
+        observation.callers.capacity() <= kept + kept / 4,
+        "{} callers kept in room for {}",
+        kept,
+        observation.callers.capacity()
+    );
+}
+
 /// Apps whose names hash alike share a chain in the index; an app is still answered with its
 /// own callers only, in the list's order.
 #[test]
