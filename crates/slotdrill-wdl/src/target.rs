@@ -30,7 +30,7 @@ pub struct Hints {
 impl Hints {
     /// These hints made ready to resolve the calls of many documents (an estate's workflows):
     /// [`crate::find_calls_prepared`] gives what [`crate::find_calls`] gives, but looks each
-    /// host name up in a hash map by its lower-case form instead of comparing it, folded byte
+    /// host name up in a hash table by its lower-case form instead of comparing it, folded byte
     /// by byte, with the ordered map's keys.
     pub fn prepare(&self) -> PreparedHints<'_> {
         let hosts = HostTable::new(
@@ -47,8 +47,9 @@ impl Hints {
 pub struct PreparedHints<'a> {
     pub(crate) hints: &'a Hints,
     /// [`Hints::hosts`] by lower-case host name: `AzureName` keys are equal exactly when their
-    /// lower-case forms are, so both answer alike.
-    hosts: HostTable,
+    /// lower-case forms are, so both answer alike. `None` when the names outgrow the table
+    /// ([`HostTable::new`]): then [`Hints::hosts`] itself answers.
+    hosts: Option<HostTable>,
 }
 
 impl<'a> PreparedHints<'a> {
@@ -60,7 +61,7 @@ impl<'a> PreparedHints<'a> {
     pub(crate) fn lookup(&self) -> Lookup<'_> {
         Lookup {
             hints: self.hints,
-            hosts: Some(&self.hosts),
+            hosts: self.hosts.as_ref(),
         }
     }
 }
