@@ -173,6 +173,12 @@ fn every_form_of_call_is_met() {
             .any(|c| c.slot.as_deref() == Some("production"))
     );
     assert!(observation.unresolved_callers().next().is_some());
+    let unresolved = |c: &&CallerObservation| c.app.is_none() || c.slot.is_none();
+    assert!(
+        observation
+            .unresolved_callers()
+            .eq(callers.iter().filter(unresolved))
+    );
     // Each app's callers, asked in any case, are the list's callers of it, in its order; an
     // app nobody calls has none.
     for app in (0..41).map(|a| format!("APP{a}")) {
