@@ -177,11 +177,7 @@ impl DataPlane {
 
     /// The (app, slot) whose host name `host` is (any case, without a port).
     fn slot_of(&self, host: &str) -> Option<&(String, String)> {
-        if host.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.hosts.get(host.to_ascii_lowercase().as_str())
-        } else {
-            self.hosts.get(host)
-        }
+        self.hosts.get(&*AzureName::lower(host))
     }
 
     /// Host name in lower case → (app, slot), for resolving workflow calls.

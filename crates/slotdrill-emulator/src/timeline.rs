@@ -15,7 +15,7 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 
 use serde::Serialize;
-use slotdrill_model::Timestamp;
+use slotdrill_model::{AzureName, Timestamp};
 
 use crate::retention::Window;
 
@@ -135,11 +135,7 @@ impl Names {
     /// The name for `text` in ASCII lower case (host names), allocating only when `text` has
     /// upper-case letters.
     fn hold_lowercase(&mut self, text: &str, previous: Option<Name>) -> Name {
-        if text.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.hold_like(&text.to_ascii_lowercase(), previous)
-        } else {
-            self.hold_like(text, previous)
-        }
+        self.hold_like(&AzureName::lower(text), previous)
     }
 
     /// One holder fewer; the last one frees the name.

@@ -123,11 +123,7 @@ impl CallerIndex {
 
     /// The hash of `app`'s lower-case name.
     fn hash(&self, app: &str) -> u64 {
-        if app.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.state.hash_one(app.to_ascii_lowercase().as_str())
-        } else {
-            self.state.hash_one(app)
-        }
+        self.state.hash_one(&*AzureName::lower(app))
     }
 
     fn add(&mut self, position: usize, caller: &CallerObservation) {

@@ -3,6 +3,7 @@
 //! "Naming rules and restrictions for Azure resources"), so [`AzureName`] keeps the spelling it
 //! was given for display and JSON and compares, hashes and orders by its lower-case form.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -41,6 +42,18 @@ impl AzureName {
     /// `Eq` makes, for callers that hold both as `&str` and need no map.
     pub fn same(a: &str, b: &str) -> bool {
         a.eq_ignore_ascii_case(b)
+    }
+
+    /// The lower-case form a name written as text is compared by ([`AzureName::key`] of it),
+    /// borrowed when it has no upper-case letter, as most names ARM reports have none.
+    // Inlined across crates: looked up per call at estate scale (no LTO in release).
+    #[inline]
+    pub fn lower(name: &str) -> Cow<'_, str> {
+        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        }
     }
 
     /// True when empty.

@@ -108,6 +108,29 @@ proptest! {
 }
 
 #[test]
+fn lower_is_the_key_and_borrows_a_name_already_lower_case() {
+    use std::borrow::Cow;
+    for name in [
+        "Orders",
+        "ORDERS-deploy.AzureWebsites.net",
+        "orders",
+        "",
+        "é-Ünique",
+    ] {
+        assert_eq!(
+            AzureName::lower(name),
+            AzureName::from(name).key(),
+            "{name}"
+        );
+    }
+    assert!(matches!(
+        AzureName::lower("orders-deploy"),
+        Cow::Borrowed(_)
+    ));
+    assert!(matches!(AzureName::lower("Orders"), Cow::Owned(_)));
+}
+
+#[test]
 fn different_names_differ_and_matches_ignores_case() {
     let orders = AzureName::from("Orders");
     assert_ne!(orders, AzureName::from("orders2"));
