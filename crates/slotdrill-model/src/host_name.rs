@@ -57,6 +57,33 @@ pub fn classic_host_name(app: &str, slot: &str) -> String {
     }
 }
 
+/// Whether `host` (any ASCII case) is [`classic_host_name`]`(app, slot)`, found without building
+/// that name: for checking a host against the app and slot it would answer with, at estate scale.
+// Inlined across crates: the host table calls it once per URL call (no LTO in release).
+#[inline]
+pub fn is_classic_host_name(host: &str, app: &str, slot: &str) -> bool {
+    let production = is_production(slot);
+    let (host, app, slot) = (host.as_bytes(), app.as_bytes(), slot.as_bytes());
+    let Some(label) = host
+        .len()
+        .checked_sub(DOMAIN.len() + 1)
+        .filter(|&end| host[end] == b'.' && host[end + 1..].eq_ignore_ascii_case(DOMAIN.as_bytes()))
+        .map(|end| &host[..end])
+    else {
+        return false;
+    };
+    if production {
+        return label.eq_ignore_ascii_case(app);
+    }
+    // Cut as `truncate` cuts, on bytes: a host that matches was cut at a character's edge.
+    let app = &app[..app.len().min(CLASSIC_APP_PART)];
+    let slot = &slot[..slot.len().min(CLASSIC_SLOT_PART)];
+    label.len() == app.len() + 1 + slot.len()
+        && label[..app.len()].eq_ignore_ascii_case(app)
+        && label[app.len()] == b'-'
+        && label[app.len() + 1..].eq_ignore_ascii_case(slot)
+}
+
 /// The unique default host name of `slot` of `app`. The hash is stable for the same subscription,
 /// resource group, app and slot, as Azure's is for the same resource.
 pub fn unique_host_name(

@@ -56,7 +56,9 @@ pub use deployment::{DEPLOYMENT_SUCCESS, DeploymentRecord};
 pub use error::{ErrorKind, ModelError};
 pub use estate::{DEFAULT_SUBSCRIPTION, Estate, Fault};
 pub use event::Event;
-pub use host_name::{HostNameStyle, classic_host_name, unique_host_name, with_extra_characters};
+pub use host_name::{
+    HostNameStyle, classic_host_name, is_classic_host_name, unique_host_name, with_extra_characters,
+};
 pub use keys::{Secret, SlotKeys};
 pub use name::{AzureName, PRODUCTION, is_production, validate_slot_name};
 pub use plan::{HostingPlan, OperatingSystem, UnknownHostingPlan};

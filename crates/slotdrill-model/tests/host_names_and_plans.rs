@@ -1,8 +1,11 @@
 //! Host names (classic truncation, unique form) and plan slot limits.
 
+use proptest::prelude::*;
 use slotdrill_model::{
-    AppSpec, ErrorKind, Estate, HostingPlan, classic_host_name, unique_host_name,
+    AppSpec, ErrorKind, Estate, HostingPlan, classic_host_name, is_classic_host_name,
+    unique_host_name,
 };
+use slotdrill_test_support::proptest_cases;
 
 #[test]
 fn classic_host_names() {
@@ -31,6 +34,87 @@ fn classic_host_names() {
     for (app, slot, expected) in cases {
         assert_eq!(classic_host_name(app, slot), expected, "{app}/{slot}");
     }
+}
+
+/// A host, as written in some case, that is or nearly is the classic name of an app's slot.
+fn near_classic_host() -> impl Strategy<Value = (String, String, String)> {
+    let app = "[a-zA-Z0-9-]{1,60}";
+    let slot = prop_oneof![
+        Just("production".to_owned()),
+        Just("Production".to_owned()),
+        "[a-zA-Z0-9-]{1,59}",
+    ];
+    (
+        app,
+        slot.clone(),
+        slot,
+        "[a-z0-9-]{0,3}",
+        0..5u8,
+        any::<u64>(),
+    )
+        .prop_map(|(app, slot, other_slot, extra, change, cases)| {
+            let classic = classic_host_name(&app, &slot);
+            let (label, domain) = classic.split_once('.').expect("a domain");
+            let host = match change {
+                0 => classic.clone(),
+                1 => format!("{label}{extra}.{domain}"),
+                2 => format!("{}.{domain}", &label[..label.len() - 1]),
+                3 => classic_host_name(&app, &other_slot),
+                _ => format!("{label}.scm.{domain}"),
+            };
+            // The host in a random mix of cases.
+            let host = host
+                .chars()
+                .enumerate()
+                .map(|(i, c)| match cases >> (i % 64) & 1 {
+                    1 => c.to_ascii_uppercase(),
+                    _ => c,
+                })
+                .collect();
+            (host, app, slot)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: proptest_cases(512), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// The check answers as comparing with the name `classic_host_name` builds would, cuts to
+    /// 40 and 19 characters included.
+    #[test]
+    fn is_classic_host_name_answers_as_the_built_name((host, app, slot) in near_classic_host()) {
+        prop_assert_eq!(
+            is_classic_host_name(&host, &app, &slot),
+            host.eq_ignore_ascii_case(&classic_host_name(&app, &slot))
+        );
+    }
+}
+
+#[test]
+fn is_classic_host_name_meets_the_cut_and_odd_hosts() {
+    let app = "a-very-long-function-app-name-for-orders-eu1";
+    let cut = "a-very-long-function-app-name-for-orders-deploy.azurewebsites.net";
+    assert!(is_classic_host_name(cut, app, "deploy"));
+    assert!(!is_classic_host_name(
+        "a-very-long-function-app-name-for-orders-eu1-deploy.azurewebsites.net",
+        app,
+        "deploy"
+    ));
+    for host in [
+        "",
+        "azurewebsites.net",
+        ".azurewebsites.net",
+        "éazurewebsites.net",
+    ] {
+        assert!(
+            !is_classic_host_name(host, "orders", "production"),
+            "{host}"
+        );
+    }
+    assert!(!is_classic_host_name(
+        "é.azurewebsites.net",
+        "e",
+        "production"
+    ));
 }
 
 #[test]

@@ -4,23 +4,22 @@
 //! is memory touched, not instructions: every part of the table a lookup reads is likely a cache
 //! miss, and a table that outgrows a core's cache makes each call dearer as the estate grows.
 //!
-//! Nearly every host ARM reports is an app's default host name, `APP.azurewebsites.net` for
-//! production and `APP-SLOT.azurewebsites.net` for another slot, so such a host keeps no text
-//! of its own: a lookup checks the name asked for against the app and slot it would answer with
-//! (text it reads anyway), and the table is a small bucket per host and each app's name once.
-//! Any other host (a unique default host name, a custom domain) keeps its own text. Either way
-//! the name asked for is compared in full: a hash alone never answers.
+//! Nearly every host ARM reports is its slot's classic default host name
+//! ([`slotdrill_model::classic_host_name`]: `APP.azurewebsites.net` for production,
+//! `APP-SLOT.azurewebsites.net`, cut to 40 and 19 characters, for another slot), so such a host
+//! keeps no text of its own: a lookup checks the name asked for against the app and slot it
+//! would answer with ([`is_classic_host_name`], on text it reads anyway), and the table is a
+//! small bucket per host and each app's name once. Any other host (a unique default host name,
+//! a custom domain) keeps its own text. Either way the name asked for is compared in full: a
+//! hash alone never answers.
 
 use std::collections::HashMap;
 use std::hash::BuildHasher;
 
 use hashbrown::HashTable;
-use slotdrill_model::PRODUCTION;
+use slotdrill_model::{AzureName, classic_host_name, is_classic_host_name};
 
-/// The domain of classic default host names.
-const DOMAIN: &str = ".azurewebsites.net";
-
-/// [`Entry::host`] of a host that is its app's default host name for its slot.
+/// [`Entry::host`] of a host that is its slot's classic default host name.
 const DEFAULT: u32 = u32::MAX;
 
 /// Host name → (app, slot). Host names are compared in ASCII lower case (DNS names are
@@ -36,11 +35,11 @@ pub(crate) struct HostTable {
 /// The text entries point into.
 #[derive(Debug, Clone, Default)]
 struct Names {
-    /// Apps' and slots' names as given, and the hosts that are no app's default, lower case.
+    /// Apps' and slots' names as given, and the other hosts' names in lower case.
     text: String,
     /// Each distinct slot name's range in `text`.
     slots: Vec<(u32, u32)>,
-    /// Each host that is no app's default: its range in `text`.
+    /// Each host that is not its slot's classic default: its range in `text`.
     hosts: Vec<(u32, u32)>,
 }
 
@@ -80,11 +79,9 @@ impl HostTable {
         app: &'h str,
         slot: &'h str,
     ) -> Option<()> {
-        builder.lower.clear();
-        builder.lower.push_str(host);
-        builder.lower.make_ascii_lowercase();
-        let hash = self.state.hash_one(&builder.lower);
-        if self.find(hash, &builder.lower).is_some() {
+        let lower = AzureName::lower(host);
+        let hash = self.state.hash_one(&*lower);
+        if self.find(hash, &lower).is_some() {
             return Some(());
         }
         let HostTable {
@@ -96,10 +93,10 @@ impl HostTable {
             app: names.app_offset(builder, app)?,
             app_len: u16::try_from(app.len()).ok()?,
             slot: names.slot_index(builder, slot)?,
-            host: if is_default_host(&builder.lower, app, slot) {
+            host: if is_classic_host_name(&lower, app, slot) {
                 DEFAULT
             } else {
-                names.add_host(&builder.lower)?
+                names.add_host(&lower)?
             },
         };
         // Only a resize hashes an entry again, and the table was sized for every host.
@@ -113,14 +110,8 @@ impl HostTable {
 
     /// The (app, slot) of `host`, in any case.
     pub(crate) fn get(&self, host: &str) -> Option<(&str, &str)> {
-        if host.bytes().any(|b| b.is_ascii_uppercase()) {
-            return self.get_lower(&host.to_ascii_lowercase());
-        }
-        self.get_lower(host)
-    }
-
-    fn get_lower(&self, host: &str) -> Option<(&str, &str)> {
-        let entry = self.find(self.state.hash_one(host), host)?;
+        let host = AzureName::lower(host);
+        let entry = self.find(self.state.hash_one(&*host), &host)?;
         Some((self.names.app(entry), self.names.slot(entry)))
     }
 }
@@ -152,7 +143,9 @@ impl Names {
 
     fn add_host(&mut self, lower: &str) -> Option<u32> {
         let range = self.add(lower)?;
-        let index = offset(self.hosts.len())?;
+        let index = u32::try_from(self.hosts.len())
+            .ok()
+            .filter(|&i| i != DEFAULT)?;
         self.hosts.push(range);
         Some(index)
     }
@@ -186,27 +179,20 @@ impl Names {
             .unwrap_or_default()
     }
 
-    /// The entry's host name in lower case (made again for a default host: only a resize
+    /// The entry's host name in lower case (built again for a classic one: only a resize
     /// needs it).
     fn host_name(&self, entry: &Entry) -> String {
-        if let Some(host) = self.own_host(entry) {
-            return host.to_owned();
+        match self.own_host(entry) {
+            Some(host) => host.to_owned(),
+            None => classic_host_name(self.app(entry), self.slot(entry)),
         }
-        let (app, slot) = (self.app(entry), self.slot(entry));
-        let mut name = app.to_ascii_lowercase();
-        if !slot.eq_ignore_ascii_case(PRODUCTION) {
-            name.push('-');
-            name.push_str(&slot.to_ascii_lowercase());
-        }
-        name.push_str(DOMAIN);
-        name
     }
 
     /// Whether `entry` is the host `lower` (in lower case).
     fn is(&self, entry: &Entry, lower: &str) -> bool {
         match self.own_host(entry) {
             Some(host) => host == lower,
-            None => is_default_host(lower, self.app(entry), self.slot(entry)),
+            None => is_classic_host_name(lower, self.app(entry), self.slot(entry)),
         }
     }
 }
@@ -214,8 +200,6 @@ impl Names {
 /// What building the table keeps only while it builds.
 #[derive(Default)]
 struct Builder<'h> {
-    /// The host being added, in lower case.
-    lower: String,
     /// The last app added and where.
     last_app: Option<(&'h str, u32)>,
     /// Slot names added (as given: `Deploy` and `deploy` are kept apart, as the hints spell them).
@@ -224,34 +208,7 @@ struct Builder<'h> {
 
 /// `len` as an offset into the text, if it fits.
 fn offset(len: usize) -> Option<u32> {
-    u32::try_from(len).ok().filter(|&o| o != DEFAULT)
-}
-
-/// Whether `host` is `app`'s default host name for `slot`, in any case:
-/// `APP.azurewebsites.net` for production, `APP-SLOT.azurewebsites.net` for another slot.
-fn is_default_host(host: &str, app: &str, slot: &str) -> bool {
-    let host = host.as_bytes();
-    let Some(label) = host
-        .len()
-        .checked_sub(DOMAIN.len())
-        .filter(|&end| host[end..].eq_ignore_ascii_case(DOMAIN.as_bytes()))
-        .map(|end| &host[..end])
-    else {
-        return false;
-    };
-    let Some(rest) = label
-        .get(..app.len())
-        .filter(|head| head.eq_ignore_ascii_case(app.as_bytes()))
-        .map(|_| &label[app.len()..])
-    else {
-        return false;
-    };
-    if slot.eq_ignore_ascii_case(PRODUCTION) {
-        rest.is_empty()
-    } else {
-        rest.split_first()
-            .is_some_and(|(dash, name)| *dash == b'-' && name.eq_ignore_ascii_case(slot.as_bytes()))
-    }
+    u32::try_from(len).ok()
 }
 
 #[cfg(test)]

@@ -1,9 +1,9 @@
-//! The table answers as a map of lower-case host names would: for default hosts it keeps no
-//! text of, for hosts it keeps text of, in any case, and never for a near miss.
+//! The table answers as a map of lower-case host names would: for classic default hosts it
+//! keeps no text of, for hosts it keeps text of, in any case, and never for a near miss.
 
 use slotdrill_model::PRODUCTION;
 
-use super::{DEFAULT, HostTable, is_default_host};
+use super::{DEFAULT, HostTable};
 
 fn table(hosts: &[(&str, &str, &str)]) -> HostTable {
     HostTable::new(hosts.iter().copied()).expect("small names fit")
@@ -138,18 +138,14 @@ fn names_past_the_compact_offsets_are_refused_whole() {
 }
 
 #[test]
-fn the_default_host_rule_reads_every_byte() {
-    assert!(is_default_host(
-        "app.azurewebsites.net",
-        "APP",
-        "production"
-    ));
-    assert!(is_default_host("app-x.azurewebsites.net", "app", "X"));
-    assert!(!is_default_host("app-x.azurewebsites.net", "app-x", "x"));
-    assert!(!is_default_host("app.azurewebsites.net", "app", "x"));
-    assert!(!is_default_host("appx.azurewebsites.net", "app", "x"));
-    assert!(!is_default_host("azurewebsites.net", "", "production"));
-    assert!(is_default_host(".azurewebsites.net", "", "production"));
-    assert!(!is_default_host("é.azurewebsites.net", "e", "production"));
-    assert!(!is_default_host("", "app", "production"));
+fn a_classic_name_cut_to_length_keeps_no_text_either() {
+    // App part cut to 40 characters and slot part to 19, as `classic_host_name` cuts them.
+    let app = "a-very-long-function-app-name-for-orders-eu1";
+    let slot = "staging-for-release-2026";
+    let host = "a-very-long-function-app-name-for-orders-staging-for-release.azurewebsites.net";
+    let table = table(&[(host, app, slot)]);
+    assert!(table.entries.iter().all(|e| e.host == DEFAULT));
+    assert_eq!(table.get(&host.to_ascii_uppercase()), Some((app, slot)));
+    let uncut = format!("{app}-{slot}.azurewebsites.net");
+    assert_eq!(table.get(&uncut), None);
 }
