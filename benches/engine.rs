@@ -47,11 +47,7 @@ struct Estate {
 fn slot(app: &str, name: &str, release: &str) -> SlotSnapshot {
     SlotSnapshot {
         name: name.to_owned(),
-        host_name: if name == "production" {
-            format!("{app}.azurewebsites.net")
-        } else {
-            format!("{app}-{name}.azurewebsites.net")
-        },
+        host_name: slotdrill_model::classic_host_name(app, name),
         release: Some(release.to_owned()),
         running: true,
         functions: (0..10).map(|f| format!("F{f}")).collect(),

@@ -24,11 +24,7 @@ struct Fake {
 fn slot(app: &str, name: &str) -> SlotSnapshot {
     SlotSnapshot {
         name: name.to_owned(),
-        host_name: if name == "production" {
-            format!("{app}.azurewebsites.net")
-        } else {
-            format!("{app}-{name}.azurewebsites.net")
-        },
+        host_name: slotdrill_model::classic_host_name(app, name),
         release: None,
         release_source: ReleaseSource::default(),
         release_note: None,
