@@ -88,6 +88,40 @@ async fn a_slot_lists_and_gets_its_own_workflows() {
     assert_eq!(slots.body["value"][0]["kind"], "functionapp,workflowapp");
 }
 
+/// A Standard site's slot gets its host name by the rule every App Service slot follows (Learn
+/// "Set up staging environments": the slot part cut to 19 characters; docs/fidelity.md), not
+/// `{site}-{slot}` in full.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slot_with_a_long_name_has_its_classic_host_name_cut() {
+    let emulator = estate();
+    let slot = SiteSlot {
+        name: "integration-environment".to_owned(),
+        workflows: [("invoice-flow".to_owned(), next_invoice_flow())].into(),
+        connections: Some(file("connections.json")),
+        app_settings: Default::default(),
+    };
+    emulator.put_site_slot(LOGIC, slot).expect("slot");
+    let arm = Arm::new(emulator).await;
+    let site = arm.send("GET", &format!("{SITE}/{LOGIC}"), None).await;
+    assert_eq!(site.status, 200, "{}", site.body);
+    assert_eq!(
+        site.body["properties"]["defaultHostName"],
+        "orders-logic.azurewebsites.net"
+    );
+    let slot = arm
+        .send(
+            "GET",
+            &format!("{SITE}/{LOGIC}/slots/integration-environment"),
+            None,
+        )
+        .await;
+    assert_eq!(slot.status, 200, "{}", slot.body);
+    assert_eq!(
+        slot.body["properties"]["defaultHostName"],
+        "orders-logic-integration-environ.azurewebsites.net"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unknown_slot_answers_resource_not_found() {
     let arm = Arm::new(with_staging()).await;

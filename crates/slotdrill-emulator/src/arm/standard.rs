@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use serde_json::{Map, Value, json};
-use slotdrill_model::AzureName;
+use slotdrill_model::{AzureName, PRODUCTION, classic_host_name};
 use slotdrill_wdl::{Document, Format, Project};
 
 use super::{ArmRequest, ArmResponse, ResourcePath};
@@ -223,7 +223,7 @@ fn site_resource(state: &State, base: &str, site: &str) -> Value {
         "type": "Microsoft.Web/sites",
         "kind": "functionapp,workflowapp",
         "location": location,
-        "properties": { "name": site, "state": "Running", "defaultHostName": format!("{}.azurewebsites.net", site.to_ascii_lowercase()) }
+        "properties": { "name": site, "state": "Running", "defaultHostName": classic_host_name(site, PRODUCTION) }
     })
 }
 

@@ -11,6 +11,7 @@
 //! (docs/fidelity.md).
 
 use serde_json::{Map, Value, json};
+use slotdrill_model::classic_host_name;
 use slotdrill_wdl::{Document, Format, Project};
 
 use super::standard::app_settings;
@@ -155,7 +156,7 @@ fn slot_resource(site: &str, slot: &str, base: &str, location: &str) -> Value {
         "properties": {
             "name": format!("{site}/{slot}"),
             "state": "Running",
-            "defaultHostName": format!("{}-{}.azurewebsites.net", site.to_ascii_lowercase(), slot.to_ascii_lowercase()),
+            "defaultHostName": classic_host_name(site, slot),
         }
     })
 }
