@@ -16,7 +16,8 @@ mod workflow;
 mod workflow_run;
 
 /// mimalloc rather than the system allocator: observe allocates a node per JSON value of every
-/// workflow, and the data plane a few buffers per call (figures in ARCHITECTURE.md).
+/// workflow, and the data plane a few buffers per call (figures, and why without huge pages,
+/// beside the dependency in Cargo.toml).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
