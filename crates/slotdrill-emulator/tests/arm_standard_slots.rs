@@ -108,13 +108,8 @@ async fn a_slot_with_a_long_name_has_its_classic_host_name_cut() {
         site.body["properties"]["defaultHostName"],
         "orders-logic.azurewebsites.net"
     );
-    let slot = arm
-        .send(
-            "GET",
-            &format!("{SITE}/{LOGIC}/slots/integration-environment"),
-            None,
-        )
-        .await;
+    let path = format!("{SITE}/{LOGIC}/slots/integration-environment");
+    let slot = arm.send("GET", &path, None).await;
     assert_eq!(slot.status, 200, "{}", slot.body);
     assert_eq!(
         slot.body["properties"]["defaultHostName"],
