@@ -10,8 +10,8 @@
 //!   (the bench runs itself again with `SLOTDRILL_BENCH_PEAK=APPS,WORKFLOWS`): `VmHWM`, and the
 //!   estate's own share (`VmRSS` once it is built, before observing). That process also times
 //!   its one observe + plan: what a CLI run pays, every page it touches touched for the first
-//!   time. One sample, so a hint, not a figure to compare with a target: on a VM, first touch
-//!   costs what the host charges for backing memory, which varies from run to run.
+//!   time. On a VM first touch costs what the host charges for backing memory, which varies from
+//!   process to process, so five processes per size, the sizes alternating, give a median.
 //!
 //! The back end holds each workflow as the JSON text ARM answers a GET with, and parses it on
 //! every read into a `Document`, as `ArmCloud` does: parsing the estate's workflows is inside the
@@ -202,34 +202,74 @@ fn measure_peak(size: &str) {
     println!("{peak_mib} {estate_mib} {:.1}", cold.as_secs_f64() * 1e3);
 }
 
-/// Runs this binary again per size and reports its peak memory.
+/// Processes per size for the peak memory and the cold time (in a benchmark run; one otherwise).
+const COLD_RUNS: usize = 5;
+
+/// What one process of [`measure_peak`] reports.
+struct ColdRun {
+    peak_mib: u64,
+    estate_mib: u64,
+    cold_ms: f64,
+}
+
+/// Runs this binary again, [`COLD_RUNS`] times per size with the sizes alternating, and reports
+/// each size's peak memory and its cold observe + plan: the median of the processes, with the
+/// lowest and highest, as one process's first touch of memory varies a lot on a VM.
 fn report_peaks() {
     let Ok(me) = std::env::current_exe() else {
         return;
     };
-    for (apps, workflows) in SIZES {
-        let output = Command::new(&me)
-            .env(PEAK, format!("{apps},{workflows}"))
-            .output();
-        match output {
-            Ok(out) if out.status.success() => {
-                let text = String::from_utf8_lossy(&out.stdout);
-                let mut figures = text.split_whitespace();
-                let (peak, held, cold) = (figures.next(), figures.next(), figures.next());
-                eprintln!(
-                    "engine bench: observe + plan, {apps} apps and {workflows} Logic Apps: peak resident memory {} MiB (the estate alone, as text: {} MiB); once, cold, in that process: {} ms",
-                    peak.unwrap_or("?"),
-                    held.unwrap_or("?"),
-                    cold.unwrap_or("?")
-                );
+    let runs = if measuring() { COLD_RUNS } else { 1 };
+    let mut cold: [Vec<ColdRun>; 2] = Default::default();
+    for _ in 0..runs {
+        for (runs, (apps, workflows)) in cold.iter_mut().zip(SIZES) {
+            match cold_run(&me, apps, workflows) {
+                Ok(run) => runs.push(run),
+                Err(e) => return eprintln!("engine bench: the peak-memory run {e}"),
             }
-            Ok(out) => eprintln!(
-                "engine bench: the peak-memory run failed: {}",
-                String::from_utf8_lossy(&out.stderr)
-            ),
-            Err(e) => eprintln!("engine bench: the peak-memory run did not start: {e}"),
         }
     }
+    for ((apps, workflows), runs) in SIZES.iter().zip(&mut cold) {
+        runs.sort_by(|a, b| a.cold_ms.total_cmp(&b.cold_ms));
+        let (Some(lowest), Some(highest)) = (runs.first(), runs.last()) else {
+            continue;
+        };
+        eprintln!(
+            "engine bench: observe + plan, {apps} apps and {workflows} Logic Apps: peak resident \
+             memory {} MiB (the estate alone, as text: {} MiB); once, cold, in a process of its \
+             own ({} processes): median {:.1} ms (lowest {:.1}, highest {:.1})",
+            runs.iter().map(|r| r.peak_mib).max().unwrap_or_default(),
+            highest.estate_mib,
+            runs.len(),
+            runs[runs.len() / 2].cold_ms,
+            lowest.cold_ms,
+            highest.cold_ms,
+        );
+    }
+}
+
+/// One process of [`measure_peak`] for the size given.
+fn cold_run(me: &std::path::Path, apps: usize, workflows: usize) -> Result<ColdRun, String> {
+    let out = Command::new(me)
+        .env(PEAK, format!("{apps},{workflows}"))
+        .output()
+        .map_err(|e| format!("did not start: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut figures = text.split_whitespace();
+    let mut next = || {
+        figures
+            .next()
+            .ok_or_else(|| format!("printed too little: {text}"))
+    };
+    let unreadable = |e: &dyn std::fmt::Display| format!("printed {text}: {e}");
+    Ok(ColdRun {
+        peak_mib: next()?.parse().map_err(|e| unreadable(&e))?,
+        estate_mib: next()?.parse().map_err(|e| unreadable(&e))?,
+        cold_ms: next()?.parse().map_err(|e| unreadable(&e))?,
+    })
 }
 
 /// Interleaved pairs timed for the doubling ratio.
