@@ -186,7 +186,8 @@ fn status_mib(field: &str) -> Option<u64> {
         .map(|kib| kib / 1024)
 }
 
-/// In the child process: build one estate, observe and plan once, print the memory figures.
+/// In the child process: build one estate, observe and plan once, print the memory figures and
+/// the time observe + plan took.
 fn measure_peak(size: &str) {
     let (apps, workflows) = size
         .split_once(',')
@@ -222,9 +223,9 @@ fn report_peaks() {
     let runs = if measuring() { COLD_RUNS } else { 1 };
     let mut cold: [Vec<ColdRun>; 2] = Default::default();
     for _ in 0..runs {
-        for (runs, (apps, workflows)) in cold.iter_mut().zip(SIZES) {
+        for (size_runs, (apps, workflows)) in cold.iter_mut().zip(SIZES) {
             match cold_run(&me, apps, workflows) {
-                Ok(run) => runs.push(run),
+                Ok(run) => size_runs.push(run),
                 Err(e) => return eprintln!("engine bench: the peak-memory run {e}"),
             }
         }
