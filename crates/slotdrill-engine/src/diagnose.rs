@@ -340,33 +340,16 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::cloud::{AppSnapshot, ReleaseSource};
-
-    fn app(name: &str, functions: usize) -> AppSnapshot {
-        let slot = |slot: &str| SlotSnapshot {
-            name: slot.to_owned(),
-            host_name: slotdrill_model::classic_host_name(name, slot),
-            release: None,
-            release_source: ReleaseSource::default(),
-            release_note: None,
-            running: true,
-            functions: (0..functions).map(|f| format!("F{f}")).collect(),
-            settings: Default::default(),
-            deployed_since_swap: false,
-            last_swap: None,
-            live_since: None,
-        };
-        AppSnapshot {
-            name: name.to_owned(),
-            slots: vec![slot("production"), slot("deploy")],
-            sticky: Vec::new(),
-        }
-    }
+    use crate::fixtures::app;
 
     #[test]
     fn named_faulty_gives_one_verdict_per_function_in_a_list_sized_once() {
         // 3 + 5 + 1 functions: a list grown by doubling would hold room for 16.
-        let apps = vec![app("orders", 3), app("billing", 5), app("mail", 1)];
+        let apps = vec![
+            app("orders", &["F0", "F1", "F2"]),
+            app("billing", &["F0", "F1", "F2", "F3", "F4"]),
+            app("mail", &["F0"]),
+        ];
         let observation = Observation::new(apps, Vec::new(), BTreeMap::new());
         let faulty = [AppFunction::new("billing", "F4")];
         let diagnosis = named_faulty(&observation, &faulty, &DiagnoseConfig::default())

@@ -12,6 +12,8 @@ mod apply;
 mod cloud;
 mod diagnose;
 mod error;
+#[cfg(test)]
+mod fixtures;
 mod guard;
 mod hooked;
 mod journal;

@@ -10,7 +10,7 @@ use slotdrill_model::Secret;
 use slotdrill_wdl::{Document, find_calls, parse_json};
 
 use super::*;
-use crate::cloud::{ActionOutcome, CloudError, ReleaseSource, SlotSnapshot};
+use crate::cloud::{ActionOutcome, CloudError};
 
 /// Apps `app0`..`app{n}` with production and deploy; workflows as JSON text; reads fail from
 /// the `fail_at`-th on. Reads are counted, to show that none happens after a failure.
@@ -19,22 +19,6 @@ struct Fake {
     workflows: Vec<String>,
     fail_at: Option<usize>,
     reads: Cell<usize>,
-}
-
-fn slot(app: &str, name: &str) -> SlotSnapshot {
-    SlotSnapshot {
-        name: name.to_owned(),
-        host_name: slotdrill_model::classic_host_name(app, name),
-        release: None,
-        release_source: ReleaseSource::default(),
-        release_note: None,
-        running: true,
-        functions: vec!["F".to_owned()],
-        settings: Default::default(),
-        deployed_since_swap: false,
-        last_swap: None,
-        live_since: None,
-    }
 }
 
 /// The calls of workflow `w`: every form observe meets (id with and without a slot, a slot's
@@ -72,14 +56,7 @@ fn workflow_text(w: usize, apps: usize) -> String {
 fn fake(apps: usize, workflows: usize, fail_at: Option<usize>) -> Fake {
     Fake {
         apps: (0..apps)
-            .map(|a| {
-                let name = format!("app{a}");
-                AppSnapshot {
-                    slots: vec![slot(&name, "production"), slot(&name, "deploy")],
-                    sticky: Vec::new(),
-                    name,
-                }
-            })
+            .map(|a| crate::fixtures::app(&format!("app{a}"), &["F"]))
             .collect(),
         workflows: (0..workflows).map(|w| workflow_text(w, apps)).collect(),
         fail_at,
