@@ -5,6 +5,7 @@
 //! here first.
 
 use serde_json::{Value, json};
+use slotdrill_model::{PRODUCTION, classic_host_name};
 
 use super::logic::{put, version, workflow, workflow_id};
 use super::{ArmRequest, ArmResponse};
@@ -189,8 +190,7 @@ fn callback_url(
         // a version (Microsoft.Web's `WorkflowTriggers_ListCallbackUrl.json`).
         Some(site) => {
             let version = version(logic_app);
-            let host =
-                request.site_url(&format!("{}.azurewebsites.net", site.to_ascii_lowercase()));
+            let host = request.site_url(&classic_host_name(site, PRODUCTION));
             (
                 format!(
                     "{host}/runtime/webhooks/workflow/scaleUnits/prod-00/workflows/{id}/versions/{version}/triggers/{trigger}/paths/invoke"
