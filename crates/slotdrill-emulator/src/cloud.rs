@@ -100,6 +100,11 @@ impl Cloud for Emulator {
         Ok(self.logic_app_names())
     }
 
+    /// Reads take the estate's lock and change nothing, so they may come from several threads.
+    fn shared(&self) -> Option<&(dyn Cloud + Sync)> {
+        Some(self)
+    }
+
     fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
         // The document and its version only: not the Logic App's runs and earlier versions.
         let state = self.lock();

@@ -216,6 +216,16 @@ pub trait Cloud {
     fn read_workflows(&self, names: &[String]) -> Result<Vec<WorkflowRead>, CloudError> {
         names.iter().map(|name| self.read_workflow(name)).collect()
     }
+    /// This back end, when it may be read from several threads at once: one held in memory,
+    /// whose reads change nothing and cost processor time rather than round trips (the
+    /// emulator). [`observe`](crate::observe()) then reads and scans a large estate's workflows
+    /// on every core, and records the same callers in the same order. `None`, the default,
+    /// keeps every read on the caller's thread: a back end over a network already reads in
+    /// parallel ([`Cloud::read_workflows`]) under its own limit of requests in flight, and
+    /// hooks around a back end may count its calls in order.
+    fn shared(&self) -> Option<&(dyn Cloud + Sync)> {
+        None
+    }
     /// Writes a workflow if it is still at `expected_version`; returns the new version.
     fn write_workflow(
         &self,

@@ -279,9 +279,8 @@ const READ_BATCH: usize = 32;
 
 /// Observes the estate: one read of the apps, one read per workflow.
 ///
-/// One thread: scanning on a second one while this one read was tried, and at 200,000 actions
-/// took 1.7 times as long, as every document was then freed on a thread other than the one that
-/// allocated it.
+/// A back end that can be [`Cloud::shared`] has a large estate's workflows read and scanned on
+/// every core, each thread taking one contiguous share of them (see [`record_on_threads`]).
 pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
     let apps = cloud.apps()?;
     let hints = hints_for(&apps);
@@ -289,13 +288,83 @@ pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
     // with every slot's host name in order.
     let prepared = hints.prepare();
     let workflows = cloud.workflows()?;
-    let mut recorder = Recorder::new(&prepared, workflows.len());
+    let recorded = match cloud.shared() {
+        Some(shared) => {
+            record_on_threads(shared, &prepared, &workflows, reading_threads(&workflows))?
+        }
+        None => record(cloud, &prepared, &workflows, workflows.len())?,
+    };
+    Ok(recorded.finish(apps))
+}
+
+/// Workflows each reading thread takes at least: an estate of a few drills' size is read on
+/// the caller's thread, which is cheaper than starting another.
+const THREAD_SHARE: usize = 4 * READ_BATCH;
+
+/// Threads to read `workflows` on: one per core, each with a share of at least
+/// [`THREAD_SHARE`].
+fn reading_threads(workflows: &[String]) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    cores.min(workflows.len() / THREAD_SHARE).max(1)
+}
+
+/// Reads `workflows` in batches of [`READ_BATCH`] and records their calls, in a list sized for
+/// the callers of `size_for` workflows like them.
+fn record<'h>(
+    cloud: &dyn Cloud,
+    prepared: &'h PreparedHints<'h>,
+    workflows: &[String],
+    size_for: usize,
+) -> Result<Recorder<'h>, EngineError> {
+    let mut recorder = Recorder::new(prepared, size_for);
     for batch in workflows.chunks(READ_BATCH) {
         for (workflow, read) in batch.iter().zip(cloud.read_workflows(batch)?) {
             recorder.record(workflow, read);
         }
     }
-    Ok(recorder.finish(apps))
+    Ok(recorder)
+}
+
+/// [`record`] on `threads` threads, the caller's among them, each with one contiguous share of
+/// `workflows`; the shares' callers are then put one after the other, so the list is in
+/// workflow order as one thread would have made it. When reads fail, the error is the first
+/// failing share's, as one thread would have met it first.
+///
+/// Each thread reads, scans and drops its own documents: a document freed on the thread that
+/// allocated it costs the allocator no hand-over. (A reader thread handing documents to a
+/// scanning one was tried, and took 1.7 times as long as one thread.) At 200,000 actions on
+/// this project's two-core VM, one thread took 1.15 to 1.7 times as long as two (medians of
+/// interleaved pairs, three series): the work is mostly memory traffic, which the VM's
+/// neighbours share (`benches/engine.rs` reports both).
+fn record_on_threads<'h>(
+    cloud: &(dyn Cloud + Sync),
+    prepared: &'h PreparedHints<'h>,
+    workflows: &[String],
+    threads: usize,
+) -> Result<Recorder<'h>, EngineError> {
+    let share = workflows.len().div_ceil(threads).max(1);
+    let mut shares = workflows.chunks(share);
+    let first = shares.next().unwrap_or_default();
+    std::thread::scope(|scope| {
+        let others: Vec<_> = shares
+            .map(|share| scope.spawn(move || record(cloud, prepared, share, share.len())))
+            .collect();
+        // Sized for every share, so that the others' callers are moved in without a regrowth.
+        let mut recorded = record(cloud, prepared, first, workflows.len());
+        for other in others {
+            let other = other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+            recorded = match (recorded, other) {
+                (Ok(mut all), Ok(more)) => {
+                    all.append(more);
+                    Ok(all)
+                }
+                (Err(e), _) | (_, Err(e)) => Err(e),
+            };
+        }
+        recorded
+    })
 }
 
 /// Records each workflow's calls as it is read; the observation, with its index, is made once
@@ -303,7 +372,8 @@ pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
 struct Recorder<'h> {
     callers: Vec<CallerObservation>,
     prepared: &'h PreparedHints<'h>,
-    /// Workflows in the estate, to size the callers' list once from the first ones recorded.
+    /// Workflows to size the callers' list for, once, from the first ones recorded: the
+    /// estate's, or for a thread other than the first ([`record_on_threads`]) its share's.
     workflows: usize,
     /// Each workflow's version, made a map once all are read: one sorted build instead of a
     /// search down the tree per workflow.
@@ -355,6 +425,13 @@ impl<'h> Recorder<'h> {
         let recorded = self.versions.len().max(1);
         let expected = callers.len().saturating_mul(self.workflows) / recorded;
         callers.reserve(expected.saturating_sub(callers.len()));
+    }
+
+    /// Adds the callers and versions `more` recorded, after this one's.
+    fn append(&mut self, more: Recorder<'h>) {
+        self.callers.reserve_exact(more.callers.len());
+        self.callers.extend(more.callers);
+        self.versions.extend(more.versions);
     }
 
     /// The observation; room the size guess left over gives back when it is more than a

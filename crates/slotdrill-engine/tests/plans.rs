@@ -178,3 +178,44 @@ fn cold_starts_right_after_a_swap_are_not_a_faulty_release() {
     let plan = plan_for(&emulator, Mode::Auto);
     assert!(plan.faulty.is_empty(), "{plan}");
 }
+
+/// No hooks: the emulator behind `Hooked` is not `Cloud::shared`, so it is read on one thread.
+struct OneThread;
+
+impl slotdrill_engine::CloudHooks for OneThread {}
+
+/// An emulated estate large enough to be read on every core is observed, and planned for,
+/// exactly as when it is read on one thread.
+#[test]
+fn a_large_emulated_estate_is_observed_alike_on_every_core() {
+    let emulator = estate("v1", "v2");
+    let trigger = serde_json::json!({ "manual": { "type": "Request", "kind": "Http" } });
+    for i in 0..400 {
+        let actions = serde_json::json!({ "Invoice": support::function("SendInvoice"),
+            "Notify": support::function(["Notify", "Archive"][i % 2]) });
+        let definition = serde_json::json!({ "triggers": trigger, "actions": actions });
+        support::save(
+            &emulator,
+            &format!("flow-{i:03}"),
+            definition,
+            serde_json::json!({}),
+        );
+    }
+    let one_thread = slotdrill_engine::Hooked {
+        inner: &emulator,
+        hooks: OneThread,
+    };
+    let faulty = [AppFunction::new("orders", "SendInvoice")];
+    let plans = [&emulator as &dyn slotdrill_engine::Cloud, &one_thread].map(|cloud| {
+        let observation = slotdrill_engine::observe(cloud).expect("observe");
+        let diagnosis = named_faulty(&observation, &faulty, &DiagnoseConfig::default())
+            .expect("a function of the estate");
+        let planned = plan(&observation, &diagnosis, &Policy::default());
+        (observation, planned)
+    });
+    let [(on_threads, planned), (on_one, planned_alone)] = plans;
+    assert_eq!(on_threads.callers().len(), 400 * 2 + 6);
+    assert_eq!(on_threads, on_one);
+    assert_eq!(planned.decision, Decision::Partial);
+    assert_eq!(planned, planned_alone);
+}

@@ -63,11 +63,11 @@ pub fn estate(previous: &str, new: &str) -> Emulator {
     emulator
 }
 
-fn function(name: &str) -> Value {
+pub fn function(name: &str) -> Value {
     json!({ "type": "Function", "inputs": { "function": { "id": format!("{FUNCTION_ID}/{name}") }, "body": "@triggerBody()" } })
 }
 
-fn save(emulator: &Emulator, name: &str, definition: Value, parameters: Value) {
+pub fn save(emulator: &Emulator, name: &str, definition: Value, parameters: Value) {
     let resource = json!({ "name": name, "properties": { "definition": definition, "parameters": parameters } });
     emulator
         .save_logic_app(
