@@ -3,7 +3,12 @@
 //! actions), and at double that size.
 //!
 //! - `engine/observe-plan-partial-10-faulty/…`: observe (the apps, then every workflow read and
-//!   scanned for calls) + `named_faulty` + `plan`, the whole read-only part of `rollback`.
+//!   scanned for calls) + `named_faulty` + `plan`, the whole read-only part of `rollback`. The
+//!   back end is held in memory and says so (`Cloud::shared`), as the emulator does, so observe
+//!   reads and scans on every core.
+//! - `engine/observe-plan-one-thread/…`: the same at the first size with every read on the
+//!   caller's thread, as with a back end that is not shared (`ArmCloud`, whose reads wait on the
+//!   network and run in parallel under its own limit).
 //! - The doubling ratio from interleaved pairs of the two sizes (in a benchmark run only).
 //! - `engine/plan-alone/…`: `plan` on an observation and diagnosis made once beforehand.
 //! - Peak resident memory of observe + plan, per size, each measured in a process of its own
@@ -22,6 +27,7 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use criterion::Criterion;
@@ -42,9 +48,12 @@ const PEAK: &str = "SLOTDRILL_BENCH_PEAK";
 const SIZES: [(usize, usize); 2] = [(5_000, 20_000), (10_000, 40_000)];
 
 /// An estate held in memory, answering reads only: apps as snapshots, workflows as JSON text.
+/// `shared` (set unless a figure is for one thread): it says it may be read from several
+/// threads, as the emulator does, so that observe reads on every core.
 struct Estate {
     apps: Vec<AppSnapshot>,
     workflows: Vec<(String, String)>,
+    shared: AtomicBool,
 }
 
 fn slot(app: &str, name: &str, release: &str) -> SlotSnapshot {
@@ -98,6 +107,7 @@ fn estate(apps: usize, workflows: usize) -> Estate {
     Estate {
         apps: apps_list,
         workflows,
+        shared: AtomicBool::new(true),
     }
 }
 
@@ -107,6 +117,9 @@ impl Cloud for Estate {
     }
     fn workflows(&self) -> Result<Vec<String>, CloudError> {
         Ok(self.workflows.iter().map(|(n, _)| n.clone()).collect())
+    }
+    fn shared(&self) -> Option<&(dyn Cloud + Sync)> {
+        self.shared.load(Ordering::Relaxed).then_some(self)
     }
     fn read_workflow(&self, name: &str) -> Result<WorkflowRead, CloudError> {
         let index: usize = name
@@ -309,7 +322,17 @@ fn planning(c: &mut Criterion) {
     if measuring() {
         paired_doubling(&estates, &faulty);
     }
+    // What observe costs on the caller's thread alone, as over ARM (whose reads wait on the
+    // network, not on the processor) and with any back end that is not `Cloud::shared`.
     let (apps, workflows) = SIZES[0];
+    let mut group = c.benchmark_group("engine/observe-plan-one-thread");
+    group.sample_size(10);
+    estates[0].shared.store(false, Ordering::Relaxed);
+    group.bench_function(format!("{apps}-apps-{workflows}-logic-apps"), |b| {
+        b.iter(|| observe_and_plan(&estates[0], &faulty).2)
+    });
+    estates[0].shared.store(true, Ordering::Relaxed);
+    group.finish();
     let [cloud, _] = estates;
     let (observation, diagnosis, _) = observe_and_plan(&cloud, &faulty);
     drop(cloud);
