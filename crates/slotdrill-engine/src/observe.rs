@@ -270,8 +270,8 @@ pub fn hints_for(apps: &[AppSnapshot]) -> Hints {
 }
 
 /// Workflows read at once: a back end over a network reads them in parallel (`ArmCloud`: 8 at a
-/// time by default, so 32 keeps it busy), and only this many parsed documents are held at a time,
-/// however large the estate. Small batches also keep the freed documents' memory hot for the
+/// time by default, so 32 keeps it busy), and only this many parsed documents are held at a time
+/// by each reading thread, however large the estate. Small batches also keep the freed documents' memory hot for the
 /// next batch's parse: with 256 and glibc's malloc (a library caller's allocator; the binary
 /// runs on mimalloc), a batch's worth of freed chunks was consolidated at once and observe +
 /// plan at 200k actions took 1.5 to 2 times as long in wall time as with 32.
@@ -288,11 +288,10 @@ pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
     // with every slot's host name in order.
     let prepared = hints.prepare();
     let workflows = cloud.workflows()?;
+    let threads = reading_threads(&workflows);
     let recorded = match cloud.shared() {
-        Some(shared) => {
-            record_on_threads(shared, &prepared, &workflows, reading_threads(&workflows))?
-        }
-        None => record(cloud, &prepared, &workflows, workflows.len())?,
+        Some(shared) if threads > 1 => record_on_threads(shared, &prepared, &workflows, threads)?,
+        _ => record(cloud, &prepared, &workflows, workflows.len())?,
     };
     Ok(recorded.finish(apps))
 }
@@ -302,10 +301,15 @@ pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
 const THREAD_SHARE: usize = 4 * READ_BATCH;
 
 /// Threads to read `workflows` on: one per core, each with a share of at least
-/// [`THREAD_SHARE`].
+/// [`THREAD_SHARE`]. The cores are asked for only when there is more than one share: on Linux
+/// that reads the process's cgroup files.
 fn reading_threads(workflows: &[String]) -> usize {
+    let shares = workflows.len() / THREAD_SHARE;
+    if shares < 2 {
+        return 1;
+    }
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    cores.min(workflows.len() / THREAD_SHARE).max(1)
+    cores.min(shares)
 }
 
 /// Reads `workflows` in batches of [`READ_BATCH`] and records their calls, in a list sized for
@@ -325,7 +329,7 @@ fn record<'h>(
     Ok(recorder)
 }
 
-/// [`record`] on `threads` threads, the caller's among them, each with one contiguous share of
+/// [`record`] on `threads` threads (two or more), the caller's among them, each with one contiguous share of
 /// `workflows`; the shares' callers are then put one after the other, so the list is in
 /// workflow order as one thread would have made it. When reads fail, the error is the first
 /// failing share's, as one thread would have met it first.
