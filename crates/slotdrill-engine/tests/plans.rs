@@ -2,6 +2,7 @@
 
 mod support;
 
+use serde_json::json;
 use slotdrill_engine::{AppFunction, Decision, DiagnoseConfig, Mode, Policy, named_faulty, plan};
 use slotdrill_model::SlotConfigNames;
 use support::{estate, observe_and_diagnose, plan_for, traffic};
@@ -189,17 +190,12 @@ impl slotdrill_engine::CloudHooks for OneThread {}
 #[test]
 fn a_large_emulated_estate_is_observed_alike_on_every_core() {
     let emulator = estate("v1", "v2");
-    let trigger = serde_json::json!({ "manual": { "type": "Request", "kind": "Http" } });
+    let trigger = json!({ "manual": { "type": "Request", "kind": "Http" } });
     for i in 0..400 {
-        let actions = serde_json::json!({ "Invoice": support::function("SendInvoice"),
+        let actions = json!({ "Invoice": support::function("SendInvoice"),
             "Notify": support::function(["Notify", "Archive"][i % 2]) });
-        let definition = serde_json::json!({ "triggers": trigger, "actions": actions });
-        support::save(
-            &emulator,
-            &format!("flow-{i:03}"),
-            definition,
-            serde_json::json!({}),
-        );
+        let definition = json!({ "triggers": trigger, "actions": actions });
+        support::save(&emulator, &format!("flow-{i:03}"), definition, json!({}));
     }
     let one_thread = slotdrill_engine::Hooked {
         inner: &emulator,
