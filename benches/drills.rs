@@ -2,11 +2,12 @@
 //! release mode on a 2-core machine), and the same with the HTML report of every drill, one page
 //! and a page per drill (target: less than 20% more); and `explore`'s cases per second.
 
-/// The allocator the `slotdrill` binary runs on (`src/main.rs`), so figures are the binary's.
+/// The allocator the `slotdrill` binary runs on (`src/main.rs`), configured as it is there (`main`
+/// calls `slotdrill_alloc::configure` first), so figures are the binary's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use slotdrill_scenario::explore::{Faults, explore};
 use slotdrill_scenario::{RunReport, run_drill};
 
@@ -81,4 +82,8 @@ fn exploring(c: &mut Criterion) {
 }
 
 criterion_group!(benches, library, exploring);
-criterion_main!(benches);
+fn main() {
+    slotdrill_alloc::configure();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -3,14 +3,15 @@
 //! throughput in both; the ratio is also printed from interleaved batches, steadier than two
 //! groups timed seconds apart), in-process invocations, and one run of a 20-action workflow.
 
-/// The allocator the `slotdrill` binary runs on (`src/main.rs`), so figures are the binary's.
+/// The allocator the `slotdrill` binary runs on (`src/main.rs`), configured as it is there (`main`
+/// calls `slotdrill_alloc::configure` first), so figures are the binary's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group};
 use serde_json::{Map, Value, json};
 use slotdrill_emulator::arm::ArmRequest;
 use slotdrill_emulator::{Emulator, HostRequest};
@@ -443,4 +444,8 @@ fn management(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_main!(benches);
+fn main() {
+    slotdrill_alloc::configure();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

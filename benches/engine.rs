@@ -22,9 +22,10 @@
 //! every read into a `Document`, as `ArmCloud` does: parsing the estate's workflows is inside the
 //! measured figure (a cold observe), not done once by the fixture.
 
-/// The allocator the `slotdrill` binary runs on (`src/main.rs`), so figures are the binary's.
+/// The allocator the `slotdrill` binary runs on (`src/main.rs`), configured as it is there (`main`
+/// calls `slotdrill_alloc::configure` first), so figures are the binary's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
 
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -344,6 +345,7 @@ fn planning(c: &mut Criterion) {
 }
 
 fn main() {
+    slotdrill_alloc::configure();
     if let Ok(size) = std::env::var(PEAK) {
         measure_peak(&size);
         return;

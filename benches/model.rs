@@ -1,11 +1,12 @@
 //! Swap and deploy cost in estates of 10 and 10,000 apps, and with a 10-function and a
 //! 1,000-function release. A swap must not depend on the size of the estate or of the release.
 
-/// The allocator the `slotdrill` binary runs on (`src/main.rs`), so figures are the binary's.
+/// The allocator the `slotdrill` binary runs on (`src/main.rs`), configured as it is there (`main`
+/// calls `slotdrill_alloc::configure` first), so figures are the binary's.
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
 
-use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use criterion::{BenchmarkId, Criterion, criterion_group};
 use slotdrill_model::{AppSpec, Estate, FunctionBehaviour, HostingPlan, Release, SlotConfigNames};
 
 /// `apps` apps on Premium, each with production (v1) and `deploy` (v2), settings, sticky names.
@@ -67,4 +68,8 @@ fn swap_and_deploy(c: &mut Criterion) {
 }
 
 criterion_group!(benches, swap_and_deploy);
-criterion_main!(benches);
+fn main() {
+    slotdrill_alloc::configure();
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

@@ -16,12 +16,13 @@ mod workflow;
 mod workflow_run;
 
 /// mimalloc rather than the system allocator: observe allocates a node per JSON value of every
-/// workflow, and the data plane a few buffers per call (figures, and why without huge pages,
-/// beside the dependency in Cargo.toml).
+/// workflow, and the data plane a few buffers per call (figures, why without huge pages, and the
+/// purge delay `configure` sets, in `slotdrill-alloc`).
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
 
 fn main() -> ExitCode {
+    slotdrill_alloc::configure();
     let cli = cli::Cli::parse();
     cli.run()
 }
