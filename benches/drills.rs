@@ -10,6 +10,7 @@ static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
 use criterion::{Criterion, Throughput, criterion_group};
 use slotdrill_scenario::explore::{Faults, explore};
 use slotdrill_scenario::{RunReport, run_drill};
+use slotdrill_test_support::bench::print_gauge;
 
 fn library(c: &mut Criterion) {
     let files = slotdrill_test_support::bundled_drills();
@@ -84,6 +85,8 @@ fn exploring(c: &mut Criterion) {
 criterion_group!(benches, library, exploring);
 fn main() {
     slotdrill_alloc::configure();
+    print_gauge("drills bench", "before");
     benches();
     Criterion::default().configure_from_args().final_summary();
+    print_gauge("drills bench", "after");
 }

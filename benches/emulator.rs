@@ -8,6 +8,7 @@
 #[global_allocator]
 static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
 
+use std::future::pending;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,7 +17,7 @@ use serde_json::{Map, Value, json};
 use slotdrill_emulator::arm::ArmRequest;
 use slotdrill_emulator::{Emulator, HostRequest};
 use slotdrill_model::{AppSpec, Estate, FunctionBehaviour, HostingPlan, Release};
-use slotdrill_test_support::bench::{interleaved, measuring};
+use slotdrill_test_support::bench::{interleaved, measuring, print_gauge};
 use slotdrill_wdl::Document;
 
 fn emulator() -> Emulator {
@@ -43,12 +44,31 @@ fn key(emulator: &Emulator) -> String {
     })
 }
 
-async fn spawn(router: axum::Router) -> std::net::SocketAddr {
+/// A loopback listener: its address, and the listener to serve on.
+async fn listen() -> (std::net::SocketAddr, tokio::net::TcpListener) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let addr = listener.local_addr().expect("addr");
+    (listener.local_addr().expect("addr"), listener)
+}
+
+/// A bare axum router served by `axum::serve`.
+async fn spawn(router: axum::Router) -> std::net::SocketAddr {
+    let (addr, listener) = listen().await;
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    addr
+}
+
+/// The emulator served as `slotdrill serve` serves it (`serve_with`: its own connection loop, with
+/// the header-read timeout and body limit of the default `Limits`), until the process ends.
+async fn spawn_emulator(emulator: Arc<Emulator>) -> std::net::SocketAddr {
+    let (addr, listener) = listen().await;
+    tokio::spawn(async move {
+        let limits = slotdrill_emulator::http::Limits::default();
+        slotdrill_emulator::http::serve_with(emulator, listener, None, limits, pending())
+            .await
+            .expect("serve")
+    });
     addr
 }
 
@@ -123,10 +143,11 @@ fn paired_ratios(
     }
 }
 
-/// The emulated function and a bare axum handler that returns the same body, both on loopback,
-/// reached by host name through one reqwest client: one client calling in sequence, then eight
-/// at once. Criterion times each variant on its own; in a benchmark run (not a test, listing or
-/// profiling run), [`paired_ratios`] then prints their ratio from interleaved batches.
+/// The emulated function, served as `slotdrill serve` serves it, and a bare axum handler that
+/// returns the same body, both on loopback, reached by host name through one reqwest client: one
+/// client calling in sequence, then eight at once. Criterion times each variant on its own; in a
+/// benchmark run (not a test, listing or profiling run), [`paired_ratios`] then prints their
+/// ratio from interleaved batches.
 fn http(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -137,7 +158,7 @@ fn http(c: &mut Criterion) {
     let key = key(&emulator);
     let body = json!({ "function": "F0", "release": "v1" }).to_string();
     let (emulated, bare) = runtime.block_on(async {
-        let emulated = spawn(slotdrill_emulator::http::router(Arc::clone(&emulator))).await;
+        let emulated = spawn_emulator(Arc::clone(&emulator)).await;
         let bare_body = body.clone();
         let bare = spawn(axum::Router::new().fallback(move || {
             let body = bare_body.clone();
@@ -446,6 +467,8 @@ fn management(c: &mut Criterion) {
 
 fn main() {
     slotdrill_alloc::configure();
+    print_gauge("emulator bench", "before");
     benches();
     Criterion::default().configure_from_args().final_summary();
+    print_gauge("emulator bench", "after");
 }

@@ -39,7 +39,7 @@ use slotdrill_engine::{
     plan,
 };
 use slotdrill_model::Secret;
-use slotdrill_test_support::bench::{interleaved, measuring};
+use slotdrill_test_support::bench::{interleaved, measuring, print_gauge};
 use slotdrill_wdl::{Document, parse_json};
 
 /// The environment variable that makes this binary measure one size's peak memory and exit.
@@ -350,8 +350,10 @@ fn main() {
         measure_peak(&size);
         return;
     }
+    print_gauge("engine bench", "before");
     let mut criterion = Criterion::default().configure_from_args();
     planning(&mut criterion);
     criterion.final_summary();
     report_peaks();
+    print_gauge("engine bench", "after");
 }

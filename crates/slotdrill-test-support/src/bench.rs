@@ -1,12 +1,13 @@
-//! What the benches share beyond criterion: whether this run is a measurement, and ratios from
-//! interleaved pairs.
+//! What the benches share beyond criterion: whether this run is a measurement, ratios from
+//! interleaved pairs, and a gauge of how busy the machine is.
 //!
 //! On a shared machine the speed drifts over seconds by more than the differences the benches
 //! measure, and criterion times two groups tens of seconds apart; a ratio taken from pairs run
 //! back to back, each seeing the same state of the machine, is the figure to compare with a
-//! target.
+//! target. An absolute figure (milliseconds) is read beside the gauge printed with it: the same
+//! fixed work takes up to 40% longer in a busy minute than in a quiet one on a shared VM.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// True in a benchmark run: cargo passes `--bench` to one, not to `cargo test --benches`; a
 /// test, a listing or a profiling run (`--profile-time`) of criterion's is not a measurement.
@@ -71,12 +72,50 @@ pub fn interleaved(
     }
 }
 
+/// How many steps of integer work one gauge reading times (about 100 ms on the 2.45 GHz EPYC VM
+/// of issue 19 in a quiet minute).
+const GAUGE_STEPS: u64 = 200_000_000;
+
+/// The machine's speed now: the median time of five runs of a fixed loop of integer work on one
+/// thread (no memory traffic, no allocation, no system call). Lower is a quieter machine.
+pub fn gauge() -> Duration {
+    let mut times: Vec<Duration> = (0..5)
+        .map(|_| {
+            let start = Instant::now();
+            let mut sum = 0u64;
+            for step in 0..GAUGE_STEPS {
+                let step = std::hint::black_box(step);
+                sum = sum.wrapping_add(step.wrapping_mul(step));
+            }
+            std::hint::black_box(sum);
+            start.elapsed()
+        })
+        .collect();
+    median(&mut times)
+}
+
+/// Prints the gauge on standard error, named after `when` (`before`, `after`), in a benchmark
+/// run only.
+pub fn print_gauge(bench: &str, when: &str) {
+    if measuring() {
+        eprintln!(
+            "{bench}: machine gauge {when}: {:.1} ms (a fixed loop; lower is a quieter machine)",
+            gauge().as_secs_f64() * 1e3
+        );
+    }
+}
+
+fn median(times: &mut [Duration]) -> Duration {
+    times.sort();
+    times.get(times.len() / 2).copied().unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use std::cell::Cell;
     use std::time::Duration;
 
-    use super::{Ratios, interleaved, measuring_with};
+    use super::{Ratios, interleaved, measuring_with, median};
 
     #[test]
     fn only_a_benchmark_run_measures() {
@@ -124,5 +163,13 @@ mod tests {
                 fastest: 4.0,
             }
         );
+    }
+
+    #[test]
+    fn the_gauge_reads_the_middle_of_its_runs() {
+        let ms = Duration::from_millis;
+        let mut times = [ms(140), ms(100), ms(220), ms(105), ms(160)];
+        assert_eq!(median(&mut times), ms(140));
+        assert_eq!(median(&mut []), Duration::ZERO);
     }
 }
