@@ -201,8 +201,12 @@ fn a_large_emulated_estate_is_observed_alike_on_every_core() {
         inner: &emulator,
         hooks: OneThread,
     };
+    let clouds = [&emulator as &dyn slotdrill_engine::Cloud, &one_thread];
+    // The two take observe's two paths: the emulator says it may be read on several threads.
+    assert!(clouds[0].shared().is_some());
+    assert!(clouds[1].shared().is_none());
     let faulty = [AppFunction::new("orders", "SendInvoice")];
-    let plans = [&emulator as &dyn slotdrill_engine::Cloud, &one_thread].map(|cloud| {
+    let plans = clouds.map(|cloud| {
         let observation = slotdrill_engine::observe(cloud).expect("observe");
         let diagnosis = named_faulty(&observation, &faulty, &DiagnoseConfig::default())
             .expect("a function of the estate");
