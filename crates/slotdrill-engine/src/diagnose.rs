@@ -112,8 +112,8 @@ impl Diagnosis {
     }
 }
 
-/// How many functions the apps' production slots have: the verdicts [`named_faulty`] gives. Its list
-/// is sized once: at estate scale (100,000 verdicts at 400,000 actions) a list grown by
+/// How many functions the apps' production slots have: the verdicts [`named_faulty`] gives. Its
+/// list is sized once: at estate scale (100,000 verdicts at 400,000 actions) a list grown by
 /// doubling copied every verdict into fresh pages at each step (2 % of observe + plan, by perf).
 fn production_functions(observation: &Observation) -> usize {
     observation

@@ -271,10 +271,11 @@ pub fn hints_for(apps: &[AppSnapshot]) -> Hints {
 
 /// Workflows read at once: a back end over a network reads them in parallel (`ArmCloud`: 8 at a
 /// time by default, so 32 keeps it busy), and only this many parsed documents are held at a time
-/// by each reading thread, however large the estate. Small batches also keep the freed documents' memory hot for the
-/// next batch's parse: with 256 and glibc's malloc (a library caller's allocator; the binary
-/// runs on mimalloc), a batch's worth of freed chunks was consolidated at once and observe +
-/// plan at 200k actions took 1.5 to 2 times as long in wall time as with 32.
+/// by each reading thread, however large the estate. Small batches also keep the freed
+/// documents' memory hot for the next batch's parse: with 256 and glibc's malloc (a library
+/// caller's allocator; the binary runs on mimalloc), a batch's worth of freed chunks was
+/// consolidated at once and observe + plan at 200k actions took 1.5 to 2 times as long in wall
+/// time as with 32.
 const READ_BATCH: usize = 32;
 
 /// Observes the estate: one read of the apps, one read per workflow.
@@ -329,10 +330,10 @@ fn record<'h>(
     Ok(recorder)
 }
 
-/// [`record`] on `threads` threads (two or more), the caller's among them, each with one contiguous share of
-/// `workflows`; the shares' callers are then put one after the other, so the list is in
-/// workflow order as one thread would have made it. When reads fail, the error is the first
-/// failing share's, as one thread would have met it first.
+/// [`record`] on `threads` threads (two or more), the caller's among them, each with one
+/// contiguous share of `workflows`; the shares' callers are then put one after the other, so the
+/// list is in workflow order as one thread would have made it. When reads fail, the error is
+/// the first failing share's, as one thread would have met it first.
 ///
 /// Each thread reads, scans and drops its own documents: a document freed on the thread that
 /// allocated it costs the allocator no hand-over. (A reader thread handing documents to a
