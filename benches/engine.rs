@@ -254,7 +254,7 @@ fn report_peaks() {
              memory {} MiB (the estate alone, as text: {} MiB); once, cold, in a process of its \
              own ({} processes): median {:.1} ms (lowest {:.1}, highest {:.1})",
             runs.iter().map(|r| r.peak_mib).max().unwrap_or_default(),
-            highest.estate_mib,
+            runs.iter().map(|r| r.estate_mib).max().unwrap_or_default(),
             runs.len(),
             runs[runs.len() / 2].cold_ms,
             lowest.cold_ms,
