@@ -2,15 +2,9 @@
 //! release mode on a 2-core machine), and the same with the HTML report of every drill, one page
 //! and a page per drill (target: less than 20% more); and `explore`'s cases per second.
 
-/// The allocator the `slotdrill` binary runs on (`src/main.rs`), configured as it is there (`main`
-/// calls `slotdrill_alloc::configure` first), so figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
-
 use criterion::{Criterion, Throughput, criterion_group};
 use slotdrill_scenario::explore::{Faults, explore};
 use slotdrill_scenario::{RunReport, run_drill};
-use slotdrill_test_support::bench::print_gauge;
 
 fn library(c: &mut Criterion) {
     let files = slotdrill_test_support::bundled_drills();
@@ -83,10 +77,4 @@ fn exploring(c: &mut Criterion) {
 }
 
 criterion_group!(benches, library, exploring);
-fn main() {
-    slotdrill_alloc::configure();
-    print_gauge("drills bench", "before");
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-    print_gauge("drills bench", "after");
-}
+slotdrill_test_support::bench_main!("drills bench", benches);

@@ -3,11 +3,6 @@
 //! throughput in both; the ratio is also printed from interleaved batches, steadier than two
 //! groups timed seconds apart), in-process invocations, and one run of a 20-action workflow.
 
-/// The allocator the `slotdrill` binary runs on (`src/main.rs`), configured as it is there (`main`
-/// calls `slotdrill_alloc::configure` first), so figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
-
 use std::future::pending;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -17,7 +12,7 @@ use serde_json::{Map, Value, json};
 use slotdrill_emulator::arm::ArmRequest;
 use slotdrill_emulator::{Emulator, HostRequest};
 use slotdrill_model::{AppSpec, Estate, FunctionBehaviour, HostingPlan, Release};
-use slotdrill_test_support::bench::{interleaved, measuring, print_gauge};
+use slotdrill_test_support::bench::{interleaved, measuring};
 use slotdrill_wdl::Document;
 
 fn emulator() -> Emulator {
@@ -465,10 +460,4 @@ fn management(c: &mut Criterion) {
     group.finish();
 }
 
-fn main() {
-    slotdrill_alloc::configure();
-    print_gauge("emulator bench", "before");
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-    print_gauge("emulator bench", "after");
-}
+slotdrill_test_support::bench_main!("emulator bench", benches);

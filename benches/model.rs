@@ -1,11 +1,6 @@
 //! Swap and deploy cost in estates of 10 and 10,000 apps, and with a 10-function and a
 //! 1,000-function release. A swap must not depend on the size of the estate or of the release.
 
-/// The allocator the `slotdrill` binary runs on (`src/main.rs`), configured as it is there (`main`
-/// calls `slotdrill_alloc::configure` first), so figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
-
 use criterion::{BenchmarkId, Criterion, criterion_group};
 use slotdrill_model::{AppSpec, Estate, FunctionBehaviour, HostingPlan, Release, SlotConfigNames};
 
@@ -68,8 +63,4 @@ fn swap_and_deploy(c: &mut Criterion) {
 }
 
 criterion_group!(benches, swap_and_deploy);
-fn main() {
-    slotdrill_alloc::configure();
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-}
+slotdrill_test_support::bench_main!("model bench", benches);

@@ -1,10 +1,5 @@
 //! Scanning workflows for function calls: one 250-action workflow, and 10,000 small workflows.
 
-/// The allocator the `slotdrill` binary runs on (`src/main.rs`), configured as it is there (`main`
-/// calls `slotdrill_alloc::configure` first), so figures are the binary's.
-#[global_allocator]
-static ALLOCATOR: slotdrill_alloc::MiMalloc = slotdrill_alloc::MiMalloc;
-
 use criterion::{Criterion, criterion_group};
 use serde_json::{Map, Value, json};
 use slotdrill_wdl::{Document, Hints, find_calls};
@@ -68,8 +63,4 @@ fn scan(c: &mut Criterion) {
 }
 
 criterion_group!(benches, scan);
-fn main() {
-    slotdrill_alloc::configure();
-    benches();
-    Criterion::default().configure_from_args().final_summary();
-}
+slotdrill_test_support::bench_main!("wdl bench", benches);

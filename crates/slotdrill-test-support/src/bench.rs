@@ -72,6 +72,29 @@ pub fn interleaved(
     }
 }
 
+/// A bench binary's allocator and `main`: the `slotdrill` binary's allocator, configured as
+/// `src/main.rs` configures it (`slotdrill_alloc::configure` first), so figures are the binary's;
+/// then the criterion groups, as `criterion_main!` runs them, between two readings of the
+/// [`gauge`]. The bench's package must depend on `slotdrill-alloc` and `criterion` (the root
+/// package does). `bench_main!("engine bench", group, …)`.
+#[macro_export]
+macro_rules! bench_main {
+    ($bench:literal, $($group:path),+ $(,)?) => {
+        #[global_allocator]
+        static ALLOCATOR: ::slotdrill_alloc::MiMalloc = ::slotdrill_alloc::MiMalloc;
+
+        fn main() {
+            ::slotdrill_alloc::configure();
+            $crate::bench::print_gauge($bench, "before");
+            $($group();)+
+            ::criterion::Criterion::default()
+                .configure_from_args()
+                .final_summary();
+            $crate::bench::print_gauge($bench, "after");
+        }
+    };
+}
+
 /// How many steps of integer work one gauge reading times (about 100 ms on the 2.45 GHz EPYC VM
 /// of issue 19 in a quiet minute).
 const GAUGE_STEPS: u64 = 200_000_000;
