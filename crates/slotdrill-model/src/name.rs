@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 
+use compact_str::CompactString;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::error::ModelError;
@@ -19,8 +20,12 @@ use crate::error::ModelError;
 /// are one key in a map and sort where `orders` sorts. There is deliberately no `Borrow<str>`:
 /// a `&str` hashes by its spelling, which would break the `Hash`/`Eq` contract; look up with
 /// `AzureName::from(text)` or compare with [`matches`](Self::matches).
+///
+/// A name of up to 24 bytes is held inline, not on the heap: most are that short, so the
+/// `AzureName::from(text)` of a lookup costs no allocation, and neither do the names of a large
+/// estate's index.
 #[derive(Clone, Default)]
-pub struct AzureName(String);
+pub struct AzureName(CompactString);
 
 impl AzureName {
     /// The name as it was written.
@@ -30,7 +35,7 @@ impl AzureName {
 
     /// The lower-case form it is compared by.
     pub fn key(&self) -> String {
-        self.0.to_ascii_lowercase()
+        self.0.as_str().to_ascii_lowercase()
     }
 
     /// Whether `other` names the same thing (any ASCII case).
@@ -111,25 +116,25 @@ impl fmt::Debug for AzureName {
 
 impl From<&str> for AzureName {
     fn from(name: &str) -> Self {
-        AzureName(name.to_owned())
+        AzureName(CompactString::from(name))
     }
 }
 
 impl From<String> for AzureName {
     fn from(name: String) -> Self {
-        AzureName(name)
+        AzureName(CompactString::from(name))
     }
 }
 
 impl From<&String> for AzureName {
     fn from(name: &String) -> Self {
-        AzureName(name.clone())
+        AzureName(CompactString::from(name.as_str()))
     }
 }
 
 impl From<AzureName> for String {
     fn from(name: AzureName) -> Self {
-        name.0
+        name.0.into_string()
     }
 }
 
@@ -147,7 +152,7 @@ impl Serialize for AzureName {
 
 impl<'de> Deserialize<'de> for AzureName {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        String::deserialize(deserializer).map(AzureName)
+        CompactString::deserialize(deserializer).map(AzureName)
     }
 }
 

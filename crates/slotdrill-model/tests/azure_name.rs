@@ -15,11 +15,13 @@ fn hash_of(name: &AzureName) -> u64 {
     hasher.finish()
 }
 
-/// Names as Azure spells them (letters, digits, hyphens, dots), plus any text at all, so that
-/// non-ASCII bytes are covered too.
+/// Names as Azure spells them (letters, digits, hyphens, dots), short and around the 24 bytes
+/// a name holds inline (up to a host name's length), plus any text at all, so that non-ASCII
+/// bytes are covered too.
 fn any_name() -> impl Strategy<Value = String> {
     prop_oneof![
         3 => "[a-zA-Z0-9.-]{0,12}",
+        2 => "[a-zA-Z0-9.-]{20,64}",
         1 => any::<String>(),
     ]
 }
@@ -80,6 +82,16 @@ proptest! {
         prop_assert_eq!(back.as_str(), a.as_str());
         prop_assert_eq!(name.to_string(), a.clone());
         prop_assert_eq!(format!("{name:?}"), format!("{a:?}"));
+    }
+
+    #[test]
+    fn every_conversion_keeps_the_text(a in any_name()) {
+        prop_assert_eq!(String::from(AzureName::from(a.as_str())), a.clone());
+        prop_assert_eq!(String::from(AzureName::from(&a)), a.clone());
+        prop_assert_eq!(String::from(AzureName::from(a.clone())), a.clone());
+        let name = AzureName::from(a.as_str());
+        prop_assert_eq!(name.as_ref(), a.as_str());
+        prop_assert_eq!(name.is_empty(), a.is_empty());
     }
 
     #[test]
