@@ -62,7 +62,9 @@ pub use host_name::{
 pub use keys::{Secret, SlotKeys};
 pub use name::{AzureName, PRODUCTION, is_production, validate_slot_name};
 pub use plan::{HostingPlan, OperatingSystem, UnknownHostingPlan};
-pub use release::{AuthLevel, FunctionBehaviour, Invocation, RELEASE_SETTING, Release};
+pub use release::{
+    Answer, AnswerBody, AuthLevel, FunctionBehaviour, Invocation, RELEASE_SETTING, Release,
+};
 pub use routing::RampUpRule;
 pub use settings::{ConnectionString, SlotConfig, SlotConfigNames, well_known};
 pub use slot::{Slot, SlotState, SlotSwapStatus};

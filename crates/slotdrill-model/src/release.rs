@@ -1,9 +1,11 @@
 //! Releases: what a deployment puts in a slot. A release is data only — a behaviour per function
-//! that the emulator plays back — and [`FunctionBehaviour::invoke`] is the one place that turns a
-//! behaviour into the answer of one call, so the emulator, the warm-up and the tests agree.
+//! that the emulator plays back — and [`FunctionBehaviour::answer`] is the one place that turns a
+//! behaviour into the answer of one call, so the emulator, the warm-up and the tests agree
+//! ([`FunctionBehaviour::invoke`] is the same answer with its body built as JSON).
 
 use std::collections::BTreeMap;
 
+use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::{Value, json};
 
 use crate::settings::SlotConfig;
@@ -129,12 +131,41 @@ impl FunctionBehaviour {
         roll: f64,
         config: &SlotConfig,
     ) -> Invocation {
-        if self.timeout {
-            return Invocation::Timeout;
+        match self.answer(release, function, call_index, roll, config) {
+            Answer::Timeout => Invocation::Timeout,
+            Answer::Response {
+                status,
+                body,
+                latency_ms,
+            } => Invocation::Response {
+                status,
+                body: body.to_value(),
+                latency_ms,
+            },
         }
-        let failure = |status: u16, error: String| Invocation::Response {
+    }
+
+    /// [`FunctionBehaviour::invoke`]'s answer with its body not yet built: the behaviour's own
+    /// body borrowed, the default and failure bodies as the names they hold. The data plane
+    /// writes it to the wire without building a `Value` for every call.
+    pub fn answer<'a>(
+        &'a self,
+        release: &'a str,
+        function: &'a str,
+        call_index: u64,
+        roll: f64,
+        config: &SlotConfig,
+    ) -> Answer<'a> {
+        if self.timeout {
+            return Answer::Timeout;
+        }
+        let failure = |status: u16, error: String| Answer::Response {
             status,
-            body: json!({ "error": error, "function": function, "release": release }),
+            body: AnswerBody::Failure {
+                error,
+                function,
+                release,
+            },
             latency_ms: self.latency_ms,
         };
         if call_index < u64::from(self.fail_first) {
@@ -148,12 +179,12 @@ impl FunctionBehaviour {
         if roll < self.fail_rate {
             return failure(500, "transient failure".to_owned());
         }
-        Invocation::Response {
+        Answer::Response {
             status: self.status,
-            body: self
-                .body
-                .clone()
-                .unwrap_or_else(|| json!({ "function": function, "release": release })),
+            body: match &self.body {
+                Some(body) => AnswerBody::Given(body),
+                None => AnswerBody::Default { function, release },
+            },
             latency_ms: self.latency_ms,
         }
     }
@@ -183,5 +214,85 @@ impl Invocation {
             Invocation::Response { status, .. } => Some(*status),
             Invocation::Timeout => None,
         }
+    }
+}
+
+/// [`Invocation`] with its body not yet built ([`FunctionBehaviour::answer`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Answer<'a> {
+    /// An HTTP answer after `latency_ms` virtual milliseconds.
+    Response {
+        /// The HTTP status code.
+        status: u16,
+        /// The body.
+        body: AnswerBody<'a>,
+        /// Virtual milliseconds before the answer.
+        latency_ms: u64,
+    },
+    /// No answer.
+    Timeout,
+}
+
+/// The body of an answer: serialised (`serde_json::to_vec`) it is exactly the text of
+/// [`AnswerBody::to_value`], written without building the `Value`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AnswerBody<'a> {
+    /// The behaviour's own body.
+    Given(&'a Value),
+    /// `{"function": NAME, "release": ID}`.
+    Default {
+        /// The function, as the release spells it.
+        function: &'a str,
+        /// The release id.
+        release: &'a str,
+    },
+    /// `{"error": MESSAGE, "function": NAME, "release": ID}`.
+    Failure {
+        /// What went wrong.
+        error: String,
+        /// The function, as the release spells it.
+        function: &'a str,
+        /// The release id.
+        release: &'a str,
+    },
+}
+
+impl AnswerBody<'_> {
+    /// The body as JSON.
+    pub fn to_value(&self) -> Value {
+        match self {
+            AnswerBody::Given(body) => (*body).clone(),
+            AnswerBody::Default { function, release } => {
+                json!({ "function": function, "release": release })
+            }
+            AnswerBody::Failure {
+                error,
+                function,
+                release,
+            } => json!({ "error": error, "function": function, "release": release }),
+        }
+    }
+}
+
+impl Serialize for AnswerBody<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        // The fields in `to_value`'s order (which is also their sorted order, so the text is
+        // the same with or without serde_json's `preserve_order`).
+        let (error, function, release) = match self {
+            AnswerBody::Given(body) => return body.serialize(serializer),
+            AnswerBody::Default { function, release } => (None, function, release),
+            AnswerBody::Failure {
+                error,
+                function,
+                release,
+            } => (Some(error), function, release),
+        };
+        let mut map = serializer.serialize_map(Some(2 + usize::from(error.is_some())))?;
+        if let Some(error) = error {
+            map.serialize_entry("error", error)?;
+        }
+        map.serialize_entry("function", function)?;
+        map.serialize_entry("release", release)?;
+        map.end()
     }
 }
