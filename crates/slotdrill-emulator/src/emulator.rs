@@ -11,6 +11,7 @@ use serde_json::Value;
 use slotdrill_model::{Estate, Event, ModelError, Timestamp};
 use slotdrill_wdl::Document;
 
+use crate::answer::Answered;
 use crate::faults::ArmFault;
 use crate::host::{HostRequest, HostResponse};
 use crate::incoming::Incoming;
@@ -135,9 +136,15 @@ impl Emulator {
         self.lock().invoke(request, None)
     }
 
-    /// [`Emulator::invoke`] for a request read in place (the HTTP listener's path).
-    pub(crate) fn invoke_incoming(&self, request: &Incoming) -> HostResponse {
-        self.lock().invoke_incoming(request, None)
+    /// [`Emulator::invoke`] for a request read in place, its answer handed to `render` as the
+    /// data plane decided it, under the lock (the HTTP listener's path: it writes the answer to
+    /// the wire without an owned copy).
+    pub(crate) fn respond<R>(
+        &self,
+        request: &Incoming,
+        render: impl FnOnce(Answered<'_>) -> R,
+    ) -> R {
+        self.lock().respond(request, render)
     }
 
     /// Starts a call: the answer is fixed by the release the slot holds now. Finish it with

@@ -3,7 +3,8 @@
 //! send it to another slot (pinned by the `x-ms-routing-name` cookie for an hour of virtual
 //! time). Function-level keys are enforced. The answer comes from the behaviour of the release the
 //! slot holds. Both transports — axum over HTTP and the in-process call path — go through
-//! [`DataPlane::invoke`], so they cannot diverge. The data plane owns the host index and the
+//! [`DataPlane::respond`], so they cannot diverge: the listener writes its borrowed answer to the
+//! wire, [`DataPlane::invoke`] makes a [`HostResponse`] of it. The data plane owns the host index and the
 //! invocation timeline; the estate it answers from is handed to it.
 
 use std::collections::HashMap;
@@ -11,12 +12,13 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 use slotdrill_model::{
-    AuthLevel, AzureName, Estate, Event, Invocation, Slot, SlotState, is_production,
+    Answer, AuthLevel, AzureName, Estate, Event, Slot, SlotState, is_production,
 };
 
+use crate::answer::{Answered, Reply};
 pub(crate) use crate::incoming::Incoming;
 use crate::retention::Window;
-use crate::timeline::{Call, InvocationRecord, ServedBy, Timeline};
+use crate::timeline::{Call, InvocationRecord, ServedBy, ServedByRef, Timeline};
 
 /// How long an HTTP-triggered function may run before the front end gives up (Azure's 230 s).
 pub const HTTP_TRIGGER_TIMEOUT_MS: u64 = 230_000;
@@ -115,15 +117,21 @@ pub struct HostResponse {
     pub timed_out: bool,
 }
 
-impl HostResponse {
-    fn error(status: u16, message: String) -> Self {
+/// Host name in lower case → (app, slot).
+type HostIndex = HashMap<Box<str>, (String, String)>;
+
+impl From<Answered<'_>> for HostResponse {
+    fn from(answer: Answered<'_>) -> Self {
         HostResponse {
-            status,
-            body: json!({ "error": message }),
-            headers: Vec::new(),
-            served_by: None,
-            latency_ms: 0,
-            timed_out: false,
+            status: answer.status,
+            body: match answer.body {
+                Reply::Function(body) => body.to_value(),
+                Reply::Json(body) => body,
+            },
+            headers: answer.headers,
+            served_by: answer.served_by.map(ServedByRef::to_owned),
+            latency_ms: answer.latency_ms,
+            timed_out: answer.timed_out,
         }
     }
 }
@@ -136,7 +144,7 @@ pub(crate) struct DataPlane {
     /// Host name in lower case → (app, slot). Host names are DNS names, compared without regard
     /// to case; keyed by the lower-case text so that a request's host, usually lower case
     /// already, is looked up without building a key.
-    hosts: HashMap<Box<str>, (String, String)>,
+    hosts: HostIndex,
     timeline: Timeline,
     /// Swaps per app.
     swaps: HashMap<AzureName, u64>,
@@ -172,12 +180,7 @@ impl DataPlane {
 
     /// Whether a host name (any case) is one of the estate's.
     pub(crate) fn serves(&self, host: &str) -> bool {
-        self.slot_of(host).is_some()
-    }
-
-    /// The (app, slot) whose host name `host` is (any case, without a port).
-    fn slot_of(&self, host: &str) -> Option<&(String, String)> {
-        self.hosts.get(&*AzureName::lower(host))
+        slot_of(&self.hosts, host).is_some()
     }
 
     /// Host name in lower case → (app, slot), for resolving workflow calls.
@@ -227,140 +230,170 @@ impl DataPlane {
         request: &Incoming,
         caller: Option<&str>,
     ) -> HostResponse {
-        let response = self.answer(estate, request);
+        self.respond(estate, request, caller, |answer| HostResponse::from(answer))
+    }
+
+    /// [`DataPlane::invoke`], with the answer handed to `render` as the data plane decided it,
+    /// borrowed from the estate (the listener writes it to the wire from there).
+    pub(crate) fn respond<R>(
+        &mut self,
+        estate: &mut Estate,
+        request: &Incoming,
+        caller: Option<&str>,
+        render: impl FnOnce(Answered<'_>) -> R,
+    ) -> R {
+        // Answering draws from the estate's seed but does not move its clock.
+        let at = estate.now();
+        let answered = answer(&self.hosts, estate, request);
         self.timeline.record(Call {
-            at: estate.now(),
+            at,
             caller,
             host: request.host,
             function: request
                 .path
                 .strip_prefix("/api/")
                 .map(|f| f.trim_end_matches('/')),
-            status: response.status,
-            served_by: response.served_by.as_ref(),
+            status: answered.status,
+            served_by: answered.served_by,
         });
-        response
+        render(answered)
     }
+}
 
-    fn answer(&self, estate: &mut Estate, request: &Incoming) -> HostResponse {
-        let host = request.host.split(':').next().unwrap_or_default();
-        let Some((app, slot)) = self.slot_of(host) else {
-            return HostResponse::error(
-                404,
-                format!("no emulated function host `{}`", request.host_name()),
-            );
-        };
-        let routed = if is_production(slot) {
-            route(estate, app, request)
-        } else {
-            None
-        };
-        let Some((slot, cookies)) = routed else {
-            return run_function(estate, app, slot, request);
-        };
-        let mut response = run_function(estate, app, &slot, request);
-        response.headers.extend(cookies);
-        response
-    }
+/// The (app, slot) whose host name `host` is (any case, without a port).
+fn slot_of<'h>(hosts: &'h HostIndex, host: &str) -> Option<&'h (String, String)> {
+    hosts.get(&*AzureName::lower(host))
+}
+
+/// The answer to `request`: the slot its host names, or the slot production's routing sends it
+/// to (with the cookies that pin it there).
+fn answer<'a>(hosts: &'a HostIndex, estate: &'a mut Estate, request: &Incoming) -> Answered<'a> {
+    let host = request.host.split(':').next().unwrap_or_default();
+    let Some((app, slot)) = slot_of(hosts, host) else {
+        return Answered::error(
+            404,
+            format!("no emulated function host `{}`", request.host_name()),
+        );
+    };
+    let routed = if is_production(slot) {
+        route(estate, app, request)
+    } else {
+        None
+    };
+    let Some((slot, cookies)) = routed else {
+        return run_function(estate, app, slot, request);
+    };
+    let mut answered = run_function(estate, app, &slot, request);
+    answered.headers.extend(cookies);
+    answered
 }
 
 /// The answer of `function` on a slot that answers: which function it is and what it does, the
 /// call counted on the slot's instances (cold starts) and a draw for its failure rate, in that
 /// order (the draws are part of a drill's seed sequence). The slot is looked up again by the count
 /// rather than cloning its configuration and the behaviour out of the estate on every call.
-fn run_function(
-    estate: &mut Estate,
-    app: &str,
+fn run_function<'a>(
+    estate: &'a mut Estate,
+    app: &'a str,
     slot_name: &str,
     request: &Incoming,
-) -> HostResponse {
-    let Ok(slot) = estate.slot(app, slot_name) else {
-        return HostResponse::error(404, format!("slot `{slot_name}` of `{app}` does not exist"));
+) -> Answered<'a> {
+    // The function's name as the release spells it, copied (inline: names are short) so that the
+    // estate is free to count the call.
+    let verdict = match estate.slot(app, slot_name) {
+        Ok(slot) => callable(slot, request).map(AzureName::from),
+        Err(_) => {
+            return Answered::error(404, format!("slot `{slot_name}` of `{app}` does not exist"));
+        }
     };
-    let served_by = ServedBy {
-        app: app.to_owned(),
-        slot: slot.name().to_owned(),
-        release: slot.release_id().map(str::to_owned),
+    let name = match verdict {
+        Ok(name) => name,
+        Err(refusal) => {
+            let served_by = estate.slot(app, slot_name).ok().map(|s| served(app, s));
+            return Answered {
+                served_by,
+                ..*refusal
+            };
+        }
     };
-    let with_slot = |mut r: HostResponse| {
-        r.served_by = Some(served_by);
-        r
+    let not_found = || Answered::error(404, format!("function `{name}` not found"));
+    let Ok((call_index, roll, slot)) = estate.start_call(app, slot_name, name.as_str()) else {
+        // The slot was found above, under the same lock.
+        return not_found();
     };
-    let name = match callable(slot, request) {
-        Ok(name) => name.to_owned(),
-        Err(refusal) => return with_slot(*refusal),
-    };
-    let Some((call_index, roll, slot, release, behaviour)) = estate
-        .start_call(app, slot_name, &name)
-        .ok()
-        .and_then(|(call_index, roll, slot)| {
-            let release = slot.release()?;
-            Some((call_index, roll, slot, release, release.function(&name)?))
-        })
+    let served_by = served(app, slot);
+    let Some((release, (function, behaviour))) = slot
+        .release()
+        .and_then(|release| Some((release, release.function_entry(name.as_str())?)))
     else {
         // Counting a call changes neither the slot's release nor its functions.
-        return with_slot(HostResponse::error(
-            404,
-            format!("function `{name}` not found"),
-        ));
+        return not_found().served(served_by);
     };
-    let response = match behaviour.invoke(&release.id, &name, call_index, roll, slot.config()) {
-        Invocation::Timeout => HostResponse {
-            status: 504,
-            body: json!({ "error": format!("function `{name}` did not answer within {} s", HTTP_TRIGGER_TIMEOUT_MS / 1000) }),
-            headers: Vec::new(),
-            served_by: None,
+    let answered = match behaviour.answer(&release.id, function, call_index, roll, slot.config()) {
+        Answer::Timeout => Answered {
             latency_ms: HTTP_TRIGGER_TIMEOUT_MS,
             timed_out: true,
+            ..Answered::error(
+                504,
+                format!(
+                    "function `{function}` did not answer within {} s",
+                    HTTP_TRIGGER_TIMEOUT_MS / 1000
+                ),
+            )
         },
-        Invocation::Response {
+        Answer::Response {
             status,
             body,
             latency_ms,
-        } => HostResponse {
-            status,
-            body,
-            headers: Vec::new(),
-            served_by: None,
+        } => Answered {
             latency_ms,
-            timed_out: false,
+            body: Reply::Function(body),
+            ..Answered::json(status, Value::Null)
         },
     };
-    with_slot(response)
+    answered.served(served_by)
+}
+
+/// Who answers on `slot` of `app`: the slot and the release it holds.
+fn served<'a>(app: &'a str, slot: &'a Slot) -> ServedByRef<'a> {
+    ServedByRef {
+        app,
+        slot: slot.name(),
+        release: slot.release_id(),
+    }
 }
 
 /// The function the request may call on `slot`, as the release spells it, or the answer that
 /// refuses it: a stopped slot, the root path, no `/api/` route, no release or no such function,
 /// or a missing or wrong key.
-fn callable<'s>(slot: &'s Slot, request: &Incoming) -> Result<&'s str, Box<HostResponse>> {
+fn callable<'s>(slot: &'s Slot, request: &Incoming) -> Result<&'s str, Box<Answered<'static>>> {
     if slot.state() == SlotState::Stopped {
-        return Err(Box::new(HostResponse::error(
+        return Err(Box::new(Answered::error(
             403,
             "this function app is stopped".to_owned(),
         )));
     }
     let path = request.path.trim_end_matches('/');
     if path.is_empty() {
-        return Err(Box::new(HostResponse {
-            status: 200,
-            body: json!({ "status": "Your Functions app is up and running" }),
-            ..HostResponse::error(200, String::new())
-        }));
+        return Err(Box::new(Answered::json(
+            200,
+            json!({ "status": "Your Functions app is up and running" }),
+        )));
     }
     let Some(function) = path.strip_prefix("/api/") else {
-        return Err(Box::new(HostResponse::error(
+        return Err(Box::new(Answered::error(
             404,
             format!("no route for `{}`", request.path),
         )));
     };
     let Some(release) = slot.release() else {
-        return Err(Box::new(HostResponse::error(
+        return Err(Box::new(Answered::error(
             404,
             format!("function `{function}` not found: the slot holds no release"),
         )));
     };
     let Some((name, behaviour)) = release.function_entry(function) else {
-        return Err(Box::new(HostResponse::error(
+        return Err(Box::new(Answered::error(
             404,
             format!("function `{function}` not found"),
         )));
@@ -375,7 +408,7 @@ fn callable<'s>(slot: &'s Slot, request: &Incoming) -> Result<&'s str, Box<HostR
             .is_some_and(|key| slot.keys().master.expose() == &*key),
     };
     if !authorized {
-        return Err(Box::new(HostResponse::error(
+        return Err(Box::new(Answered::error(
             401,
             "Unauthorized: a valid function key is required".to_owned(),
         )));

@@ -25,6 +25,7 @@ use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, request
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 
+use crate::answer::Answered;
 use crate::arm::{ArmRequest, ArmResponse, admin};
 use crate::emulator::Emulator;
 use crate::incoming::{Incoming, query_parts};
@@ -277,16 +278,20 @@ async fn dispatch(
         return management(emulator, &request, admin_path, log).await;
     }
     // A function's answer depends on neither the method nor the body: the request is read in
-    // place, not copied.
-    let answer = emulator.invoke_incoming(&Incoming::http(
-        host,
-        path,
-        parts.uri.query(),
-        &parts.headers,
-    ));
-    let mut response = json_response(answer.status, json_bytes(&answer.body));
+    // place, not copied, and the answer is written to the wire from where the estate holds it.
+    let request = Incoming::http(host, path, parts.uri.query(), &parts.headers);
+    emulator.respond(&request, function_response)
+}
+
+/// A function host's answer as the listener sends it: the body written as JSON text, who answered
+/// in `x-slotdrill-served-by`, the virtual latency in `x-slotdrill-latency-ms`, and any cookies.
+fn function_response(answer: Answered<'_>) -> Response<Body> {
+    let mut body = Vec::with_capacity(128);
+    // Writing JSON into memory cannot fail (map keys are strings).
+    let _ = serde_json::to_writer(&mut body, &answer.body);
+    let mut response = json_response(answer.status, body);
     let headers = response.headers_mut();
-    if let Some(served) = &answer.served_by
+    if let Some(served) = answer.served_by
         && let Ok(value) = HeaderValue::try_from(served.header_text())
     {
         headers.insert(SERVED_BY, value);

@@ -8,6 +8,7 @@
 //! Language on a virtual clock. Everything is seeded: the same estate and operations give the
 //! same answers.
 
+mod answer;
 pub mod arm;
 pub mod clock;
 mod cloud;

@@ -7,6 +7,7 @@
 use slotdrill_model::{AzureName, ErrorKind, Estate, Event, ModelError, Timestamp};
 use slotdrill_wdl::{Document, WdlError};
 
+use crate::answer::Answered;
 use crate::faults::ArmFault;
 use crate::host::{DataPlane, HostRequest, HostResponse};
 use crate::incoming::Incoming;
@@ -166,6 +167,16 @@ impl State {
         caller: Option<&str>,
     ) -> HostResponse {
         self.data.invoke(&mut self.estate, request, caller)
+    }
+
+    /// [`State::invoke_incoming`], with the answer handed to `render` as the data plane decided
+    /// it (borrowed from the estate).
+    pub(crate) fn respond<R>(
+        &mut self,
+        request: &Incoming,
+        render: impl FnOnce(Answered<'_>) -> R,
+    ) -> R {
+        self.data.respond(&mut self.estate, request, None, render)
     }
 
     /// Arms a fault: model faults go to the estate, the others to the management plane.

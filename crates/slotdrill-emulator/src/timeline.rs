@@ -30,19 +30,6 @@ pub struct ServedBy {
     pub release: Option<String>,
 }
 
-impl ServedBy {
-    /// The [`Display`](fmt::Display) text (`app/slot@release`, `-` for no release), written
-    /// into one allocation of its exact size: the listener sends it with every function call.
-    pub(crate) fn header_text(&self) -> String {
-        let release = self.release.as_deref().unwrap_or("-");
-        let mut text = String::with_capacity(self.app.len() + self.slot.len() + release.len() + 2);
-        for part in [&*self.app, "/", &self.slot, "@", release] {
-            text.push_str(part);
-        }
-        text
-    }
-}
-
 impl fmt::Display for ServedBy {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -52,6 +39,38 @@ impl fmt::Display for ServedBy {
             self.slot,
             self.release.as_deref().unwrap_or("-")
         )
+    }
+}
+
+/// [`ServedBy`] borrowing its names from the estate, as the data plane answers a call: recorded
+/// and sent without copying them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ServedByRef<'a> {
+    pub(crate) app: &'a str,
+    pub(crate) slot: &'a str,
+    pub(crate) release: Option<&'a str>,
+}
+
+impl ServedByRef<'_> {
+    /// The names, owned.
+    pub(crate) fn to_owned(self) -> ServedBy {
+        ServedBy {
+            app: self.app.to_owned(),
+            slot: self.slot.to_owned(),
+            release: self.release.map(str::to_owned),
+        }
+    }
+
+    /// [`ServedBy`]'s [`Display`](fmt::Display) text (`app/slot@release`, `-` for no release),
+    /// written into one allocation of its exact size: the listener sends it with every function
+    /// call.
+    pub(crate) fn header_text(self) -> String {
+        let release = self.release.unwrap_or("-");
+        let mut text = String::with_capacity(self.app.len() + self.slot.len() + release.len() + 2);
+        for part in [self.app, "/", self.slot, "@", release] {
+            text.push_str(part);
+        }
+        text
     }
 }
 
@@ -229,7 +248,7 @@ pub(crate) struct Call<'a> {
     pub(crate) host: &'a str,
     pub(crate) function: Option<&'a str>,
     pub(crate) status: u16,
-    pub(crate) served_by: Option<&'a ServedBy>,
+    pub(crate) served_by: Option<ServedByRef<'a>>,
 }
 
 impl Timeline {
@@ -262,11 +281,10 @@ impl Timeline {
                 .function
                 .map(|f| names.hold_like(f, last.and_then(|l| l.function))),
             served_by: call.served_by.map(|s| Served {
-                app: names.hold_like(&s.app, served_last.map(|l| l.app)),
-                slot: names.hold_like(&s.slot, served_last.map(|l| l.slot)),
+                app: names.hold_like(s.app, served_last.map(|l| l.app)),
+                slot: names.hold_like(s.slot, served_last.map(|l| l.slot)),
                 release: s
                     .release
-                    .as_deref()
                     .map(|r| names.hold_like(r, served_last.and_then(|l| l.release))),
             }),
             status: call.status,
@@ -351,6 +369,14 @@ impl Timeline {
 mod tests {
     use super::*;
 
+    fn borrowed(served: &ServedBy) -> ServedByRef<'_> {
+        ServedByRef {
+            app: &served.app,
+            slot: &served.slot,
+            release: served.release.as_deref(),
+        }
+    }
+
     fn call<'a>(host: &'a str, function: &'a str, served_by: &'a ServedBy) -> Call<'a> {
         Call {
             at: Timestamp(7),
@@ -358,7 +384,7 @@ mod tests {
             host,
             function: Some(function),
             status: 200,
-            served_by: Some(served_by),
+            served_by: Some(borrowed(served_by)),
         }
     }
 
@@ -370,7 +396,8 @@ mod tests {
                 slot: "staging".to_owned(),
                 release,
             };
-            assert_eq!(served.header_text(), served.to_string());
+            assert_eq!(borrowed(&served).header_text(), served.to_string());
+            assert_eq!(borrowed(&served).to_owned(), served);
         }
     }
 
