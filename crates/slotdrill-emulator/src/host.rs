@@ -117,8 +117,10 @@ pub struct HostResponse {
     pub timed_out: bool,
 }
 
-/// Host name in lower case → (app, slot).
-type HostIndex = HashMap<Box<str>, (String, String)>;
+/// Host name in lower case → (app, slot). Hashed with foldhash, not SipHash: looked up on every
+/// call, and its keys come from the estate (a client's `Host` only looks up), so no client can
+/// fill it with colliding names.
+type HostIndex = HashMap<Box<str>, (String, String), foldhash::fast::RandomState>;
 
 impl From<Answered<'_>> for HostResponse {
     fn from(answer: Answered<'_>) -> Self {
