@@ -311,6 +311,8 @@ fn run_function<'a>(
     let name = match verdict {
         Ok(name) => name,
         Err(refusal) => {
+            // Looked up again: a borrow held from the first lookup would keep the estate from
+            // counting the call on the other path.
             let served_by = estate.slot(app, slot_name).ok().map(|s| served(app, s));
             return Answered {
                 served_by,

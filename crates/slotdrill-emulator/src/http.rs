@@ -278,27 +278,51 @@ async fn dispatch(
         return management(emulator, &request, admin_path, log).await;
     }
     // A function's answer depends on neither the method nor the body: the request is read in
-    // place, not copied, and the answer is written to the wire from where the estate holds it.
+    // place, not copied, and the answer is written as JSON text from where the estate holds it.
     let request = Incoming::http(host, path, parts.uri.query(), &parts.headers);
-    emulator.respond(&request, function_response)
+    emulator
+        .respond(&request, |answer| Wire::from(answer))
+        .response()
 }
 
-/// A function host's answer as the listener sends it: the body written as JSON text, who answered
-/// in `x-slotdrill-served-by`, the virtual latency in `x-slotdrill-latency-ms`, and any cookies.
-fn function_response(answer: Answered<'_>) -> Response<Body> {
-    let mut body = Vec::with_capacity(128);
-    // Writing JSON into memory cannot fail (map keys are strings).
-    let _ = serde_json::to_writer(&mut body, &answer.body);
-    let mut response = json_response(answer.status, body);
-    let headers = response.headers_mut();
-    if let Some(served) = answer.served_by
-        && let Ok(value) = HeaderValue::try_from(served.header_text())
-    {
-        headers.insert(SERVED_BY, value);
+/// A function host's answer made ready for the wire under the emulator's lock (its body written
+/// as JSON text, who answered as header text), so that the response is built after the lock is
+/// released.
+struct Wire {
+    status: u16,
+    body: Vec<u8>,
+    served_by: Option<String>,
+    latency_ms: u64,
+    headers: Vec<(String, String)>,
+}
+
+impl From<Answered<'_>> for Wire {
+    fn from(answer: Answered<'_>) -> Self {
+        Wire {
+            status: answer.status,
+            body: json_bytes(&answer.body),
+            served_by: answer.served_by.map(|s| s.header_text()),
+            latency_ms: answer.latency_ms,
+            headers: answer.headers,
+        }
     }
-    headers.insert(LATENCY_MS, HeaderValue::from(answer.latency_ms));
-    append(headers, &answer.headers);
-    response
+}
+
+impl Wire {
+    /// The answer as the listener sends it: the body, who answered in `x-slotdrill-served-by`,
+    /// the virtual latency in `x-slotdrill-latency-ms`, and any cookies.
+    fn response(self) -> Response<Body> {
+        let mut response = json_response(self.status, self.body);
+        let headers = response.headers_mut();
+        if let Some(served) = self.served_by
+            && let Ok(value) = HeaderValue::try_from(served)
+        {
+            headers.insert(SERVED_BY, value);
+        }
+        headers.insert(LATENCY_MS, HeaderValue::from(self.latency_ms));
+        append(headers, &self.headers);
+        response
+    }
 }
 
 /// A request body as JSON, or as a JSON string when it is not JSON; `None` when empty.
@@ -351,9 +375,10 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
 
 /// A JSON value's text, written once into the buffer the response sends (sized for a function's
 /// answer, so that one is written without growing the buffer).
-fn json_bytes(value: &serde_json::Value) -> Vec<u8> {
+fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
     let mut bytes = Vec::with_capacity(128);
-    // Serialising a `Value` into memory cannot fail (its keys are strings).
+    // Serialising a `Value` or a function's answer into memory cannot fail (map keys are
+    // strings).
     let _ = serde_json::to_writer(&mut bytes, value);
     bytes
 }
