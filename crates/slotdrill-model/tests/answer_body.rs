@@ -1,5 +1,6 @@
-//! `FunctionBehaviour::answer` and `invoke` give the same answer, and an answer's body written
-//! straight to JSON text (as the data plane sends it) is the text of the `Value` `invoke` builds.
+//! `FunctionBehaviour::answer` and `invoke` give the documented answer, and an answer's body
+//! written straight to JSON text (as the data plane sends it) is the text of that answer's
+//! `Value`.
 
 use proptest::prelude::*;
 use serde_json::{Value, json};
@@ -55,11 +56,49 @@ fn text(value: &impl serde::Serialize) -> Result<Vec<u8>, TestCaseError> {
     serde_json::to_vec(value).map_err(|e| TestCaseError::fail(e.to_string()))
 }
 
+/// The answer the documentation gives (`FunctionBehaviour`'s fields, checked in their order:
+/// timeout, cold start, missing setting, failure rate), as (status, body, latency); `None` for
+/// a timeout. Spelled out here so that `answer` and `invoke` are checked against something
+/// they do not share.
+fn documented(
+    behaviour: &FunctionBehaviour,
+    (release, function): (&str, &str),
+    call_index: u64,
+    roll: f64,
+    present: &str,
+) -> Option<(u16, Value, u64)> {
+    let failure = |status, error: String| {
+        let body = json!({ "error": error, "function": function, "release": release });
+        Some((status, body, behaviour.latency_ms))
+    };
+    if behaviour.timeout {
+        return None;
+    }
+    if call_index < u64::from(behaviour.fail_first) {
+        return failure(503, "cold start: the host is still starting".to_owned());
+    }
+    if let Some(setting) = behaviour
+        .requires_setting
+        .as_deref()
+        .filter(|s| *s != present)
+    {
+        return failure(500, format!("missing app setting `{setting}`"));
+    }
+    if roll < behaviour.fail_rate {
+        return failure(500, "transient failure".to_owned());
+    }
+    let body = behaviour
+        .body
+        .clone()
+        .unwrap_or_else(|| json!({ "function": function, "release": release }));
+    Some((behaviour.status, body, behaviour.latency_ms))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: proptest_cases(512), failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
-    fn answer_is_invoke_and_its_body_writes_as_the_value_does(
+    fn answer_and_invoke_give_the_documented_answer_and_the_body_writes_as_its_value(
         behaviour in any_behaviour(),
         // Names with characters JSON escapes.
         release in "[a-zA-Z0-9.\"\\\\\u{1}é-]{1,10}",
@@ -69,20 +108,26 @@ proptest! {
     ) {
         let mut config = SlotConfig::default();
         config.app_settings.insert("PRESENT".to_owned(), "yes".to_owned());
+        let expected = documented(&behaviour, (&release, &function), call_index, roll, "PRESENT");
         let invoked = behaviour.invoke(&release, &function, call_index, roll, &config);
         let answered = behaviour.answer(&release, &function, call_index, roll, &config);
-        match (answered, invoked) {
-            (Answer::Timeout, Invocation::Timeout) => {}
+        match (expected, answered, invoked) {
+            (None, Answer::Timeout, Invocation::Timeout) => {}
             (
-                Answer::Response { status, body, latency_ms },
-                Invocation::Response { status: s, body: value, latency_ms: l },
+                Some((status, value, latency_ms)),
+                Answer::Response { status: s, body, latency_ms: l },
+                Invocation::Response { status: s2, body: invoked, latency_ms: l2 },
             ) => {
-                prop_assert_eq!((status, latency_ms), (s, l));
-                prop_assert_eq!(&body.to_value(), &value);
+                prop_assert_eq!((s, l), (status, latency_ms));
+                prop_assert_eq!((s2, l2), (status, latency_ms));
+                prop_assert_eq!(&invoked, &value);
+                // The body written straight to text is the documented value's text.
                 prop_assert_eq!(text(&body)?, text(&value)?);
             }
-            (answered, invoked) => {
-                return Err(TestCaseError::fail(format!("{answered:?} against {invoked:?}")));
+            (expected, answered, invoked) => {
+                return Err(TestCaseError::fail(format!(
+                    "expected {expected:?}, answered {answered:?}, invoked {invoked:?}"
+                )));
             }
         }
     }
