@@ -15,8 +15,10 @@
 //! TLS-terminating proxy's `X-Forwarded-Proto` (`http`/`https`) and `X-Forwarded-Host` (their
 //! first values) when it sends them.
 
-use std::pin::pin;
+use std::future::{Future, Ready, ready};
+use std::pin::{Pin, pin};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -81,10 +83,38 @@ fn router_with(
     scheme: &'static str,
 ) -> Router {
     Router::new().fallback(move |request: Request<Body>| {
-        let emulator = Arc::clone(&emulator);
-        let log = log.clone();
-        async move { dispatch(&emulator, request, log.as_ref(), max_body, scheme).await }
+        let (parts, body) = request.into_parts();
+        match answer_now(&emulator, &parts, &body, max_body) {
+            Some(response) => Dispatch::Answered(ready(response)),
+            None => {
+                let emulator = Arc::clone(&emulator);
+                let log = log.clone();
+                Dispatch::Reading(Box::pin(async move {
+                    dispatch(&emulator, parts, body, log.as_ref(), max_body, scheme).await
+                }))
+            }
+        }
     })
+}
+
+/// The future axum boxes for every request: an answer already made (most function calls), or a
+/// request still to be read and answered in a box of its own. A function call thus costs one
+/// small box, not one the size of the management plane's state (~1.5 KB, allocated and copied
+/// on every call).
+enum Dispatch {
+    Answered(Ready<Response<Body>>),
+    Reading(Pin<Box<dyn Future<Output = Response<Body>> + Send>>),
+}
+
+impl Future for Dispatch {
+    type Output = Response<Body>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Dispatch::Answered(answer) => Pin::new(answer).poll(cx),
+            Dispatch::Reading(reading) => reading.as_mut().poll(cx),
+        }
+    }
 }
 
 /// Serves the router on `listener` until the future is dropped.
@@ -227,25 +257,50 @@ fn too_large(max_body: usize) -> Response<Body> {
     )
 }
 
-async fn dispatch(
+/// The answer to a request that needs no reading: a declared body over the limit (refused before
+/// a byte of it is read), or a call to a function host whose body has already ended (no body at
+/// all, as most calls send). `None` for any other request.
+fn answer_now(
     emulator: &Emulator,
-    request: Request<Body>,
-    log: Option<&RequestLog>,
+    parts: &Parts,
+    body: &Body,
     max_body: usize,
-    scheme: &'static str,
-) -> Response<Body> {
-    let (parts, body) = request.into_parts();
-    // A declared length over the limit is refused before a byte of the body is read.
+) -> Option<Response<Body>> {
     let declared = parts
         .headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > max_body as u64) {
-        return too_large(max_body);
+        return Some(too_large(max_body));
     }
-    // A body that has already ended (no body at all, as most function calls send) is not
-    // collected.
+    (plane(parts.uri.path()).is_none() && body.is_end_stream())
+        .then(|| function_response(emulator, parts))
+}
+
+/// Which management plane a path is for: `Some(true)` for the admin API (`/_slotdrill/`),
+/// `Some(false)` for ARM (`/subscriptions/`), `None` for a function host.
+fn plane(path: &str) -> Option<bool> {
+    if starts_with_ignore_case(path, "/_slotdrill/") {
+        Some(true)
+    } else if starts_with_ignore_case(path, "/subscriptions/") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// A request with a body, or for a management plane: the body is read within the limit, then
+/// the request answered.
+async fn dispatch(
+    emulator: &Emulator,
+    parts: Parts,
+    body: Body,
+    log: Option<&RequestLog>,
+    max_body: usize,
+    scheme: &'static str,
+) -> Response<Body> {
+    // A body that has already ended is not collected.
     let bytes = if body.is_end_stream() {
         Bytes::new()
     } else {
@@ -254,32 +309,45 @@ async fn dispatch(
             Err(_) => return too_large(max_body),
         }
     };
-    let host = parts
+    let path = parts.uri.path();
+    let Some(admin_path) = plane(path) else {
+        return function_response(emulator, &parts);
+    };
+    let host = host_of(&parts);
+    let request = ArmRequest {
+        method: parts.method.as_str().to_owned(),
+        path: path.to_owned(),
+        query: query_pairs(&parts),
+        headers: parts
+            .headers
+            .iter()
+            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+            .collect(),
+        body: json_body(&bytes),
+        base_url: base_url(&parts, scheme, host),
+    };
+    management(emulator, &request, admin_path, log).await
+}
+
+/// The `Host` the client sent (the URI's host for an absolute-form request).
+fn host_of(parts: &Parts) -> &str {
+    parts
         .headers
         .get(axum::http::header::HOST)
         .and_then(|h| h.to_str().ok())
         .or_else(|| parts.uri.host())
-        .unwrap_or_default();
-    let path = parts.uri.path();
-    let admin_path = starts_with_ignore_case(path, "/_slotdrill/");
-    if admin_path || starts_with_ignore_case(path, "/subscriptions/") {
-        let request = ArmRequest {
-            method: parts.method.as_str().to_owned(),
-            path: path.to_owned(),
-            query: query_pairs(&parts),
-            headers: parts
-                .headers
-                .iter()
-                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-                .collect(),
-            body: json_body(&bytes),
-            base_url: base_url(&parts, scheme, host),
-        };
-        return management(emulator, &request, admin_path, log).await;
-    }
-    // A function's answer depends on neither the method nor the body: the request is read in
-    // place, not copied, and the answer is written as JSON text from where the estate holds it.
-    let request = Incoming::http(host, path, parts.uri.query(), &parts.headers);
+        .unwrap_or_default()
+}
+
+/// A function host's answer. It depends on neither the method nor the body: the request is read
+/// in place, not copied, and the answer is written as JSON text from where the estate holds it.
+fn function_response(emulator: &Emulator, parts: &Parts) -> Response<Body> {
+    let request = Incoming::http(
+        host_of(parts),
+        parts.uri.path(),
+        parts.uri.query(),
+        &parts.headers,
+    );
     emulator
         .respond(&request, |answer| Wire::from(answer))
         .response()
