@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use serde::Serialize;
 use serde_json::{Value, json};
 use slotdrill_model::{
-    Answer, AuthLevel, AzureName, Estate, Event, Slot, SlotState, is_production,
+    Admission, Answer, AuthLevel, AzureName, Estate, Event, Slot, SlotState, is_production,
 };
 
 use crate::answer::{Answered, Reply};
@@ -290,10 +290,10 @@ fn answer<'a>(hosts: &'a HostIndex, estate: &'a mut Estate, request: &Incoming) 
     answered
 }
 
-/// The answer of `function` on a slot that answers: which function it is and what it does, the
-/// call counted on the slot's instances (cold starts) and a draw for its failure rate, in that
-/// order (the draws are part of a drill's seed sequence). The slot is looked up again by the count
-/// rather than cloning its configuration and the behaviour out of the estate on every call.
+/// The answer of the function a request names on a slot: admitted or refused there
+/// ([`callable`]), then counted on the slot's instances (cold starts) with a draw for its failure
+/// rate, in that order (the draws are part of a drill's seed sequence), all on one lookup of the
+/// slot ([`Estate::admit_call`]).
 fn run_function<'a>(
     estate: &'a mut Estate,
     app: &'a str,
@@ -302,36 +302,34 @@ fn run_function<'a>(
 ) -> Answered<'a> {
     // The function's name as the release spells it, copied (inline: names are short) so that the
     // estate is free to count the call.
-    let verdict = match estate.slot(app, slot_name) {
-        Ok(slot) => callable(slot, request).map(AzureName::from),
-        Err(_) => {
-            return Answered::error(404, format!("slot `{slot_name}` of `{app}` does not exist"));
-        }
-    };
-    let name = match verdict {
-        Ok(name) => name,
-        Err(refusal) => {
-            // Looked up again: a borrow held from the first lookup would keep the estate from
-            // counting the call on the other path.
-            let served_by = estate.slot(app, slot_name).ok().map(|s| served(app, s));
+    let admitted = estate.admit_call(app, slot_name, |slot| {
+        callable(slot, request).map(AzureName::from)
+    });
+    let (name, call_index, roll, slot) = match admitted {
+        Ok(Admission::Admitted {
+            function,
+            index,
+            roll,
+            slot,
+        }) => (function, index, roll, slot),
+        Ok(Admission::Refused { refusal, slot }) => {
             return Answered {
-                served_by,
+                served_by: Some(served(app, slot)),
                 ..*refusal
             };
         }
-    };
-    let not_found = || Answered::error(404, format!("function `{name}` not found"));
-    let Ok((call_index, roll, slot)) = estate.start_call(app, slot_name, name.as_str()) else {
-        // The slot was found above, under the same lock.
-        return not_found();
+        Err(_) => {
+            return Answered::error(404, format!("slot `{slot_name}` of `{app}` does not exist"));
+        }
     };
     let served_by = served(app, slot);
     let Some((release, (function, behaviour))) = slot
         .release()
         .and_then(|release| Some((release, release.function_entry(name.as_str())?)))
     else {
-        // Counting a call changes neither the slot's release nor its functions.
-        return not_found().served(served_by);
+        // `callable` found it, and counting a call changes neither the slot's release nor its
+        // functions.
+        return Answered::error(404, format!("function `{name}` not found")).served(served_by);
     };
     let answered = match behaviour.answer(&release.id, function, call_index, roll, slot.config()) {
         Answer::Timeout => Answered {

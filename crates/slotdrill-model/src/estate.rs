@@ -494,42 +494,4 @@ impl Estate {
             slot,
         }])
     }
-
-    /// One call of `function` on a slot, as the emulator's data plane makes it: counted on the
-    /// slot's instances ([`Estate::record_call`]), then a draw from the generator
-    /// ([`Estate::roll`]), in that order; returns the call's index, the draw and the slot to
-    /// answer from, with one lookup of the slot instead of three.
-    pub fn start_call(
-        &mut self,
-        app: &str,
-        slot: &str,
-        function: &str,
-    ) -> Result<(u64, f64, &Slot), ModelError> {
-        let rng = &mut self.rng;
-        let target = self
-            .apps
-            .get_mut(&AzureName::from(app))
-            .ok_or_else(|| ModelError::AppNotFound {
-                app: app.to_owned(),
-            })?
-            .slots
-            .get_mut(&AzureName::from(slot))
-            .ok_or_else(|| ModelError::SlotNotFound {
-                app: app.to_owned(),
-                slot: slot.to_owned(),
-            })?;
-        let index = target.count_call(function);
-        Ok((index, rng.next_f64(), target))
-    }
-
-    /// Counts one call of `function` on the slot's instances and returns its index since the last
-    /// restart (0 for the first): the emulator's input for cold-start failures.
-    pub fn record_call(
-        &mut self,
-        app: &str,
-        slot: &str,
-        function: &str,
-    ) -> Result<u64, ModelError> {
-        Ok(self.slot_mut(app, slot)?.count_call(function))
-    }
 }

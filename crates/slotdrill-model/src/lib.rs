@@ -30,6 +30,7 @@
 //! ```
 
 mod app;
+mod call;
 mod caller;
 mod configure;
 mod deployment;
@@ -51,6 +52,7 @@ mod view;
 mod warmup;
 
 pub use app::{AppSpec, FunctionApp, PendingPreview};
+pub use call::Admission;
 pub use caller::{BreakReason, Caller, CallerBreak, CallerId, FunctionRef};
 pub use deployment::{DEPLOYMENT_SUCCESS, DeploymentRecord};
 pub use error::{ErrorKind, ModelError};
