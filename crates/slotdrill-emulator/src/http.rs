@@ -378,7 +378,7 @@ impl From<Answered<'_>> for Wire {
 
 impl Wire {
     /// The answer as the listener sends it: the body, who answered in `x-slotdrill-served-by`,
-    /// the virtual latency in `x-slotdrill-latency-ms`, and any cookies.
+    /// the virtual latency in `x-slotdrill-latency-ms` (only when there is one), and any cookies.
     fn response(self) -> Response<Body> {
         let mut response = json_response(self.status, self.body);
         let headers = response.headers_mut();
@@ -387,7 +387,11 @@ impl Wire {
         {
             headers.insert(SERVED_BY, value);
         }
-        headers.insert(LATENCY_MS, HeaderValue::from(self.latency_ms));
+        // Most functions answer at once: no header means no virtual latency, which keeps a
+        // header the client would parse off most answers.
+        if self.latency_ms > 0 {
+            headers.insert(LATENCY_MS, HeaderValue::from(self.latency_ms));
+        }
         append(headers, &self.headers);
         response
     }
@@ -431,7 +435,7 @@ async fn management(
 
 /// Which slot and release answered a function call (`app/slot@release`).
 const SERVED_BY: HeaderName = HeaderName::from_static("x-slotdrill-served-by");
-/// The virtual milliseconds a function call took.
+/// The virtual milliseconds a function call took, when it took any (absent: none).
 const LATENCY_MS: HeaderName = HeaderName::from_static("x-slotdrill-latency-ms");
 
 /// Whether `text` starts with `prefix`, ignoring ASCII case.

@@ -509,3 +509,32 @@ async fn a_function_call_declaring_an_oversized_body_gets_413_unread() {
     assert_eq!(&status, b"HTTP/1.1 413");
     assert_eq!(served.emulator.invocations().len(), 0);
 }
+
+/// Over HTTP, who answered is always sent, and the virtual latency only when there is one: a
+/// function that answers at once carries no `x-slotdrill-latency-ms` header.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_latency_header_is_sent_only_for_a_latency() {
+    let served = serve(emulator(1)).await;
+    let url = |function: &str| {
+        let key = key(&served.emulator, "deploy", function);
+        format!(
+            "http://orders-deploy.azurewebsites.net:{}/api/{function}?code={key}",
+            served.addr.port()
+        )
+    };
+    for (function, latency) in [("ProcessOrder", None), ("Slow", Some("40"))] {
+        let answer = served
+            .client
+            .post(url(function))
+            .send()
+            .await
+            .expect("sent");
+        let header = |name: &str| answer.headers().get(name).and_then(|v| v.to_str().ok());
+        assert_eq!(header("x-slotdrill-latency-ms"), latency, "{function}");
+        assert_eq!(
+            header("x-slotdrill-served-by"),
+            Some("orders/deploy@v2"),
+            "{function}"
+        );
+    }
+}
