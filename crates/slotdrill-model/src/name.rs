@@ -54,7 +54,12 @@ impl AzureName {
     // Inlined across crates: looked up per call at estate scale (no LTO in release).
     #[inline]
     pub fn lower(name: &str) -> Cow<'_, str> {
-        if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        // Without an early exit, and with a byte rather than a `bool` accumulating, the compiler
+        // checks 16 bytes at a time: the emulator reads every call's `Host` through here twice.
+        let upper = name
+            .bytes()
+            .fold(0u8, |found, b| found | u8::from(b.is_ascii_uppercase()));
+        if upper != 0 {
             Cow::Owned(name.to_ascii_lowercase())
         } else {
             Cow::Borrowed(name)

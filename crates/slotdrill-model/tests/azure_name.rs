@@ -65,6 +65,14 @@ proptest! {
     }
 
     #[test]
+    fn lower_is_the_lower_case_form_borrowed_when_it_already_is(a in any_name()) {
+        let lower = AzureName::lower(&a);
+        prop_assert_eq!(&*lower, a.to_ascii_lowercase());
+        let borrowed = matches!(lower, std::borrow::Cow::Borrowed(_));
+        prop_assert_eq!(borrowed, a == a.to_ascii_lowercase());
+    }
+
+    #[test]
     fn order_is_the_lower_case_forms_order(a in any_name(), b in any_name()) {
         let (x, y) = (AzureName::from(a.as_str()), AzureName::from(b.as_str()));
         let lower = a.to_ascii_lowercase().cmp(&b.to_ascii_lowercase());
