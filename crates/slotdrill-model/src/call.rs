@@ -39,19 +39,7 @@ impl Estate {
         slot: &str,
         admit: impl FnOnce(&Slot) -> Result<AzureName, R>,
     ) -> Result<Admission<'_, R>, ModelError> {
-        let rng = &mut self.rng;
-        let target = self
-            .apps
-            .get_mut(&AzureName::from(app))
-            .ok_or_else(|| ModelError::AppNotFound {
-                app: app.to_owned(),
-            })?
-            .slots
-            .get_mut(&AzureName::from(slot))
-            .ok_or_else(|| ModelError::SlotNotFound {
-                app: app.to_owned(),
-                slot: slot.to_owned(),
-            })?;
+        let target = crate::estate::slot_in(&mut self.apps, app, slot)?;
         let function = match admit(target) {
             Ok(function) => function,
             Err(refusal) => {
@@ -65,13 +53,14 @@ impl Estate {
         Ok(Admission::Admitted {
             function,
             index,
-            roll: rng.next_f64(),
+            roll: self.rng.next_f64(),
             slot: target,
         })
     }
 
     /// Counts one call of `function` on the slot's instances and returns its index since the last
-    /// restart (0 for the first): the emulator's input for cold-start failures.
+    /// restart (0 for the first), without a check or a draw: [`Estate::admit_call`] is the data
+    /// plane's whole call, this the count alone (for tests and tools that play calls by hand).
     pub fn record_call(
         &mut self,
         app: &str,

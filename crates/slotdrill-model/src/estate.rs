@@ -159,13 +159,7 @@ impl Estate {
     }
 
     pub(crate) fn slot_mut(&mut self, app: &str, slot: &str) -> Result<&mut Slot, ModelError> {
-        self.app_mut(app)?
-            .slots
-            .get_mut(&AzureName::from(slot))
-            .ok_or_else(|| ModelError::SlotNotFound {
-                app: app.to_owned(),
-                slot: slot.to_owned(),
-            })
+        slot_in(&mut self.apps, app, slot)
     }
 
     /// The current virtual time.
@@ -494,4 +488,23 @@ impl Estate {
             slot,
         }])
     }
+}
+
+/// A slot of `apps`, borrowing only the apps: a caller that also needs another field of the estate
+/// (the generator, for [`Estate::admit_call`]) borrows the two apart.
+pub(crate) fn slot_in<'a>(
+    apps: &'a mut BTreeMap<AzureName, FunctionApp>,
+    app: &str,
+    slot: &str,
+) -> Result<&'a mut Slot, ModelError> {
+    apps.get_mut(&AzureName::from(app))
+        .ok_or_else(|| ModelError::AppNotFound {
+            app: app.to_owned(),
+        })?
+        .slots
+        .get_mut(&AzureName::from(slot))
+        .ok_or_else(|| ModelError::SlotNotFound {
+            app: app.to_owned(),
+            slot: slot.to_owned(),
+        })
 }
