@@ -17,6 +17,7 @@ use slotdrill_model::{
 
 use crate::answer::{Answered, Reply};
 pub(crate) use crate::incoming::Incoming;
+use crate::incoming::without_port;
 use crate::retention::Window;
 use crate::timeline::{Call, InvocationRecord, ServedBy, ServedByRef, Timeline};
 
@@ -49,11 +50,7 @@ pub struct HostRequest {
 impl HostRequest {
     /// The host name the request is for: the `Host` header without its port, in lower case.
     pub fn host_name(&self) -> String {
-        self.host
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase()
+        without_port(&self.host).to_ascii_lowercase()
     }
 
     /// A request for `url` (`https://HOST/path?query`).
@@ -260,14 +257,6 @@ impl DataPlane {
         });
         render(answered)
     }
-}
-
-/// `host` up to its first `:` (a `Host` header without its port), found by a byte scan rather
-/// than a pattern search, whose set-up costs more on every call than these few bytes.
-fn without_port(host: &str) -> &str {
-    host.bytes()
-        .position(|b| b == b':')
-        .map_or(host, |colon| &host[..colon])
 }
 
 /// The (app, slot) whose host name `host` is (any case, without a port).

@@ -76,11 +76,7 @@ impl<'a> Incoming<'a> {
     /// The host name: the `Host` header without its port, in lower case (as
     /// `HostRequest::host_name`).
     pub(crate) fn host_name(&self) -> String {
-        self.host
-            .split(':')
-            .next()
-            .unwrap_or_default()
-            .to_ascii_lowercase()
+        without_port(self.host).to_ascii_lowercase()
     }
 
     /// The first value of header `name`.
@@ -143,6 +139,14 @@ impl<'a> Incoming<'a> {
         };
         (!key.is_empty()).then_some(key)
     }
+}
+
+/// `host` up to its first `:` (a `Host` header without its port), found by a byte scan rather
+/// than a pattern search, whose set-up costs more on every call than these few bytes.
+pub(crate) fn without_port(host: &str) -> &str {
+    host.bytes()
+        .position(|b| b == b':')
+        .map_or(host, |colon| &host[..colon])
 }
 
 /// A URL's query text as (name, value) pairs, still encoded: empty parts are skipped, a part
