@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::{call, emulator, emulator_with, key, serve};
 use serde_json::json;
 use slotdrill_emulator::{EmulatorConfig, HostRequest, ROUTING_PIN_MS};
@@ -504,8 +506,13 @@ async fn a_function_call_declaring_an_oversized_body_gets_413_unread() {
          Content-Type: application/json\r\nContent-Length: {declared}\r\n\r\n{{\"order\":"
     );
     stream.write_all(head.as_bytes()).await.expect("sent");
+    // Bounded: were the length not judged first, the listener would wait for the rest of the
+    // body and this read would never end.
     let mut status = [0u8; 12];
-    stream.read_exact(&mut status).await.expect("answered");
+    tokio::time::timeout(Duration::from_secs(20), stream.read_exact(&mut status))
+        .await
+        .expect("answered before the body is sent")
+        .expect("read");
     assert_eq!(&status, b"HTTP/1.1 413");
     assert_eq!(served.emulator.invocations().len(), 0);
 }
