@@ -1,7 +1,7 @@
 //! The fast paths give what the general ones give: [`find_calls_prepared`] (hosts looked up in a
 //! hash map) and [`for_each_call`] find exactly the calls [`find_calls`] finds, on the fixture
 //! corpus and on generated workflows; text the resolver borrows without evaluating is text
-//! `eval_wdl_string` gives back unchanged; and function ids parse as they always did.
+//! `eval_wdl_string` gives back unchanged; and function ids and URLs parse as they always did.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 use slotdrill_model::{AzureName, PRODUCTION};
 use slotdrill_wdl::eval::{NoScope, eval_wdl_string, first_unknown, has_unknown, is_literal_text};
 use slotdrill_wdl::{
-    Document, FunctionCall, Hints, Target, find_calls, find_calls_prepared, for_each_call,
-    from_function_id,
+    Document, FunctionCall, Hints, Target, Url, find_calls, find_calls_prepared, for_each_call,
+    from_function_id, split_url,
 };
 
 /// Every workflow file of the fixture corpus (project files and unreadable files left out).
@@ -248,6 +248,34 @@ fn function_id_reference(id: &str) -> Option<Target> {
     })
 }
 
+/// `split_url` as it was first written (`str` splits), to hold the byte scan to the same parts.
+fn split_url_reference(uri: &str) -> Option<Url> {
+    let (scheme, rest) = uri.split_once("://")?;
+    let (authority, path_query) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let host = authority.split(':').next().unwrap_or(authority);
+    let (path, query) = path_query.split_once('?').unwrap_or((path_query, ""));
+    let query = query
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let (k, v) = p.split_once('=').unwrap_or((p, ""));
+            (k.to_owned(), v.to_owned())
+        })
+        .collect();
+    Some(Url {
+        scheme: scheme.to_ascii_lowercase(),
+        host: host.to_owned(),
+        path: path.to_owned(),
+        query,
+    })
+}
+
+/// An unknown part as the evaluator marks one (`eval::unknown`): what `has_unknown` looks for.
+const UNKNOWN: &str = "\u{E000}parameters('x')\u{E001}";
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -273,11 +301,23 @@ proptest! {
     fn function_ids_parse_as_before(
         parts in prop::collection::vec(prop::sample::select(vec![
             "subscriptions", "s", "providers", "Microsoft.Web", "microsoft.web", "sites", "SITES",
-            "orders", "slots", "deploy", "functions", "Functions", "F", "", "@{x}",
+            "orders", "slots", "deploy", "functions", "Functions", "F", "", "@{x}", UNKNOWN,
+            "é",
         ]), 0..12),
         lead in prop::sample::select(vec!["", "/", "//"]),
     ) {
         let id = format!("{lead}{}", parts.join("/"));
         prop_assert_eq!(from_function_id(&id), function_id_reference(&id));
+    }
+
+    #[test]
+    fn urls_split_as_before(
+        lead in prop::sample::select(vec!["", "https://", "HTTP://h:1"]),
+        parts in prop::collection::vec(prop::sample::select(vec![
+            "://", ":", "/", "?", "&", "=", "orders.azurewebsites.net", "443", "api", "é", UNKNOWN,
+        ]), 0..10),
+    ) {
+        let uri = format!("{lead}{}", parts.concat());
+        prop_assert_eq!(split_url(&uri), split_url_reference(&uri));
     }
 }
