@@ -3,7 +3,6 @@
 //! listener writes it straight to the wire, so a call over HTTP builds neither a JSON `Value`
 //! nor owned copies of the names that answered.
 
-use serde::ser::{Serialize, Serializer};
 use serde_json::{Value, json};
 use slotdrill_model::AnswerBody;
 
@@ -58,12 +57,27 @@ impl<'a> Answered<'a> {
     }
 }
 
-/// Written as JSON, a reply is the text of the `Value` the in-process `HostResponse` holds.
-impl Serialize for Reply<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+impl Reply<'_> {
+    /// The reply's JSON text: the text of the `Value` the in-process `HostResponse` holds.
+    pub(crate) fn to_json_bytes(&self) -> Vec<u8> {
         match self {
-            Reply::Function(body) => body.serialize(serializer),
-            Reply::Json(body) => body.serialize(serializer),
+            Reply::Function(body) => {
+                let mut bytes = Vec::with_capacity(JSON_CAPACITY);
+                body.write_json(&mut bytes);
+                bytes
+            }
+            Reply::Json(body) => json_bytes(body),
         }
     }
+}
+
+/// A buffer a function's answer is written into without growing it.
+const JSON_CAPACITY: usize = 128;
+
+/// A JSON value's text, written once into the buffer the response sends.
+pub(crate) fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(JSON_CAPACITY);
+    // Serialising a `Value` into memory cannot fail (map keys are strings).
+    let _ = serde_json::to_writer(&mut bytes, value);
+    bytes
 }

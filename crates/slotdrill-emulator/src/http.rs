@@ -27,7 +27,7 @@ use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, request
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 
-use crate::answer::Answered;
+use crate::answer::{Answered, json_bytes};
 use crate::arm::{ArmRequest, ArmResponse, admin};
 use crate::emulator::Emulator;
 use crate::incoming::{Incoming, query_parts};
@@ -368,7 +368,7 @@ impl From<Answered<'_>> for Wire {
     fn from(answer: Answered<'_>) -> Self {
         Wire {
             status: answer.status,
-            body: json_bytes(&answer.body),
+            body: answer.body.to_json_bytes(),
             served_by: answer.served_by.map(|s| s.header_text()),
             latency_ms: answer.latency_ms,
             headers: answer.headers,
@@ -443,16 +443,6 @@ fn starts_with_ignore_case(text: &str, prefix: &str) -> bool {
     text.as_bytes()
         .get(..prefix.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
-}
-
-/// A JSON value's text, written once into the buffer the response sends (sized for a function's
-/// answer, so that one is written without growing the buffer).
-fn json_bytes(value: &impl serde::Serialize) -> Vec<u8> {
-    let mut bytes = Vec::with_capacity(128);
-    // Serialising a `Value` or a function's answer into memory cannot fail (map keys are
-    // strings).
-    let _ = serde_json::to_writer(&mut bytes, value);
-    bytes
 }
 
 /// `SCHEME://HOST` as the client reached us: the listener's scheme and the `Host` header, unless

@@ -274,6 +274,50 @@ impl AnswerBody<'_> {
     }
 }
 
+impl AnswerBody<'_> {
+    /// Appends the body's JSON text to `out`: exactly what serialising it writes
+    /// (`serde_json::to_writer`). The data plane writes one per call, so the default and failure
+    /// bodies are written directly when no name in them needs escaping.
+    pub fn write_json(&self, out: &mut Vec<u8>) {
+        let (error, function, release) = match self {
+            AnswerBody::Given(_) => return write_serialized(out, self),
+            AnswerBody::Default { function, release } => (None, *function, *release),
+            AnswerBody::Failure {
+                error,
+                function,
+                release,
+            } => (Some(error.as_str()), *function, *release),
+        };
+        if !(is_plain_json(function) && is_plain_json(release) && error.is_none_or(is_plain_json)) {
+            return write_serialized(out, self);
+        }
+        out.push(b'{');
+        if let Some(error) = error {
+            out.extend_from_slice(b"\"error\":\"");
+            out.extend_from_slice(error.as_bytes());
+            out.extend_from_slice(b"\",");
+        }
+        out.extend_from_slice(b"\"function\":\"");
+        out.extend_from_slice(function.as_bytes());
+        out.extend_from_slice(b"\",\"release\":\"");
+        out.extend_from_slice(release.as_bytes());
+        out.extend_from_slice(b"\"}");
+    }
+}
+
+fn write_serialized(out: &mut Vec<u8>, body: &AnswerBody<'_>) {
+    // Writing into memory cannot fail: every map key is a string.
+    let _ = serde_json::to_writer(out, body);
+}
+
+/// True when JSON writes `text` as it is, between quotes: no `"`, `\` or control character, the
+/// only characters serde_json escapes. A fold with a byte accumulator, which vectorises.
+fn is_plain_json(text: &str) -> bool {
+    text.bytes().fold(0u8, |escaped, b| {
+        escaped | u8::from(b < 0x20 || b == b'"' || b == b'\\')
+    }) == 0
+}
+
 impl Serialize for AnswerBody<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // The fields in `to_value`'s order (which is also their sorted order, so the text is
