@@ -24,11 +24,10 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::{Body, Bytes, HttpBody, to_bytes};
 use axum::http::{HeaderName, HeaderValue, Request, Response, StatusCode, request::Parts};
-use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::service::TowerToHyperService;
 
 use crate::answer::{Answered, json_bytes};
 use crate::arm::{ArmRequest, ArmResponse, admin};
+use crate::connection::connection;
 use crate::emulator::Emulator;
 use crate::incoming::{Incoming, query_parts};
 use crate::tls::TlsIdentity;
@@ -170,11 +169,11 @@ pub async fn serve_tls_with(
                 // A failed accept (a connection reset before it was taken, too many open
                 // files) ends that connection, not the server.
                 let Ok((stream, _)) = accepted else { continue };
-                let service = TowerToHyperService::new(router.clone());
+                let router = router.clone();
                 let stopping = stopping.clone();
                 match &acceptor {
                     None => {
-                        connections.spawn(connection(stream, service, limits, stopping));
+                        connections.spawn(connection(stream, router, limits, stopping));
                     }
                     Some(acceptor) => {
                         let acceptor = acceptor.clone();
@@ -187,7 +186,7 @@ pub async fn serve_tls_with(
                                 acceptor.accept(stream),
                             );
                             if let Ok(Ok(stream)) = handshake.await {
-                                connection(stream, service, limits, stopping).await;
+                                connection(stream, router, limits, stopping).await;
                             }
                         });
                     }
@@ -207,30 +206,6 @@ pub async fn serve_tls_with(
         connections.abort_all();
     }
     Ok(())
-}
-
-/// One connection, HTTP/1.1 with keep-alive, until it ends or shutdown closes it.
-async fn connection<I>(
-    stream: I,
-    service: TowerToHyperService<Router>,
-    limits: Limits,
-    mut stopping: tokio::sync::watch::Receiver<bool>,
-) where
-    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
-{
-    let mut builder = hyper::server::conn::http1::Builder::new();
-    builder
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout);
-    let mut served = pin!(builder.serve_connection(TokioIo::new(stream), service));
-    tokio::select! {
-        _ = served.as_mut() => {}
-        _ = stopping.changed() => {
-            // An idle connection closes now; one with a request in flight after its answer.
-            served.as_mut().graceful_shutdown();
-            let _ = served.await;
-        }
-    }
 }
 
 fn query_pairs(parts: &Parts) -> Vec<(String, String)> {

@@ -12,6 +12,7 @@ mod answer;
 pub mod arm;
 pub mod clock;
 mod cloud;
+mod connection;
 mod emulator;
 mod faults;
 mod host;
