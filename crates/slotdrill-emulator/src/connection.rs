@@ -20,21 +20,18 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::{Body, Bytes, HttpBody};
 use axum::http::{Request, Response};
-use axum::routing::future::RouteFuture;
 use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
 use tokio::time::Instant;
-use tower_service::Service;
 
-use crate::http::Limits;
+use crate::http::{Dispatch, Frontend, Limits};
 
-/// Serves `router` on one connection until it ends or `stopping` says the server stops.
+/// Serves `frontend` on one connection until it ends or `stopping` says the server stops.
 pub(crate) async fn connection<I>(
     stream: I,
-    router: Router,
+    frontend: Frontend,
     limits: Limits,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) where
@@ -42,7 +39,7 @@ pub(crate) async fn connection<I>(
 {
     let activity = Arc::new(Activity::new());
     let service = Watched {
-        router,
+        frontend,
         activity: Arc::clone(&activity),
     };
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -118,11 +115,10 @@ impl Drop for Answering {
     }
 }
 
-/// hyper's service for one connection: the router, each request counted from its head to its
+/// hyper's service for one connection: the frontend, each request counted from its head to its
 /// answer written out.
-#[derive(Clone)]
 struct Watched {
-    router: Router,
+    frontend: Frontend,
     activity: Arc<Activity>,
 }
 
@@ -132,19 +128,16 @@ impl hyper::service::Service<Request<Incoming>> for Watched {
     type Future = WatchedAnswer;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
-        let answering = self.activity.begin();
-        // The router is always ready (axum's `poll_ready` returns `Ready`), so it is called
-        // directly; a clone is what hyper-util's `TowerToHyperService` calls, too.
         WatchedAnswer {
-            answer: self.router.clone().call(request),
-            answering: Some(answering),
+            answering: Some(self.activity.begin()),
+            answer: self.frontend.answer(request),
         }
     }
 }
 
-/// The router's answer to one request, still counted as being answered.
+/// The answer to one request, still counted as being answered.
 struct WatchedAnswer {
-    answer: RouteFuture<Infallible>,
+    answer: Dispatch,
     answering: Option<Answering>,
 }
 
@@ -153,7 +146,7 @@ impl Future for WatchedAnswer {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = &mut *self;
-        let Ok(response) = ready!(Pin::new(&mut this.answer).poll(cx));
+        let response = ready!(Pin::new(&mut this.answer).poll(cx));
         let answering = this.answering.take();
         Poll::Ready(Ok(response.map(|body| WatchedBody {
             body,

@@ -1,8 +1,8 @@
-//! The emulator over real HTTP: one axum listener serves every function host (routed by the
-//! `Host` header), the ARM-compatible management plane (paths under `/subscriptions/`) and the
-//! admin API (`/_slotdrill/`).
+//! The emulator over real HTTP: one listener serves every function host (routed by the `Host`
+//! header), the ARM-compatible management plane (paths under `/subscriptions/`) and the admin API
+//! (`/_slotdrill/`). [`router`] is the same as an axum `Router`.
 //!
-//! [`serve_with`] is the listener a long-running `serve` needs: a client gets
+//! [`serve_with`] (and [`serve`]) is the listener a long-running `serve` needs: a client gets
 //! [`Limits::header_read_timeout`] to send a request's headers (a half-open connection is closed,
 //! not kept for ever), a body over [`Limits::max_body`] is refused with 413 before it is read,
 //! and on shutdown idle keep-alive connections close at once while requests in flight get
@@ -71,36 +71,61 @@ pub fn router(emulator: Arc<Emulator>) -> Router {
 
 /// The router; `log` receives one line per management request.
 pub fn router_with_log(emulator: Arc<Emulator>, log: Option<RequestLog>) -> Router {
-    router_with(emulator, log, MAX_BODY, "http")
+    let frontend = Frontend {
+        emulator,
+        log,
+        max_body: MAX_BODY,
+        scheme: "http",
+    };
+    Router::new().fallback(move |request: Request<Body>| frontend.answer(request))
 }
 
-/// `scheme` is the listener's: what links say unless a proxy's `X-Forwarded-Proto` differs.
-fn router_with(
+/// What answers every request, whichever the host, path or method: the router's fallback
+/// ([`router`]) and each connection of the listener ([`serve_with`], which calls it directly:
+/// it routes by `Host` and path itself, so axum's routing would only add work to every call).
+#[derive(Clone)]
+pub(crate) struct Frontend {
     emulator: Arc<Emulator>,
     log: Option<RequestLog>,
     max_body: usize,
+    /// The listener's: what links say unless a proxy's `X-Forwarded-Proto` differs.
     scheme: &'static str,
-) -> Router {
-    Router::new().fallback(move |request: Request<Body>| {
+}
+
+impl Frontend {
+    /// The answer to `request`: made at once when its body has ended (most function calls),
+    /// else once the body is read.
+    pub(crate) fn answer<B>(&self, request: Request<B>) -> Dispatch
+    where
+        B: HttpBody<Data = Bytes> + Send + 'static,
+        B::Error: Into<axum::BoxError>,
+    {
         let (parts, body) = request.into_parts();
-        match answer_now(&emulator, &parts, &body, max_body) {
+        match answer_now(&self.emulator, &parts, &body, self.max_body) {
             Some(response) => Dispatch::Answered(ready(response)),
             None => {
-                let emulator = Arc::clone(&emulator);
-                let log = log.clone();
+                let frontend = self.clone();
                 Dispatch::Reading(Box::pin(async move {
+                    let Frontend {
+                        emulator,
+                        log,
+                        max_body,
+                        scheme,
+                    } = frontend;
+                    let body = Body::new(body);
                     dispatch(&emulator, parts, body, log.as_ref(), max_body, scheme).await
                 }))
             }
         }
-    })
+    }
 }
 
-/// The future axum boxes for every request: an answer already made (most function calls), or a
-/// request still to be read and answered in a box of its own. A function call thus costs one
-/// small box, not one the size of the management plane's state (~1.5 KB, allocated and copied
-/// on every call).
-enum Dispatch {
+/// The future of one request's answer: an answer already made (most function calls), or a
+/// request still to be read and answered in a box of its own. A function call thus allocates no
+/// future on the listener (and one small box under the router, which boxes every handler's),
+/// rather than one the size of the management plane's state (~1.5 KB, allocated and copied on
+/// every call).
+pub(crate) enum Dispatch {
     Answered(Ready<Response<Body>>),
     Reading(Pin<Box<dyn Future<Output = Response<Body>> + Send>>),
 }
@@ -116,12 +141,20 @@ impl Future for Dispatch {
     }
 }
 
-/// Serves the router on `listener` until the future is dropped.
+/// Serves on `listener` until the future is dropped: [`serve_with`] with the default [`Limits`]
+/// and no request log.
 pub async fn serve(
     emulator: Arc<Emulator>,
     listener: tokio::net::TcpListener,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(emulator)).await
+    serve_with(
+        emulator,
+        listener,
+        None,
+        Limits::default(),
+        std::future::pending(),
+    )
+    .await
 }
 
 /// Serves until `shutdown` completes, logging management requests to `log`, with the default
@@ -158,7 +191,12 @@ pub async fn serve_tls_with(
 ) -> std::io::Result<()> {
     let scheme = if tls.is_some() { "https" } else { "http" };
     let acceptor = tls.map(|tls| tokio_rustls::TlsAcceptor::from(Arc::clone(&tls.config)));
-    let router = router_with(emulator, log, limits.max_body, scheme);
+    let frontend = Frontend {
+        emulator,
+        log,
+        max_body: limits.max_body,
+        scheme,
+    };
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
     let mut shutdown = pin!(shutdown);
@@ -169,11 +207,11 @@ pub async fn serve_tls_with(
                 // A failed accept (a connection reset before it was taken, too many open
                 // files) ends that connection, not the server.
                 let Ok((stream, _)) = accepted else { continue };
-                let router = router.clone();
+                let frontend = frontend.clone();
                 let stopping = stopping.clone();
                 match &acceptor {
                     None => {
-                        connections.spawn(connection(stream, router, limits, stopping));
+                        connections.spawn(connection(stream, frontend, limits, stopping));
                     }
                     Some(acceptor) => {
                         let acceptor = acceptor.clone();
@@ -186,7 +224,7 @@ pub async fn serve_tls_with(
                                 acceptor.accept(stream),
                             );
                             if let Ok(Ok(stream)) = handshake.await {
-                                connection(stream, router, limits, stopping).await;
+                                connection(stream, frontend, limits, stopping).await;
                             }
                         });
                     }
@@ -238,7 +276,7 @@ fn too_large(max_body: usize) -> Response<Body> {
 fn answer_now(
     emulator: &Emulator,
     parts: &Parts,
-    body: &Body,
+    body: &impl HttpBody,
     max_body: usize,
 ) -> Option<Response<Body>> {
     let declared = parts

@@ -1,7 +1,9 @@
-//! The listener's header-read timeout, over raw TCP: a connection waiting for a request's head
-//! is closed a timeout after it opened or after its last answer was written out, and a request
-//! being answered (its head read, its body still arriving) is never cut by it. The rule is
-//! hyper's `header_read_timeout`, which the listener keeps per connection (`connection.rs`).
+//! The listener's own rules, over raw TCP. Its header-read timeout: a connection waiting for a
+//! request's head is closed a timeout after it opened or after its last answer was written out,
+//! and a request being answered (its head read, its body still arriving) is never cut by it. The
+//! rule is hyper's `header_read_timeout`, which the listener keeps per connection
+//! (`connection.rs`). And `HEAD`: the listener answers without axum's router, which sets a
+//! `HEAD` answer's length and drops its body; the bytes sent are the same either way.
 //!
 //! Real time, as a real network is involved: the timeout is 300 ms, and each check is a bound
 //! that a wrong clock would break (counted from the connection's opening rather than from the
@@ -13,7 +15,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use slotdrill_emulator::http::{Limits, serve_with};
+use common::arm::{SITE, WEB_API_VERSION};
+use slotdrill_emulator::http::{Limits, router, serve_with};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -44,8 +47,8 @@ async fn serve() -> SocketAddr {
     addr
 }
 
-/// Reads one answer (head and `Content-Length` body); its status line.
-async fn answer(stream: &mut TcpStream) -> String {
+/// Reads one answer's head; its text.
+async fn head(stream: &mut TcpStream) -> String {
     let mut read = Vec::new();
     let mut byte = [0u8; 1];
     while !read.ends_with(b"\r\n\r\n") {
@@ -56,17 +59,25 @@ async fn answer(stream: &mut TcpStream) -> String {
         assert_eq!(n, 1, "the connection closed before an answer: {read:?}");
         read.push(byte[0]);
     }
-    let head = String::from_utf8(read).expect("an ASCII head");
-    let length: usize = head
-        .lines()
+    String::from_utf8(read).expect("an ASCII head")
+}
+
+/// An answer head's `Content-Length`.
+fn length(head: &str) -> usize {
+    head.lines()
         .find_map(|l| {
             l.to_ascii_lowercase()
                 .strip_prefix("content-length: ")
                 .map(str::to_owned)
         })
         .and_then(|l| l.trim().parse().ok())
-        .expect("a content length");
-    let mut body = vec![0u8; length];
+        .expect("a content length")
+}
+
+/// Reads one answer (head and `Content-Length` body); its status line.
+async fn answer(stream: &mut TcpStream) -> String {
+    let head = head(stream).await;
+    let mut body = vec![0u8; length(&head)];
     tokio::time::timeout(GUARD, stream.read_exact(&mut body))
         .await
         .expect("the body in time")
@@ -155,4 +166,46 @@ async fn a_request_being_answered_is_not_cut() {
     assert!(started.elapsed() >= TIMEOUT * 2);
     // No key: the function host refuses the call, once it has read the body.
     assert_eq!(answer(&mut stream).await, "HTTP/1.1 401 Unauthorized");
+}
+
+/// A `HEAD` request is answered with the status and length its body would have, and no body, on
+/// the listener as under axum's router: the next answer on the connection follows the head at
+/// once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn head_is_answered_alike_by_the_listener_and_the_router() {
+    let listener = serve().await;
+    let routed = {
+        let tcp = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = tcp.local_addr().expect("addr");
+        let app = router(Arc::new(common::emulator(1)));
+        tokio::spawn(async move { axum::serve(tcp, app).await });
+        addr
+    };
+    let head_request = format!(
+        "HEAD {SITE}/orders?api-version={WEB_API_VERSION} HTTP/1.1\r\n\
+         Host: management.azure.com\r\nAuthorization: Bearer any-token\r\n\r\n"
+    );
+    let mut seen = Vec::new();
+    for addr in [listener, routed] {
+        let mut stream = TcpStream::connect(addr).await.expect("connects");
+        stream
+            .write_all(head_request.as_bytes())
+            .await
+            .expect("sent");
+        let headed = head(&mut stream).await;
+        assert!(
+            length(&headed) > 0,
+            "an answer with a body to leave out: {headed}"
+        );
+        stream.write_all(ROOT.as_bytes()).await.expect("sent");
+        assert_eq!(
+            answer(&mut stream).await,
+            "HTTP/1.1 200 OK",
+            "no body after HEAD"
+        );
+        seen.push((headed.lines().next().map(str::to_owned), length(&headed)));
+    }
+    assert_eq!(seen[0], seen[1]);
 }
