@@ -46,7 +46,9 @@ pub(crate) async fn connection<I>(
     // The timeout is kept below, not by hyper (see the module's doc).
     builder.header_read_timeout(None);
     let mut served = pin!(builder.serve_connection(TokioIo::new(stream), service));
-    let timeout = limits.header_read_timeout;
+    // A timeout no connection outlives is as good as none, and deadlines a year out cannot
+    // overflow the clock (`serve --header-timeout-ms` takes any `u64`).
+    let timeout = limits.header_read_timeout.min(LONGEST_TIMEOUT);
     let mut deadline = pin!(tokio::time::sleep_until(activity.opened + timeout));
     loop {
         tokio::select! {
@@ -70,6 +72,9 @@ pub(crate) async fn connection<I>(
         }
     }
 }
+
+/// The longest header-read timeout kept: a year.
+const LONGEST_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 
 /// What one connection is doing, for its header-read deadline.
 struct Activity {

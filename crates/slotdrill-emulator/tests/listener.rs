@@ -28,13 +28,18 @@ const ROOT: &str = "GET / HTTP/1.1\r\nHost: orders.azurewebsites.net\r\n\r\n";
 
 /// The reference estate on a loopback port, with a 300 ms header-read timeout.
 async fn serve() -> SocketAddr {
+    serve_timing_out_after(TIMEOUT).await
+}
+
+/// The reference estate on a loopback port, with this header-read timeout.
+async fn serve_timing_out_after(timeout: Duration) -> SocketAddr {
     let emulator = Arc::new(common::emulator(1));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind loopback");
     let addr = listener.local_addr().expect("addr");
     let limits = Limits {
-        header_read_timeout: TIMEOUT,
+        header_read_timeout: timeout,
         ..Limits::default()
     };
     tokio::spawn(serve_with(
@@ -208,4 +213,16 @@ async fn head_is_answered_alike_by_the_listener_and_the_router() {
         seen.push((headed.lines().next().map(str::to_owned), length(&headed)));
     }
     assert_eq!(seen[0], seen[1]);
+}
+
+/// A timeout too long for the clock to add (`serve --header-timeout-ms` takes any `u64`) is as
+/// good as none: requests are answered, none fails on an overflowing deadline.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timeout_past_the_clock_s_range_serves_as_none() {
+    let addr = serve_timing_out_after(Duration::MAX).await;
+    let mut stream = TcpStream::connect(addr).await.expect("connects");
+    for _ in 0..2 {
+        stream.write_all(ROOT.as_bytes()).await.expect("sent");
+        assert_eq!(answer(&mut stream).await, "HTTP/1.1 200 OK");
+    }
 }
