@@ -3,6 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::hash::BuildHasher;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use hashbrown::HashTable;
 
@@ -281,7 +283,7 @@ const READ_BATCH: usize = 32;
 /// Observes the estate: one read of the apps, one read per workflow.
 ///
 /// A back end that can be [`Cloud::shared`] has a large estate's workflows read and scanned on
-/// every core, each thread taking one contiguous share of them (see [`record_on_threads`]).
+/// every core, each thread taking the next run of them as it is free (see [`record_on_threads`]).
 pub fn observe(cloud: &dyn Cloud) -> Result<Observation, EngineError> {
     let apps = cloud.apps()?;
     let hints = hints_for(&apps);
@@ -322,54 +324,105 @@ fn record<'h>(
     size_for: usize,
 ) -> Result<Recorder<'h>, EngineError> {
     let mut recorder = Recorder::new(prepared, size_for);
-    for batch in workflows.chunks(READ_BATCH) {
-        for (workflow, read) in batch.iter().zip(cloud.read_workflows(batch)?) {
-            recorder.record(workflow, read);
-        }
-    }
+    recorder.read(cloud, workflows)?;
     Ok(recorder)
 }
 
-/// [`record`] on `threads` threads (two or more), the caller's among them, each with one
-/// contiguous share of `workflows`; the shares' callers are then put one after the other, so the
-/// list is in workflow order as one thread would have made it. When reads fail, the error is
-/// the first failing share's, as one thread would have met it first.
+/// Workflows a reading thread takes at a time ([`record_on_threads`]): two batches, so that a
+/// thread slowed by the machine's other load leaves the rest to the others in steps of about a
+/// millisecond at the estate bench's scale.
+const THREAD_RUN: usize = 2 * READ_BATCH;
+
+/// [`record`] on `threads` threads (two or more), the caller's among them, each taking the next
+/// run of [`THREAD_RUN`] workflows as it is free: the caller's thread from the front of the list,
+/// into one list sized for the whole estate, the others from the back, a list per run. The back
+/// runs' callers are then put after the front's in workflow order, so the list is as one thread
+/// would have made it, and only the back's callers are copied. When reads fail, the error is the
+/// first failing workflow's, as one thread would have met it first: a failure at the back stops
+/// only the back, and the front reads on up to it; a failure at the front stops all.
 ///
-/// Each thread reads, scans and drops its own documents: a document freed on the thread that
-/// allocated it costs the allocator no hand-over. (A reader thread handing documents to a
-/// scanning one was tried, and took 1.7 times as long as one thread.) At 200,000 actions on
-/// this project's two-core VM, one thread took 1.15 to 1.7 times as long as two (medians of
-/// interleaved pairs, three series): the work is mostly memory traffic, which the VM's
-/// neighbours share (`benches/engine.rs` reports both).
+/// Runs are taken as threads are free, not shared out beforehand: on this project's two-core VM
+/// the two halves of an estate took different times in most observes at 200,000 actions (the
+/// slower over the faster: median 1.14, one in ten over 1.5, at most 1.67; 39 observes), and the
+/// faster thread then waited. Each thread reads, scans and drops its own documents: a document
+/// freed on the thread that allocated it costs the allocator no hand-over. (A reader thread
+/// handing documents to a scanning one was tried, and took 1.7 times as long as one thread.)
 fn record_on_threads<'h>(
     cloud: &(dyn Cloud + Sync),
     prepared: &'h PreparedHints<'h>,
     workflows: &[String],
     threads: usize,
 ) -> Result<Recorder<'h>, EngineError> {
-    let share = workflows.len().div_ceil(threads).max(1);
-    let mut shares = workflows.chunks(share);
-    let first = shares.next().unwrap_or_default();
-    std::thread::scope(|scope| {
-        let others: Vec<_> = shares
-            .map(|share| scope.spawn(move || record(cloud, prepared, share, share.len())))
-            .collect();
-        // Sized for every share, so that the others' callers are moved in without a regrowth.
-        let mut recorded = record(cloud, prepared, first, workflows.len());
-        for other in others {
-            let other = other
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            recorded = match (recorded, other) {
-                (Ok(mut all), Ok(more)) => {
-                    all.append(more);
-                    Ok(all)
-                }
-                (Err(e), _) | (_, Err(e)) => Err(e),
+    let runs: Vec<&[String]> = workflows.chunks(THREAD_RUN).collect();
+    let untaken = Untaken::new(runs.len());
+    let back_stops = AtomicBool::new(false);
+    let from_back = || {
+        let mut recorded = Vec::new();
+        while !back_stops.load(Ordering::Relaxed) {
+            let Some(index) = untaken.take_last() else {
+                break;
             };
+            let run = record(cloud, prepared, runs[index], runs[index].len());
+            back_stops.fetch_or(run.is_err(), Ordering::Relaxed);
+            recorded.push((index, run));
         }
         recorded
+    };
+    std::thread::scope(|scope| {
+        let others: Vec<_> = (1..threads).map(|_| scope.spawn(from_back)).collect();
+        let mut front = Recorder::new(prepared, workflows.len());
+        let mut front_failed = Ok(());
+        while let Some(index) = untaken.take_first() {
+            front_failed = front.read(cloud, runs[index]);
+            if front_failed.is_err() {
+                back_stops.store(true, Ordering::Relaxed);
+                break;
+            }
+        }
+        let mut back = Vec::new();
+        for other in others {
+            back.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+        }
+        front_failed?;
+        back.sort_unstable_by_key(|(index, _)| *index);
+        let back = back
+            .into_iter()
+            .map(|(_, run)| run)
+            .collect::<Result<Vec<_>, _>>()?;
+        front.append(back);
+        Ok(front)
     })
+}
+
+/// The runs no thread has taken yet: from `first` up to, not including, `end`.
+struct Untaken(Mutex<(usize, usize)>);
+
+impl Untaken {
+    fn new(runs: usize) -> Self {
+        Untaken(Mutex::new((0, runs)))
+    }
+
+    fn take_first(&self) -> Option<usize> {
+        let mut runs = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let (first, end) = &mut *runs;
+        (*first < *end).then(|| {
+            *first += 1;
+            *first - 1
+        })
+    }
+
+    fn take_last(&self) -> Option<usize> {
+        let mut runs = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let (first, end) = &mut *runs;
+        (*first < *end).then(|| {
+            *end -= 1;
+            *end
+        })
+    }
 }
 
 /// Records each workflow's calls as it is read; the observation, with its index, is made once
@@ -432,11 +485,26 @@ impl<'h> Recorder<'h> {
         callers.reserve(expected.saturating_sub(callers.len()));
     }
 
-    /// Adds the callers and versions `more` recorded, after this one's.
-    fn append(&mut self, more: Recorder<'h>) {
-        self.callers.reserve_exact(more.callers.len());
-        self.callers.extend(more.callers);
-        self.versions.extend(more.versions);
+    /// Reads `workflows` in batches of [`READ_BATCH`] and records their calls.
+    fn read(&mut self, cloud: &dyn Cloud, workflows: &[String]) -> Result<(), EngineError> {
+        for batch in workflows.chunks(READ_BATCH) {
+            for (workflow, read) in batch.iter().zip(cloud.read_workflows(batch)?) {
+                self.record(workflow, read);
+            }
+        }
+        Ok(())
+    }
+
+    /// Adds the callers and versions `runs` recorded, in order, after this one's.
+    fn append(&mut self, runs: Vec<Recorder<'h>>) {
+        self.callers
+            .reserve_exact(runs.iter().map(|run| run.callers.len()).sum());
+        self.versions
+            .reserve_exact(runs.iter().map(|run| run.versions.len()).sum());
+        for run in runs {
+            self.callers.extend(run.callers);
+            self.versions.extend(run.versions);
+        }
     }
 
     /// The observation; room the size guess left over gives back when it is more than a
