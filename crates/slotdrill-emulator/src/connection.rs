@@ -1,6 +1,7 @@
-//! One connection of the listener ([`crate::http::serve_with`]): HTTP/1.1 with keep-alive, until
-//! the client closes it, shutdown closes it, or the client takes longer than
-//! [`Limits::header_read_timeout`] to send a request's headers.
+//! One connection of the listener (`http.rs` `serve_with`): HTTP/1.1 with keep-alive, until the
+//! client closes it, shutdown closes it, or the client takes longer than the header-read timeout
+//! to send a request's headers. Each request is answered by the function it is given (the
+//! listener's `Frontend`), so this module knows nothing of what is served.
 //!
 //! The header-read timeout follows hyper's own rule: its clock runs while the connection waits
 //! for a request's head (from the moment the connection opens, and again from the moment each
@@ -26,20 +27,21 @@ use hyper::body::{Frame, Incoming, SizeHint};
 use hyper_util::rt::TokioIo;
 use tokio::time::Instant;
 
-use crate::http::{Dispatch, Frontend, Limits};
-
-/// Serves `frontend` on one connection until it ends or `stopping` says the server stops.
-pub(crate) async fn connection<I>(
+/// Serves one connection, each request answered by `answer`, until it ends or `stopping` says
+/// the server stops.
+pub(crate) async fn connection<I, A, F>(
     stream: I,
-    frontend: Frontend,
-    limits: Limits,
+    answer: A,
+    header_read_timeout: Duration,
     mut stopping: tokio::sync::watch::Receiver<bool>,
 ) where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    A: Fn(Request<Incoming>) -> F + Send + Sync + 'static,
+    F: Future<Output = Response<Body>> + Unpin + Send + 'static,
 {
     let activity = Arc::new(Activity::new());
     let service = Watched {
-        frontend,
+        answer,
         activity: Arc::clone(&activity),
     };
     let mut builder = hyper::server::conn::http1::Builder::new();
@@ -48,7 +50,7 @@ pub(crate) async fn connection<I>(
     let mut served = pin!(builder.serve_connection(TokioIo::new(stream), service));
     // A timeout no connection outlives is as good as none, and deadlines a year out cannot
     // overflow the clock (`serve --header-timeout-ms` takes any `u64`).
-    let timeout = limits.header_read_timeout.min(LONGEST_TIMEOUT);
+    let timeout = header_read_timeout.min(LONGEST_TIMEOUT);
     let mut deadline = pin!(tokio::time::sleep_until(activity.opened + timeout));
     loop {
         tokio::select! {
@@ -120,33 +122,37 @@ impl Drop for Answering {
     }
 }
 
-/// hyper's service for one connection: the frontend, each request counted from its head to its
+/// hyper's service for one connection: `answer`, each request counted from its head to its
 /// answer written out.
-struct Watched {
-    frontend: Frontend,
+struct Watched<A> {
+    answer: A,
     activity: Arc<Activity>,
 }
 
-impl hyper::service::Service<Request<Incoming>> for Watched {
+impl<A, F> hyper::service::Service<Request<Incoming>> for Watched<A>
+where
+    A: Fn(Request<Incoming>) -> F,
+    F: Future<Output = Response<Body>> + Unpin,
+{
     type Response = Response<WatchedBody>;
     type Error = Infallible;
-    type Future = WatchedAnswer;
+    type Future = WatchedAnswer<F>;
 
     fn call(&self, request: Request<Incoming>) -> Self::Future {
         WatchedAnswer {
             answering: Some(self.activity.begin()),
-            answer: self.frontend.answer(request),
+            answer: (self.answer)(request),
         }
     }
 }
 
 /// The answer to one request, still counted as being answered.
-struct WatchedAnswer {
-    answer: Dispatch,
+struct WatchedAnswer<F> {
+    answer: F,
     answering: Option<Answering>,
 }
 
-impl Future for WatchedAnswer {
+impl<F: Future<Output = Response<Body>> + Unpin> Future for WatchedAnswer<F> {
     type Output = Result<Response<WatchedBody>, Infallible>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {

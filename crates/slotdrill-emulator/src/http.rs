@@ -84,7 +84,7 @@ pub fn router_with_log(emulator: Arc<Emulator>, log: Option<RequestLog>) -> Rout
 /// ([`router`]) and each connection of the listener ([`serve_with`], which calls it directly:
 /// it routes by `Host` and path itself, so axum's routing would only add work to every call).
 #[derive(Clone)]
-pub(crate) struct Frontend {
+struct Frontend {
     emulator: Arc<Emulator>,
     log: Option<RequestLog>,
     max_body: usize,
@@ -95,7 +95,7 @@ pub(crate) struct Frontend {
 impl Frontend {
     /// The answer to `request`: made at once when its body has ended (most function calls),
     /// else once the body is read.
-    pub(crate) fn answer<B>(&self, request: Request<B>) -> Dispatch
+    fn answer<B>(&self, request: Request<B>) -> Dispatch
     where
         B: HttpBody<Data = Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
@@ -106,17 +106,42 @@ impl Frontend {
             None => {
                 let frontend = self.clone();
                 Dispatch::Reading(Box::pin(async move {
-                    let Frontend {
-                        emulator,
-                        log,
-                        max_body,
-                        scheme,
-                    } = frontend;
-                    let body = Body::new(body);
-                    dispatch(&emulator, parts, body, log.as_ref(), max_body, scheme).await
+                    frontend.dispatch(parts, Body::new(body)).await
                 }))
             }
         }
+    }
+
+    /// A request with a body, or for a management plane: the body is read within the limit, then
+    /// the request answered.
+    async fn dispatch(&self, parts: Parts, body: Body) -> Response<Body> {
+        // A body that has already ended is not collected.
+        let bytes = if body.is_end_stream() {
+            Bytes::new()
+        } else {
+            match to_bytes(body, self.max_body).await {
+                Ok(bytes) => bytes,
+                Err(_) => return too_large(self.max_body),
+            }
+        };
+        let path = parts.uri.path();
+        let Some(admin_path) = plane(path) else {
+            return function_response(&self.emulator, &parts);
+        };
+        let host = host_of(&parts);
+        let request = ArmRequest {
+            method: parts.method.as_str().to_owned(),
+            path: path.to_owned(),
+            query: query_pairs(&parts),
+            headers: parts
+                .headers
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+                .collect(),
+            body: json_body(&bytes),
+            base_url: base_url(&parts, self.scheme, host),
+        };
+        management(&self.emulator, &request, admin_path, self.log.as_ref()).await
     }
 }
 
@@ -125,7 +150,7 @@ impl Frontend {
 /// future on the listener (and one small box under the router, which boxes every handler's),
 /// rather than one the size of the management plane's state (~1.5 KB, allocated and copied on
 /// every call).
-pub(crate) enum Dispatch {
+enum Dispatch {
     Answered(Ready<Response<Body>>),
     Reading(Pin<Box<dyn Future<Output = Response<Body>> + Send>>),
 }
@@ -208,10 +233,11 @@ pub async fn serve_tls_with(
                 // files) ends that connection, not the server.
                 let Ok((stream, _)) = accepted else { continue };
                 let frontend = frontend.clone();
+                let answer = move |request| frontend.answer(request);
                 let stopping = stopping.clone();
                 match &acceptor {
                     None => {
-                        connections.spawn(connection(stream, frontend, limits, stopping));
+                        connections.spawn(connection(stream, answer, limits.header_read_timeout, stopping));
                     }
                     Some(acceptor) => {
                         let acceptor = acceptor.clone();
@@ -224,7 +250,7 @@ pub async fn serve_tls_with(
                                 acceptor.accept(stream),
                             );
                             if let Ok(Ok(stream)) = handshake.await {
-                                connection(stream, frontend, limits, stopping).await;
+                                connection(stream, answer, limits.header_read_timeout, stopping).await;
                             }
                         });
                     }
@@ -301,45 +327,6 @@ fn plane(path: &str) -> Option<bool> {
     } else {
         None
     }
-}
-
-/// A request with a body, or for a management plane: the body is read within the limit, then
-/// the request answered.
-async fn dispatch(
-    emulator: &Emulator,
-    parts: Parts,
-    body: Body,
-    log: Option<&RequestLog>,
-    max_body: usize,
-    scheme: &'static str,
-) -> Response<Body> {
-    // A body that has already ended is not collected.
-    let bytes = if body.is_end_stream() {
-        Bytes::new()
-    } else {
-        match to_bytes(body, max_body).await {
-            Ok(bytes) => bytes,
-            Err(_) => return too_large(max_body),
-        }
-    };
-    let path = parts.uri.path();
-    let Some(admin_path) = plane(path) else {
-        return function_response(emulator, &parts);
-    };
-    let host = host_of(&parts);
-    let request = ArmRequest {
-        method: parts.method.as_str().to_owned(),
-        path: path.to_owned(),
-        query: query_pairs(&parts),
-        headers: parts
-            .headers
-            .iter()
-            .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
-            .collect(),
-        body: json_body(&bytes),
-        base_url: base_url(&parts, scheme, host),
-    };
-    management(emulator, &request, admin_path, log).await
 }
 
 /// The `Host` the client sent (the URI's host for an absolute-form request).
