@@ -187,25 +187,28 @@ pub fn from_function_id(id: &str) -> Option<Target> {
     })
 }
 
-/// `text` split at each `/`, looking at one byte at a time. Ids and URLs are short: a `str`
-/// split by a `char` decodes every character, and one by a `char` pattern sets up a `memchr`
-/// search for each segment; both cost more than the scan (callgrind, issue 19).
+/// `text` split at each `/` ([`split_at_byte`]).
 fn segments(text: &str) -> impl Iterator<Item = &str> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let current = rest?;
-        match current.bytes().position(|b| b == b'/') {
-            // `/` is ASCII, so both sides of it are whole characters.
-            Some(at) => {
-                rest = Some(&current[at + 1..]);
-                Some(&current[..at])
-            }
-            None => {
-                rest = None;
-                Some(current)
-            }
-        }
+        let (segment, after) = match split_at_byte(current, b'/') {
+            Some((segment, after)) => (segment, Some(after)),
+            None => (current, None),
+        };
+        rest = after;
+        Some(segment)
     })
+}
+
+/// `text` before and after its first `byte`, found by looking at one byte at a time. Ids and URLs
+/// are short: a `str` split by a `char` decodes every character, and one by a `char` pattern
+/// sets up a `memchr` search each time; both cost more than the scan (callgrind, issue 19).
+/// `byte` is ASCII, so both sides are whole characters.
+fn split_at_byte(text: &str, byte: u8) -> Option<(&str, &str)> {
+    debug_assert!(byte.is_ascii());
+    let at = text.bytes().position(|b| b == byte)?;
+    Some((&text[..at], &text[at + 1..]))
 }
 
 /// The parts of a function URL.
@@ -250,9 +253,9 @@ struct UrlParts<'a> {
 }
 
 fn url_parts(uri: &str) -> Option<UrlParts<'_>> {
-    // One pass over bytes: `split_once("://")` sets up a substring searcher for every URL, and
-    // the `char` searches after it a `memchr` each (callgrind, issue 19). Every byte looked for
-    // is ASCII, so each cut falls between whole characters.
+    // Byte scans: `split_once("://")` sets up a substring searcher for every URL, and the `char`
+    // searches after it a `memchr` each (callgrind, issue 19). Every byte looked for is ASCII, so
+    // each cut falls between whole characters.
     let bytes = uri.as_bytes();
     let colon = bytes.windows(3).position(|w| w == b"://")?;
     let (scheme, rest) = (&uri[..colon], &uri[colon + 3..]);
@@ -273,10 +276,7 @@ fn url_parts(uri: &str) -> Option<UrlParts<'_>> {
     };
     // A `:` counts only before the path, so it is the authority's.
     let host = port.map_or(authority, |at| &rest[..at]);
-    let (path, query) = match path_query.bytes().position(|b| b == b'?') {
-        Some(at) => (&path_query[..at], &path_query[at + 1..]),
-        None => (path_query, ""),
-    };
+    let (path, query) = split_at_byte(path_query, b'?').unwrap_or((path_query, ""));
     Some(UrlParts {
         scheme,
         host,
