@@ -239,9 +239,9 @@ fn run_health(
         .callers_of(app)
         .filter(|c| c.calls(app, PRODUCTION, function))
     {
-        if !histories.contains_key(&caller.workflow) {
+        if !histories.contains_key(caller.workflow.as_str()) {
             histories.insert(
-                caller.workflow.clone(),
+                caller.workflow.to_string(),
                 cloud.run_history(&caller.workflow, config.history_runs)?,
             );
         }
@@ -251,7 +251,7 @@ fn run_health(
             (Some(started), Some(since)) => started >= since,
             _ => true,
         };
-        let outcomes: Vec<&ActionOutcome> = histories[&caller.workflow]
+        let outcomes: Vec<&ActionOutcome> = histories[caller.workflow.as_str()]
             .iter()
             .filter(|o| o.action == caller.action)
             .filter(current)

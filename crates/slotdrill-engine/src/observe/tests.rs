@@ -138,12 +138,12 @@ fn expected(cloud: &Fake) -> Result<(Vec<CallerObservation>, BTreeMap<String, St
         let read = cloud.read_workflow(&name).map_err(|e| e.to_string())?;
         for call in find_calls(&read.document, &hints) {
             callers.push(CallerObservation {
-                workflow: name.clone(),
-                action: call.action,
-                container: call.container,
-                app: call.app,
-                slot: call.slot,
-                function: call.function,
+                workflow: name.as_str().into(),
+                action: call.action.into(),
+                container: call.container.into(),
+                app: call.app.map(Into::into),
+                slot: call.slot.map(Into::into),
+                function: call.function.map(Into::into),
                 reason: call.reason,
             });
         }
@@ -219,12 +219,12 @@ fn a_list_sized_too_large_is_given_back() {
 #[test]
 fn apps_whose_names_hash_alike_keep_their_own_callers() {
     let caller = |app: &str, action: &str| CallerObservation {
-        workflow: "flow".to_owned(),
-        action: action.to_owned(),
-        container: String::new(),
-        app: Some(app.to_owned()),
-        slot: Some("production".to_owned()),
-        function: Some("F".to_owned()),
+        workflow: "flow".into(),
+        action: action.into(),
+        container: "".into(),
+        app: Some(app.into()),
+        slot: Some("production".into()),
+        function: Some("F".into()),
         reason: None,
     };
     let callers = vec![

@@ -292,9 +292,9 @@ pub(super) fn steps(
             .entry(&caller.workflow)
             .or_default()
             .push(RepointAction {
-                action: caller.action.clone(),
+                action: caller.action.to_string(),
                 app: name.clone(),
-                function: caller.function.clone().unwrap_or_default(),
+                function: caller.function.as_deref().unwrap_or_default().to_owned(),
                 slot: deploy.name.clone(),
                 host: deploy.host_name.clone(),
             });
