@@ -343,18 +343,24 @@ const THREAD_RUN: usize = 2 * READ_BATCH;
 
 /// [`record`] on `threads` threads (two or more), the caller's among them, each taking the next
 /// run of [`THREAD_RUN`] workflows as it is free: the caller's thread from the front of the list,
-/// into one list sized for the whole estate, the others from the back, a list per run. The back
-/// runs' callers are then put after the front's in workflow order, so the list is as one thread
-/// would have made it, and only the back's callers are copied. When reads fail, the error is the
-/// first failing workflow's, as one thread would have met it first: a failure at the back stops
-/// only the back, and the front reads on up to it; a failure at the front stops all.
+/// into one list sized for the whole estate, the others from the back, each into one list of its
+/// own sized the same way: a back thread may take more than its share when the caller's thread
+/// is slowed, and its list is then never copied to grow (pages a list never writes are never
+/// backed, so the size costs no memory). The back runs' callers are then moved after the front's in
+/// workflow order, so the list is as one thread would have made it, and only the back's callers
+/// are moved. When reads fail, the error is the first failing workflow's, as one thread would
+/// have met it first: a failure at the back stops only the back, and the front reads on up to
+/// it; a failure at the front stops all.
 ///
 /// Runs are taken as threads are free, not shared out beforehand: on this project's two-core VM
 /// the two halves of an estate took different times in most observes at 200,000 actions (the
 /// slower over the faster: median 1.14, one in ten over 1.5, at most 1.67; 39 observes), and the
 /// faster thread then waited. Each thread reads, scans and drops its own documents: a document
 /// freed on the thread that allocated it costs the allocator no hand-over. (A reader thread
-/// handing documents to a scanning one was tried, and took 1.7 times as long as one thread.)
+/// handing documents to a scanning one was tried, and took 1.7 times as long as one thread.) A
+/// back thread keeps one list for all its runs: a list per run grew by doubling from empty in
+/// every run (callgrind: recording a caller at the back cost about a third more than at the
+/// front).
 fn record_on_threads<'h>(
     cloud: &(dyn Cloud + Sync),
     prepared: &'h PreparedHints<'h>,
@@ -365,16 +371,23 @@ fn record_on_threads<'h>(
     let untaken = Untaken::new(runs.len());
     let back_stops = AtomicBool::new(false);
     let from_back = || {
-        let mut recorded = Vec::new();
+        let mut recorder = Recorder::new(prepared, workflows.len());
+        let mut taken = Vec::new();
         while !back_stops.load(Ordering::Relaxed) {
             let Some(index) = untaken.take_last() else {
                 break;
             };
-            let run = record(cloud, prepared, runs[index], runs[index].len());
-            back_stops.fetch_or(run.is_err(), Ordering::Relaxed);
-            recorded.push((index, run));
+            let (callers, versions) = (recorder.callers.len(), recorder.versions.len());
+            let read = recorder.read(cloud, runs[index]);
+            back_stops.fetch_or(read.is_err(), Ordering::Relaxed);
+            taken.push(BackRun {
+                index,
+                callers,
+                versions,
+                read,
+            });
         }
-        recorded
+        (recorder, taken)
     };
     std::thread::scope(|scope| {
         let others: Vec<_> = (1..threads).map(|_| scope.spawn(from_back)).collect();
@@ -389,21 +402,25 @@ fn record_on_threads<'h>(
         }
         let mut back = Vec::new();
         for other in others {
-            back.extend(
+            back.push(
                 other
                     .join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
             );
         }
         front_failed?;
-        back.sort_unstable_by_key(|(index, _)| *index);
-        let back = back
-            .into_iter()
-            .map(|(_, run)| run)
-            .collect::<Result<Vec<_>, _>>()?;
-        front.append(back);
+        front.append(back)?;
         Ok(front)
     })
+}
+
+/// One run a back thread read ([`record_on_threads`]): where its callers and versions start in
+/// that thread's lists (they run to the next run's start, or the end), and how the read went.
+struct BackRun {
+    index: usize,
+    callers: usize,
+    versions: usize,
+    read: Result<(), EngineError>,
 }
 
 /// The runs no thread has taken yet: from `first` up to, not including, `end`.
@@ -518,16 +535,33 @@ impl<'h> Recorder<'h> {
         Ok(())
     }
 
-    /// Adds the callers and versions `runs` recorded, in order, after this one's.
-    fn append(&mut self, runs: Vec<Recorder<'h>>) {
-        self.callers
-            .reserve_exact(runs.iter().map(|run| run.callers.len()).sum());
-        self.versions
-            .reserve_exact(runs.iter().map(|run| run.versions.len()).sum());
-        for run in runs {
-            self.callers.extend(run.callers);
-            self.versions.extend(run.versions);
+    /// Moves the callers and versions the back threads recorded after this one's, in the order
+    /// of their runs; the first failed run's error (by its place in the estate) instead, if any.
+    ///
+    /// A back thread takes runs from the end of the estate backwards, so in the estate's order
+    /// its runs come from the end of its lists backwards: each run moved is its thread's tail.
+    fn append(&mut self, back: Vec<(Recorder<'h>, Vec<BackRun>)>) -> Result<(), EngineError> {
+        let (mut recorders, taken): (Vec<_>, Vec<_>) = back.into_iter().unzip();
+        let mut runs: Vec<(usize, BackRun)> = taken
+            .into_iter()
+            .enumerate()
+            .flat_map(|(thread, runs)| runs.into_iter().map(move |run| (thread, run)))
+            .collect();
+        runs.sort_unstable_by_key(|(_, run)| run.index);
+        if let Some(failed) = runs.iter().position(|(_, run)| run.read.is_err()) {
+            return runs.swap_remove(failed).1.read;
         }
+        self.callers
+            .reserve_exact(recorders.iter().map(|r| r.callers.len()).sum());
+        self.versions
+            .reserve_exact(recorders.iter().map(|r| r.versions.len()).sum());
+        for (thread, run) in runs {
+            let recorder = &mut recorders[thread];
+            self.callers.extend(recorder.callers.drain(run.callers..));
+            self.versions
+                .extend(recorder.versions.drain(run.versions..));
+        }
+        Ok(())
     }
 
     /// The observation; room the size guess left over gives back when it is more than a

@@ -303,3 +303,29 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: slotdrill_test_support::proptest_cases(24), failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// More reading threads than this machine's cores: several back threads take runs in turn,
+    /// and their runs are still joined in the estate's order, into what one thread records; the
+    /// error is the first failing workflow's.
+    #[test]
+    fn several_back_threads_record_what_one_thread_records(
+        workflows in 0usize..(6 * THREAD_RUN),
+        fail_at in proptest::option::of(0usize..(6 * THREAD_RUN)),
+        threads in 2usize..6,
+    ) {
+        let cloud = fake(12, workflows, fail_at, true);
+        let names = cloud.workflows().expect("names");
+        let hints = hints_for(&cloud.apps);
+        let prepared = hints.prepare();
+        let on_threads = record_on_threads(&cloud, &prepared, &names, threads)
+            .map(|r| (r.callers, r.versions))
+            .map_err(|e| e.to_string());
+        let on_one = record(&cloud, &prepared, &names, names.len())
+            .map(|r| (r.callers, r.versions))
+            .map_err(|e| e.to_string());
+        prop_assert_eq!(on_threads, on_one);
+    }
+}
