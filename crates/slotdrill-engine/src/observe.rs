@@ -6,7 +6,7 @@ use std::hash::BuildHasher;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 
-use compact_str::CompactString;
+use compact_str::{CompactString, CompactStringExt};
 use hashbrown::HashTable;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -463,21 +463,6 @@ struct Recorder<'h> {
     versions: Vec<(String, String)>,
 }
 
-/// The enclosing actions' names joined by `/`, built in place (most paths fit inside the
-/// string itself: no allocation).
-fn container_path(names: &[&str]) -> CompactString {
-    let mut path = CompactString::with_capacity(
-        names.iter().map(|name| name.len()).sum::<usize>() + names.len().saturating_sub(1),
-    );
-    for (i, name) in names.iter().enumerate() {
-        if i > 0 {
-            path.push('/');
-        }
-        path.push_str(name);
-    }
-    path
-}
-
 /// Workflows recorded before the callers' list is sized for the whole estate.
 const SIZE_FROM: usize = READ_BATCH;
 
@@ -499,7 +484,8 @@ impl<'h> Recorder<'h> {
             callers.push(CallerObservation {
                 workflow: CompactString::new(workflow),
                 action: CompactString::new(call.action),
-                container: container_path(call.container),
+                // Joined in place: most paths fit inside the string, with no allocation.
+                container: call.container.join_compact("/"),
                 app: call.app.map(CompactString::from),
                 slot: call.slot.map(CompactString::from),
                 function: call.function.map(CompactString::from),

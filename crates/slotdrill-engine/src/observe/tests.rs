@@ -302,10 +302,6 @@ proptest! {
             }
         }
     }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig { cases: slotdrill_test_support::proptest_cases(24), failure_persistence: None, ..ProptestConfig::default() })]
 
     /// More reading threads than this machine's cores: several back threads take runs in turn,
     /// and their runs are still joined in the estate's order, into what one thread records; the
