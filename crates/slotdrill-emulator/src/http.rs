@@ -222,6 +222,7 @@ pub async fn serve_tls_with(
         max_body: limits.max_body,
         scheme,
     };
+    let timeout = limits.header_read_timeout;
     let (stop, stopping) = tokio::sync::watch::channel(false);
     let mut connections = tokio::task::JoinSet::new();
     let mut shutdown = pin!(shutdown);
@@ -237,7 +238,7 @@ pub async fn serve_tls_with(
                 let stopping = stopping.clone();
                 match &acceptor {
                     None => {
-                        connections.spawn(connection(stream, answer, limits.header_read_timeout, stopping));
+                        connections.spawn(connection(stream, answer, timeout, stopping));
                     }
                     Some(acceptor) => {
                         let acceptor = acceptor.clone();
@@ -245,12 +246,10 @@ pub async fn serve_tls_with(
                             // A client that never finishes its handshake is dropped like one
                             // that never sends its headers; a failed handshake ends only its
                             // connection.
-                            let handshake = tokio::time::timeout(
-                                limits.header_read_timeout,
-                                acceptor.accept(stream),
-                            );
+                            let handshake =
+                                tokio::time::timeout(timeout, acceptor.accept(stream));
                             if let Ok(Ok(stream)) = handshake.await {
-                                connection(stream, answer, limits.header_read_timeout, stopping).await;
+                                connection(stream, answer, timeout, stopping).await;
                             }
                         });
                     }
